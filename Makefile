@@ -1,0 +1,37 @@
+# Two entry points (see README): `make catalog` (the main job) and `make test`.
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: catalog test test-fast templates clean
+
+$(INSTALLED): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+## Synthesize and lint the whole catalog offline (no AWS account needed).
+catalog: $(INSTALLED)
+	$(BIN)/python publish.py synth
+	$(BIN)/python publish.py lint
+
+## The whole test suite, slow tests included (what CI runs).
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+## The default selection, without slow tests.
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+## Refresh the committed templates/ (the golden files) from the current code and catalog.yaml.
+templates: $(INSTALLED)
+	$(BIN)/python publish.py synth --out build
+	rm -f templates/*.json
+	cp build/templates/*.json build/portfolio.json build/roles.json templates/
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,10 @@
+"""The catalog's products: troposphere code, one module per product.
+
+Shared building blocks live in ``products.blocks``; the portfolio and roles stacks in
+``products.portfolio`` and ``products.roles``.
+"""
+
+from products.blocks.product import Product
+from products.build_train_deploy import PRODUCT as BUILD_TRAIN_DEPLOY
+
+PRODUCTS: dict[str, Product] = {product.name: product for product in (BUILD_TRAIN_DEPLOY,)}

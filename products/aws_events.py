@@ -1,0 +1,99 @@
+"""Events in the shapes AWS documents, for routing through a project's rules.
+
+Used by the tests (and the local demo) instead of EventBridge's TestEventPattern, which
+moto does not implement. Shapes: "CodeCommit Repository State Change" (CodeCommit user
+guide, monitoring events) and "SageMaker Model Package State Change" (SageMaker
+developer guide, events SageMaker sends to EventBridge).
+"""
+
+import json
+import uuid
+
+
+def _envelope(source: str, detail_type: str, resources: list[str], detail: dict, account: str, region: str, time: str) -> dict:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": resources,
+        "detail": detail,
+    }
+
+
+def codecommit_reference_event(
+    repository: str,
+    reference: str,
+    event: str = "referenceUpdated",
+    reference_type: str = "branch",
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    time: str = "2026-01-01T00:00:00Z",
+) -> dict:
+    """A push (``referenceUpdated``), new branch or tag (``referenceCreated``) or deletion."""
+    prefix = "refs/heads/" if reference_type == "branch" else "refs/tags/"
+    detail = {
+        "event": event,
+        "repositoryName": repository,
+        "repositoryId": "12345678-1234-5678-abcd-12345678abcd",
+        "referenceType": reference_type,
+        "referenceName": reference,
+        "referenceFullName": prefix + reference,
+        "commitId": "3e5983ee0d3e58bc5e6a4f2c8e6a4e20c9f2c0aa",
+    }
+    if event == "referenceUpdated":
+        detail["oldCommitId"] = "0b2a5a1a7b7f4dd5bd1f5c2f1e0b62a4a7c8f1d2"
+    if event == "referenceDeleted":  # a deleted reference has only the commit it pointed at
+        detail["oldCommitId"] = detail.pop("commitId")
+    return _envelope(
+        "aws.codecommit",
+        "CodeCommit Repository State Change",
+        [f"arn:aws:codecommit:{region}:{account}:{repository}"],
+        detail,
+        account,
+        region,
+        time,
+    )
+
+
+def model_package_state_event(
+    group: str,
+    version: int,
+    approval_status: str,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    time: str = "2026-01-01T00:00:00Z",
+) -> dict:
+    """A model package created or changed; ``approval_status`` is its status afterwards."""
+    package_arn = f"arn:aws:sagemaker:{region}:{account}:model-package/{group.lower()}/{version}"
+    detail = {
+        "ModelPackageGroupName": group,
+        "ModelPackageVersion": version,
+        "ModelPackageName": f"{group}/{version}",
+        "ModelPackageArn": package_arn,
+        "CreationTime": 1767225600000,
+        "ModelPackageStatus": "Completed",
+        "ModelApprovalStatus": approval_status,
+        "InferenceSpecification": {
+            "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    }
+    return _envelope(
+        "aws.sagemaker", "SageMaker Model Package State Change", [package_arn], detail, account, region, time
+    )
+
+
+def put_events_entry(event: dict, bus: str = "default") -> dict:
+    """The PutEvents entry that delivers ``event`` to a bus."""
+    return {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Resources": event["resources"],
+        "Detail": json.dumps(event["detail"]),
+        "EventBusName": bus,
+    }

@@ -1,0 +1,54 @@
+"""Names shared by the templates, the buildspecs and the seed code.
+
+A renamed variable or file here changes the templates; the buildspecs and seed code
+must follow, and ``tests/test_wiring.py`` fails until they do.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SeedRepo:
+    """A seed-code repository: its folder under ``seedcode/`` and the buildspecs it carries.
+
+    ``buildspecs`` maps a file in ``buildspecs/`` to its path inside the repo, which is
+    where the product's CodeBuild projects look for it.
+    """
+
+    name: str
+    buildspecs: dict[str, str]
+
+
+MODEL_BUILD = SeedRepo("model-build", {"model-build.yml": "codebuild-buildspec.yml"})
+MODEL_DEPLOY = SeedRepo(
+    "model-deploy",
+    {"model-deploy.yml": "buildspec.yml", "staging-test.yml": "test/buildspec.yml"},
+)
+SEED_REPOS = {repo.name: repo for repo in (MODEL_BUILD, MODEL_DEPLOY)}
+
+SEED_BRANCH = "main"
+
+# Pipeline artifact names; CodeBuild exposes secondary inputs as CODEBUILD_SRC_DIR_<name>.
+SOURCE_ARTIFACT = "SourceArtifact"
+BUILD_ARTIFACT = "BuildArtifact"
+TEST_ARTIFACT = "TestArtifact"
+
+# Files the model-deploy build exports for the CloudFormation deploy actions.
+EXPORT_TEMPLATE_NAME = "template-export.yml"
+EXPORT_STAGING_CONFIG = "staging-config-export.json"
+EXPORT_PROD_CONFIG = "prod-config-export.json"
+EXPORT_TEST_RESULTS = "test-results.json"
+
+# Environment variable names the CodeBuild projects set.
+ENV_PROJECT_NAME = "SAGEMAKER_PROJECT_NAME"
+ENV_PROJECT_ID = "SAGEMAKER_PROJECT_ID"
+ENV_ARTIFACT_BUCKET = "ARTIFACT_BUCKET"
+ENV_PIPELINE_NAME = "SAGEMAKER_PIPELINE_NAME"
+ENV_PIPELINE_ROLE_ARN = "SAGEMAKER_PIPELINE_ROLE_ARN"
+ENV_MODEL_PACKAGE_GROUP_NAME = "MODEL_PACKAGE_GROUP_NAME"
+ENV_MODEL_EXECUTION_ROLE_ARN = "MODEL_EXECUTION_ROLE_ARN"
+ENV_EXPORT_TEMPLATE_NAME = "EXPORT_TEMPLATE_NAME"
+ENV_EXPORT_STAGING_CONFIG = "EXPORT_TEMPLATE_STAGING_CONFIG"
+ENV_EXPORT_PROD_CONFIG = "EXPORT_TEMPLATE_PROD_CONFIG"
+ENV_BUILD_CONFIG = "BUILD_CONFIG"
+ENV_EXPORT_TEST_RESULTS = "EXPORT_TEST_RESULTS"

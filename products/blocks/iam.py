@@ -1,0 +1,85 @@
+"""IAM vocabulary shared by the products and the roles stack.
+
+Products never create roles: they use the standard roles SageMaker projects expect
+(names configurable in the catalog configuration), which the ``roles`` stack creates.
+ARNs with ``${AWS::...}`` always go through ``Sub``; cfn-lint rejects them otherwise.
+"""
+
+from dataclasses import dataclass
+
+from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
+from troposphere import Sub
+
+POLICY_VERSION = "2012-10-17"
+
+
+@dataclass(frozen=True)
+class RoleNames:
+    """Names of the roles a SageMaker project product runs under (all under ``path``)."""
+
+    launch: str = "AmazonSageMakerServiceCatalogProductsLaunchRole"
+    use: str = "AmazonSageMakerServiceCatalogProductsUseRole"
+    codebuild: str = "AmazonSageMakerServiceCatalogProductsCodeBuildRole"
+    codepipeline: str = "AmazonSageMakerServiceCatalogProductsCodePipelineRole"
+    events: str = "AmazonSageMakerServiceCatalogProductsEventsRole"
+    cloudformation: str = "AmazonSageMakerServiceCatalogProductsCloudformationRole"
+    execution: str = "AmazonSageMakerServiceCatalogProductsExecutionRole"
+    path: str = "/service-role/"
+
+    def arn(self, role: str) -> Sub:
+        """ARN of the role called ``role`` (a field name such as ``"codebuild"``)."""
+        return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{self.path}{getattr(self, role)}")
+
+
+ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudformation", "execution")
+
+# Actions that AWS only authorizes on Resource "*" (the service defines no resource
+# type for them). Every Allow statement on "*" in our templates must use only these;
+# tests/test_iam.py enforces it. Keep the reason next to each entry.
+WILDCARD_RESOURCE_ACTIONS = {
+    "cloudformation:ValidateTemplate": "no resource type; CloudFormation validates before it knows the stack",
+    "cloudformation:GetTemplateSummary": "Service Catalog reads the template's parameters before a stack exists",
+    "ecr:GetAuthorizationToken": "registry-wide token, no resource type",
+    "sagemaker:ListModelPackages": "list action, no resource type; results are filtered by group name",
+    "cloudwatch:PutMetricData": "no resource type; limited to SageMaker namespaces by condition",
+}
+
+
+def arn(pattern: str) -> Sub:
+    """An ARN pattern with ``${AWS::Partition}``/``${AWS::Region}``/``${AWS::AccountId}``."""
+    return Sub(pattern)
+
+
+def allow(actions: list[str], resources: list, condition: Condition | None = None) -> Statement:
+    """An Allow statement for ``service:Action`` strings on the given resources."""
+    statement = Statement(
+        Effect=Allow,
+        Action=[Action(*action.split(":", 1)) for action in actions],
+        Resource=resources,
+    )
+    if condition is not None:
+        statement.Condition = condition
+    return statement
+
+
+def pass_role(role_arn: Sub, service: str) -> Statement:
+    """Allow passing one role, and only to the service that assumes it."""
+    return allow(
+        ["iam:PassRole"],
+        [role_arn],
+        Condition(StringEquals({"iam:PassedToService": service})),
+    )
+
+
+def trust_policy(service: str) -> PolicyDocument:
+    """A trust policy for exactly one AWS service principal."""
+    return PolicyDocument(
+        Version=POLICY_VERSION,
+        Statement=[
+            Statement(
+                Effect=Allow,
+                Principal=Principal("Service", [service]),
+                Action=[Action("sts", "AssumeRole")],
+            )
+        ],
+    )

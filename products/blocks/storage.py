@@ -1,0 +1,84 @@
+"""The project's artifact bucket."""
+
+from awacs.aws import Action, Bool, Condition, Deny, PolicyDocument, Principal, Statement
+from troposphere import Equals, GetAtt, If, NoValue, Not, Parameter, Ref, Sub, Template, s3
+
+from products.blocks.iam import POLICY_VERSION
+from products.blocks.naming import project_tags
+
+ACCESS_LOG_BUCKET_PARAMETER = "AccessLogBucket"
+_ACCESS_LOGGING_ENABLED = "AccessLoggingEnabled"
+
+
+def add_access_logging_parameter(template: Template) -> None:
+    """Optional server access logging: empty (the default) turns it off."""
+    template.add_parameter(
+        Parameter(
+            ACCESS_LOG_BUCKET_PARAMETER,
+            Type="String",
+            Default="",
+            Description="Existing bucket for S3 server access logs of the artifact bucket; empty for none.",
+        )
+    )
+    template.add_condition(_ACCESS_LOGGING_ENABLED, Not(Equals(Ref(ACCESS_LOG_BUCKET_PARAMETER), "")))
+
+
+def tls_only_policy(bucket: s3.Bucket) -> PolicyDocument:
+    """Deny every request to the bucket that does not use TLS."""
+    return PolicyDocument(
+        Version=POLICY_VERSION,
+        Statement=[
+            Statement(
+                Sid="DenyInsecureTransport",
+                Effect=Deny,
+                Principal=Principal("*"),
+                Action=[Action("s3", "*")],
+                Resource=[GetAtt(bucket, "Arn"), Sub("${%s.Arn}/*" % bucket.title)],
+                Condition=Condition(Bool({"aws:SecureTransport": "false"})),
+            )
+        ],
+    )
+
+
+def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPolicy]:
+    """An encrypted, versioned, private, TLS-only bucket and its policy.
+
+    Requires ``add_access_logging_parameter`` on the same template.
+    """
+    bucket = s3.Bucket(
+        logical_id,
+        BucketName=name,
+        BucketEncryption=s3.BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                s3.ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms"),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        OwnershipControls=s3.OwnershipControls(
+            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LoggingConfiguration=If(
+            _ACCESS_LOGGING_ENABLED,
+            s3.LoggingConfiguration(
+                DestinationBucketName=Ref(ACCESS_LOG_BUCKET_PARAMETER),
+                LogFilePrefix=Sub("${AWS::StackName}/"),
+            ),
+            NoValue,
+        ),
+        Tags=project_tags(),
+    )
+    policy = s3.BucketPolicy(
+        f"{logical_id}Policy",
+        Bucket=Ref(bucket),
+        PolicyDocument=tls_only_policy(bucket),
+    )
+    return bucket, policy

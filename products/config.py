@@ -1,0 +1,231 @@
+"""The catalog configuration file: which products, who sees them, which roles.
+
+Loading validates everything up front and raises ``ConfigError`` naming the file, the
+field and what was expected, so a bad file never leaves anything half-written.
+"""
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from products.blocks.iam import ROLE_FIELDS, RoleNames
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "catalog.yaml"
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_ROLE_PATH = re.compile(r"^/([\x21-\x7E]+/)?$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PRINCIPAL = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*|\$\{AWS::Partition\}):iam::"
+    r"(?P<account>\d{12}|\$\{AWS::AccountId\})?:(role|user|group)/[\w+=,.@/*?-]+$"
+)
+_TAG_KEY = re.compile(r"^[\w.:/=+@ -]{1,128}$")
+_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
+
+
+class ConfigError(ValueError):
+    """A configuration file problem: ``str()`` is the one line to show the user."""
+
+    def __init__(self, path: Path, field: str, expected: str, got=None):
+        self.path, self.field, self.expected = path, field, expected
+        detail = "" if got is None else f", got {got!r}"
+        super().__init__(f"{path}: {field}: expected {expected}{detail}")
+
+
+@dataclass(frozen=True)
+class Principal:
+    arn: str
+
+    @property
+    def type(self) -> str:
+        """IAM_PATTERN for ARNs with wildcards, which Service Catalog matches by name."""
+        return "IAM_PATTERN" if any(char in self.arn for char in "*?") else "IAM"
+
+
+@dataclass(frozen=True)
+class PortfolioConfig:
+    display_name: str
+    provider_name: str
+    description: str
+    principals: tuple[Principal, ...]
+    tag_options: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    path: Path
+    regions: tuple[str, ...]
+    asset_bucket: str
+    roles: RoleNames
+    portfolio: PortfolioConfig
+    products: tuple[str, ...]
+
+
+class _Reader:
+    """Typed access to one YAML mapping, with errors that name the field."""
+
+    def __init__(self, path: Path, data, prefix: str = ""):
+        self.path, self.prefix = path, prefix
+        if not isinstance(data, dict):
+            raise ConfigError(path, prefix.rstrip(".") or "(top level)", "a mapping", _kind(data))
+        self.data = data
+
+    def field(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def error(self, key: str, expected: str, got=None) -> ConfigError:
+        return ConfigError(self.path, self.field(key), expected, got)
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise ConfigError(self.path, self.field(str(key)), "one of: " + ", ".join(allowed), "unknown field")
+
+    def string(self, key: str, default: str | None = None, pattern: re.Pattern | None = None, what: str = "a non-empty string") -> str:
+        if key not in self.data:
+            if default is None:
+                raise self.error(key, what, "missing")
+            return default
+        value = self.data[key]
+        if not isinstance(value, str) or not value.strip() or (pattern and not pattern.match(value)):
+            raise self.error(key, what, value)
+        return value
+
+    def mapping(self, key: str, required: bool = True) -> "_Reader":
+        if key not in self.data:
+            if required:
+                raise self.error(key, "a mapping", "missing")
+            return _Reader(self.path, {}, f"{self.field(key)}.")
+        return _Reader(self.path, self.data[key], f"{self.field(key)}.")
+
+    def string_list(self, key: str, pattern: re.Pattern, what: str, required: bool = True) -> tuple[str, ...]:
+        if key not in self.data:
+            if required:
+                raise self.error(key, f"a list of {what}", "missing")
+            return ()
+        values = self.data[key]
+        if not isinstance(values, list):
+            raise self.error(key, f"a list of {what}", values)
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or not pattern.match(value):
+                raise ConfigError(self.path, f"{self.field(key)}[{index}]", what, value)
+        return tuple(values)
+
+
+def _kind(value) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _check_principal(path: Path, field: str, arn: str) -> Principal:
+    match = _PRINCIPAL.match(arn)
+    principal = Principal(arn)
+    if principal.type == "IAM_PATTERN" and match.group("account"):
+        raise ConfigError(
+            path, field, "a wildcard ARN without an account id (arn:aws:iam:::role/...), as Service Catalog requires", arn
+        )
+    if principal.type == "IAM" and not match.group("account"):
+        raise ConfigError(path, field, "an ARN with an account id (or ${AWS::AccountId})", arn)
+    return principal
+
+
+def _check_bucket_pattern(path: Path, field: str, pattern: str) -> str:
+    sample = pattern.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "ap-southeast-2")
+    if "${" in sample or not _BUCKET.match(sample) or ".." in sample:
+        raise ConfigError(
+            path, field, "an S3 bucket name (lowercase, 3-63 characters; may use ${AWS::AccountId} and ${AWS::Region})", pattern
+        )
+    return pattern
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> CatalogConfig:
+    """Read and validate a catalog configuration file."""
+    if known_products is None:
+        from products import PRODUCTS as known_products
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(path, "(file)", "a readable YAML file", error.strerror) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ConfigError(path, where, "valid YAML", getattr(error, "problem", None) or str(error)) from None
+
+    top = _Reader(path, data)
+    top.only("regions", "assets", "roles", "portfolio", "products")
+    regions = top.string_list("regions", _REGION, "AWS region names such as us-east-1")
+    if not regions:
+        raise top.error("regions", "at least one region", [])
+
+    assets = top.mapping("assets")
+    assets.only("bucket")
+    asset_bucket = _check_bucket_pattern(path, assets.field("bucket"), assets.string("bucket"))
+
+    roles = top.mapping("roles", required=False)
+    roles.only(*ROLE_FIELDS, "path")
+    defaults = RoleNames()
+    role_names = RoleNames(
+        **{
+            f.name: roles.string(
+                f.name,
+                default=getattr(defaults, f.name),
+                pattern=_ROLE_PATH if f.name == "path" else _ROLE_NAME,
+                what="an IAM path such as /service-role/" if f.name == "path" else "an IAM role name",
+            )
+            for f in fields(RoleNames)
+        }
+    )
+
+    portfolio = top.mapping("portfolio")
+    portfolio.only("display_name", "provider_name", "description", "principals", "tag_options")
+    principals = portfolio.string_list(
+        "principals", _PRINCIPAL, "IAM role, user or group ARNs (arn:aws:iam::123456789012:role/Name)"
+    )
+    tag_options = portfolio.mapping("tag_options", required=False)
+    option_values = []
+    for key in sorted(tag_options.data, key=str):
+        if not isinstance(key, str) or not _TAG_KEY.match(key):
+            raise tag_options.error(str(key), "a tag key of 1-128 characters")
+        option_values.append((key, tag_options.string_list(key, _TAG_VALUE, "tag values of 1-256 characters")))
+    portfolio_config = PortfolioConfig(
+        display_name=portfolio.string("display_name"),
+        provider_name=portfolio.string("provider_name"),
+        description=portfolio.string("description", default=""),
+        principals=tuple(
+            _check_principal(path, f"{portfolio.field('principals')}[{index}]", arn)
+            for index, arn in enumerate(principals)
+        ),
+        tag_options=tuple(option_values),
+    )
+
+    products = top.mapping("products")
+    if not products.data:
+        raise top.error("products", "at least one product", {})
+    enabled = []
+    for name, settings in products.data.items():
+        if name not in known_products:
+            raise products.error(str(name), "a product name, one of: " + ", ".join(sorted(known_products)), "unknown product")
+        product = _Reader(path, settings if settings is not None else {}, f"{products.field(name)}.")
+        product.only("enabled")
+        flag = product.data.get("enabled", True)
+        if not isinstance(flag, bool):
+            raise product.error("enabled", "true or false", flag)
+        if flag:
+            enabled.append(name)
+    if not enabled:
+        raise top.error("products", "at least one enabled product")
+
+    return CatalogConfig(
+        path=path,
+        regions=regions,
+        asset_bucket=asset_bucket,
+        roles=role_names,
+        portfolio=portfolio_config,
+        products=tuple(enabled),
+    )
+

@@ -1,0 +1,305 @@
+"""The ``roles`` stack: the standard roles SageMaker project products run under.
+
+Missing or under-permissioned roles are the failure users of SageMaker's samples
+report most, so the catalog ships them, least-privilege and scoped to the names
+products give their resources (``sagemaker-*``; buckets ``sagemaker-project-*``).
+
+Who uses which role:
+- launch: Service Catalog, to create a project's stack;
+- codebuild / codepipeline / events / cloudformation: the CI/CD machine of a project;
+- use: SageMaker Pipelines, orchestrating a project's pipeline (starts jobs, registers models);
+- execution: the processing and training jobs and the deployed models.
+"""
+
+from awacs.aws import Condition, PolicyDocument, StringLike
+from troposphere import GetAtt, Output, Sub, iam
+
+from products.blocks.iam import (
+    POLICY_VERSION,
+    ROLE_FIELDS,
+    RoleNames,
+    allow,
+    arn,
+    pass_role,
+    trust_policy,
+)
+from products.blocks.product import new_template
+
+PARTITION_REGION_ACCOUNT = "${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}"
+
+PROJECT_BUCKETS = [arn("arn:${AWS::Partition}:s3:::sagemaker-project-*")]
+PROJECT_OBJECTS = [arn("arn:${AWS::Partition}:s3:::sagemaker-project-*/*")]
+
+
+def _service_arn(service: str, resource: str) -> Sub:
+    return arn("arn:" + PARTITION_REGION_ACCOUNT % service + ":" + resource)
+
+
+def _read_write_project_buckets() -> list:
+    return [
+        allow(["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"], PROJECT_BUCKETS),
+        allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], PROJECT_OBJECTS),
+    ]
+
+
+def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Create, update and delete the resources of a product stack."""
+    passed = {
+        "codebuild": "codebuild.amazonaws.com",
+        "codepipeline": "codepipeline.amazonaws.com",
+        "events": "events.amazonaws.com",
+    }
+    return [
+        allow(
+            [
+                "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+                "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                "cloudformation:DescribeStackResource", "cloudformation:DescribeStackResources",
+                "cloudformation:GetTemplate", "cloudformation:SetStackPolicy",
+                "cloudformation:ContinueUpdateRollback", "cloudformation:TagResource",
+                "cloudformation:UntagResource",
+            ],
+            [_service_arn("cloudformation", "stack/SC-*")],
+        ),
+        allow(["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"], ["*"]),
+        allow(["s3:GetObject"], [arn(f"arn:${{AWS::Partition}}:s3:::{asset_bucket}/*")]),
+        allow(
+            [
+                "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+                "s3:GetBucketPolicy", "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
+                "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+                "s3:PutBucketVersioning", "s3:GetBucketVersioning", "s3:PutBucketLogging",
+                "s3:GetBucketLogging", "s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls",
+                "s3:PutBucketTagging", "s3:GetBucketTagging", "s3:GetBucketLocation",
+            ],
+            PROJECT_BUCKETS,
+        ),
+        allow(
+            [
+                "codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
+                "codecommit:UpdateRepositoryDescription", "codecommit:TagResource",
+                "codecommit:UntagResource", "codecommit:ListTagsForResource",
+            ],
+            [_service_arn("codecommit", "sagemaker-*")],
+        ),
+        allow(
+            [
+                "codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject",
+                "codebuild:BatchGetProjects",
+            ],
+            [_service_arn("codebuild", "project/sagemaker-*")],
+        ),
+        allow(
+            [
+                "codepipeline:CreatePipeline", "codepipeline:UpdatePipeline", "codepipeline:DeletePipeline",
+                "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:TagResource",
+                "codepipeline:UntagResource", "codepipeline:ListTagsForResource",
+            ],
+            [_service_arn("codepipeline", "sagemaker-*")],
+        ),
+        allow(
+            [
+                "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
+                "events:RemoveTargets", "events:EnableRule", "events:DisableRule",
+                "events:TagResource", "events:UntagResource", "events:ListTagsForResource",
+            ],
+            [_service_arn("events", "rule/sagemaker-*")],
+        ),
+        allow(
+            [
+                "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
+                "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags", "sagemaker:DeleteTags",
+                "sagemaker:ListTags",
+            ],
+            [_service_arn("sagemaker", "model-package-group/*")],
+        ),
+        *[pass_role(names.arn(role), service) for role, service in passed.items()],
+    ]
+
+
+def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Run the buildspecs: SageMaker Pipelines upsert/start, stage configs, staging test."""
+    return [
+        allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [_service_arn("logs", "log-group:/aws/codebuild/sagemaker-*")],
+        ),
+        allow(
+            [
+                "codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport",
+                "codebuild:BatchPutTestCases",
+            ],
+            [_service_arn("codebuild", "report-group/sagemaker-*")],
+        ),
+        *_read_write_project_buckets(),
+        allow(
+            [
+                "sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
+                "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution",
+                "sagemaker:ListPipelineExecutionSteps", "sagemaker:AddTags", "sagemaker:ListTags",
+            ],
+            [
+                _service_arn("sagemaker", "pipeline/sagemaker-*"),
+                _service_arn("sagemaker", "pipeline/sagemaker-*/execution/*"),
+            ],
+        ),
+        allow(["sagemaker:ListModelPackages"], ["*"]),
+        allow(
+            ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"],
+            [
+                _service_arn("sagemaker", "model-package/*"),
+                _service_arn("sagemaker", "model-package-group/*"),
+            ],
+        ),
+        allow(
+            ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
+            [_service_arn("sagemaker", "endpoint/*")],
+        ),
+        pass_role(names.arn("use"), "sagemaker.amazonaws.com"),
+    ]
+
+
+def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Check out CodeCommit, run CodeBuild, deploy the endpoint stacks."""
+    return [
+        *_read_write_project_buckets(),
+        allow(
+            [
+                "codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetRepository",
+                "codecommit:UploadArchive", "codecommit:GetUploadArchiveStatus",
+                "codecommit:CancelUploadArchive",
+            ],
+            [_service_arn("codecommit", "sagemaker-*")],
+        ),
+        allow(
+            ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+            [_service_arn("codebuild", "project/sagemaker-*")],
+        ),
+        allow(
+            [
+                "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+                "cloudformation:DescribeStacks", "cloudformation:CreateChangeSet",
+                "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet",
+                "cloudformation:DeleteChangeSet", "cloudformation:SetStackPolicy",
+            ],
+            [_service_arn("cloudformation", "stack/sagemaker-*")],
+        ),
+        allow(["cloudformation:ValidateTemplate"], ["*"]),
+        pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
+    ]
+
+
+def _events_statements(names: RoleNames, asset_bucket: str) -> list:
+    return [allow(["codepipeline:StartPipelineExecution"], [_service_arn("codepipeline", "sagemaker-*")])]
+
+
+def _cloudformation_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Deploy a model package as Model, EndpointConfig and Endpoint."""
+    return [
+        allow(
+            [
+                "sagemaker:CreateModel", "sagemaker:DeleteModel", "sagemaker:DescribeModel",
+                "sagemaker:CreateEndpointConfig", "sagemaker:DeleteEndpointConfig",
+                "sagemaker:DescribeEndpointConfig", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint",
+                "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
+                "sagemaker:DeleteTags", "sagemaker:ListTags",
+            ],
+            [
+                _service_arn("sagemaker", "model/*"),
+                _service_arn("sagemaker", "endpoint-config/*"),
+                _service_arn("sagemaker", "endpoint/*"),
+            ],
+        ),
+        allow(["sagemaker:DescribeModelPackage"], [_service_arn("sagemaker", "model-package/*")]),
+        pass_role(names.arn("execution"), "sagemaker.amazonaws.com"),
+    ]
+
+
+def _use_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Orchestrate a SageMaker Pipeline: start and watch its jobs, register the model."""
+    return [
+        *_read_write_project_buckets(),
+        allow(
+            [
+                "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
+                "sagemaker:StopProcessingJob", "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags",
+            ],
+            [
+                _service_arn("sagemaker", "processing-job/*"),
+                _service_arn("sagemaker", "training-job/*"),
+            ],
+        ),
+        allow(
+            [
+                "sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
+                "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags",
+            ],
+            [
+                _service_arn("sagemaker", "model-package/*"),
+                _service_arn("sagemaker", "model-package-group/*"),
+            ],
+        ),
+        pass_role(names.arn("execution"), "sagemaker.amazonaws.com"),
+    ]
+
+
+def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
+    """What jobs and hosted models need: project data, AWS images, logs and metrics."""
+    return [
+        *_read_write_project_buckets(),
+        allow(["ecr:GetAuthorizationToken"], ["*"]),
+        allow(
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            [arn("arn:${AWS::Partition}:ecr:${AWS::Region}:*:repository/*")],
+        ),
+        allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [_service_arn("logs", "log-group:/aws/sagemaker/*")],
+        ),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            Condition(StringLike({"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]})),
+        ),
+    ]
+
+
+ROLE_SPECS = {
+    # role field: (trusted service, statements, description)
+    "launch": ("servicecatalog.amazonaws.com", _launch_statements, "Service Catalog launches SageMaker project products"),
+    "use": ("sagemaker.amazonaws.com", _use_statements, "SageMaker Pipelines runs project pipelines"),
+    "codebuild": ("codebuild.amazonaws.com", _codebuild_statements, "CodeBuild runs project builds"),
+    "codepipeline": ("codepipeline.amazonaws.com", _codepipeline_statements, "CodePipeline runs project pipelines"),
+    "events": ("events.amazonaws.com", _events_statements, "EventBridge starts project pipelines"),
+    "cloudformation": ("cloudformation.amazonaws.com", _cloudformation_statements, "CloudFormation deploys project endpoints"),
+    "execution": ("sagemaker.amazonaws.com", _execution_statements, "SageMaker jobs and models of projects"),
+}
+
+
+def _logical_id(role: str) -> str:
+    return role.capitalize() + "Role"
+
+
+def build(names: RoleNames, asset_bucket: str):
+    """The roles stack for the given role names and asset bucket pattern."""
+    template = new_template("Roles for the SageMaker project products of this catalog (least privilege).")
+    assert set(ROLE_SPECS) == set(ROLE_FIELDS)
+    for role in ROLE_FIELDS:
+        service, statements, description = ROLE_SPECS[role]
+        resource = iam.Role(
+            _logical_id(role),
+            RoleName=getattr(names, role),
+            Path=names.path,
+            Description=description,
+            AssumeRolePolicyDocument=trust_policy(service),
+            Policies=[
+                iam.Policy(
+                    PolicyName=f"{role}-permissions",
+                    PolicyDocument=PolicyDocument(Version=POLICY_VERSION, Statement=statements(names, asset_bucket)),
+                )
+            ],
+        )
+        template.add_resource(resource)
+        template.add_output(Output(f"{_logical_id(role)}Arn", Value=GetAtt(resource, "Arn")))
+    return template

@@ -1,0 +1,194 @@
+"""Render the whole catalog: product templates, portfolio, roles, seed-code zips, manifest.
+
+Rendering happens in memory first, so bad input writes nothing; the output directory
+is then replaced as a whole. Output is byte-for-byte deterministic.
+
+Object keys carry content digests (Runway-style): a template's key is the hash of its
+bytes; a seed zip's key is the hash of the files it holds (paths, modes, contents), not
+of the zip bytes, so a different zlib cannot change the templates that point at it.
+"""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from products import PRODUCTS, portfolio, roles
+from products.blocks.build_contract import SEED_REPOS, SeedRepo
+from products.blocks.product import ProductSettings
+from products.config import CatalogConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDCODE_DIR = REPO_ROOT / "seedcode"
+BUILDSPECS_DIR = REPO_ROOT / "buildspecs"
+
+MANIFEST = "manifest.json"
+PORTFOLIO_TEMPLATE = "portfolio.json"
+ROLES_TEMPLATE = "roles.json"
+
+_SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".venv", ".git", "build", "dist", ".mypy_cache", ".ruff_cache"}
+_SKIPPED_SUFFIXES = (".pyc", ".egg-info")
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+DIGEST_LENGTH = 16
+
+
+class SynthError(RuntimeError):
+    """Synthesis cannot go on; ``str()`` is the one line to show the user."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str  # relative to the output directory
+    kind: str  # product-template | portfolio | roles | seed-code
+    data: bytes
+    key: str | None = None  # S3 object key, for what the publisher uploads
+    product: str | None = None
+    version: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def render_json(template) -> bytes:
+    return (template.to_json(indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _seed_files(repo: SeedRepo, seedcode_dir: Path, buildspecs_dir: Path) -> dict[str, tuple[int, bytes]]:
+    """``{path in zip: (mode, bytes)}`` for a seed repo, buildspecs placed as configured."""
+    root = seedcode_dir / repo.name
+    if not root.is_dir():
+        raise SynthError(f"{root}: seed repo folder missing")
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_NAMES and not d.endswith(_SKIPPED_SUFFIXES))
+        for filename in filenames:
+            if filename.endswith(_SKIPPED_SUFFIXES):
+                continue
+            path = Path(dirpath) / filename
+            mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+            files[path.relative_to(root).as_posix()] = (mode, path.read_bytes())
+    for source, target in repo.buildspecs.items():
+        if target in files:
+            raise SynthError(f"{root / target}: clashes with buildspecs/{source}, which synth places there")
+        spec = buildspecs_dir / source
+        if not spec.is_file():
+            raise SynthError(f"{spec}: buildspec missing (seed repo {repo.name} needs it)")
+        files[target] = (0o644, spec.read_bytes())
+    return files
+
+
+def content_digest(files: dict[str, tuple[int, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        mode, data = files[path]
+        digest.update(f"{path}\0{mode:o}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def build_zip(files: dict[str, tuple[int, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(files):
+            mode, data = files[path]
+            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, so the modes above are honoured
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildspecs_dir: Path = BUILDSPECS_DIR) -> list[Artifact]:
+    """Every artifact of the catalog, in memory, in a stable order."""
+    products = [PRODUCTS[name] for name in config.products]
+    repo_names = sorted({repo.name for product in products for repo in product.seed_repos})
+
+    artifacts, seed_keys = [], {}
+    for name in repo_names:
+        files = _seed_files(SEED_REPOS[name], seedcode_dir, buildspecs_dir)
+        key = f"seedcode/{name}/{content_digest(files)[:DIGEST_LENGTH]}.zip"
+        seed_keys[name] = key
+        artifacts.append(Artifact(f"seedcode/{name}.zip", "seed-code", build_zip(files), key=key))
+
+    settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket, seed_code_keys=seed_keys)
+    releases = []
+    for product in products:
+        data = render_json(product.template(settings))
+        digest = hashlib.sha256(data).hexdigest()
+        release = portfolio.ProductRelease(
+            product,
+            template_key=f"templates/{product.name}/{digest[:DIGEST_LENGTH]}.json",
+            version_name=f"{product.version}-{digest[:8]}",
+        )
+        releases.append(release)
+        artifacts.append(
+            Artifact(
+                f"templates/{product.name}.json", "product-template", data,
+                key=release.template_key, product=product.name, version=release.version_name,
+            )
+        )
+    artifacts.append(Artifact(PORTFOLIO_TEMPLATE, "portfolio", render_json(portfolio.build(config, releases))))
+    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(config.roles, config.asset_bucket))))
+    return artifacts
+
+
+def manifest(artifacts: list[Artifact]) -> bytes:
+    entries = []
+    for artifact in artifacts:
+        entry = {"path": artifact.path, "kind": artifact.kind, "sha256": artifact.sha256, "bytes": len(artifact.data)}
+        for field in ("key", "product", "version"):
+            if getattr(artifact, field) is not None:
+                entry[field] = getattr(artifact, field)
+        entries.append(entry)
+    return (json.dumps({"artifacts": entries}, indent=2, sort_keys=True) + "\n").encode()
+
+
+def write_output(artifacts: list[Artifact], out_dir: Path) -> None:
+    """Replace ``out_dir`` with the artifacts and their manifest, all or nothing.
+
+    Refuses to replace a non-empty directory that is not an earlier synth output.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise SynthError(f"{out_dir}: exists and is not a directory")
+        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+            raise SynthError(f"{out_dir}: not empty and holds no {MANIFEST}; refusing to replace it")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        for artifact in artifacts:
+            target = staging / artifact.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(artifact.data)
+        (staging / MANIFEST).write_bytes(manifest(artifacts))
+        staging.chmod(0o755)
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
+            out_dir.rename(retired)
+            staging.rename(out_dir)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def read_manifest(out_dir: Path) -> list[dict]:
+    """The artifacts listed by a synth output directory."""
+    path = Path(out_dir) / MANIFEST
+    try:
+        return json.loads(path.read_text())["artifacts"]
+    except FileNotFoundError:
+        raise SynthError(f"{path}: missing; run `python publish.py synth` first") from None
+    except (ValueError, KeyError) as error:
+        raise SynthError(f"{path}: not a synth manifest ({error})") from None

@@ -1,0 +1,84 @@
+"""Bad configuration: exit 2, one line naming the file, the field and what was expected, nothing written."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from products.config import ConfigError, load_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GOOD = yaml.safe_load((REPO_ROOT / "catalog.yaml").read_text())
+
+
+def _with(change):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    change(data)
+    return yaml.safe_dump(data)
+
+
+CASES = {
+    "unknown-product": (_with(lambda d: d["products"].update({"churn": {}})), "products.churn", "one of: build-train-deploy"),
+    "invalid-yaml": ("regions: [us-east-1\nportfolio: {}\n", "line 2", "valid YAML"),
+    "missing-display-name": (_with(lambda d: d["portfolio"].pop("display_name")), "portfolio.display_name", "non-empty string"),
+    "missing-portfolio": (_with(lambda d: d.pop("portfolio")), "portfolio", "a mapping"),
+    "unknown-field": (_with(lambda d: d["portfolio"].update(owner="me")), "portfolio.owner", "one of:"),
+    "bad-region": (_with(lambda d: d.update(regions=["us-east"])), "regions[0]", "AWS region"),
+    "no-regions": (_with(lambda d: d.update(regions=[])), "regions", "at least one region"),
+    "bad-bucket": (_with(lambda d: d["assets"].update(bucket="My_Bucket")), "assets.bucket", "S3 bucket name"),
+    "bad-principal": (_with(lambda d: d["portfolio"].update(principals=["role/x"])), "portfolio.principals[0]", "ARNs"),
+    "pattern-with-account": (
+        _with(lambda d: d["portfolio"].update(principals=["arn:aws:iam::123456789012:role/Exec-*"])),
+        "portfolio.principals[0]", "without an account id",
+    ),
+    "exact-arn-without-account": (
+        _with(lambda d: d["portfolio"].update(principals=["arn:aws:iam:::role/Exec"])),
+        "portfolio.principals[0]", "with an account id",
+    ),
+    "bad-role-name": (_with(lambda d: d["roles"].update(launch="has space")), "roles.launch", "IAM role name"),
+    "bad-enabled": (_with(lambda d: d["products"]["build-train-deploy"].update(enabled="yes")), "products.build-train-deploy.enabled", "true or false"),
+    "none-enabled": (_with(lambda d: d["products"]["build-train-deploy"].update(enabled=False)), "products", "at least one enabled product"),
+    "tag-option-values": (_with(lambda d: d["portfolio"].update(tag_options={"team": "ml"})), "portfolio.tag_options.team", "a list of tag values"),
+    "top-level-list": ("- a\n- b\n", "(top level)", "a mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_load_config_names_file_field_and_expectation(tmp_path, name):
+    text, field, expected = CASES[name]
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: {field}: expected"), message
+    assert expected in message and "\n" not in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.yaml: \(file\): expected a readable YAML file"):
+        load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name", ["unknown-product", "invalid-yaml", "missing-display-name"])
+def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, name):
+    text, field, _ = CASES[name]
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "publish.py", "synth", "--config", str(path), "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and f"{path}: {field}: expected" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.yaml"]
+
+
+def test_default_config_is_valid_and_enables_the_product():
+    config = load_config()
+    assert config.products == ("build-train-deploy",)
+    assert config.portfolio.principals[0].type == "IAM_PATTERN"

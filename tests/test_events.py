@@ -1,0 +1,111 @@
+"""The product's EventBridge rules fire on exactly the events they should.
+
+Documented-shape events are put on moto's default bus, where each synthesized rule
+(resolved for a sample project) targets its own SQS queue. moto's TestEventPattern is
+a no-op that matches nothing, so real routing is the only meaningful check.
+"""
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from products.aws_events import codecommit_reference_event, model_package_state_event, put_events_entry
+from products.resolve import resolve
+from tests.conftest import SAMPLE_PROJECT
+
+PROJECT = f"{SAMPLE_PROJECT['SageMakerProjectName']}-{SAMPLE_PROJECT['SageMakerProjectId']}"
+BUILD_REPO = f"sagemaker-{PROJECT}-modelbuild"
+DEPLOY_REPO = f"sagemaker-{PROJECT}-modeldeploy"
+GROUP = PROJECT
+OTHER_PROJECT = "abalone-p-zzzzzzzzzzzz"
+
+
+@pytest.fixture
+def routed(aws_credentials, product_template):
+    """A function: event -> set of logical ids of the rules that delivered it."""
+    resources = resolve(product_template, SAMPLE_PROJECT).resources()
+    rules = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Events::Rule"}
+    with mock_aws():
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        queues = {}
+        for logical_id, rule in rules.items():
+            url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            events.put_rule(Name=rule["Name"], EventPattern=json.dumps(rule["EventPattern"]), State=rule["State"])
+            events.put_targets(Rule=rule["Name"], Targets=[{"Id": "queue", "Arn": arn}])
+            queues[logical_id] = url
+
+        def route(event):
+            response = events.put_events(Entries=[put_events_entry(event)])
+            assert response["FailedEntryCount"] == 0
+            fired = set()
+            for logical_id, url in queues.items():
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                for message in messages:
+                    assert json.loads(message["Body"])["detail"] == event["detail"]
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                if messages:
+                    fired.add(logical_id)
+            return fired
+
+        yield route
+
+
+@pytest.mark.parametrize(
+    "event, expected",
+    [
+        (codecommit_reference_event(BUILD_REPO, "main"), {"ModelBuildPushRule"}),
+        (codecommit_reference_event(BUILD_REPO, "main", event="referenceCreated"), {"ModelBuildPushRule"}),
+        (codecommit_reference_event(DEPLOY_REPO, "main"), {"ModelDeployPushRule"}),
+        (codecommit_reference_event(DEPLOY_REPO, "main", event="referenceCreated"), {"ModelDeployPushRule"}),
+        (model_package_state_event(GROUP, 3, "Approved"), {"ModelApprovalRule"}),
+        (model_package_state_event(GROUP, 3, "Rejected"), {"ModelApprovalRule"}),
+    ],
+    ids=["build-push", "build-branch-created", "deploy-push", "deploy-branch-created", "approved", "rejected"],
+)
+def test_rule_fires(routed, event, expected):
+    assert routed(event) == expected
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        codecommit_reference_event(BUILD_REPO, "develop"),
+        codecommit_reference_event(BUILD_REPO, "main", event="referenceDeleted"),
+        codecommit_reference_event(BUILD_REPO, "main", event="referenceCreated", reference_type="tag"),
+        codecommit_reference_event(DEPLOY_REPO, "feature/main"),
+        codecommit_reference_event(f"sagemaker-{OTHER_PROJECT}-modelbuild", "main"),
+        codecommit_reference_event(BUILD_REPO, "main", account="210987654321"),
+        model_package_state_event(GROUP, 3, "PendingManualApproval"),
+        model_package_state_event(OTHER_PROJECT, 1, "Approved"),
+        model_package_state_event(f"{GROUP}-shadow", 1, "Approved"),
+    ],
+    ids=[
+        "other-branch", "branch-deleted", "tag-named-main", "branch-suffix-main", "other-project-repo",
+        "same-name-other-account", "pending", "other-project-group", "group-name-prefix",
+    ],
+)
+def test_rule_does_not_fire(routed, event):
+    assert routed(event) == set()
+
+
+def test_approval_event_without_status_starts_nothing(routed):
+    event = model_package_state_event(GROUP, 4, "Approved")
+    del event["detail"]["ModelApprovalStatus"]
+    assert routed(event) == set()
+
+
+def test_rules_target_the_right_pipelines(product_template):
+    resources = resolve(product_template, SAMPLE_PROJECT).resources()
+    pipeline_names = {k: r["Properties"]["Name"] for k, r in resources.items() if r["Type"] == "AWS::CodePipeline::Pipeline"}
+    expected = {
+        "ModelBuildPushRule": "ModelBuildPipeline",
+        "ModelDeployPushRule": "ModelDeployPipeline",
+        "ModelApprovalRule": "ModelDeployPipeline",
+    }
+    for rule, pipeline in expected.items():
+        (target,) = resources[rule]["Properties"]["Targets"]
+        assert target["Arn"] == f"arn:aws:codepipeline:us-east-1:123456789012:{pipeline_names[pipeline]}"
+        assert target["RoleArn"].endswith(":role/service-role/AmazonSageMakerServiceCatalogProductsEventsRole")

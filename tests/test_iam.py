@@ -1,0 +1,95 @@
+"""IAM: least privilege in the roles stack, and products that only use those roles."""
+
+import re
+
+from products.blocks.iam import ROLE_FIELDS, WILDCARD_RESOURCE_ACTIONS
+
+
+def _statements(rendered):
+    """(template, resource, statement) for every policy statement in every template."""
+    for path, template in rendered.items():
+        for logical_id, resource in template["Resources"].items():
+            props = resource.get("Properties", {})
+            documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+            if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy"):
+                documents.append(props["PolicyDocument"])
+            for document in documents:
+                for statement in document["Statement"]:
+                    yield path, logical_id, statement
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_allow_statement_grants_every_action(rendered):
+    for path, logical_id, statement in _statements(rendered):
+        if statement["Effect"] != "Allow":
+            continue
+        assert "NotAction" not in statement and "NotResource" not in statement, (path, logical_id)
+        for action in _as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), f"{path} {logical_id}: {action}"
+
+
+def test_wildcard_resources_only_for_actions_that_need_them(rendered):
+    used = set()
+    for path, logical_id, statement in _statements(rendered):
+        if statement["Effect"] != "Allow" or "*" not in _as_list(statement["Resource"]):
+            continue
+        assert _as_list(statement["Resource"]) == ["*"], "mix '*' with nothing else"
+        for action in _as_list(statement["Action"]):
+            assert action in WILDCARD_RESOURCE_ACTIONS, f"{path} {logical_id}: {action} on Resource '*' is not justified"
+            used.add(action)
+    assert used == set(WILDCARD_RESOURCE_ACTIONS), f"justified but unused, remove: {set(WILDCARD_RESOURCE_ACTIONS) - used}"
+
+
+def test_resource_arns_are_scoped(rendered):
+    """No statement names a whole service (e.g. arn:aws:s3:::*); project resources are prefixed."""
+    for path, logical_id, statement in _statements(rendered):
+        if statement["Effect"] != "Allow":
+            continue
+        for resource in _as_list(statement["Resource"]):
+            if resource == "*":
+                continue
+            pattern = resource["Fn::Sub"] if isinstance(resource, dict) else resource
+            tail = re.split(r"\$\{AWS::AccountId\}:|:::|\*:", pattern, maxsplit=1)[-1]
+            assert tail not in ("*", "/*", "") and not tail.startswith("*"), f"{path} {logical_id}: {pattern}"
+
+
+def test_pass_role_is_limited_to_one_role_and_its_service(rendered):
+    found = 0
+    for path, logical_id, statement in _statements(rendered):
+        if "iam:PassRole" not in _as_list(statement["Action"]):
+            continue
+        found += 1
+        assert _as_list(statement["Action"]) == ["iam:PassRole"]
+        assert len(_as_list(statement["Resource"])) == 1
+        assert re.fullmatch(r"[a-z-]+\.amazonaws\.com", statement["Condition"]["StringEquals"]["iam:PassedToService"])
+    assert found >= 4
+
+
+def test_each_role_trusts_exactly_one_service(rendered):
+    roles = {k: r for k, r in rendered["roles.json"]["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert len(roles) == len(ROLE_FIELDS)
+    for logical_id, role in roles.items():
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Action"] == ["sts:AssumeRole"]
+        assert list(statement["Principal"]) == ["Service"] and len(statement["Principal"]["Service"]) == 1, logical_id
+
+
+def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rendered, config):
+    role_names = {r["Properties"]["RoleName"] for r in rendered["roles.json"]["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+    for path, template in rendered.items():
+        if not path.startswith("templates/"):
+            continue
+        assert not [r for r in template["Resources"].values() if r["Type"].startswith("AWS::IAM::")], path
+        text = str(template)
+        referenced = set(re.findall(r"role" + re.escape(config.roles.path) + r"([\w+=,.@-]+)", text))
+        assert referenced and referenced <= role_names, referenced - role_names
+
+
+def test_events_role_can_only_start_project_pipelines(rendered):
+    resource = rendered["roles.json"]["Resources"]["EventsRole"]
+    (statement,) = resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["codepipeline:StartPipelineExecution"]
+    assert statement["Resource"][0]["Fn::Sub"].endswith(":sagemaker-*")

@@ -1,0 +1,60 @@
+"""The portfolio stack gives Studio what it needs to list and launch the products."""
+
+import dataclasses
+import json
+
+from products import PRODUCTS
+from products.config import Principal
+from products.lint import lint_template
+from products.portfolio import ProductRelease, build
+
+
+def _resources(template, resource_type):
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artifacts):
+    portfolio = rendered["portfolio.json"]
+    products = _resources(portfolio, "AWS::ServiceCatalog::CloudFormationProduct")
+    assert len(products) == 1
+    (product,) = products.values()
+    assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Properties"]["Tags"]
+    (template,) = [a for a in artifacts if a.kind == "product-template"]
+    (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
+    assert artifact["Name"] == f"1.0.0-{template.sha256[:8]}"
+
+
+def test_launch_constraint_follows_the_association(rendered):
+    portfolio = rendered["portfolio.json"]
+    (association_id,) = _resources(portfolio, "AWS::ServiceCatalog::PortfolioProductAssociation")
+    (constraint,) = _resources(portfolio, "AWS::ServiceCatalog::LaunchRoleConstraint").values()
+    assert constraint["DependsOn"] == [association_id]
+    assert constraint["Properties"]["RoleArn"]["Fn::Sub"].endswith(
+        ":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
+    )
+
+
+def test_principals_tag_options_and_several_products_render_clean(config, tmp_path):
+    custom = dataclasses.replace(
+        config,
+        portfolio=dataclasses.replace(
+            config.portfolio,
+            principals=(
+                Principal("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DataScientist"),
+                Principal("arn:aws:iam:::role/service-role/AmazonSageMaker-ExecutionRole-*"),
+            ),
+            tag_options=(("cost-center", ("ml-research", "ml-prod")),),
+        ),
+    )
+    product = PRODUCTS["build-train-deploy"]
+    other = dataclasses.replace(product, name="second-product", title="Second")
+    template = json.loads(
+        build(custom, [ProductRelease(product, "templates/a/1.json", "1.0.0-aaaa"),
+                       ProductRelease(other, "templates/b/2.json", "1.0.0-bbbb")]).to_json()
+    )
+    principals = _resources(template, "AWS::ServiceCatalog::PortfolioPrincipalAssociation")
+    assert sorted(p["Properties"]["PrincipalType"] for p in principals.values()) == ["IAM", "IAM_PATTERN"]
+    assert len(_resources(template, "AWS::ServiceCatalog::TagOption")) == 2
+    assert len(_resources(template, "AWS::ServiceCatalog::TagOptionAssociation")) == 2
+    assert len(_resources(template, "AWS::ServiceCatalog::LaunchRoleConstraint")) == 2
+    assert lint_template(json.dumps(template, indent=2), "portfolio.json", ["us-east-1", "eu-west-1"]) == []

@@ -1,0 +1,142 @@
+"""The wires between templates, buildspecs, seed zips and the portfolio hold.
+
+A variable renamed in a template but not in a buildspec, an exported file the deploy
+action does not find, a seed zip without its buildspec: each fails here, not in a
+user's first pipeline run.
+"""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from products.blocks import build_contract as contract
+from products.resolve import resolve
+from tests.conftest import SAMPLE_PROJECT
+
+BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"
+CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@pytest.fixture(scope="module")
+def resources(product_template):
+    return resolve(product_template, SAMPLE_PROJECT).resources()
+
+
+def _projects_by_buildspec(resources):
+    return {
+        r["Properties"]["Source"]["BuildSpec"]: (k, r["Properties"])
+        for k, r in resources.items()
+        if r["Type"] == "AWS::CodeBuild::Project"
+    }
+
+
+def _actions(resources):
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::CodePipeline::Pipeline":
+            for stage in resource["Properties"]["Stages"]:
+                for action in stage["Actions"]:
+                    yield logical_id, stage["Name"], action
+
+
+def _placements():
+    return [(repo, source, target) for repo in contract.SEED_REPOS.values() for source, target in repo.buildspecs.items()]
+
+
+def test_every_buildspec_is_placed_once_and_every_file_in_buildspecs_is_used():
+    sources = [source for _, source, _ in _placements()]
+    assert sorted(sources) == sorted(path.name for path in BUILDSPECS.glob("*.yml"))
+    assert len(set(sources)) == len(sources)
+
+
+@pytest.mark.parametrize("repo, source, target", _placements(), ids=[s for _, s, _ in _placements()])
+def test_buildspec_uses_only_variables_its_project_sets(resources, repo, source, target):
+    spec = yaml.safe_load((BUILDSPECS / source).read_text())
+    assert spec["version"] == 0.2
+    assert str(spec["phases"]["install"]["runtime-versions"]["python"]) == "3.12"
+    logical_id, project = _projects_by_buildspec(resources)[target]
+    defined = {v["Name"] for v in project["Environment"]["EnvironmentVariables"]} | CODEBUILD_PROVIDED
+    inputs = [
+        artifact["Name"]
+        for _, _, action in _actions(resources)
+        if action["Configuration"].get("ProjectName") == project["Name"]
+        for artifact in action.get("InputArtifacts", [])
+    ]
+    defined |= {f"CODEBUILD_SRC_DIR_{name}" for name in inputs[1:]}
+    commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
+    used = set(_VARIABLE.findall("\n".join(commands + spec.get("artifacts", {}).get("files", []))))
+    assert used, source
+    assert used <= defined, f"{source} uses {sorted(used - defined)}, which {logical_id} does not set"
+
+
+def test_deploy_build_exports_what_the_deploy_actions_read(resources):
+    _, project = _projects_by_buildspec(resources)[contract.MODEL_DEPLOY.buildspecs["model-deploy.yml"]]
+    env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+    spec = yaml.safe_load((BUILDSPECS / "model-deploy.yml").read_text())
+    exported = {re.sub(r"\$(\w+)", lambda m: env[m.group(1)], f) for f in spec["artifacts"]["files"]}
+    read = set()
+    for _, _, action in _actions(resources):
+        if action["ActionTypeId"]["Provider"] == "CloudFormation":
+            for key in ("TemplatePath", "TemplateConfiguration"):
+                artifact, path = action["Configuration"][key].split("::")
+                assert artifact == contract.BUILD_ARTIFACT
+                read.add(path)
+    assert read and read <= exported
+
+
+def test_deploy_pipeline_promotes_through_staging_test_and_approval(resources):
+    stages = resources["ModelDeployPipeline"]["Properties"]["Stages"]
+    assert [s["Name"] for s in stages] == ["Source", "Build", "DeployStaging", "TestStaging", "ApproveDeployment", "DeployProd"]
+    providers = [s["Actions"][0]["ActionTypeId"]["Provider"] for s in stages]
+    assert providers == ["CodeCommit", "CodeBuild", "CloudFormation", "CodeBuild", "Manual", "CloudFormation"]
+    project = f"{SAMPLE_PROJECT['SageMakerProjectName']}-{SAMPLE_PROJECT['SageMakerProjectId']}"
+    assert stages[2]["Actions"][0]["Configuration"]["StackName"] == f"sagemaker-{project}-deploy-staging"
+    assert stages[5]["Actions"][0]["Configuration"]["StackName"] == f"sagemaker-{project}-deploy-prod"
+    assert stages[2]["Actions"][0]["Configuration"]["TemplateConfiguration"].endswith(contract.EXPORT_STAGING_CONFIG)
+    assert stages[5]["Actions"][0]["Configuration"]["TemplateConfiguration"].endswith(contract.EXPORT_PROD_CONFIG)
+
+
+def test_pipelines_are_v2_event_driven_and_read_main(resources):
+    repos = {k: r["Properties"]["RepositoryName"] for k, r in resources.items() if r["Type"] == "AWS::CodeCommit::Repository"}
+    for pipeline, repo in (("ModelBuildPipeline", "ModelBuildRepository"), ("ModelDeployPipeline", "ModelDeployRepository")):
+        props = resources[pipeline]["Properties"]
+        assert props["PipelineType"] == "V2"
+        source = props["Stages"][0]["Actions"][0]["Configuration"]
+        assert source == {"RepositoryName": repos[repo], "BranchName": "main", "PollForSourceChanges": False}
+        assert props["ArtifactStore"]["Location"] == resources["ArtifactBucket"]["Properties"]["BucketName"]
+
+
+def test_seed_zips_carry_their_buildspecs_and_the_template_points_at_them(artifacts, resources):
+    by_path = {a.path: a for a in artifacts}
+    for repo_id, repo in (("ModelBuildRepository", contract.MODEL_BUILD), ("ModelDeployRepository", contract.MODEL_DEPLOY)):
+        artifact = by_path[f"seedcode/{repo.name}.zip"]
+        names = zipfile.ZipFile(io.BytesIO(artifact.data)).namelist()
+        for source, target in repo.buildspecs.items():
+            assert target in names
+            assert zipfile.ZipFile(io.BytesIO(artifact.data)).read(target) == (BUILDSPECS / source).read_bytes()
+        code = resources[repo_id]["Properties"]["Code"]
+        assert code["BranchName"] == contract.SEED_BRANCH
+        assert code["S3"] == {"Bucket": "sagemaker-catalog-123456789012-us-east-1", "Key": artifact.key}
+
+
+def test_seed_bucket_parameter_overrides_the_asset_bucket(product_template):
+    resources = resolve(product_template, {**SAMPLE_PROJECT, "SeedCodeBucket": "my-seed-bucket"}).resources()
+    assert resources["ModelBuildRepository"]["Properties"]["Code"]["S3"]["Bucket"] == "my-seed-bucket"
+
+
+def test_portfolio_points_at_the_uploaded_product_templates(artifacts, rendered):
+    products = {a.product: a for a in artifacts if a.kind == "product-template"}
+    resources = resolve(rendered["portfolio.json"]).resources()
+    urls = {
+        r["Properties"]["ProvisioningArtifactParameters"][0]["Info"]["LoadTemplateFromURL"]: r
+        for r in resources.values()
+        if r["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
+    }
+    assert len(urls) == len(products)
+    for name, artifact in products.items():
+        url = f"https://sagemaker-catalog-123456789012-us-east-1.s3.us-east-1.amazonaws.com/{artifact.key}"
+        assert urls[url]["Properties"]["ProvisioningArtifactParameters"][0]["Name"] == artifact.version
