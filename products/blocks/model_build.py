@@ -1,0 +1,60 @@
+"""The model-build half of a project: the CodeBuild project and the pipeline that runs it."""
+
+from dataclasses import dataclass
+
+from troposphere import Ref, codebuild, codepipeline as cp, s3
+
+from products.blocks import build_contract as contract
+from products.blocks.codebuild import pipeline_build_project
+from products.blocks.iam import RoleNames
+from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, model_package_group_name, project_resource_name
+from products.blocks.pipelines import codebuild_action, pipeline
+
+
+@dataclass(frozen=True)
+class ModelBuild:
+    project: codebuild.Project
+    pipeline: cp.Pipeline
+
+    @property
+    def resources(self) -> list:
+        return [self.project, self.pipeline]
+
+
+def project_environment(bucket: s3.Bucket, roles: RoleNames) -> dict:
+    """Variables every project build gets: who the project is and where its things are."""
+    return {
+        contract.ENV_PROJECT_NAME: Ref(PROJECT_NAME_PARAMETER),
+        contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
+        contract.ENV_ARTIFACT_BUCKET: Ref(bucket),
+        contract.ENV_MODEL_PACKAGE_GROUP_NAME: model_package_group_name(),
+        contract.ENV_MODEL_EXECUTION_ROLE_ARN: roles.arn("execution"),
+    }
+
+
+def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> ModelBuild:
+    """Source -> Build, where Build upserts and runs the project's SageMaker Pipeline."""
+    project = pipeline_build_project(
+        "ModelBuildProject",
+        project_resource_name("modelbuild"),
+        "Runs the project's SageMaker Pipeline (upsert and start, waits for the result)",
+        roles.arn("codebuild"),
+        contract.MODEL_BUILD.buildspecs["model-build.yml"],
+        {
+            **project_environment(bucket, roles),
+            contract.ENV_PIPELINE_NAME: project_resource_name(),
+            contract.ENV_PIPELINE_ROLE_ARN: roles.arn("use"),
+        },
+        timeout_minutes=480,
+    )
+    build_pipeline = pipeline(
+        "ModelBuildPipeline",
+        project_resource_name("modelbuild"),
+        roles.arn("codepipeline"),
+        bucket,
+        [
+            ("Source", [source]),
+            ("Build", [codebuild_action("BuildAndRunSageMakerPipeline", project, [contract.SOURCE_ARTIFACT])]),
+        ],
+    )
+    return ModelBuild(project, build_pipeline)

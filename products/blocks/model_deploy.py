@@ -1,0 +1,100 @@
+"""The model-deploy half of a project: stage configs, staging, test, approval, prod.
+
+The deploy pipeline starts on a push to the deploy repo (wired by the product, as it
+depends on where the code lives) and whenever a model package of the project's group
+is approved or rejected (wired here).
+"""
+
+from dataclasses import dataclass
+
+from troposphere import Ref, codebuild, codepipeline as cp, events, s3
+
+from products.blocks import build_contract as contract
+from products.blocks.codebuild import pipeline_build_project
+from products.blocks.events import model_approval_rule
+from products.blocks.iam import RoleNames
+from products.blocks.model_build import project_environment
+from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, model_package_group_name, project_resource_name
+from products.blocks.pipelines import cloudformation_deploy, codebuild_action, manual_approval, pipeline
+
+STAGE_CONFIGS = {"staging": contract.EXPORT_STAGING_CONFIG, "prod": contract.EXPORT_PROD_CONFIG}
+
+
+@dataclass(frozen=True)
+class ModelDeploy:
+    build_project: codebuild.Project
+    test_project: codebuild.Project
+    pipeline: cp.Pipeline
+    approval_rule: events.Rule
+
+    @property
+    def resources(self) -> list:
+        return [self.build_project, self.test_project, self.pipeline, self.approval_rule]
+
+
+def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
+    built = contract.BUILD_ARTIFACT
+    name = f"Deploy{stage.capitalize()}"
+    return (
+        name,
+        [
+            cloudformation_deploy(
+                f"{name}Endpoint",
+                project_resource_name(f"deploy-{stage}"),
+                f"{built}::{contract.EXPORT_TEMPLATE_NAME}",
+                f"{built}::{STAGE_CONFIGS[stage]}",
+                roles.arn("cloudformation"),
+            )
+        ],
+    )
+
+
+def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> ModelDeploy:
+    build_project = pipeline_build_project(
+        "ModelDeployProject",
+        project_resource_name("modeldeploy"),
+        "Writes the staging and prod configurations for the latest approved model",
+        roles.arn("codebuild"),
+        contract.MODEL_DEPLOY.buildspecs["model-deploy.yml"],
+        {
+            **project_environment(bucket, roles),
+            contract.ENV_EXPORT_TEMPLATE_NAME: contract.EXPORT_TEMPLATE_NAME,
+            contract.ENV_EXPORT_STAGING_CONFIG: contract.EXPORT_STAGING_CONFIG,
+            contract.ENV_EXPORT_PROD_CONFIG: contract.EXPORT_PROD_CONFIG,
+        },
+    )
+    test_project = pipeline_build_project(
+        "StagingTestProject",
+        project_resource_name("staging-test"),
+        "Tests the staging endpoint before the manual approval to prod",
+        roles.arn("codebuild"),
+        contract.MODEL_DEPLOY.buildspecs["staging-test.yml"],
+        {
+            contract.ENV_PROJECT_NAME: Ref(PROJECT_NAME_PARAMETER),
+            contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
+            contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
+            contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
+        },
+    )
+    source_artifact, built = contract.SOURCE_ARTIFACT, contract.BUILD_ARTIFACT
+    deploy_pipeline = pipeline(
+        "ModelDeployPipeline",
+        project_resource_name("modeldeploy"),
+        roles.arn("codepipeline"),
+        bucket,
+        [
+            ("Source", [source]),
+            ("Build", [codebuild_action("BuildStageConfigs", build_project, [source_artifact], [built])]),
+            _deploy_stage("staging", roles),
+            (
+                "TestStaging",
+                [codebuild_action("TestStagingEndpoint", test_project, [source_artifact, built], [contract.TEST_ARTIFACT])],
+            ),
+            ("ApproveDeployment", [manual_approval("ApproveDeployment", "Approve to deploy the tested model to production")]),
+            _deploy_stage("prod", roles),
+        ],
+    )
+    approval_rule = model_approval_rule(
+        "ModelApprovalRule", project_resource_name("model"), model_package_group_name(), deploy_pipeline, roles.arn("events")
+    )
+    return ModelDeploy(build_project, test_project, deploy_pipeline, approval_rule)
