@@ -19,9 +19,13 @@ catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-## The whole test suite, slow tests included (what CI runs).
+SEED_REPOS_WITH_TESTS := seedcode/model-deploy
+
+## The whole test suite, slow tests included (what CI runs), then each seed repo's own tests
+## in its own environment.
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -m "slow or not slow"
+	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo test || exit 1; done
 
 ## The default selection, without slow tests.
 test-fast: $(INSTALLED)

@@ -155,6 +155,7 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
             ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
             [_service_arn("sagemaker", "endpoint/*")],
         ),
+        allow(["cloudformation:DescribeStacks"], [_service_arn("cloudformation", "stack/sagemaker-*")]),
         pass_role(names.arn("use"), "sagemaker.amazonaws.com"),
     ]
 
@@ -211,7 +212,33 @@ def _cloudformation_statements(names: RoleNames, asset_bucket: str) -> list:
             ],
         ),
         allow(["sagemaker:DescribeModelPackage"], [_service_arn("sagemaker", "model-package/*")]),
+        allow(["sagemaker:UpdateEndpointWeightsAndCapacities"], [_service_arn("sagemaker", "endpoint/*")]),
         pass_role(names.arn("execution"), "sagemaker.amazonaws.com"),
+        # The blue/green rollback alarm of a stage (named sagemaker-<project>-<stage>-5xx).
+        allow(
+            ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+             "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+            [_service_arn("cloudwatch", "alarm:sagemaker-*")],
+        ),
+        # Endpoint autoscaling.
+        allow(
+            ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+             "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+             "application-autoscaling:TagResource"],
+            [_service_arn("application-autoscaling", "scalable-target/*")],
+        ),
+        allow(
+            ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"],
+            ["*"],
+        ),
+        allow(
+            ["iam:CreateServiceLinkedRole"],
+            [arn(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
+                "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+            )],
+            Condition(StringLike({"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"})),
+        ),
     ]
 
 

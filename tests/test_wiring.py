@@ -140,3 +140,33 @@ def test_portfolio_points_at_the_uploaded_product_templates(artifacts, rendered)
     for name, artifact in products.items():
         url = f"https://sagemaker-catalog-123456789012-us-east-1.s3.us-east-1.amazonaws.com/{artifact.key}"
         assert urls[url]["Properties"]["ProvisioningArtifactParameters"][0]["Name"] == artifact.version
+
+
+def _seed_module(repo: str, relative: str):
+    """Load a seed repo's script by path (seed repos are not installed here)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "seedcode" / repo / relative
+    spec = importlib.util.spec_from_file_location(f"seed_{repo}_{path.stem}".replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "buildspec, script",
+    [("model-deploy.yml", "build.py"), ("staging-test.yml", "test/test.py")],
+)
+def test_buildspec_commands_parse_with_the_scripts_own_arguments(resources, buildspec, script):
+    """The flags a buildspec passes are the flags the seed script accepts, values filled in."""
+    import shlex
+
+    repo = next(r for r in contract.SEED_REPOS.values() if buildspec in r.buildspecs)
+    _, project = _projects_by_buildspec(resources)[repo.buildspecs[buildspec]]
+    env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+    env.update(AWS_REGION="us-east-1", CODEBUILD_SRC_DIR_BuildArtifact="/codebuild/output/src1")
+    spec = yaml.safe_load((BUILDSPECS / buildspec).read_text())
+    (command,) = [c for c in spec["phases"]["build"]["commands"] if f"python {script}" in c]
+    words = shlex.split(re.sub(r"\$(\w+)", lambda m: env[m.group(1)], command.replace("\\\n", " ")))
+    args = _seed_module(repo.name, script).parse_args(words[2:])
+    assert vars(args)  # argparse exits (SystemExit) on an unknown or missing flag

@@ -42,6 +42,8 @@ WILDCARD_RESOURCE_ACTIONS = {
     "ecr:GetAuthorizationToken": "registry-wide token, no resource type",
     "sagemaker:ListModelPackages": "list action, no resource type; results are filtered by group name",
     "cloudwatch:PutMetricData": "no resource type; limited to SageMaker namespaces by condition",
+    "application-autoscaling:DescribeScalableTargets": "describe action, no resource type",
+    "application-autoscaling:DescribeScalingPolicies": "describe action, no resource type",
 }
 
 

@@ -32,6 +32,11 @@ class ModelDeploy:
         return [self.build_project, self.test_project, self.pipeline, self.approval_rule]
 
 
+def stage_stack_name(stage: str):
+    """``sagemaker-<name>-<id>-deploy-<stage>``: the endpoint stack of a stage."""
+    return project_resource_name(f"deploy-{stage}")
+
+
 def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
     built = contract.BUILD_ARTIFACT
     name = f"Deploy{stage.capitalize()}"
@@ -40,7 +45,7 @@ def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
         [
             cloudformation_deploy(
                 f"{name}Endpoint",
-                project_resource_name(f"deploy-{stage}"),
+                stage_stack_name(stage),
                 f"{built}::{contract.EXPORT_TEMPLATE_NAME}",
                 f"{built}::{STAGE_CONFIGS[stage]}",
                 roles.arn("cloudformation"),
@@ -74,6 +79,7 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> Mod
             contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
             contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
             contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
+            contract.ENV_STAGING_STACK_NAME: stage_stack_name("staging"),
         },
     )
     source_artifact, built = contract.SOURCE_ARTIFACT, contract.BUILD_ARTIFACT

@@ -1,0 +1,129 @@
+"""build.py against moto: which package it picks, what it writes, how it fails."""
+
+import json
+import shutil
+
+import pytest
+
+import build
+from conftest import PROJECT_ARGS, REPO, add_package
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    for name in ("staging-config.json", "prod-config.json"):
+        shutil.copy(REPO / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_build(extra=()):
+    return build.main(PROJECT_ARGS + list(extra))
+
+
+def exported(workdir, stage):
+    return json.loads((workdir / f"{stage}-config-export.json").read_text())
+
+
+def test_picks_the_newest_approved_package_ignoring_pending_and_rejected(sagemaker, group, workdir):
+    approved = add_package(sagemaker, group, "Approved")
+    add_package(sagemaker, group, "PendingManualApproval")
+    add_package(sagemaker, group, "Rejected")
+    assert run_build() == 0
+    assert exported(workdir, "staging")["Parameters"]["ModelPackageName"] == approved
+    assert exported(workdir, "prod")["Parameters"]["ModelPackageName"] == approved
+
+
+def test_approving_a_newer_package_makes_it_the_one(sagemaker, group, workdir):
+    add_package(sagemaker, group, "Approved")
+    newer = add_package(sagemaker, group, "PendingManualApproval")
+    add_package(sagemaker, group, "Rejected")
+    sagemaker.update_model_package(ModelPackageArn=newer, ModelApprovalStatus="Approved")
+    assert run_build() == 0
+    assert exported(workdir, "staging")["Parameters"]["ModelPackageName"] == newer
+
+
+def test_api_calls_do_not_grow_with_the_group(sagemaker, group, workdir):
+    """Newest-first listing, filtered server-side: no per-package calls, one page read."""
+    for index in range(150):
+        add_package(sagemaker, group, "Approved" if index % 3 == 0 else "Rejected")
+    calls = []
+    sagemaker.meta.events.register("before-call.sagemaker", lambda model, **_: calls.append(model.name))
+    assert build.main(PROJECT_ARGS, sagemaker=sagemaker) == 0
+    assert calls == ["DescribeModelPackageGroup", "ListTags", "ListModelPackages"]
+
+
+def test_configs_carry_project_stage_and_group_tags(sagemaker, group, workdir):
+    add_package(sagemaker, group, "Approved")
+    assert run_build() == 0
+    staging = exported(workdir, "staging")
+    assert staging["Tags"] == {
+        "sagemaker:project-name": "abalone",
+        "sagemaker:project-id": "p-abc123def456",
+        "sagemaker:deployment-stage": "staging",
+        "cost-center": "ml-research",
+    }
+    parameters = staging["Parameters"]
+    assert parameters["StageName"] == "staging"
+    assert parameters["DataCaptureUploadPath"] == "s3://sagemaker-project-p-abc123def456/datacapture/staging"
+    assert all(isinstance(value, str) for value in parameters.values())
+    assert parameters["EnableAutoScaling"] == "false" and parameters["EndpointInstanceCount"] == "1"
+
+
+def test_prod_differs_from_staging_only_where_the_stage_files_say(sagemaker, group, workdir):
+    add_package(sagemaker, group, "Approved")
+    assert run_build() == 0
+    staging, prod = exported(workdir, "staging"), exported(workdir, "prod")
+    team_staging = json.loads((REPO / "staging-config.json").read_text())["Parameters"]
+    team_prod = json.loads((REPO / "prod-config.json").read_text())["Parameters"]
+    expected = {k for k in team_staging if team_staging[k] != team_prod[k]} | {"StageName", "DataCaptureUploadPath"}
+    differing = {k for k in staging["Parameters"] if staging["Parameters"][k] != prod["Parameters"][k]}
+    assert differing == expected
+    assert {k for k in staging["Tags"] if staging["Tags"][k] != prod["Tags"][k]} == {"sagemaker:deployment-stage"}
+
+
+def test_empty_group_fails_with_one_line_and_writes_nothing(sagemaker, group, workdir, capsys):
+    add_package(sagemaker, group, "PendingManualApproval")
+    add_package(sagemaker, group, "Rejected")
+    assert run_build() == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"group {group} has no Approved package" in error
+    assert not list(workdir.glob("*-export.json"))
+
+
+def test_unknown_group_fails_clearly(sagemaker, workdir, capsys):
+    assert run_build() == 1
+    assert "does not exist in this account and region" in capsys.readouterr().err
+    assert not list(workdir.glob("*-export.json"))
+
+
+def _set(section, **values):
+    return lambda config: config[section].update(values)
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"Parameters": {}, "Extra": 1}', "expected an object with the keys Parameters and Tags"),
+        (_set("Parameters", EndpointInstanceCount=0), "Parameters.EndpointInstanceCount: expected a whole number of at least 1, got 0"),
+        (_set("Parameters", EnableAutoScaling="yes"), "Parameters.EnableAutoScaling: expected true or false"),
+        (_set("Parameters", Colour="blue"), "Parameters.Colour: unknown"),
+        (_set("Parameters", MinCapacity=3, MaxCapacity=2), "Parameters.MaxCapacity: expected at least MinCapacity (3)"),
+        (_set("Tags", **{"aws:owner": "me"}), "Tags.aws:owner: expected a key"),
+    ],
+    ids=["json", "keys", "count", "bool", "unknown", "capacity", "reserved-tag"],
+)
+def test_malformed_stage_config_fails_and_writes_nothing(sagemaker, group, workdir, capsys, broken, message):
+    add_package(sagemaker, group, "Approved")
+    if isinstance(broken, str):
+        text = broken
+    else:
+        config = json.loads((REPO / "prod-config.json").read_text())
+        broken(config)
+        text = json.dumps(config)
+    (workdir / "prod-config.json").write_text(text)
+    assert run_build() == 1
+    error = capsys.readouterr().err
+    assert "prod-config.json" in error and message in error, error
+    assert not list(workdir.glob("*-export.json"))
