@@ -19,7 +19,7 @@ catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-SEED_REPOS_WITH_TESTS := seedcode/model-deploy
+SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build
 
 ## The whole test suite, slow tests included (what CI runs), then each seed repo's own tests
 ## in its own environment.

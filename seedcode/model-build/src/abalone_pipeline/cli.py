@@ -1,0 +1,208 @@
+"""Command-line entry points: `run-pipeline` and `get-pipeline-definition`.
+
+Both use the usual AWS configuration of boto3 (profile, region, AWS_ENDPOINT_URL).
+Exit codes: 0 success; 1 the run failed (a step, the data, AWS); 2 bad command line.
+"""
+
+import argparse
+import json
+import os
+import logging
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from abalone_pipeline.local import PACKAGED_DATA, StepFailed, run_local
+from abalone_pipeline.settings import DEFAULT_MSE_THRESHOLD
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# get_pipeline's arguments (tests/test_cli.py checks they match its signature); the
+# SageMaker SDK is imported only when a pipeline is built, as it needs a region to import.
+PIPELINE_ARGUMENTS = [
+    "region", "role", "default_bucket", "pipeline_name", "model_package_group_name", "base_job_prefix",
+    "input_data_url",
+]
+REQUIRED_FOR_CLOUD = PIPELINE_ARGUMENTS[:-1]
+FINISHED = {"Succeeded", "Failed", "Stopped"}
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _json_argument(text: str | None, flag: str, kind: type):
+    if text is None:
+        return kind()
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{flag}: not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(value, kind):
+        raise UsageError(f"{flag}: expected a JSON {'object' if kind is dict else 'list'}")
+    return value
+
+
+def parse_kwargs(text: str | None, required: list[str]) -> dict:
+    kwargs = _json_argument(text, "--kwargs", dict)
+    unknown = sorted(set(kwargs) - set(PIPELINE_ARGUMENTS))
+    if unknown:
+        raise UsageError(f"--kwargs: unknown key {unknown[0]!r}; expected keys: {', '.join(PIPELINE_ARGUMENTS)}")
+    missing = [name for name in required if name not in kwargs]
+    if missing:
+        raise UsageError(f"--kwargs: missing {', '.join(missing)}")
+    return kwargs
+
+
+def parse_tags(text: str | None) -> list[dict]:
+    tags = _json_argument(text, "--tags", list)
+    if not all(isinstance(t, dict) and set(t) == {"Key", "Value"} for t in tags):
+        raise UsageError('--tags: expected a list of {"Key": ..., "Value": ...} objects')
+    return tags
+
+
+def _quiet_sdk(verbose: bool) -> None:
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("sagemaker").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _get_pipeline(kwargs: dict):
+    os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
+    from abalone_pipeline.pipeline import get_pipeline
+
+    return get_pipeline(**kwargs)
+
+
+def upload_packaged_data(kwargs: dict) -> str:
+    """Put the bundled data set where the pipeline's InputDataUrl default points."""
+    key = f"{kwargs['base_job_prefix']}/input/abalone.data"
+    boto3.client("s3", region_name=kwargs["region"]).upload_file(str(PACKAGED_DATA), kwargs["default_bucket"], key)
+    return f"s3://{kwargs['default_bucket']}/{key}"
+
+
+def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, client=None) -> str:
+    """Poll the execution, printing each step's status as it changes; returns the final status."""
+    sagemaker = client or boto3.client("sagemaker", region_name=region)
+    seen: dict[str, str] = {}
+    while True:
+        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn, SortOrder="Ascending")
+        for step in steps.get("PipelineExecutionSteps", []):
+            if seen.get(step["StepName"]) != step["StepStatus"]:
+                seen[step["StepName"]] = step["StepStatus"]
+                reason = f" ({step['FailureReason']})" if step.get("FailureReason") else ""
+                say(f"  {step['StepName']:<18} {step['StepStatus']}{reason}")
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
+        if status in FINISHED:
+            return status
+        time.sleep(poll_seconds)
+
+
+def run_pipeline_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run-pipeline",
+        description="Upsert the abalone SageMaker Pipeline and start it, or run its steps on this machine (--local).",
+        epilog="Exit codes: 0 success, 1 the run failed, 2 bad command line.",
+    )
+    parser.add_argument("--role-arn", help="role SageMaker Pipelines runs the pipeline as (required unless --local)")
+    parser.add_argument("--tags", help='JSON list of tags for the pipeline: [{"Key": "k", "Value": "v"}]')
+    parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
+    parser.add_argument("--wait", action="store_true", help="wait for the execution and fail unless it succeeds")
+    parser.add_argument("--poll-seconds", type=float, default=30.0, help="status polling interval with --wait")
+    parser.add_argument("--local", action="store_true", help="run the steps here: no Docker, no SageMaker jobs")
+    parser.add_argument("--no-register", action="store_true", help="with --local: write the registration to a file")
+    parser.add_argument("--work-dir", type=Path, default=Path("build/local-run"), help="with --local: where outputs go")
+    parser.add_argument("--data", type=Path, default=PACKAGED_DATA, help="with --local: the raw abalone CSV")
+    parser.add_argument("--approval-status", default="PendingManualApproval",
+                        choices=["PendingManualApproval", "Approved", "Rejected"], help="with --local")
+    parser.add_argument("--mse-threshold", type=float, default=DEFAULT_MSE_THRESHOLD, help="with --local")
+    parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
+    return parser
+
+
+def run_pipeline(argv=None) -> int:
+    parser = run_pipeline_parser()
+    args = parser.parse_args(argv)
+    _quiet_sdk(args.verbose)
+    try:
+        if args.local:
+            required = [] if args.no_register else ["model_package_group_name", "default_bucket"]
+            kwargs = parse_kwargs(args.kwargs, required)
+            return _run_local(args, kwargs)
+        if not args.role_arn:
+            raise UsageError("--role-arn is required (or use --local)")
+        kwargs = parse_kwargs(args.kwargs, REQUIRED_FOR_CLOUD)
+        tags = parse_tags(args.tags)
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"run-pipeline: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if "input_data_url" not in kwargs:
+            kwargs["input_data_url"] = upload_packaged_data(kwargs)
+            print(f"uploaded the bundled data set to {kwargs['input_data_url']}")
+        pipeline = _get_pipeline(kwargs)
+        pipeline.upsert(role_arn=args.role_arn, tags=tags)
+        print(f"upserted pipeline {kwargs['pipeline_name']}")
+        execution_arn = boto3.client("sagemaker", region_name=kwargs["region"]).start_pipeline_execution(
+            PipelineName=kwargs["pipeline_name"]
+        )["PipelineExecutionArn"]
+        print(f"started {execution_arn}")
+        if not args.wait:
+            return EXIT_OK
+        status = wait_for(execution_arn, kwargs["region"], args.poll_seconds)
+    except (ClientError, BotoCoreError) as error:
+        print(f"run-pipeline: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"execution {status}")
+    return EXIT_OK if status == "Succeeded" else EXIT_FAILED
+
+
+def _run_local(args, kwargs: dict) -> int:
+    started = time.perf_counter()
+    try:
+        run = run_local(
+            work_dir=args.work_dir,
+            model_package_group_name=kwargs.get("model_package_group_name", "local-abalone"),
+            data=args.data,
+            approval_status=args.approval_status,
+            mse_threshold=args.mse_threshold,
+            register=not args.no_register,
+            default_bucket=kwargs.get("default_bucket"),
+            base_job_prefix=kwargs.get("base_job_prefix", "abalone"),
+            region=kwargs.get("region"),
+        )
+    except StepFailed as error:
+        print(f"run-pipeline: failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ClientError, BotoCoreError) as error:
+        print(f"run-pipeline: failed: RegisterModel: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"local run finished in {time.perf_counter() - started:.2f}s: test MSE {run.mse:.4f} (RMSE {run.mse ** 0.5:.4f})")
+    return EXIT_OK
+
+
+def get_pipeline_definition(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="get-pipeline-definition", description="Write the abalone pipeline's JSON definition."
+    )
+    parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
+    parser.add_argument("--file-name", type=Path, default=Path("pipeline-definition.json"))
+    parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
+    args = parser.parse_args(argv)
+    _quiet_sdk(args.verbose)
+    try:
+        kwargs = parse_kwargs(args.kwargs, REQUIRED_FOR_CLOUD)
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"get-pipeline-definition: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        definition = json.loads(_get_pipeline(kwargs).definition())
+    except (ClientError, BotoCoreError) as error:
+        print(f"get-pipeline-definition: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    args.file_name.write_text(json.dumps(definition, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {args.file_name}")
+    return EXIT_OK

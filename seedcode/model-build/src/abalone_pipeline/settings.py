@@ -1,0 +1,25 @@
+"""What the pipeline and the local run share, kept free of SageMaker SDK imports.
+
+(Importing the SDK needs an AWS region and takes seconds; the local run needs neither.)
+"""
+
+SKLEARN_VERSION = "1.2-1"
+XGBOOST_VERSION = "1.7-1"
+
+# The training step's hyperparameters; the local run trains with exactly these.
+HYPERPARAMETERS = {
+    "objective": "reg:squarederror",
+    "num_round": 50,
+    "max_depth": 5,
+    "eta": 0.2,
+    "gamma": 4,
+    "min_child_weight": 6,
+    "subsample": 0.7,
+    "seed": 42,
+}
+DEFAULT_MSE_THRESHOLD = 6.0
+EVALUATION_JSON_PATH = "regression_metrics.mse.value"
+
+CONTENT_TYPES = ["text/csv"]
+INFERENCE_INSTANCES = ["ml.t2.medium", "ml.m5.large"]
+TRANSFORM_INSTANCES = ["ml.m5.large"]

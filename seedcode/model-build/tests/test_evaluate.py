@@ -1,0 +1,36 @@
+"""evaluate.py: the evaluation.json shape the pipeline's MSE check and the registry read."""
+
+import json
+
+import numpy as np
+
+from abalone_pipeline.local import train
+from abalone_pipeline.settings import EVALUATION_JSON_PATH
+from abalone_pipeline.scripts import evaluate
+
+
+def _write_split(directory, name, rows):
+    (directory / name).mkdir(parents=True)
+    np.savetxt(directory / name / f"{name}.csv", rows, delimiter=",")
+
+
+def test_evaluation_json_shape_and_values(tmp_path):
+    rng = np.random.default_rng(0)
+    features = rng.random((300, 10))
+    rows = np.column_stack([features[:, 0] * 10 + 5, features])
+    for name in ("train", "validation", "test"):
+        _write_split(tmp_path / "splits", name, rows)
+    train(tmp_path / "splits", tmp_path / "model")
+    assert evaluate.main([
+        "--model-dir", str(tmp_path / "model"), "--test-dir", str(tmp_path / "splits" / "test"),
+        "--output-dir", str(tmp_path / "evaluation"),
+    ]) == 0
+    report = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert set(report) == {"regression_metrics"} and set(report["regression_metrics"]) == {"mse"}
+    mse = report["regression_metrics"]["mse"]
+    assert set(mse) == {"value", "standard_deviation"}
+    value = report
+    for part in EVALUATION_JSON_PATH.split("."):
+        value = value[part]
+    assert value == mse["value"] and 0 <= mse["value"] < 1.0  # an easy target, learnt well
+    assert mse["standard_deviation"] >= 0

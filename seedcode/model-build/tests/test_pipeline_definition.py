@@ -1,0 +1,81 @@
+"""The pipeline definition: golden file, stable across runs, the steps and the wiring.
+
+Built under moto: the SDK uploads the step scripts to S3 while building the definition.
+Refresh the golden file after an intended change with:
+    UPDATE_GOLDEN=1 python -m pytest tests/test_pipeline_definition.py
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from abalone_pipeline.cli import PIPELINE_ARGUMENTS
+from abalone_pipeline.local import model_package_request
+from abalone_pipeline.settings import HYPERPARAMETERS
+from conftest import KWARGS
+
+GOLDEN = Path(__file__).with_name("golden") / "pipeline-definition.json"
+
+
+@pytest.fixture
+def definition(aws):
+    from abalone_pipeline.pipeline import get_pipeline
+
+    return json.loads(get_pipeline(**KWARGS).definition())
+
+
+def test_definition_matches_the_golden_file(definition):
+    rendered = json.dumps(definition, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(rendered)
+    assert rendered == GOLDEN.read_text(), "definition changed; if intended, refresh with UPDATE_GOLDEN=1"
+
+
+def test_definition_is_stable_and_has_no_timestamps(aws, definition):
+    from abalone_pipeline.pipeline import get_pipeline
+
+    assert json.loads(get_pipeline(**KWARGS).definition()) == definition
+    text = json.dumps(definition)
+    assert "2026" not in text and "2027" not in text
+
+
+def test_steps_and_condition(definition):
+    steps = {step["Name"]: step for step in definition["Steps"]}
+    assert list(steps) == ["Preprocess", "Train", "Evaluate", "CheckMSE"]
+    check = steps["CheckMSE"]["Arguments"]
+    assert [s["Name"] for s in check["IfSteps"]] == ["RegisterModel"]
+    assert [s["Name"] for s in check["ElseSteps"]] == ["MSEAboveThreshold"]
+    (condition,) = check["Conditions"]
+    assert condition["Type"] == "LessThanOrEqualTo"
+    assert condition["LeftValue"]["Std:JsonGet"]["Path"] == "regression_metrics.mse.value"
+    parameters = {p["Name"]: p.get("DefaultValue") for p in definition["Parameters"]}
+    assert parameters["ModelApprovalStatus"] == "PendingManualApproval" and parameters["MseThreshold"] == 6.0
+
+
+def test_training_uses_the_hyperparameters_the_local_run_uses(definition):
+    train = next(s for s in definition["Steps"] if s["Name"] == "Train")
+    assert train["Arguments"]["HyperParameters"] == {k: str(v) for k, v in HYPERPARAMETERS.items()}
+
+
+def test_local_registration_matches_the_pipeline_register_step(definition):
+    check = next(s for s in definition["Steps"] if s["Name"] == "CheckMSE")
+    register = check["Arguments"]["IfSteps"][0]["Arguments"]
+    local = model_package_request(KWARGS["model_package_group_name"], "s3://b/m", "s3://b/e", "PendingManualApproval", "us-east-1")
+    assert register["ModelPackageGroupName"] == local["ModelPackageGroupName"]
+    pipeline_spec, local_spec = register["InferenceSpecification"], local["InferenceSpecification"]
+    assert pipeline_spec["Containers"][0]["Image"] == local_spec["Containers"][0]["Image"]
+    for key in ("SupportedContentTypes", "SupportedResponseMIMETypes",
+                "SupportedRealtimeInferenceInstanceTypes", "SupportedTransformInstanceTypes"):
+        assert pipeline_spec[key] == local_spec[key], key
+    assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["ContentType"] == "application/json"
+
+
+def test_cli_knows_get_pipeline_arguments():
+    import inspect
+
+    from abalone_pipeline.pipeline import get_pipeline
+
+    assert PIPELINE_ARGUMENTS == [p for p in inspect.signature(get_pipeline).parameters if p != "sagemaker_session"]

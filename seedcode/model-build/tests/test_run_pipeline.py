@@ -1,0 +1,89 @@
+"""run-pipeline against moto: upload the data, upsert, start; --wait; bad input."""
+
+import io
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from abalone_pipeline import cli
+from conftest import BUCKET, KWARGS, PIPELINE_ROLE
+
+TAGS = [{"Key": "sagemaker:project-name", "Value": "abalone"}, {"Key": "sagemaker:project-id", "Value": "p-abc123def456"}]
+
+
+def run(*extra):
+    return cli.run_pipeline(["--role-arn", PIPELINE_ROLE, "--tags", json.dumps(TAGS), "--kwargs", json.dumps(KWARGS), *extra])
+
+
+def test_upserts_and_starts_with_tags_and_uploaded_data(aws, capsys):
+    assert run() == 0
+    sagemaker = boto3.client("sagemaker")
+    pipeline = sagemaker.describe_pipeline(PipelineName=KWARGS["pipeline_name"])
+    assert pipeline["RoleArn"] == PIPELINE_ROLE
+    definition = json.loads(pipeline["PipelineDefinition"])
+    data_url = next(p for p in definition["Parameters"] if p["Name"] == "InputDataUrl")["DefaultValue"]
+    assert data_url == f"s3://{BUCKET}/{KWARGS['base_job_prefix']}/input/abalone.data"
+    body = boto3.client("s3").get_object(Bucket=BUCKET, Key=data_url.split(BUCKET + "/")[1])["Body"].read()
+    assert body.count(b"\n") == 4177
+    executions = sagemaker.list_pipeline_executions(PipelineName=KWARGS["pipeline_name"])["PipelineExecutionSummaries"]
+    assert len(executions) == 1
+    tags = sagemaker.list_tags(ResourceArn=pipeline["PipelineArn"])["Tags"]
+    assert {(t["Key"], t["Value"]) for t in TAGS} <= {(t["Key"], t["Value"]) for t in tags}
+    assert "started arn:aws:sagemaker" in capsys.readouterr().out
+
+
+def test_second_run_updates_the_same_pipeline(aws):
+    assert run() == 0 and run() == 0
+    sagemaker = boto3.client("sagemaker")
+    assert len(sagemaker.list_pipelines()["PipelineSummaries"]) == 1
+    assert len(sagemaker.list_pipeline_executions(PipelineName=KWARGS["pipeline_name"])["PipelineExecutionSummaries"]) == 2
+
+
+def test_wait_reports_steps_and_fails_on_a_failed_execution():
+    """moto does not implement ListPipelineExecutionSteps, so the polling is stubbed
+    (botocore's Stubber still validates every request against the real API model)."""
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"
+    lines = []
+    with Stubber(client) as stub:
+        stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
+            {"StepName": "Preprocess", "StepStatus": "Executing"}]}, {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
+        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Executing"}, {"PipelineExecutionArn": arn})
+        stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
+            {"StepName": "Preprocess", "StepStatus": "Succeeded"},
+            {"StepName": "Train", "StepStatus": "Failed", "FailureReason": "ClientError: bad data"}]},
+            {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
+        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Failed"}, {"PipelineExecutionArn": arn})
+        status = cli.wait_for(arn, "us-east-1", poll_seconds=0, say=lines.append, client=client)
+    assert status == "Failed"
+    assert [line.split() for line in lines] == [
+        ["Preprocess", "Executing"], ["Preprocess", "Succeeded"], ["Train", "Failed", "(ClientError:", "bad", "data)"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--kwargs", json.dumps({**KWARGS, "colour": "blue"})], "unknown key 'colour'"),
+        (["--kwargs", "{not json"], "--kwargs: not valid JSON"),
+        (["--kwargs", json.dumps({"region": "us-east-1"})], "--kwargs: missing role"),
+        (["--kwargs", json.dumps(KWARGS), "--tags", '[{"Key": "a"}]'], "--tags: expected a list"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_error(aws, capsys, argv, message):
+    assert cli.run_pipeline(["--role-arn", PIPELINE_ROLE, *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert boto3.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
+
+
+def test_role_is_required_for_a_cloud_run(capsys):
+    assert cli.run_pipeline(["--kwargs", json.dumps(KWARGS)]) == 2
+    assert "--role-arn is required" in capsys.readouterr().err
+
+
+def test_get_pipeline_definition_writes_the_file(aws, tmp_path):
+    target = tmp_path / "definition.json"
+    assert cli.get_pipeline_definition(["--kwargs", json.dumps(KWARGS), "--file-name", str(target)]) == 0
+    assert [s["Name"] for s in json.loads(target.read_text())["Steps"]] == ["Preprocess", "Train", "Evaluate", "CheckMSE"]
