@@ -55,6 +55,29 @@ class PortfolioConfig:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """How `publish.py publish` puts the catalog into an account."""
+
+    stack_prefix: str = "sagemaker-catalog"
+    deploy_roles: bool = True
+    keep_versions: int = 2
+    targets: tuple[str, ...] = ("servicecatalog",)
+    studio_domain_id: str = ""
+    s3_templates_prefix: str = "studio-templates"
+
+    @property
+    def portfolio_stack(self) -> str:
+        return f"{self.stack_prefix}-portfolio"
+
+    @property
+    def roles_stack(self) -> str:
+        return f"{self.stack_prefix}-roles"
+
+
+TARGETS = ("servicecatalog", "s3")
+
+
+@dataclass(frozen=True)
 class CatalogConfig:
     path: Path
     regions: tuple[str, ...]
@@ -62,6 +85,7 @@ class CatalogConfig:
     roles: RoleNames
     portfolio: PortfolioConfig
     products: tuple[str, ...]
+    publish: PublishConfig = PublishConfig()
 
 
 class _Reader:
@@ -157,7 +181,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
         raise ConfigError(path, where, "valid YAML", getattr(error, "problem", None) or str(error)) from None
 
     top = _Reader(path, data)
-    top.only("regions", "assets", "roles", "portfolio", "products")
+    top.only("regions", "assets", "roles", "portfolio", "products", "publish")
     regions = top.string_list("regions", _REGION, "AWS region names such as us-east-1")
     if not regions:
         raise top.error("regions", "at least one region", [])
@@ -221,6 +245,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
         raise top.error("products", "at least one enabled product")
 
     return CatalogConfig(
+        publish=_publish_config(top.mapping("publish", required=False)),
         path=path,
         regions=regions,
         asset_bucket=asset_bucket,
@@ -229,3 +254,37 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
         products=tuple(enabled),
     )
 
+
+
+_STACK_PREFIX = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,100}$")
+_DOMAIN_ID = re.compile(r"^d-[a-z0-9]{12}$")
+_PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()/-]{1,200}$")
+
+
+def _publish_config(section: _Reader) -> PublishConfig:
+    section.only("stack_prefix", "deploy_roles", "keep_versions", "targets", "studio_domain_id", "s3_templates_prefix")
+    defaults = PublishConfig()
+    deploy_roles = section.data.get("deploy_roles", defaults.deploy_roles)
+    if not isinstance(deploy_roles, bool):
+        raise section.error("deploy_roles", "true or false", deploy_roles)
+    keep = section.data.get("keep_versions", defaults.keep_versions)
+    if not isinstance(keep, int) or isinstance(keep, bool) or not 0 <= keep <= 50:
+        raise section.error("keep_versions", "a whole number from 0 to 50", keep)
+    targets = section.data.get("targets", list(defaults.targets))
+    if not isinstance(targets, list) or not targets or any(t not in TARGETS for t in targets):
+        raise section.error("targets", "a non-empty list of: " + ", ".join(TARGETS), targets)
+    domain = section.data.get("studio_domain_id", "")
+    if domain and (not isinstance(domain, str) or not _DOMAIN_ID.match(domain)):
+        raise section.error("studio_domain_id", "a SageMaker domain id such as d-abcdefghijkl, or empty", domain)
+    if "s3" in targets and not domain:
+        raise section.error("studio_domain_id", "a SageMaker domain id: the s3 target tags the Studio domain")
+    return PublishConfig(
+        stack_prefix=section.string("stack_prefix", defaults.stack_prefix, _STACK_PREFIX, "a stack name prefix"),
+        deploy_roles=deploy_roles,
+        keep_versions=keep,
+        targets=tuple(dict.fromkeys(targets)),
+        studio_domain_id=domain,
+        s3_templates_prefix=section.string(
+            "s3_templates_prefix", defaults.s3_templates_prefix, _PREFIX, "an S3 key prefix"
+        ).strip("/"),
+    )

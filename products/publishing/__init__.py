@@ -1,0 +1,1 @@
+"""Publishing the synthesized catalog into AWS accounts (used by `publish.py`)."""

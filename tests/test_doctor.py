@@ -1,0 +1,115 @@
+"""verify/doctor: each Studio-visibility problem is found and comes with a fix.
+
+IAM and STS run on moto. Service Catalog and SageMaker's portfolio-status and domain
+calls are stubbed with botocore's Stubber (moto does not implement them, and it creates
+no Service Catalog resources or stack outputs from the portfolio stack); the Stubber
+still validates every request and response against the real API models.
+"""
+
+import datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from products.publishing.aws import Aws
+from products.publishing.doctor import verify_region
+from products.roles import build as build_roles
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+PORTFOLIO_ID, PRODUCT_ID = "port-abcdefghijklm", "prod-abcdefghijklm"
+DOMAIN = "d-abcdefghijkl"
+PATTERN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20260101T000000"
+OTHER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/TeamNotebookRole"
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def session(aws_credentials, config):
+    with mock_aws():
+        iam = boto3.client("iam")
+        roles = build_roles(config.roles, config.asset_bucket).to_dict()["Resources"]
+        for role in roles.values():
+            props = role["Properties"]
+            import json
+
+            iam.create_role(RoleName=props["RoleName"], Path=props["Path"],
+                            AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]))
+        yield Aws(REGION)
+
+
+def _stub(session, service):
+    client = boto3.client(service, region_name=REGION)
+    session._clients[service] = client
+    stubber = Stubber(client)
+    stubber.activate()
+    return stubber
+
+
+def _wire(session, *, tagged=True, launch=True, associated=True, status="Enabled", user_role=PATTERN_ROLE):
+    cfn = _stub(session, "cloudformation")
+    cfn.add_response("describe_stacks", {"Stacks": [{
+        "StackName": "sagemaker-catalog-portfolio", "CreationTime": NOW, "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "PortfolioId", "OutputValue": PORTFOLIO_ID},
+                    {"OutputKey": "BuildTrainDeployProductId", "OutputValue": PRODUCT_ID}],
+    }]}, {"StackName": "sagemaker-catalog-portfolio"})
+    sagemaker = _stub(session, "sagemaker")
+    sagemaker.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": status}, {})
+    sc = _stub(session, "servicecatalog")
+    tags = [{"Key": "sagemaker:studio-visibility", "Value": "true"}] if tagged else []
+    sc.add_response("describe_product_as_admin", {"Tags": tags}, {"Id": PRODUCT_ID})
+    constraints = [{"ConstraintId": "cons-abcdefghijklm", "Type": "LAUNCH"}] if launch else []
+    sc.add_response("list_constraints_for_portfolio", {"ConstraintDetails": constraints},
+                    {"PortfolioId": PORTFOLIO_ID, "ProductId": PRODUCT_ID})
+    principals = [{"PrincipalARN": "arn:aws:iam:::role/service-role/AmazonSageMaker-ExecutionRole-*",
+                   "PrincipalType": "IAM_PATTERN"}] if associated else []
+    sc.add_response("list_principals_for_portfolio", {"Principals": principals}, {"PortfolioId": PORTFOLIO_ID})
+    sagemaker.add_response("describe_domain", {"DomainId": DOMAIN, "DefaultUserSettings": {"ExecutionRole": PATTERN_ROLE}},
+                           {"DomainId": DOMAIN})
+    sagemaker.add_response("list_user_profiles", {"UserProfiles": [{"DomainId": DOMAIN, "UserProfileName": "alice"}]},
+                           {"DomainIdEquals": DOMAIN})
+    sagemaker.add_response("describe_user_profile", {"UserProfileName": "alice", "UserSettings": {"ExecutionRole": user_role}},
+                           {"DomainId": DOMAIN, "UserProfileName": "alice"})
+    return (cfn, sagemaker, sc)
+
+
+def _failed(checks):
+    return {c.name: c for c in checks if not c.ok}
+
+
+def test_a_healthy_catalog_passes_every_check(session, config):
+    stubs = _wire(session)
+    checks = verify_region(session, config, ("servicecatalog",), DOMAIN)
+    assert _failed(checks) == {}
+    assert len(checks) == 1 + 7 + 1 + 2 + 1 + 1  # status, roles, stack, product x2, principal, one distinct studio role
+    for stub in stubs:
+        stub.assert_no_pending_responses()
+
+
+def test_each_problem_is_reported_with_a_fix(session, config):
+    _wire(session, tagged=False, launch=False, associated=False, status="Disabled", user_role=OTHER_ROLE)
+    failed = _failed(verify_region(session, config, ("servicecatalog",), DOMAIN))
+    assert set(failed) == {
+        "SageMaker uses Service Catalog",
+        "product BuildTrainDeploy is visible in Studio",
+        "product BuildTrainDeploy has a launch constraint",
+        "principal arn:aws:iam:::role/service-role/AmazonSageMaker-ExecutionRole-* is associated",
+        f"Studio execution role {OTHER_ROLE} sees the templates",
+    }
+    assert "enable-sagemaker-servicecatalog-portfolio" in failed["SageMaker uses Service Catalog"].fix
+    assert "portfolio.principals" in failed[f"Studio execution role {OTHER_ROLE} sees the templates"].fix
+
+
+def test_missing_and_mistrusting_roles_are_reported(session, config):
+    iam = boto3.client("iam")
+    iam.delete_role(RoleName=config.roles.events)
+    iam.update_assume_role_policy(
+        RoleName=config.roles.codebuild,
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+                       '"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
+    )
+    _wire(session)
+    failed = _failed(verify_region(session, config, ("servicecatalog",), DOMAIN))
+    assert failed[f"role {config.roles.events}"].detail == "missing"
+    assert "codebuild.amazonaws.com" in failed[f"role {config.roles.codebuild}"].fix

@@ -1,0 +1,223 @@
+"""publish / plan / destroy against moto (S3, CloudFormation, IAM, STS, SageMaker).
+
+moto accepts the portfolio stack but does not create Service Catalog resources from it
+(it ignores unsupported resource types); the publisher's side of the contract, the
+stacks and templates it deploys, is what these tests check.
+"""
+
+import json
+import shutil
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from products.config import load_config
+from products.publishing.aws import Aws, CallLog, PublishError
+from products.publishing.publisher import Options, destroy_region, publish_region
+from products.publishing.versions import versions
+from products.synth import SEEDCODE_DIR, synthesize
+from tests.support import moto_tls
+
+REGION = "us-east-1"
+PORTFOLIO, ROLES = "sagemaker-catalog-portfolio", "sagemaker-catalog-roles"
+BUCKET = "sagemaker-catalog-123456789012-us-east-1"
+PRODUCT = "BuildTrainDeployProduct"
+
+
+@pytest.fixture
+def aws(aws_credentials):
+    moto_tls.install()
+    with mock_aws():
+        yield
+
+
+def publish(config, artifacts, apply=True, confirm=lambda stack, changes: True, targets=("servicecatalog",), log=None, inject=None):
+    log = log if log is not None else CallLog()
+    session = Aws(REGION, log=log)
+    if inject is not None:
+        for service in ("s3", "cloudformation", "iam", "sts", "sagemaker"):
+            session.client(service).meta.events.register("before-call", inject)
+    options = Options(apply=apply, targets=targets, confirm=confirm, say=lambda *_: None, poll_seconds=0)
+    return publish_region(session, config, artifacts, options), log
+
+
+def changed_seed_artifacts(config, tmp_path, text="changed"):
+    seedcode = tmp_path / f"seedcode-{text}"
+    shutil.copytree(SEEDCODE_DIR, seedcode, ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.egg-info", ".pytest_cache"))
+    (seedcode / "model-deploy" / "NOTES.md").write_text(text)
+    return synthesize(config, seedcode_dir=seedcode)
+
+
+def state():
+    """Everything publish leaves behind, for comparing runs."""
+    s3, cfn = boto3.client("s3"), boto3.client("cloudformation")
+    buckets = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    objects = {}
+    for bucket in buckets:
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            objects[f"{bucket}/{item['Key']}"] = s3.head_object(Bucket=bucket, Key=item["Key"])["Metadata"]
+    stacks = {}
+    for summary in cfn.list_stacks()["StackSummaries"]:
+        if summary["StackStatus"] == "DELETE_COMPLETE":
+            continue
+        name = summary["StackName"]
+        stacks[name] = (
+            summary["StackStatus"],
+            json.dumps(cfn.get_template(StackName=name)["TemplateBody"], sort_keys=True),
+            [c["ChangeSetName"] for c in cfn.list_change_sets(StackName=name).get("Summaries", [])],
+        )
+    return {"buckets": buckets, "objects": objects, "stacks": stacks}
+
+
+def test_first_publish_then_a_no_op_with_zero_writes(aws, config, artifacts):
+    first, log = publish(config, artifacts)
+    assert [s["action"] for s in first.stacks] == ["created", "created"]
+    assert len(first.uploaded) == 3
+    assert {"bucket", "encryption", "versioning", "public access block", "TLS-only policy"} == set(first.bucket_changes)
+    second, log = publish(config, artifacts)
+    assert second.up_to_date and log.writes == []
+    assert [s["action"] for s in second.stacks] == ["up to date", "up to date"]
+
+
+def test_changed_product_gets_exactly_one_new_version_and_keeps_the_old(aws, config, artifacts, tmp_path):
+    publish(config, artifacts)
+    changed = changed_seed_artifacts(config, tmp_path)
+    result, log = publish(config, changed)
+    assert [s["action"] for s in result.stacks] == ["up to date", "updated"]
+    assert sorted(result.uploaded) == sorted(a.key for a in changed if a.key and a.key not in {b.key for b in artifacts})
+    assert len(result.uploaded) == 2  # the model-deploy seed zip and the product template
+    deployed = boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"]
+    old = next(a.version for a in artifacts if a.kind == "product-template")
+    new = next(a.version for a in changed if a.kind == "product-template")
+    assert versions(json.loads(json.dumps(deployed)))[PRODUCT] == [old, new]
+    assert [c for c in log.writes if c.startswith("cloudformation")] == [
+        "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"]
+
+
+def test_keep_versions_bounds_the_artifacts(aws, config, artifacts, tmp_path):
+    import dataclasses
+
+    config = dataclasses.replace(config, publish=dataclasses.replace(config.publish, keep_versions=1))
+    publish(config, artifacts)
+    for text in ("one", "two", "three"):
+        latest = changed_seed_artifacts(config, tmp_path, text)
+        publish(config, latest)
+    deployed = json.loads(json.dumps(boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"]))
+    names = versions(deployed)[PRODUCT]
+    assert len(names) == 2 and names[-1] == next(a.version for a in latest if a.kind == "product-template")
+
+
+def test_plan_changes_nothing(aws, config, artifacts):
+    before = state()
+    result, log = publish(config, artifacts, apply=False)
+    assert [s["action"] for s in result.stacks] == ["would create", "would create"]
+    assert len(result.uploaded) == 3 and "bucket" in result.bucket_changes
+    assert set(log.writes) <= {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack"}
+    assert state() == before
+
+
+def test_declined_change_leaves_no_stack_and_no_change_set(aws, config, artifacts):
+    result, _ = publish(config, artifacts, confirm=lambda stack, changes: False)
+    assert [s["action"] for s in result.stacks] == ["declined", "declined"]
+    assert state()["stacks"] == {}
+
+
+class InjectedFault(Exception):
+    """Raised from a before-call hook: the call never happens and is not retried."""
+
+
+def _clean_run_calls(config, artifacts):
+    with mock_aws():
+        _, log = publish(config, artifacts)
+        return log.calls
+
+
+def test_interrupted_at_any_call_then_rerun_converges_to_a_clean_run(aws_credentials, config, artifacts):
+    """Each run gets its own fresh moto (a nested mock_aws would share state)."""
+    moto_tls.install()
+    calls = _clean_run_calls(config, artifacts)
+    with mock_aws():
+        publish(config, artifacts)
+        reference = state()
+    assert len(calls) > 20
+    for index in range(len(calls)):
+        with mock_aws():
+            counter = {"n": 0}
+
+            def inject(model, **_):
+                counter["n"] += 1
+                if counter["n"] == index + 1:
+                    raise InjectedFault(f"call {index}: {model.name}")
+
+            with pytest.raises(InjectedFault):
+                publish(config, artifacts, inject=inject)
+            second, log = publish(config, artifacts)
+            assert state() == reference, f"diverged after a failure at call {index} ({calls[index]})"
+            third, log = publish(config, artifacts)
+            assert third.up_to_date and log.writes == [], f"not converged after a failure at call {index}"
+
+
+def test_missing_principal_fails_before_any_write(aws, config, artifacts):
+    import dataclasses
+
+    from products.config import Principal
+
+    broken = dataclasses.replace(config, portfolio=dataclasses.replace(
+        config.portfolio, principals=(Principal("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NoSuchRole"),)))
+    log = CallLog()
+    with pytest.raises(PublishError, match=r"portfolio.principals\[0\]: arn:aws:iam::123456789012:role/NoSuchRole does not exist"):
+        publish(broken, artifacts, log=log)
+    assert log.writes == [] and state()["buckets"] == []
+
+
+def test_missing_launch_role_fails_before_any_write(aws, config, artifacts):
+    import dataclasses
+
+    no_roles = dataclasses.replace(config, publish=dataclasses.replace(config.publish, deploy_roles=False))
+    log = CallLog()
+    with pytest.raises(PublishError, match="launch role AmazonSageMakerServiceCatalogProductsLaunchRole does not exist"):
+        publish(no_roles, artifacts, log=log)
+    assert log.writes == []
+    boto3.client("iam").create_role(RoleName=config.roles.launch, AssumeRolePolicyDocument="{}", Path="/service-role/")
+    result, _ = publish(no_roles, artifacts)
+    assert [s["stack"] for s in result.stacks] == [PORTFOLIO]
+
+
+def test_s3_route_tags_templates_and_the_domain(aws, config, artifacts):
+    import dataclasses
+
+    sagemaker = boto3.client("sagemaker")
+    domain = sagemaker.create_domain(
+        DomainName="studio", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/x"},
+        SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
+    )
+    domain_id = domain["DomainArn"].rsplit("/", 1)[1]
+    s3_config = dataclasses.replace(config, publish=dataclasses.replace(config.publish, targets=("s3",), studio_domain_id=domain_id))
+    result, _ = publish(s3_config, artifacts, targets=("s3",))
+    assert result.stacks == [] and "CORS for Studio" in result.bucket_changes
+    s3 = boto3.client("s3")
+    tags = s3.get_object_tagging(Bucket=BUCKET, Key="studio-templates/build-train-deploy.json")["TagSet"]
+    assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in tags
+    assert s3.get_bucket_cors(Bucket=BUCKET)["CORSRules"][0]["AllowedOrigins"] == ["https://*.sagemaker.aws"]
+    domain_tags = sagemaker.list_tags(ResourceArn=domain["DomainArn"])["Tags"]
+    assert {"Key": "sagemaker:projectS3TemplatesLocation", "Value": f"s3://{BUCKET}/studio-templates/"} in domain_tags
+    again, log = publish(s3_config, artifacts, targets=("s3",))
+    assert again.up_to_date and log.writes == []
+
+
+def test_destroy_removes_stacks_and_buckets(aws, config, artifacts):
+    publish(config, artifacts)
+    removed = destroy_region(Aws(REGION), config, roles=True, buckets=True, say=lambda *_: None, poll_seconds=0)
+    assert removed == [f"stack {PORTFOLIO}", f"stack {ROLES}", f"bucket {BUCKET}"]
+    assert state() == {"buckets": [], "objects": {}, "stacks": {}}
+
+
+def test_missing_credentials_is_one_clear_error(monkeypatch, tmp_path, config, artifacts):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(PublishError, match="no AWS credentials found"):
+        publish(config, artifacts)
