@@ -107,11 +107,11 @@ def cmd_publish(args, apply: bool = True) -> int:
     console = _progress(args)
     log = CallLog()
     results = []
-    for region in _regions(args, config):
+    for index, region in enumerate(_regions(args, config)):
         console.print(f"{'publish' if apply else 'plan'}: {region}")
         options = Options(
             apply=apply, targets=_targets(args, config), confirm=_confirmer(args, console),
-            say=console.print, poll_seconds=args.poll_seconds,
+            say=console.print, poll_seconds=args.poll_seconds, roles_here=index == 0,
         )
         result = publish_region(Aws(region, args.profile, log), config, artifacts, options)
         results.append(result)

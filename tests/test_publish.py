@@ -221,3 +221,43 @@ def test_missing_credentials_is_one_clear_error(monkeypatch, tmp_path, config, a
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(PublishError, match="no AWS credentials found"):
         publish(config, artifacts)
+
+
+def test_each_configured_region_gets_its_own_bucket_and_portfolio_and_iam_roles_once(aws, config, artifacts):
+    for index, region in enumerate(("us-east-1", "eu-west-1")):
+        options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
+                          poll_seconds=0, roles_here=index == 0)
+        result = publish_region(Aws(region), config, artifacts, options)
+        assert result.bucket == f"sagemaker-catalog-123456789012-{region}"
+        assert [s["stack"] for s in result.stacks] == ([ROLES] if index == 0 else []) + [PORTFOLIO]
+    assert boto3.client("s3").get_bucket_location(Bucket="sagemaker-catalog-123456789012-eu-west-1")["LocationConstraint"] == "eu-west-1"
+
+
+def test_a_failed_deployment_names_the_failed_resources():
+    """moto cannot make a stack fail, so CloudFormation's side is stubbed (Stubber checks the API shapes)."""
+    import datetime
+
+    from botocore.stub import Stubber
+
+    from products.publishing.stacks import Stacks
+
+    session = Aws(REGION)
+    cfn = boto3.client("cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    session._clients["cloudformation"] = cfn
+    now = datetime.datetime.now(datetime.timezone.utc)
+    event = lambda i, resource, status, reason=None: {  # noqa: E731
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1", "EventId": str(i), "StackName": "s",
+        "LogicalResourceId": resource, "ResourceStatus": status, "Timestamp": now,
+        **({"ResourceStatusReason": reason} if reason else {}),
+    }
+    lines = []
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stack_events", {"StackEvents": [
+            event(3, "s", "UPDATE_ROLLBACK_COMPLETE"),
+            event(2, "BuildTrainDeployProduct", "UPDATE_FAILED", "Access denied for s3:GetObject on the template"),
+            event(1, "s", "UPDATE_IN_PROGRESS"),
+        ]}, {"StackName": "s"})
+        stub.add_response("describe_stacks", {"Stacks": [{"StackName": "s", "CreationTime": now, "StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]}, {"StackName": "s"})
+        with pytest.raises(PublishError, match="s: UPDATE_ROLLBACK_COMPLETE; failed resources: BuildTrainDeployProduct: Access denied"):
+            Stacks(session, lines.append, poll_seconds=0)._wait("s", now)
+    assert lines[1] == "  s: BuildTrainDeployProduct UPDATE_FAILED (Access denied for s3:GetObject on the template)"

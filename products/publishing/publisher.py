@@ -28,6 +28,8 @@ class Options:
     confirm: object  # (stack, changes) -> bool
     say: object = print
     poll_seconds: float = 5.0
+    # IAM is global: the roles stack lives in the first region only (named roles would clash).
+    roles_here: bool = True
 
 
 @dataclass
@@ -120,7 +122,7 @@ def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], o
     stacks = Stacks(aws, say, options.poll_seconds)
     by_kind = {a.kind: a for a in artifacts}
     if "servicecatalog" in options.targets:
-        if config.publish.deploy_roles:
+        if config.publish.deploy_roles and options.roles_here:
             outcome = stacks.deploy(
                 config.publish.roles_stack, json.loads(by_kind["roles"].data),
                 apply=options.apply, confirm=options.confirm, capabilities=("CAPABILITY_NAMED_IAM",),
