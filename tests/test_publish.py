@@ -17,7 +17,7 @@ from products.publishing.aws import Aws, CallLog, PublishError
 from products.publishing.publisher import Options, destroy_region, publish_region
 from products.publishing.versions import versions
 from products.synth import SEEDCODE_DIR, synthesize
-from tests.support import moto_tls
+from products.emulator import install_https_bucket_policies
 
 REGION = "us-east-1"
 PORTFOLIO, ROLES = "sagemaker-catalog-portfolio", "sagemaker-catalog-roles"
@@ -27,7 +27,7 @@ PRODUCT = "BuildTrainDeployProduct"
 
 @pytest.fixture
 def aws(aws_credentials):
-    moto_tls.install()
+    install_https_bucket_policies()
     with mock_aws():
         yield
 
@@ -135,7 +135,7 @@ def _clean_run_calls(config, artifacts):
 
 def test_interrupted_at_any_call_then_rerun_converges_to_a_clean_run(aws_credentials, config, artifacts):
     """Each run gets its own fresh moto (a nested mock_aws would share state)."""
-    moto_tls.install()
+    install_https_bucket_policies()
     calls = _clean_run_calls(config, artifacts)
     with mock_aws():
         publish(config, artifacts)

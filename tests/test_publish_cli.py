@@ -2,45 +2,22 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 import pytest
 
+from products.emulator import moto_server
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.moto_server", str(port)], cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.fail("moto_server did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    with moto_server() as url:
+        yield url
 
 
 def run(endpoint, *args, stdin=None):

@@ -1,0 +1,80 @@
+"""An embedded AWS emulator (moto_server on a free loopback port) for the local demo and tests.
+
+moto evaluates only StringEquals conditions in bucket policies and ignores the rest, so
+the catalog's TLS-only statement (Deny when the Bool aws:SecureTransport is false) would
+deny every request. An HTTPS request to AWS never matches that statement, so the
+emulator drops it before moto evaluates a policy.
+"""
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def install_https_bucket_policies() -> None:
+    """Patch moto (in this process) to evaluate bucket policies as for HTTPS requests."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action: str, resource: str):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+        policy["Statement"] = [s for s in statements if s.get("Condition") != INSECURE_ONLY]
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_server(timeout: float = 30.0):
+    """Yield the endpoint URL of a fresh moto_server; always stopped on exit, Ctrl-C included."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "products.emulator", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the AWS emulator did not start on 127.0.0.1:{port}") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    install_https_bucket_policies()
+    from moto.server import main as moto_main
+
+    moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+
+
+if __name__ == "__main__":
+    main()
