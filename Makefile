@@ -1,4 +1,4 @@
-# Two entry points (see README): `make catalog` (the main job) and `make test`.
+# Two entry points (see README): `make demo` (the main job) and `make test`.
 # Both create .venv and install the pinned dependencies on first use.
 
 PYTHON ?= python3
@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: catalog test test-fast templates clean
+.PHONY: demo catalog test test-fast templates seed-envs clean
 
 $(INSTALLED): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,16 +14,24 @@ $(INSTALLED): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-## Synthesize and lint the whole catalog offline (no AWS account needed).
+SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build
+
+## Each seed repo's own pinned environment (the demo runs their code with it).
+seed-envs:
+	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo .venv/.installed || exit 1; done
+
+## The whole MLOps flow on this machine against an embedded AWS emulator (no AWS account needed).
+demo: $(INSTALLED) seed-envs
+	$(BIN)/python publish.py demo
+
+## Synthesize and lint the whole catalog offline.
 catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build
-
 ## The whole test suite, slow tests included (what CI runs), then each seed repo's own tests
 ## in its own environment.
-test: $(INSTALLED)
+test: $(INSTALLED) seed-envs
 	$(BIN)/python -m pytest -m "slow or not slow"
 	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo test || exit 1; done
 

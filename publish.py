@@ -175,6 +175,12 @@ def cmd_destroy(args) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args) -> int:
+    from products.demo import main as demo_main
+
+    return EXIT_OK if demo_main(say=out.print) == 0 else EXIT_FAILED
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="publish.py",
@@ -212,6 +218,13 @@ def parser() -> argparse.ArgumentParser:
         cmd_lint,
     )
     verb("products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
+    sub = verbs.add_parser(
+        "demo",
+        help="Walk the whole flow locally against an embedded AWS emulator (needs the seed repos' environments: `make demo`).",
+        description="Publish the catalog into an embedded AWS emulator, create a project, push, build and register "
+        "a model, approve it, deploy staging, test it, deploy prod, and summarize; exits 1 naming the failing step.",
+    )
+    sub.set_defaults(handler=cmd_demo)
 
     def aws_verb(name, help_text, handler, aliases=()):
         sub = verbs.add_parser(name, help=help_text, description=help_text, aliases=list(aliases))

@@ -5,13 +5,12 @@ Documented-shape events are put on moto's default bus, where each synthesized ru
 a no-op that matches nothing, so real routing is the only meaningful check.
 """
 
-import json
-
 import boto3
 import pytest
 from moto import mock_aws
 
-from products.aws_events import codecommit_reference_event, model_package_state_event, put_events_entry
+from products.aws_events import codecommit_reference_event, model_package_state_event
+from products.eventroute import EventRouter
 from products.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 
@@ -26,31 +25,9 @@ OTHER_PROJECT = "abalone-p-zzzzzzzzzzzz"
 def routed(aws_credentials, product_template):
     """A function: event -> set of logical ids of the rules that delivered it."""
     resources = resolve(product_template, SAMPLE_PROJECT).resources()
-    rules = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Events::Rule"}
     with mock_aws():
-        events, sqs = boto3.client("events"), boto3.client("sqs")
-        queues = {}
-        for logical_id, rule in rules.items():
-            url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            events.put_rule(Name=rule["Name"], EventPattern=json.dumps(rule["EventPattern"]), State=rule["State"])
-            events.put_targets(Rule=rule["Name"], Targets=[{"Id": "queue", "Arn": arn}])
-            queues[logical_id] = url
-
-        def route(event):
-            response = events.put_events(Entries=[put_events_entry(event)])
-            assert response["FailedEntryCount"] == 0
-            fired = set()
-            for logical_id, url in queues.items():
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-                for message in messages:
-                    assert json.loads(message["Body"])["detail"] == event["detail"]
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                if messages:
-                    fired.add(logical_id)
-            return fired
-
-        yield route
+        router = EventRouter(boto3.client("events"), boto3.client("sqs"), resources)
+        yield lambda event: {delivery.rule for delivery in router.route(event)}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""Run a buildspec on this machine the way CodeBuild would run it for a project.
+
+The environment is the CodeBuild project's own (from a resolved product template) plus
+what CodeBuild provides (region, source directories). Before running anything, every
+variable the buildspec uses must be set: a variable renamed in the template but not in
+the buildspec fails here, with its name, instead of expanding to nothing. Used by the
+local demo and the tests.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PHASES = ("install", "pre_build", "build", "post_build")
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+
+
+class BuildspecError(RuntimeError):
+    """The build failed; the message names the buildspec, the phase and the command or variable."""
+
+
+@dataclass
+class BuildRun:
+    exported: dict[str, Path]  # artifact file name -> where it was copied
+    seconds: float
+
+
+def project_environment(project: dict) -> dict[str, str]:
+    """The environment variables of a resolved AWS::CodeBuild::Project's properties."""
+    return {v["Name"]: str(v["Value"]) for v in project["Environment"].get("EnvironmentVariables", [])}
+
+
+def referenced_variables(spec: dict, phases=PHASES) -> set[str]:
+    texts = [c for phase in phases for c in spec.get("phases", {}).get(phase, {}).get("commands", [])]
+    texts += spec.get("artifacts", {}).get("files", [])
+    return set(_VARIABLE.findall("\n".join(texts)))
+
+
+def _expand(text: str, env: dict) -> str:
+    return _VARIABLE.sub(lambda m: env[m.group(1)], text)
+
+
+def run_buildspec(
+    buildspec: Path,
+    source_dir: Path,
+    project: dict,
+    region: str,
+    *,
+    secondary_sources: dict[str, Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+    path_prepend: list[Path] = (),
+    phases=PHASES,
+    output_dir: Path | None = None,
+    say=print,
+) -> BuildRun:
+    """Run ``phases`` of ``buildspec`` in ``source_dir``; copy its exported artifacts to ``output_dir``."""
+    started = time.perf_counter()
+    spec = yaml.safe_load(Path(buildspec).read_text())
+    env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
+    env.update(extra_env or {})
+    env.update(project_environment(project))
+    env.update(AWS_REGION=region, AWS_DEFAULT_REGION=region, CODEBUILD_SRC_DIR=str(source_dir))
+    for name, directory in (secondary_sources or {}).items():
+        env[f"CODEBUILD_SRC_DIR_{name}"] = str(directory)
+    env["PATH"] = os.pathsep.join([*(str(p) for p in path_prepend), env.get("PATH", "/usr/bin:/bin")])
+
+    missing = sorted(referenced_variables(spec, phases) - set(env))
+    if missing:
+        raise BuildspecError(
+            f"{buildspec.name}: uses {', '.join('$' + m for m in missing)}, which the CodeBuild project "
+            f"{project.get('Name', '')} does not set"
+        )
+    for phase in phases:
+        for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
+            lines = command.strip().splitlines()
+            first_line = lines[0]
+            say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
+            result = subprocess.run(["bash", "-c", command], cwd=source_dir, env=env, capture_output=True, text=True)
+            for line in (result.stdout + result.stderr).strip().splitlines():
+                say(f"      {line}")
+            if result.returncode != 0:
+                raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}")
+
+    exported = {}
+    for pattern in spec.get("artifacts", {}).get("files", []):
+        name = _expand(pattern, env)
+        source = Path(source_dir) / name
+        if not source.is_file():
+            raise BuildspecError(f"{buildspec.name}: artifact {name} was not produced")
+        if output_dir is not None:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            exported[name] = Path(shutil.copy(source, Path(output_dir) / name))
+        else:
+            exported[name] = source
+    return BuildRun(exported, time.perf_counter() - started)

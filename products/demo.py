@@ -1,0 +1,354 @@
+"""The whole MLOps flow on one machine, against an embedded AWS emulator (moto_server).
+
+Eight numbered steps, each with its duration; every name, variable and rule pattern comes
+from the synthesized templates, resolved for the demo project, never typed here:
+
+1. publish the catalog with the real publisher;
+2. create the project's resources the emulator supports (bucket, model package group,
+   EventBridge rules);
+3. push to the model-build repo: a documented-shape CodeCommit event on the bus;
+4. run the model-build buildspec with its CodeBuild project's environment; run-pipeline
+   runs the seed code's local runner (real preprocessing, training, evaluation) and
+   registers the model as PendingManualApproval;
+5. approve the model package: a documented-shape SageMaker event on the bus;
+6. run the model-deploy buildspec: build.py writes the stage configurations;
+7. deploy the staging endpoint stack and run the staging test buildspec;
+8. approve, deploy prod, and summarize everything found by project name and id.
+
+What the emulator cannot run is said where it happens: Service Catalog resources,
+CodeCommit seeding, CodeBuild and CodePipeline are stood in for by the steps above.
+"""
+
+import io
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import boto3
+
+from products.aws_events import codecommit_reference_event, model_package_state_event
+from products.buildspec_runner import BuildspecError, run_buildspec
+from products.config import load_config
+from products.emulator import moto_server
+from products.eventroute import EventRouter
+from products.publishing.aws import Aws, PublishError
+from products.publishing.publisher import Options, publish_region
+from products.resolve import resolve
+from products.synth import SEEDCODE_DIR, synthesize
+
+REGION = "us-east-1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = "build-train-deploy"
+DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION}
+
+
+class DemoFailed(RuntimeError):
+    def __init__(self, step: int, title: str, reason: str):
+        self.step, self.title, self.reason = step, title, reason
+        super().__init__(f"step {step} ({title}) failed: {reason}")
+
+
+@dataclass
+class DemoResult:
+    project_name: str
+    project_id: str
+    durations: dict = field(default_factory=dict)  # step title -> seconds
+    mse: float | None = None
+    summary: dict = field(default_factory=dict)
+
+
+def seed_venv(repo: str) -> Path:
+    venv = SEEDCODE_DIR / repo / ".venv"
+    if not (venv / ".installed").exists():
+        raise DemoFailed(0, "set-up", f"{venv} missing: run `make demo` (or `make -C seedcode/{repo} test`) first")
+    return venv
+
+
+def _unzip(data: bytes, target: Path) -> Path:
+    target.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            path = target / info.filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(archive.read(info))
+            path.chmod((info.external_attr >> 16) & 0o777 or 0o644)
+    return target
+
+
+def _write_shims(bin_dir: Path, model_build_venv: Path, local_run_dir: Path) -> None:
+    """`run-pipeline` runs the checked-out seed code's local runner; `aws` packages templates."""
+    bin_dir.mkdir(parents=True)
+    run_pipeline = bin_dir / "run-pipeline"
+    run_pipeline.write_text(
+        "#!/bin/sh\n"
+        "# Local demo: the checked-out code runs the pipeline's steps here instead of in SageMaker.\n"
+        f'PYTHONPATH="$CODEBUILD_SRC_DIR/src" exec "{model_build_venv}/bin/python" -c '
+        "'import sys; from abalone_pipeline.cli import run_pipeline; sys.exit(run_pipeline(sys.argv[1:]))' "
+        f'--local --work-dir "{local_run_dir}" "$@"\n'
+    )
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!/bin/sh\nPYTHONPATH="{REPO_ROOT}" exec "{sys.executable}" -m products.package_shim "$@"\n')
+    for shim in (run_pipeline, aws):
+        shim.chmod(0o755)
+
+
+def _predictions(model_build_venv: Path, model_dir: Path, deploy_source: Path) -> str:
+    """What the locally trained model predicts for the staging test's rows (the emulated endpoint's answer)."""
+    script = (
+        "import csv, importlib.util, sys, numpy, xgboost\n"
+        "from abalone_pipeline.scripts.evaluate import load_model\n"
+        "spec = importlib.util.spec_from_file_location('staging_test', sys.argv[2] + '/test/test.py')\n"
+        "test = importlib.util.module_from_spec(spec); spec.loader.exec_module(test)\n"
+        "rows = list(csv.reader(open(sys.argv[2] + '/test/abalone-sample.csv')))\n"
+        "features = numpy.array([[float(v) for v in test.model_input(r).split(',')] for r in rows])\n"
+        "print('\\n'.join(f'{p:.4f}' for p in load_model(sys.argv[1]).predict(xgboost.DMatrix(features))))\n"
+    )
+    result = subprocess.run(
+        [str(model_build_venv / "bin" / "python"), "-c", script, str(model_dir), str(deploy_source)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(deploy_source.parent / "model-build" / "src")},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1])
+    return result.stdout.strip()
+
+
+def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print) -> DemoResult:
+    """Run the eight steps; raise DemoFailed naming the step that broke."""
+    model_build_venv, model_deploy_venv = seed_venv("model-build"), seed_venv("model-deploy")
+    project_id = "p-" + secrets.token_hex(6)
+    result = DemoResult(project_name, project_id)
+    config = load_config()
+    artifacts = {a.path: a for a in synthesize(config, seedcode_dir=seedcode_dir)}
+    template = json.loads(artifacts[f"templates/{PRODUCT}.json"].data)
+    if template_mutator:
+        template = template_mutator(template)
+    resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id}).resources()
+    props = {logical_id: resource["Properties"] for logical_id, resource in resources.items()}
+
+    saved_env = {key: os.environ.get(key) for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL", "AWS_PROFILE")}
+    with moto_server() as endpoint, tempfile.TemporaryDirectory(prefix="catalog-demo-") as work:
+        work = Path(work)
+        os.environ.update(DEMO_CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
+        os.environ.pop("AWS_PROFILE", None)
+        aws_env = {**DEMO_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
+        clients = {name: boto3.client(name, region_name=REGION) for name in ("s3", "sagemaker", "events", "sqs", "cloudformation")}
+        sagemaker, cfn = clients["sagemaker"], clients["cloudformation"]
+        say(f"local demo: project {project_name} ({project_id}), AWS emulator at {endpoint}")
+        state = {}
+
+        def step(number: int, title: str, action):
+            say(f"\n[{number}/8] {title}")
+            started = time.perf_counter()
+            try:
+                action()
+            except DemoFailed:
+                raise
+            except (BuildspecError, PublishError, RuntimeError, KeyError, ValueError) as error:
+                raise DemoFailed(number, title, str(error)) from error
+            except Exception as error:  # the demo names the failing step whatever broke
+                raise DemoFailed(number, title, f"{type(error).__name__}: {error}") from error
+            result.durations[title] = time.perf_counter() - started
+            say(f"      done in {result.durations[title]:.2f}s")
+
+        def publish_catalog():
+            domain = sagemaker.create_domain(
+                DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
+                DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-demo"},
+            )
+            demo_config = replace(config, publish=replace(
+                config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1]))
+            options = Options(apply=True, targets=demo_config.publish.targets, confirm=lambda *_: True,
+                              say=lambda line: say("    " + line.strip()), poll_seconds=0.2)
+            published = publish_region(Aws(REGION), demo_config, list(artifacts.values()), options)
+            for stack in published.stacks:
+                say(f"    stack {stack['stack']}: {stack['action']}")
+            say(f"    {len(published.uploaded)} artifacts in s3://{published.bucket}; S3 route: {len(published.s3_route)} change(s)")
+            say("    not emulated: moto keeps the portfolio stack but creates no Service Catalog portfolio or products")
+
+        def create_project():
+            bucket = props["ArtifactBucket"]["BucketName"]
+            clients["s3"].create_bucket(Bucket=bucket)
+            clients["s3"].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            group = props["ModelPackageGroup"]
+            sagemaker.create_model_package_group(
+                ModelPackageGroupName=group["ModelPackageGroupName"],
+                ModelPackageGroupDescription=group["ModelPackageGroupDescription"], Tags=group["Tags"],
+            )
+            state["router"] = EventRouter(clients["events"], clients["sqs"], resources)
+            say(f"    bucket {bucket}, model package group {group['ModelPackageGroupName']}, "
+                f"{len(state['router'].queues)} EventBridge rules")
+            say("    not emulated: CodeCommit seeding, CodeBuild and CodePipeline (the next steps run their parts here)")
+
+        def started_pipelines(event) -> list[str]:
+            pipelines = [d.target_arn.rsplit(":", 1)[1] for d in state["router"].route(event)]
+            for pipeline in pipelines:
+                say(f"    started pipeline {pipeline}")
+            return pipelines
+
+        def push():
+            repo = props["ModelBuildRepository"]["RepositoryName"]
+            event = codecommit_reference_event(repo, "main", region=REGION)
+            say(f"    CodeCommit Repository State Change: referenceUpdated main in {repo}")
+            if started_pipelines(event) != [props["ModelBuildPipeline"]["Name"]]:
+                raise RuntimeError(f"a push to main of {repo} did not start exactly {props['ModelBuildPipeline']['Name']}")
+
+        def model_build():
+            source = _unzip(artifacts["seedcode/model-build.zip"].data, work / "src" / "model-build")
+            state["model_dir"] = work / "model-build-run" / "model"
+            _write_shims(work / "bin", model_build_venv, work / "model-build-run")
+            project = props["ModelBuildProject"]
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
+                          path_prepend=[work / "bin"], phases=("build",), say=say)
+            evaluation = json.loads((work / "model-build-run" / "evaluation" / "evaluation.json").read_text())
+            result.mse = evaluation["regression_metrics"]["mse"]["value"]
+            packages = sagemaker.list_model_packages(ModelPackageGroupName=props["ModelPackageGroup"]["ModelPackageGroupName"])
+            pending = [p for p in packages["ModelPackageSummaryList"] if p["ModelApprovalStatus"] == "PendingManualApproval"]
+            if not pending:
+                raise RuntimeError("the model-build run registered no PendingManualApproval model package")
+            state["package"] = pending[0]
+            say(f"    registered {pending[0]['ModelPackageArn']} (PendingManualApproval), test MSE {result.mse:.4f}")
+            say("    (install phase skipped: seedcode/model-build/.venv holds the pinned dependencies)")
+
+        def approve():
+            package = state["package"]
+            sagemaker.update_model_package(ModelPackageArn=package["ModelPackageArn"], ModelApprovalStatus="Approved")
+            event = model_package_state_event(
+                package["ModelPackageGroupName"], package["ModelPackageVersion"], "Approved", region=REGION)
+            say(f"    SageMaker Model Package State Change: {package['ModelPackageArn']} Approved")
+            if started_pipelines(event) != [props["ModelDeployPipeline"]["Name"]]:
+                raise RuntimeError(f"approving the package did not start exactly {props['ModelDeployPipeline']['Name']}")
+
+        def model_deploy():
+            source = _unzip(artifacts["seedcode/model-deploy.zip"].data, work / "src" / "model-deploy")
+            state["deploy_source"] = source
+            project = props["ModelDeployProject"]
+            build = run_buildspec(
+                source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
+                path_prepend=[work / "bin", model_deploy_venv / "bin"], phases=("build",),
+                output_dir=work / "BuildArtifact", say=say,
+            )
+            state["build_artifact"] = work / "BuildArtifact"
+            say(f"    exported {', '.join(sorted(build.exported))}")
+
+        def deploy_stage(stage_title: str):
+            stage = next(s for s in props["ModelDeployPipeline"]["Stages"] if s["Name"] == stage_title)
+            configuration = stage["Actions"][0]["Configuration"]
+            artifact_dir = state["build_artifact"]
+            stage_config = json.loads((artifact_dir / configuration["TemplateConfiguration"].split("::")[1]).read_text())
+            stack = configuration["StackName"]
+            cfn.create_stack(
+                StackName=stack,
+                TemplateBody=(artifact_dir / configuration["TemplatePath"].split("::")[1]).read_text(),
+                Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in stage_config["Parameters"].items()],
+                Tags=[{"Key": k, "Value": v} for k, v in stage_config["Tags"].items()],
+            )
+            cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
+            say(f"    stack {stack}: CREATE_COMPLETE, endpoint {outputs['EndpointName']}"
+                " (moto names endpoints itself; AWS would use the template's <project>-<stage>)")
+
+        def staging():
+            deploy_stage("DeployStaging")
+            answer = _predictions(model_build_venv, state["model_dir"], state["deploy_source"])
+            urllib.request.urlopen(urllib.request.Request(
+                f"{endpoint}/moto-api/static/sagemaker/endpoint-results", method="POST",
+                data=json.dumps({"results": [{"Body": answer, "ContentType": "text/csv"}], "region": REGION}).encode(),
+            ))
+            say("    the emulated endpoint answers with the locally trained model's predictions")
+            project = props["StagingTestProject"]
+            source = state["deploy_source"]
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
+                          secondary_sources={"BuildArtifact": state["build_artifact"]},
+                          path_prepend=[model_deploy_venv / "bin"], phases=("build",), say=say)
+
+        def prod():
+            say("    ApproveDeployment: approved (the demo approves in place of a person)")
+            deploy_stage("DeployProd")
+            result.summary = summarize(clients, project_name, project_id, props)
+            for line in describe(result.summary):
+                say("    " + line)
+
+        steps = [
+            ("publish the catalog", publish_catalog),
+            ("create a project", create_project),
+            ("push to the model-build repo", push),
+            ("model build: buildspec and pipeline run", model_build),
+            ("approve the model package", approve),
+            ("model deploy: buildspec writes stage configs", model_deploy),
+            ("deploy staging and test it", staging),
+            ("approve, deploy prod, summarize", prod),
+        ]
+        try:
+            for number, (title, action) in enumerate(steps, start=1):
+                step(number, title, action)
+        finally:
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return result
+
+
+def summarize(clients, project_name: str, project_id: str, props: dict) -> dict:
+    """What the project has, found by its name and id."""
+    sagemaker, cfn = clients["sagemaker"], clients["cloudformation"]
+    group = props["ModelPackageGroup"]["ModelPackageGroupName"]
+    packages = []
+    for summary in sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]:
+        described = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        metrics_uri = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+        bucket, key = metrics_uri.removeprefix("s3://").split("/", 1)
+        metrics = json.loads(clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read())
+        packages.append({"arn": summary["ModelPackageArn"], "status": summary["ModelApprovalStatus"],
+                         "mse": metrics["regression_metrics"]["mse"]["value"]})
+    stacks = []
+    for stack in cfn.describe_stacks()["Stacks"]:
+        tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+        if tags.get("sagemaker:project-id") == project_id and tags.get("sagemaker:project-name") == project_name:
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+            endpoint = sagemaker.describe_endpoint(EndpointName=outputs["EndpointName"])
+            stacks.append({"stack": stack["StackName"], "stage": tags.get("sagemaker:deployment-stage"),
+                           "status": stack["StackStatus"], "endpoint": outputs["EndpointName"],
+                           "endpoint_status": endpoint["EndpointStatus"]})
+    return {
+        "project": {"name": project_name, "id": project_id},
+        "pipelines": [props["ModelBuildPipeline"]["Name"], props["ModelDeployPipeline"]["Name"]],
+        "model_packages": packages,
+        "stacks": sorted(stacks, key=lambda s: s["stack"]),
+    }
+
+
+def describe(summary: dict) -> list[str]:
+    lines = [f"project {summary['project']['name']} ({summary['project']['id']})",
+             "pipelines: " + ", ".join(summary["pipelines"])]
+    lines += [f"model package {p['arn']}: {p['status']}, MSE {p['mse']:.4f}" for p in summary["model_packages"]]
+    lines += [f"{s['stage']}: stack {s['stack']} {s['status']}, endpoint {s['endpoint']} {s['endpoint_status']}"
+              for s in summary["stacks"]]
+    return lines
+
+
+def main(say=print) -> int:
+    started = time.perf_counter()
+    try:
+        result = run_demo(say=say)
+    except DemoFailed as failure:
+        say(f"\ndemo failed at step {failure.step} ({failure.title}): {failure.reason}")
+        return 1
+    say(f"\ndemo finished in {time.perf_counter() - started:.1f}s; model test MSE {result.mse:.4f}")
+    for title, seconds in result.durations.items():
+        say(f"  {seconds:6.2f}s  {title}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
