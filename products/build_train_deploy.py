@@ -8,16 +8,13 @@ runs the deploy pipeline: build stage configs, deploy staging, test, manual gate
 from troposphere import Output, Ref, Sub, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.events import branch_push_rule
+from products.blocks.codecommit_source import codecommit_repository
 from products.blocks.model_build import model_build
 from products.blocks.model_deploy import model_deploy
-from products.blocks.naming import PROJECT, artifact_bucket_name, model_package_group_name, project_resource_name
-from products.blocks.parameters import add_project_parameters, add_seed_code_parameters
-from products.blocks.pipelines import codecommit_source
-from products.blocks.product import Product, ProductSettings, new_template
+from products.blocks.naming import PROJECT, model_package_group_name
+from products.blocks.product import Product, ProductSettings
+from products.blocks.project_base import project_base
 from products.blocks.registry import model_package_group
-from products.blocks.repositories import seeded_repository
-from products.blocks.storage import add_access_logging_parameter, artifact_bucket
 
 NAME = "build-train-deploy"
 VERSION = "1.0.0"
@@ -26,70 +23,51 @@ SEED_KEY_PARAMETERS = {
     contract.MODEL_BUILD.name: "ModelBuildSeedCodeKey",
     contract.MODEL_DEPLOY.name: "ModelDeploySeedCodeKey",
 }
+BUILD_REPO_DESCRIPTION = "Model build code: the SageMaker Pipeline that trains and registers the model"
+DEPLOY_REPO_DESCRIPTION = "Model deploy code: staging and prod endpoints for the latest approved model"
+
+
+def project_model_package_group():
+    return model_package_group(
+        "ModelPackageGroup", model_package_group_name(), Sub(f"Models of SageMaker project {PROJECT}")
+    )
 
 
 def build(settings: ProductSettings) -> Template:
     roles = settings.roles
-    template = new_template(
+    base = project_base(
         "SageMaker project: build, train and register a model on every push, deploy it to "
-        "staging and prod on approval (CodeCommit, CodePipeline, CodeBuild)."
+        "staging and prod on approval (CodeCommit, CodePipeline, CodeBuild).",
+        settings,
+        SEED_KEY_PARAMETERS,
     )
-    add_project_parameters(template)
-    add_access_logging_parameter(template)
-    seed = add_seed_code_parameters(
-        template,
-        settings.asset_bucket,
-        {repo: (SEED_KEY_PARAMETERS[repo], settings.seed_code_keys[repo]) for repo in SEED_KEY_PARAMETERS},
+    build_repo = codecommit_repository(
+        "ModelBuildRepository", "modelbuild", BUILD_REPO_DESCRIPTION, base.seed[contract.MODEL_BUILD.name]
     )
-
-    bucket, bucket_policy = artifact_bucket("ArtifactBucket", artifact_bucket_name())
-    group = model_package_group(
-        "ModelPackageGroup", model_package_group_name(), Sub(f"Models of SageMaker project {PROJECT}")
+    deploy_repo = codecommit_repository(
+        "ModelDeployRepository", "modeldeploy", DEPLOY_REPO_DESCRIPTION, base.seed[contract.MODEL_DEPLOY.name]
     )
-    build_repo = seeded_repository(
-        "ModelBuildRepository",
-        project_resource_name("modelbuild"),
-        "Model build code: the SageMaker Pipeline that trains and registers the model",
-        *seed[contract.MODEL_BUILD.name],
-        branch=contract.SEED_BRANCH,
-    )
-    deploy_repo = seeded_repository(
-        "ModelDeployRepository",
-        project_resource_name("modeldeploy"),
-        "Model deploy code: staging and prod endpoints for the latest approved model",
-        *seed[contract.MODEL_DEPLOY.name],
-        branch=contract.SEED_BRANCH,
-    )
-    source = contract.SOURCE_ARTIFACT
-    build_half = model_build(roles, bucket, codecommit_source(build_repo.RepositoryName, contract.SEED_BRANCH, source))
-    deploy_half = model_deploy(roles, bucket, codecommit_source(deploy_repo.RepositoryName, contract.SEED_BRANCH, source))
-    push_rules = [
-        branch_push_rule(
-            "ModelBuildPushRule", project_resource_name("build"), build_repo,
-            contract.SEED_BRANCH, build_half.pipeline, roles.arn("events"),
-        ),
-        branch_push_rule(
-            "ModelDeployPushRule", project_resource_name("deploy"), deploy_repo,
-            contract.SEED_BRANCH, deploy_half.pipeline, roles.arn("events"),
-        ),
-    ]
+    build_half = model_build(roles, base.bucket, build_repo.action)
+    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action)
     for resource in (
-        bucket, bucket_policy, group, build_repo, deploy_repo,
-        *build_half.resources, *deploy_half.resources, *push_rules,
+        project_model_package_group(), build_repo.repository, deploy_repo.repository,
+        *build_half.resources, *deploy_half.resources,
+        build_repo.push_rule("ModelBuildPushRule", "build", build_half.pipeline, roles.arn("events")),
+        deploy_repo.push_rule("ModelDeployPushRule", "deploy", deploy_half.pipeline, roles.arn("events")),
     ):
-        template.add_resource(resource)
+        base.template.add_resource(resource)
 
-    template.add_output(
+    base.template.add_output(
         [
-            Output("ArtifactBucketName", Value=Ref(bucket)),
+            Output("ArtifactBucketName", Value=Ref(base.bucket)),
             Output("ModelPackageGroupName", Value=model_package_group_name()),
-            Output("ModelBuildRepositoryName", Value=build_repo.RepositoryName),
-            Output("ModelDeployRepositoryName", Value=deploy_repo.RepositoryName),
+            Output("ModelBuildRepositoryName", Value=build_repo.repository.RepositoryName),
+            Output("ModelDeployRepositoryName", Value=deploy_repo.repository.RepositoryName),
             Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
             Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
         ]
     )
-    return template
+    return base.template
 
 
 PRODUCT = Product(

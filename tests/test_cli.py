@@ -31,10 +31,10 @@ def test_synth_then_lint_is_clean(tmp_path):
     out = tmp_path / "out"
     synth = run("synth", "--out", str(out))
     assert synth.returncode == 0, synth.stderr
-    assert "wrote 5 artifacts" in synth.stdout
+    assert "wrote 7 artifacts" in synth.stdout
     lint = run("lint", "--out", str(out))
     assert lint.returncode == 0, lint.stdout
-    assert "3 templates clean" in lint.stdout
+    assert "5 templates clean" in lint.stdout
 
 
 def test_lint_fails_on_a_finding_and_names_file_rule_and_resource(tmp_path):

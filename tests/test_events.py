@@ -86,3 +86,13 @@ def test_rules_target_the_right_pipelines(product_template):
         (target,) = resources[rule]["Properties"]["Targets"]
         assert target["Arn"] == f"arn:aws:codepipeline:us-east-1:123456789012:{pipeline_names[pipeline]}"
         assert target["RoleArn"].endswith(":role/service-role/AmazonSageMakerServiceCatalogProductsEventsRole")
+
+
+def test_deploy_product_follows_the_given_group_not_its_own(aws_credentials, rendered):
+    resources = resolve(rendered["templates/deploy.json"], {**SAMPLE_PROJECT, "SourceModelPackageGroupName": "team-models"}).resources()
+    with mock_aws():
+        router = EventRouter(boto3.client("events"), boto3.client("sqs"), resources)
+        fired = lambda event: {d.rule for d in router.route(event)}  # noqa: E731
+        assert fired(model_package_state_event("team-models", 7, "Approved")) == {"ModelApprovalRule"}
+        assert fired(model_package_state_event(GROUP, 7, "Approved")) == set()
+        assert fired(codecommit_reference_event(DEPLOY_REPO, "main")) == {"ModelDeployPushRule"}

@@ -28,6 +28,27 @@ def longest(product_template):
     return resolve(product_template, LONGEST).resources()
 
 
+PRODUCT_TEMPLATES = ["templates/build-train-deploy.json", "templates/build-train.json", "templates/deploy.json"]
+EXTRA_PARAMETERS = {"templates/deploy.json": {"SourceModelPackageGroupName": "team-models"}}
+
+
+def _longest(rendered, path):
+    return resolve(rendered[path], {**LONGEST, **EXTRA_PARAMETERS.get(path, {})}).resources()
+
+
+@pytest.mark.parametrize("path", PRODUCT_TEMPLATES)
+def test_every_product_fits_aws_limits_and_tags_everything(rendered, path):
+    resources = _longest(rendered, path)
+    for logical_id, resource in resources.items():
+        for (resource_type, prop), pattern in NAME_RULES.items():
+            if resource["Type"] == resource_type:
+                name = resource["Properties"][prop]
+                assert re.fullmatch(pattern, name), f"{path} {logical_id}.{prop} = {name!r}"
+        if resource["Type"] != "AWS::S3::BucketPolicy":
+            tags = {tag["Key"]: tag["Value"] for tag in resource["Properties"].get("Tags", [])}
+            assert tags.get(PROJECT_ID_TAG) == LONGEST["SageMakerProjectId"], f"{path} {logical_id}"
+
+
 def test_names_fit_aws_limits_for_the_longest_project_name(longest):
     checked = 0
     for logical_id, resource in longest.items():

@@ -16,22 +16,26 @@ def _resources(template, resource_type):
 def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artifacts):
     portfolio = rendered["portfolio.json"]
     products = _resources(portfolio, "AWS::ServiceCatalog::CloudFormationProduct")
-    assert len(products) == 1
-    (product,) = products.values()
-    assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Properties"]["Tags"]
-    (template,) = [a for a in artifacts if a.kind == "product-template"]
-    (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
-    assert artifact["Name"] == f"1.0.0-{template.sha256[:8]}"
+    templates = {a.product: a for a in artifacts if a.kind == "product-template"}
+    assert len(products) == len(templates) == 3
+    for logical_id, product in products.items():
+        assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Properties"]["Tags"]
+        (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
+        name = next(n for n in templates if logical_id == "".join(p.capitalize() for p in n.split("-")) + "Product")
+        assert artifact["Name"] == f"1.0.0-{templates[name].sha256[:8]}"
 
 
 def test_launch_constraint_follows_the_association(rendered):
     portfolio = rendered["portfolio.json"]
-    (association_id,) = _resources(portfolio, "AWS::ServiceCatalog::PortfolioProductAssociation")
-    (constraint,) = _resources(portfolio, "AWS::ServiceCatalog::LaunchRoleConstraint").values()
-    assert constraint["DependsOn"] == [association_id]
-    assert constraint["Properties"]["RoleArn"]["Fn::Sub"].endswith(
-        ":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
-    )
+    associations = _resources(portfolio, "AWS::ServiceCatalog::PortfolioProductAssociation")
+    constraints = _resources(portfolio, "AWS::ServiceCatalog::LaunchRoleConstraint")
+    assert len(associations) == len(constraints) == 3
+    for constraint in constraints.values():
+        (association_id,) = constraint["DependsOn"]
+        assert associations[association_id]["Properties"]["ProductId"] == constraint["Properties"]["ProductId"]
+        assert constraint["Properties"]["RoleArn"]["Fn::Sub"].endswith(
+            ":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
+        )
 
 
 def test_principals_tag_options_and_several_products_render_clean(config, tmp_path):

@@ -73,24 +73,26 @@ def state():
 def test_first_publish_then_a_no_op_with_zero_writes(aws, config, artifacts):
     first, log = publish(config, artifacts)
     assert [s["action"] for s in first.stacks] == ["created", "created"]
-    assert len(first.uploaded) == 3
+    assert len(first.uploaded) == 5  # two seed zips, three product templates
     assert {"bucket", "encryption", "versioning", "public access block", "TLS-only policy"} == set(first.bucket_changes)
     second, log = publish(config, artifacts)
     assert second.up_to_date and log.writes == []
     assert [s["action"] for s in second.stacks] == ["up to date", "up to date"]
 
 
-def test_changed_product_gets_exactly_one_new_version_and_keeps_the_old(aws, config, artifacts, tmp_path):
+def test_changed_products_get_exactly_one_new_version_each_and_keep_the_old(aws, config, artifacts, tmp_path):
     publish(config, artifacts)
-    changed = changed_seed_artifacts(config, tmp_path)
+    changed = changed_seed_artifacts(config, tmp_path)  # a model-deploy seed change: two products use it
     result, log = publish(config, changed)
     assert [s["action"] for s in result.stacks] == ["up to date", "updated"]
     assert sorted(result.uploaded) == sorted(a.key for a in changed if a.key and a.key not in {b.key for b in artifacts})
-    assert len(result.uploaded) == 2  # the model-deploy seed zip and the product template
-    deployed = boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"]
-    old = next(a.version for a in artifacts if a.kind == "product-template")
-    new = next(a.version for a in changed if a.kind == "product-template")
-    assert versions(json.loads(json.dumps(deployed)))[PRODUCT] == [old, new]
+    assert len(result.uploaded) == 3  # the model-deploy seed zip and the two product templates that use it
+    deployed = versions(json.loads(json.dumps(boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"])))
+    old = {a.product: a.version for a in artifacts if a.kind == "product-template"}
+    new = {a.product: a.version for a in changed if a.kind == "product-template"}
+    assert deployed[PRODUCT] == [old["build-train-deploy"], new["build-train-deploy"]]
+    assert deployed["DeployProduct"] == [old["deploy"], new["deploy"]]
+    assert deployed["BuildTrainProduct"] == [old["build-train"]] == [new["build-train"]]
     assert [c for c in log.writes if c.startswith("cloudformation")] == [
         "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"]
 
@@ -112,7 +114,7 @@ def test_plan_changes_nothing(aws, config, artifacts):
     before = state()
     result, log = publish(config, artifacts, apply=False)
     assert [s["action"] for s in result.stacks] == ["would create", "would create"]
-    assert len(result.uploaded) == 3 and "bucket" in result.bucket_changes
+    assert len(result.uploaded) == 5 and "bucket" in result.bucket_changes
     assert set(log.writes) <= {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack"}
     assert state() == before
 

@@ -21,19 +21,22 @@ class ModelBuild:
         return [self.project, self.pipeline]
 
 
-def project_environment(bucket: s3.Bucket, roles: RoleNames) -> dict:
+def project_environment(bucket: s3.Bucket, roles: RoleNames, group_name) -> dict:
     """Variables every project build gets: who the project is and where its things are."""
     return {
         contract.ENV_PROJECT_NAME: Ref(PROJECT_NAME_PARAMETER),
         contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
         contract.ENV_ARTIFACT_BUCKET: Ref(bucket),
-        contract.ENV_MODEL_PACKAGE_GROUP_NAME: model_package_group_name(),
+        contract.ENV_MODEL_PACKAGE_GROUP_NAME: group_name,
         contract.ENV_MODEL_EXECUTION_ROLE_ARN: roles.arn("execution"),
     }
 
 
-def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> ModelBuild:
-    """Source -> Build, where Build upserts and runs the project's SageMaker Pipeline."""
+def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None) -> ModelBuild:
+    """Source -> Build, where Build upserts and runs the project's SageMaker Pipeline.
+
+    ``group_name`` defaults to the project's own model package group.
+    """
     project = pipeline_build_project(
         "ModelBuildProject",
         project_resource_name("modelbuild"),
@@ -41,7 +44,7 @@ def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> Mode
         roles.arn("codebuild"),
         contract.MODEL_BUILD.buildspecs["model-build.yml"],
         {
-            **project_environment(bucket, roles),
+            **project_environment(bucket, roles, group_name or model_package_group_name()),
             contract.ENV_PIPELINE_NAME: project_resource_name(),
             contract.ENV_PIPELINE_ROLE_ARN: roles.arn("use"),
         },

@@ -54,7 +54,9 @@ def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
     )
 
 
-def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> ModelDeploy:
+def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None) -> ModelDeploy:
+    """The deploy pipeline for the models of ``group_name`` (default: the project's own group)."""
+    group_name = group_name or model_package_group_name()
     build_project = pipeline_build_project(
         "ModelDeployProject",
         project_resource_name("modeldeploy"),
@@ -62,7 +64,7 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> Mod
         roles.arn("codebuild"),
         contract.MODEL_DEPLOY.buildspecs["model-deploy.yml"],
         {
-            **project_environment(bucket, roles),
+            **project_environment(bucket, roles, group_name),
             contract.ENV_EXPORT_TEMPLATE_NAME: contract.EXPORT_TEMPLATE_NAME,
             contract.ENV_EXPORT_STAGING_CONFIG: contract.EXPORT_STAGING_CONFIG,
             contract.ENV_EXPORT_PROD_CONFIG: contract.EXPORT_PROD_CONFIG,
@@ -101,6 +103,6 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions) -> Mod
         ],
     )
     approval_rule = model_approval_rule(
-        "ModelApprovalRule", project_resource_name("model"), model_package_group_name(), deploy_pipeline, roles.arn("events")
+        "ModelApprovalRule", project_resource_name("model"), group_name, deploy_pipeline, roles.arn("events")
     )
     return ModelDeploy(build_project, test_project, deploy_pipeline, approval_rule)
