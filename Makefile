@@ -39,11 +39,12 @@ test: $(INSTALLED) seed-envs
 test-fast: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-## Refresh the committed templates/ (the golden files) from the current code and catalog.yaml.
+## Refresh the committed templates/ (the golden files) and the README's product table from the code.
 templates: $(INSTALLED)
 	$(BIN)/python publish.py synth --out build
 	rm -f templates/*.json
 	cp build/templates/*.json build/portfolio.json build/roles.json templates/
+	$(BIN)/python -c 'import pathlib, products.docs as d; p = pathlib.Path("README.md"); p.write_text(d.readme_with_products(p.read_text()))'
 
 clean:
 	rm -rf build $(VENV)
