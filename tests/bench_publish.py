@@ -1,11 +1,13 @@
 """Measure publishing against moto_server on 127.0.0.1: wall time and AWS call counts of a
-first publish, a no-op re-publish and a one-product change (a seed-code edit, which gives
-the product a new template). Run: .venv/bin/python tests/bench_publish.py
+first publish, a no-op re-publish, a one-product change (the build-train product's
+template description edited, so only that template and the portfolio change) and a seed-code change
+(model-deploy, used by two products). Run: .venv/bin/python tests/bench_publish.py
 """
 
 import os
 import shutil
 import sys
+from dataclasses import replace
 import tempfile
 import time
 from pathlib import Path
@@ -13,11 +15,17 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from products import PRODUCTS  # noqa: E402
 from products.config import load_config  # noqa: E402
 from products.emulator import moto_server  # noqa: E402
 from products.publishing.aws import Aws, CallLog  # noqa: E402
 from products.publishing.publisher import Options, publish_region  # noqa: E402
 from products.synth import SEEDCODE_DIR, synthesize  # noqa: E402
+
+
+def edited(template):
+    template.set_description(template.description + " (edited)")
+    return template
 
 
 def main() -> int:
@@ -30,8 +38,12 @@ def main() -> int:
             shutil.copytree(SEEDCODE_DIR, seedcode, ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.egg-info"))
             runs = [("first publish", synthesize(config, seedcode_dir=seedcode)),
                     ("no-op re-publish", synthesize(config, seedcode_dir=seedcode))]
-            (seedcode / "model-deploy" / "NOTES.md").write_text("a change")
+            original = PRODUCTS["build-train"]
+            PRODUCTS["build-train"] = replace(original, build=lambda settings: edited(original.build(settings)))
             runs.append(("one-product change", synthesize(config, seedcode_dir=seedcode)))
+            PRODUCTS["build-train"] = original
+            (seedcode / "model-deploy" / "NOTES.md").write_text("a change")
+            runs.append(("seed-code change", synthesize(config, seedcode_dir=seedcode)))
             for name, artifacts in runs:
                 log = CallLog()
                 options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True,
