@@ -113,3 +113,42 @@ def test_missing_and_mistrusting_roles_are_reported(session, config):
     failed = _failed(verify_region(session, config, ("servicecatalog",), DOMAIN))
     assert failed[f"role {config.roles.events}"].detail == "missing"
     assert "codebuild.amazonaws.com" in failed[f"role {config.roles.codebuild}"].fix
+
+
+def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, config, artifacts):
+    """S3 and IAM on moto; the SageMaker portfolio-status and domain calls stubbed as above."""
+    import dataclasses
+
+    from products.emulator import install_https_bucket_policies
+    from products.publishing.publisher import Options, publish_region
+
+    install_https_bucket_policies()
+    domain = boto3.client("sagemaker").create_domain(
+        DomainName="studio", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": PATTERN_ROLE},
+        SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
+    )
+    domain_id = domain["DomainArn"].rsplit("/", 1)[1]
+    s3_config = dataclasses.replace(config, publish=dataclasses.replace(config.publish, targets=("s3",), studio_domain_id=domain_id))
+    options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
+    publish_region(Aws(REGION), s3_config, artifacts, options)
+
+    def stubbed_sagemaker(location):
+        stub = _stub(session, "sagemaker")
+        stub.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": "Enabled"}, {})
+        stub.add_response("describe_domain", {"DomainId": domain_id, "DomainArn": domain["DomainArn"]}, {"DomainId": domain_id})
+        stub.add_response("list_tags", {"Tags": [{"Key": "sagemaker:projectS3TemplatesLocation", "Value": location}]},
+                          {"ResourceArn": domain["DomainArn"]})
+
+    bucket = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
+    stubbed_sagemaker(f"s3://{bucket}/studio-templates/")
+    assert _failed(verify_region(session, s3_config, ("s3",))) == {}
+
+    boto3.client("s3").delete_bucket_cors(Bucket=bucket)
+    boto3.client("s3").delete_object_tagging(Bucket=bucket, Key="studio-templates/deploy.json")
+    stubbed_sagemaker("s3://elsewhere/")
+    failed = _failed(verify_region(session, s3_config, ("s3",)))
+    assert set(failed) == {
+        "S3 route bucket allows Studio (CORS)",
+        "S3 template studio-templates/deploy.json is visible in Studio",
+        f"domain {domain_id} points Studio at the templates",
+    }
