@@ -263,3 +263,10 @@ def test_a_failed_deployment_names_the_failed_resources():
         with pytest.raises(PublishError, match="s: UPDATE_ROLLBACK_COMPLETE; failed resources: BuildTrainDeployProduct: Access denied"):
             Stacks(session, lines.append, poll_seconds=0)._wait("s", now)
     assert lines[1] == "  s: BuildTrainDeployProduct UPDATE_FAILED (Access denied for s3:GetObject on the template)"
+
+
+def test_an_unknown_region_is_one_clear_error_before_any_call():
+    log = CallLog()
+    with pytest.raises(PublishError, match="unknown region 'xx-nowhere-9'"):
+        Aws("xx-nowhere-9", log=log)
+    assert log.calls == []

@@ -48,6 +48,14 @@ class Aws:
             self.session = boto3.Session(profile_name=profile, region_name=region)
         except BotoCoreError as error:  # an unknown profile
             raise PublishError(str(error)) from None
+        known = {
+            name
+            for partition in self.session.get_available_partitions()
+            for name in self.session.get_available_regions("cloudformation", partition_name=partition)
+        }
+        if region not in known:
+            # Checked up front: an unreachable endpoint would otherwise be retried for minutes.
+            raise PublishError(f"unknown region {region!r}: CloudFormation is not offered there (check --region or regions)")
         self.region = region
         self.log = log if log is not None else CallLog()
         self._clients = {}
