@@ -7,6 +7,9 @@ Shared building blocks live in ``products.blocks``; the portfolio and roles stac
 from products.blocks.product import Product
 from products.build_train import PRODUCT as BUILD_TRAIN
 from products.build_train_deploy import PRODUCT as BUILD_TRAIN_DEPLOY
+from products.build_train_deploy_git import PRODUCT as BUILD_TRAIN_DEPLOY_GIT
 from products.deploy import PRODUCT as DEPLOY
 
-PRODUCTS: dict[str, Product] = {product.name: product for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN, DEPLOY)}
+PRODUCTS: dict[str, Product] = {
+    product.name: product for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN, DEPLOY)
+}

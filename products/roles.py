@@ -187,6 +187,14 @@ def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
         ),
         allow(["cloudformation:ValidateTemplate"], ["*"]),
         pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
+        # Third-party Git sources (build-train-deploy-git); both service prefixes are in use.
+        allow(
+            ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+            [
+                _service_arn("codeconnections", "connection/*"),
+                _service_arn("codestar-connections", "connection/*"),
+            ],
+        ),
     ]
 
 

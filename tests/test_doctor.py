@@ -74,21 +74,34 @@ def _wire(session, *, tagged=True, launch=True, associated=True, status="Enabled
     return (cfn, sagemaker, sc)
 
 
+def _connections(session, *connections):
+    stub = _stub(session, "codeconnections")
+    stub.add_response("list_connections", {"Connections": [
+        {"ConnectionName": name, "ConnectionArn": f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/{name}",
+         "ProviderType": "GitHub", "ConnectionStatus": status} for name, status, _ in connections]}, {})
+    for name, _, tags in connections:
+        stub.add_response("list_tags_for_resource", {"Tags": tags},
+                          {"ResourceArn": f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/{name}"})
+    return stub
+
+
 def _failed(checks):
     return {c.name: c for c in checks if not c.ok}
 
 
 def test_a_healthy_catalog_passes_every_check(session, config):
-    stubs = _wire(session)
+    stubs = _wire(session) + (_connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}])),)
     checks = verify_region(session, config, ("servicecatalog",), DOMAIN)
     assert _failed(checks) == {}
-    assert len(checks) == 1 + 7 + 1 + 2 + 1 + 1  # status, roles, stack, product x2, principal, one distinct studio role
+    # status, roles, connection, stack, product x2, principal, one distinct studio role
+    assert len(checks) == 1 + 7 + 1 + 1 + 2 + 1 + 1
     for stub in stubs:
         stub.assert_no_pending_responses()
 
 
 def test_each_problem_is_reported_with_a_fix(session, config):
     _wire(session, tagged=False, launch=False, associated=False, status="Disabled", user_role=OTHER_ROLE)
+    _connections(session, ("pending", "PENDING", [{"Key": "sagemaker", "Value": "true"}]), ("untagged", "AVAILABLE", []))
     failed = _failed(verify_region(session, config, ("servicecatalog",), DOMAIN))
     assert set(failed) == {
         "SageMaker uses Service Catalog",
@@ -96,7 +109,10 @@ def test_each_problem_is_reported_with_a_fix(session, config):
         "product BuildTrainDeploy has a launch constraint",
         "principal arn:aws:iam:::role/service-role/AmazonSageMaker-ExecutionRole-* is associated",
         f"Studio execution role {OTHER_ROLE} sees the templates",
+        "connection pending usable from Studio",
+        "connection untagged usable from Studio",
     }
+    assert "Key=sagemaker,Value=true" in failed["connection untagged usable from Studio"].fix
     assert "enable-sagemaker-servicecatalog-portfolio" in failed["SageMaker uses Service Catalog"].fix
     assert "portfolio.principals" in failed[f"Studio execution role {OTHER_ROLE} sees the templates"].fix
 
@@ -110,6 +126,7 @@ def test_missing_and_mistrusting_roles_are_reported(session, config):
                        '"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
     )
     _wire(session)
+    _connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}]))
     failed = _failed(verify_region(session, config, ("servicecatalog",), DOMAIN))
     assert failed[f"role {config.roles.events}"].detail == "missing"
     assert "codebuild.amazonaws.com" in failed[f"role {config.roles.codebuild}"].fix
@@ -141,11 +158,13 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
 
     bucket = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
     stubbed_sagemaker(f"s3://{bucket}/studio-templates/")
+    _connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}]))
     assert _failed(verify_region(session, s3_config, ("s3",))) == {}
 
     boto3.client("s3").delete_bucket_cors(Bucket=bucket)
     boto3.client("s3").delete_object_tagging(Bucket=bucket, Key="studio-templates/deploy.json")
     stubbed_sagemaker("s3://elsewhere/")
+    _connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}]))
     failed = _failed(verify_region(session, s3_config, ("s3",)))
     assert set(failed) == {
         "S3 route bucket allows Studio (CORS)",

@@ -28,8 +28,18 @@ def longest(product_template):
     return resolve(product_template, LONGEST).resources()
 
 
-PRODUCT_TEMPLATES = ["templates/build-train-deploy.json", "templates/build-train.json", "templates/deploy.json"]
-EXTRA_PARAMETERS = {"templates/deploy.json": {"SourceModelPackageGroupName": "team-models"}}
+PRODUCT_TEMPLATES = [
+    "templates/build-train-deploy.json", "templates/build-train-deploy-git.json",
+    "templates/build-train.json", "templates/deploy.json",
+]
+EXTRA_PARAMETERS = {
+    "templates/deploy.json": {"SourceModelPackageGroupName": "team-models"},
+    "templates/build-train-deploy-git.json": {
+        "CodeConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        "ModelBuildCodeRepositoryFullname": "acme/build",
+        "ModelDeployCodeRepositoryFullname": "acme/deploy",
+    },
+}
 
 
 def _longest(rendered, path):

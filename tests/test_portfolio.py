@@ -17,7 +17,7 @@ def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artif
     portfolio = rendered["portfolio.json"]
     products = _resources(portfolio, "AWS::ServiceCatalog::CloudFormationProduct")
     templates = {a.product: a for a in artifacts if a.kind == "product-template"}
-    assert len(products) == len(templates) == 3
+    assert len(products) == len(templates) == 4
     for logical_id, product in products.items():
         assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Properties"]["Tags"]
         (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
@@ -29,7 +29,7 @@ def test_launch_constraint_follows_the_association(rendered):
     portfolio = rendered["portfolio.json"]
     associations = _resources(portfolio, "AWS::ServiceCatalog::PortfolioProductAssociation")
     constraints = _resources(portfolio, "AWS::ServiceCatalog::LaunchRoleConstraint")
-    assert len(associations) == len(constraints) == 3
+    assert len(associations) == len(constraints) == 4
     for constraint in constraints.values():
         (association_id,) = constraint["DependsOn"]
         assert associations[association_id]["Properties"]["ProductId"] == constraint["Properties"]["ProductId"]

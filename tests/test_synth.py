@@ -19,9 +19,9 @@ def test_two_runs_give_identical_bytes(config, tmp_path):
     write_output(synthesize(config), tmp_path / "two")
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
     assert one == two
-    assert {"manifest.json", "portfolio.json", "roles.json", "templates/build-train-deploy.json",
-            "templates/build-train.json", "templates/deploy.json",
-            "seedcode/model-build.zip", "seedcode/model-deploy.zip"} == set(one)
+    products = {f"templates/{name}.json" for name in config.products}
+    assert {"manifest.json", "portfolio.json", "roles.json", "seedcode/model-build.zip", "seedcode/model-deploy.zip",
+            *products} == set(one)
 
 
 def test_manifest_lists_every_artifact_with_its_hash(config, tmp_path):
@@ -33,7 +33,7 @@ def test_manifest_lists_every_artifact_with_its_hash(config, tmp_path):
         assert entry["sha256"] == hashlib.sha256(files[entry["path"]]).hexdigest()
         assert entry["bytes"] == len(files[entry["path"]])
     keys = [e["key"] for e in entries if "key" in e]
-    assert len(keys) == 5 and len(set(keys)) == 5  # two seed zips, three product templates
+    assert len(keys) == len(set(keys)) == 2 + len(config.products)  # two seed zips and the product templates
 
 
 def test_zip_entries_have_fixed_dates_and_modes():

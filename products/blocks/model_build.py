@@ -32,7 +32,7 @@ def project_environment(bucket: s3.Bucket, roles: RoleNames, group_name) -> dict
     }
 
 
-def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None) -> ModelBuild:
+def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None) -> ModelBuild:
     """Source -> Build, where Build upserts and runs the project's SageMaker Pipeline.
 
     ``group_name`` defaults to the project's own model package group.
@@ -59,5 +59,6 @@ def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_n
             ("Source", [source]),
             ("Build", [codebuild_action("BuildAndRunSageMakerPipeline", project, [contract.SOURCE_ARTIFACT])]),
         ],
+        triggers=triggers,
     )
     return ModelBuild(project, build_pipeline)

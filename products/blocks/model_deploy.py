@@ -54,7 +54,7 @@ def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
     )
 
 
-def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None) -> ModelDeploy:
+def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None) -> ModelDeploy:
     """The deploy pipeline for the models of ``group_name`` (default: the project's own group)."""
     group_name = group_name or model_package_group_name()
     build_project = pipeline_build_project(
@@ -101,6 +101,7 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
             ("ApproveDeployment", [manual_approval("ApproveDeployment", "Approve to deploy the tested model to production")]),
             _deploy_stage("prod", roles),
         ],
+        triggers=triggers,
     )
     approval_rule = model_approval_rule(
         "ModelApprovalRule", project_resource_name("model"), group_name, deploy_pipeline, roles.arn("events")

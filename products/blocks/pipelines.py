@@ -32,6 +32,37 @@ def codecommit_source(repository_name, branch: str, output: str) -> cp.Actions:
     )
 
 
+def connection_source(connection_arn, repository_full_name, branch, output: str) -> cp.Actions:
+    """Checkout through a CodeConnections connection (GitHub, GitHub Enterprise, GitLab, Bitbucket).
+
+    The pipeline's push trigger starts it, so the action itself does not detect changes.
+    """
+    return _action(
+        "Source",
+        "Source",
+        "CodeStarSourceConnection",
+        {
+            "ConnectionArn": connection_arn,
+            "FullRepositoryId": repository_full_name,
+            "BranchName": branch,
+            "OutputArtifactFormat": "CODE_ZIP",
+            "DetectChanges": False,
+        },
+        outputs=[output],
+    )
+
+
+def push_trigger(branch, source_action: str = "Source") -> cp.PipelineTriggerDeclaration:
+    """A V2 trigger: start on a push to ``branch`` only (not other branches, not tags)."""
+    return cp.PipelineTriggerDeclaration(
+        ProviderType="CodeStarSourceConnection",
+        GitConfiguration=cp.GitConfiguration(
+            SourceActionName=source_action,
+            Push=[cp.GitPushFilter(Branches=cp.GitBranchFilterCriteria(Includes=[branch]))],
+        ),
+    )
+
+
 def codebuild_action(name: str, project, inputs: list[str], outputs: list[str] = ()) -> cp.Actions:
     """Run a CodeBuild project; the first input is its primary source."""
     configuration = {"ProjectName": Ref(project)}
@@ -62,13 +93,13 @@ def manual_approval(name: str, message: str) -> cp.Actions:
     return _action(name, "Approval", "Manual", {"CustomData": message})
 
 
-def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tuple[str, list[cp.Actions]]]) -> cp.Pipeline:
+def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tuple[str, list[cp.Actions]]], triggers=None) -> cp.Pipeline:
     """A V2 pipeline; each stage is ``(name, actions)``.
 
     SUPERSEDED execution mode: a newer source or approval event replaces an execution
     still waiting, so the deploy pipeline always promotes the latest approved model.
     """
-    return cp.Pipeline(
+    resource = cp.Pipeline(
         logical_id,
         Name=name,
         PipelineType="V2",
@@ -79,3 +110,6 @@ def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tupl
         Stages=[cp.Stages(Name=stage_name, Actions=actions) for stage_name, actions in stages],
         Tags=project_tags(),
     )
+    if triggers:
+        resource.Triggers = triggers
+    return resource

@@ -25,11 +25,13 @@ def project_base(description: str, settings: ProductSettings, seed_key_parameter
     template = new_template(description)
     add_project_parameters(template)
     add_access_logging_parameter(template)
-    seed = add_seed_code_parameters(
-        template,
-        settings.asset_bucket,
-        {repo: (parameter, settings.seed_code_keys[repo]) for repo, parameter in seed_key_parameters.items()},
-    )
+    seed = {}
+    if seed_key_parameters:
+        seed = add_seed_code_parameters(
+            template,
+            settings.asset_bucket,
+            {repo: (parameter, settings.seed_code_keys[repo]) for repo, parameter in seed_key_parameters.items()},
+        )
     bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name())
     template.add_resource(bucket)
     template.add_resource(policy)

@@ -87,10 +87,41 @@ def verify_region(aws: Aws, config: CatalogConfig, targets: tuple[str, ...], dom
             f"the role must trust {service}; redeploy the roles stack",
         ))
 
+    if GIT_PRODUCT in config.products:
+        checks.extend(connection_checks(aws))
     if "servicecatalog" in targets:
         checks.extend(_portfolio_checks(aws, config, resolve, domain_id))
     if "s3" in targets:
         checks.extend(_s3_route_checks(aws, config, account))
+    return checks
+
+
+GIT_PRODUCT = "build-train-deploy-git"
+
+
+def connection_checks(aws: Aws) -> list[Check]:
+    """Studio offers only connections that are AVAILABLE and tagged sagemaker=true."""
+    client = aws.client("codeconnections")
+    connections, token = [], None
+    while True:  # botocore has no paginator for ListConnections
+        page = client.list_connections(**({"NextToken": token} if token else {}))
+        connections += page.get("Connections", [])
+        token = page.get("NextToken")
+        if not token:
+            break
+    fix = ("complete the connection's handshake in the Developer Tools console (status AVAILABLE) and tag it "
+           "sagemaker=true: `aws codeconnections tag-resource --resource-arn <arn> --tags Key=sagemaker,Value=true`")
+    if not connections:
+        return [Check("a CodeConnections connection for build-train-deploy-git", False, "no connection in this region", fix)]
+    checks = []
+    for connection in connections:
+        tags = {t["Key"]: t["Value"] for t in client.list_tags_for_resource(ResourceArn=connection["ConnectionArn"]).get("Tags", [])}
+        status = connection.get("ConnectionStatus", "UNKNOWN")
+        usable = status == "AVAILABLE" and tags.get("sagemaker") == "true"
+        checks.append(Check(
+            f"connection {connection['ConnectionName']} usable from Studio", usable,
+            f"{connection.get('ProviderType', '?')}, {status}, tag sagemaker={tags.get('sagemaker', '(unset)')}", fix,
+        ))
     return checks
 
 

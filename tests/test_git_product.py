@@ -1,0 +1,77 @@
+"""build-train-deploy-git: the connection, repositories and branches flow into the pipelines exactly."""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from products.aws_events import model_package_state_event
+from products.eventroute import EventRouter
+from products.resolve import UnresolvableError, resolve
+from tests.conftest import SAMPLE_PROJECT
+
+CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+GIT = {
+    **SAMPLE_PROJECT,
+    "CodeConnectionArn": CONNECTION,
+    "ModelBuildCodeRepositoryFullname": "acme/abalone-model-build",
+    "ModelBuildCodeRepositoryBranch": "release",
+    "ModelDeployCodeRepositoryFullname": "acme/ml/abalone-model-deploy",
+}
+PATH = "templates/build-train-deploy-git.json"
+
+
+@pytest.fixture(scope="module")
+def resources(rendered):
+    return resolve(rendered[PATH], GIT).resources()
+
+
+@pytest.mark.parametrize(
+    "pipeline, repository, branch",
+    [("ModelBuildPipeline", "acme/abalone-model-build", "release"),
+     ("ModelDeployPipeline", "acme/ml/abalone-model-deploy", "main")],
+)
+def test_sources_and_triggers_use_the_given_connection_repository_and_branch(resources, pipeline, repository, branch):
+    props = resources[pipeline]["Properties"]
+    assert props["PipelineType"] == "V2"
+    source = props["Stages"][0]["Actions"][0]
+    assert source["ActionTypeId"] == {"Category": "Source", "Owner": "AWS", "Provider": "CodeStarSourceConnection", "Version": "1"}
+    assert source["Configuration"] == {
+        "ConnectionArn": CONNECTION, "FullRepositoryId": repository, "BranchName": branch,
+        "OutputArtifactFormat": "CODE_ZIP", "DetectChanges": False,
+    }
+    (trigger,) = props["Triggers"]
+    assert trigger == {
+        "ProviderType": "CodeStarSourceConnection",
+        "GitConfiguration": {"SourceActionName": source["Name"], "Push": [{"Branches": {"Includes": [branch]}}]},
+    }
+
+
+def test_no_codecommit_and_the_same_deploy_stages(resources, rendered):
+    assert not [r for r in resources.values() if r["Type"].startswith("AWS::CodeCommit")]
+    codecommit = resolve(rendered["templates/build-train-deploy.json"], SAMPLE_PROJECT).resources()
+    stages = lambda res: [s["Name"] for s in res["ModelDeployPipeline"]["Properties"]["Stages"]]  # noqa: E731
+    assert stages(resources) == stages(codecommit)
+    assert resources["ModelApprovalRule"]["Properties"]["EventPattern"] == codecommit["ModelApprovalRule"]["Properties"]["EventPattern"]
+
+
+def test_approval_rule_starts_the_deploy_pipeline(aws_credentials, resources):
+    group = resources["ModelPackageGroup"]["Properties"]["ModelPackageGroupName"]
+    with mock_aws():
+        router = EventRouter(boto3.client("events"), boto3.client("sqs"), resources)
+        (delivery,) = router.route(model_package_state_event(group, 2, "Approved"))
+    assert delivery.target_arn.endswith(":" + resources["ModelDeployPipeline"]["Properties"]["Name"])
+
+
+@pytest.mark.parametrize(
+    "parameter, value",
+    [("ModelBuildCodeRepositoryFullname", "no-owner"), ("ModelBuildCodeRepositoryFullname", "acme/repo with space"),
+     ("CodeConnectionArn", "arn:aws:iam::123456789012:role/x"), ("ModelDeployCodeRepositoryBranch", "bad branch")],
+)
+def test_parameters_reject_malformed_values(rendered, parameter, value):
+    with pytest.raises(UnresolvableError):
+        resolve(rendered[PATH], {**GIT, parameter: value})
+
+
+def test_both_connection_arn_prefixes_are_accepted(rendered):
+    legacy = CONNECTION.replace("codeconnections", "codestar-connections")
+    resolve(rendered[PATH], {**GIT, "CodeConnectionArn": legacy})
