@@ -80,3 +80,12 @@ def test_missing_group_fails_at_registration(tmp_path, capsys):
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         assert run_local(tmp_path) == 1
     assert "RegisterModel" in capsys.readouterr().err
+
+
+def test_refuses_to_empty_a_folder_it_did_not_make(tmp_path, capsys):
+    precious = tmp_path / "run"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    assert run_local(tmp_path, "--no-register") == 1
+    assert "was not made by a local run" in capsys.readouterr().err
+    assert (precious / "notes.txt").read_text() == "keep me"

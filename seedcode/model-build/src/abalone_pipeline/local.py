@@ -32,6 +32,7 @@ from abalone_pipeline.settings import (
 )
 
 PACKAGED_DATA = Path(__file__).resolve().parent / "data" / "abalone.data"
+WORK_DIR_MARKER = ".abalone-local-run"  # only folders holding it are ever emptied
 
 
 class StepFailed(RuntimeError):
@@ -117,12 +118,15 @@ def run_local(
 ) -> LocalRun:
     """Run Preprocess, Train, Evaluate, CheckMSE and RegisterModel; raises StepFailed."""
     work_dir = Path(work_dir)
-    if work_dir.exists():
+    if work_dir.exists() and any(work_dir.iterdir()):
+        if not (work_dir / WORK_DIR_MARKER).exists():
+            raise StepFailed(f"--work-dir {work_dir} is not empty and was not made by a local run; choose another folder")
         shutil.rmtree(work_dir)
     run = LocalRun(work_dir)
     if not Path(data).is_file():
         raise StepFailed(f"Preprocess: input data {data} not found")
     (work_dir / "input").mkdir(parents=True)
+    (work_dir / WORK_DIR_MARKER).touch()
     shutil.copy(data, work_dir / "input" / "abalone.data")
 
     def step(name, action):
