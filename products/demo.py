@@ -23,7 +23,6 @@ import io
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,7 +161,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         def publish_catalog():
             domain = sagemaker.create_domain(
                 DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
-                DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-demo"},
+                DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-demo"},
             )
             demo_config = replace(config, publish=replace(
                 config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1]))

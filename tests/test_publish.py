@@ -12,7 +12,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from products.config import load_config
 from products.publishing.aws import Aws, CallLog, PublishError
 from products.publishing.publisher import Options, destroy_region, publish_region
 from products.publishing.versions import versions

@@ -1,6 +1,5 @@
 """run-pipeline against moto: upload the data, upsert, start; --wait; bad input."""
 
-import io
 import json
 
 import boto3
