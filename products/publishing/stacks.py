@@ -27,6 +27,11 @@ NEVER_CREATED = {"REVIEW_IN_PROGRESS"}
 FAILED_CREATION = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"}
 
 
+def _was_created(status: str | None) -> bool:
+    """Whether a stack in ``status`` has a deployed template (it exists and its creation succeeded)."""
+    return status is not None and status not in NEVER_CREATED and status not in FAILED_CREATION
+
+
 @dataclass
 class StackOutcome:
     stack: str
@@ -42,6 +47,7 @@ class Stacks:
         self.cfn = aws.client("cloudformation")
         self.say = say
         self.poll_seconds = poll_seconds
+        self._deployed: dict[str, dict | None] = {}  # read once per stack until this run changes it
 
     def status(self, name: str) -> str | None:
         try:
@@ -51,19 +57,25 @@ class Stacks:
                 return None
             raise
 
-    def deployed_template(self, name: str) -> dict | None:
-        """The template of a stack that exists and was created (None otherwise)."""
-        status = self.status(name)
-        if status is None or status in NEVER_CREATED or status in FAILED_CREATION:
-            return None
-        body = self.cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
-        return json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
+    def deployed_template(self, name: str, status: str | None = None) -> dict | None:
+        """The template of a stack that exists and was created (None otherwise).
+
+        ``status``, when the caller already knows it, saves describing the stack again.
+        """
+        if name not in self._deployed:
+            if status is None:
+                status = self.status(name)
+            self._deployed[name] = None
+            if _was_created(status):
+                body = self.cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+                self._deployed[name] = json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
+        return self._deployed[name]
 
     def deploy(self, name: str, template: dict, *, apply: bool, confirm, capabilities=()) -> StackOutcome:
         status = self._settled_status(name)
-        if status is not None and status not in NEVER_CREATED and status not in FAILED_CREATION:
-            if self.deployed_template(name) == template:
-                return StackOutcome(name, "up to date")
+        if _was_created(status) and self.deployed_template(name, status) == template:
+            return StackOutcome(name, "up to date")
+        self._deployed.pop(name, None)  # whatever happens next may change it
         if status in FAILED_CREATION:
             if not apply:
                 return StackOutcome(name, "would create", [f"replace stack left in {status}"])
@@ -109,6 +121,7 @@ class Stacks:
     def delete(self, name: str) -> bool:
         if self.status(name) is None:
             return False
+        self._deployed.pop(name, None)
         started = datetime.now(timezone.utc)
         self.cfn.delete_stack(StackName=name)
         self._wait(name, started, deleting=True)
@@ -118,6 +131,7 @@ class Stacks:
         status = self.status(name)
         while status and status.endswith("_IN_PROGRESS") and status not in NEVER_CREATED:
             self.say(f"  {name}: waiting for {status} to finish")
+            self._deployed.pop(name, None)  # read before it settled: read again
             time.sleep(self.poll_seconds)
             status = self.status(name)
         return status
