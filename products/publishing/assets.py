@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from products.publishing.aws import Aws, PublishError, error_code
+from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
 from products.synth import Artifact
 
 TLS_STATEMENT_ID = "DenyInsecureTransport"
@@ -19,7 +19,8 @@ CONTENT_TYPES = {".json": "application/json", ".zip": "application/zip"}
 
 
 def bucket_name(pattern: str, account: str, region: str) -> str:
-    return pattern.replace("${AWS::AccountId}", account).replace("${AWS::Region}", region)
+    """The asset bucket's name here (the configuration allows only the account and region in it)."""
+    return fill_pseudo_parameters(pattern, account, region, partition="")
 
 
 def tls_only_policy(bucket: str, partition: str = "aws") -> str:

@@ -84,5 +84,12 @@ class Aws:
             raise PublishError(f"AWS refused the credentials in {self.region}: {error.response['Error']['Message']}") from None
 
 
+def fill_pseudo_parameters(text: str, account: str, region: str, partition: str) -> str:
+    """Resolve ``${AWS::AccountId}``, ``${AWS::Region}`` and ``${AWS::Partition}`` as CloudFormation would."""
+    return (
+        text.replace("${AWS::AccountId}", account).replace("${AWS::Region}", region).replace("${AWS::Partition}", partition)
+    )
+
+
 def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
-from products.publishing.aws import Aws, error_code
+from products.publishing.aws import Aws, error_code, fill_pseudo_parameters
 from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_templates_location
 from products.roles import ROLE_SPECS
 
@@ -59,7 +59,7 @@ def verify_region(aws: Aws, config: CatalogConfig, targets: tuple[str, ...], dom
     checks = []
     account = aws.account_id()
     partition = aws.session.get_partition_for_region(aws.region)
-    resolve = lambda arn: arn.replace("${AWS::AccountId}", account).replace("${AWS::Partition}", partition)  # noqa: E731
+    resolve = lambda arn: fill_pseudo_parameters(arn, account, aws.region, partition)  # noqa: E731
 
     status = aws.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status()["Status"]
     checks.append(Check(

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
-from products.publishing.aws import Aws, PublishError, error_code
+from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
 from products.publishing.stacks import Stacks
 from products.publishing.versions import with_retained_versions
 from products.synth import Artifact
@@ -57,10 +57,6 @@ class RegionResult:
         }
 
 
-def _resolve(arn: str, account: str, partition: str) -> str:
-    return arn.replace("${AWS::AccountId}", account).replace("${AWS::Partition}", partition)
-
-
 def preflight(aws: Aws, config: CatalogConfig, account: str) -> None:
     """Read-only checks that would otherwise fail halfway through a publish."""
     iam = aws.client("iam")
@@ -69,7 +65,7 @@ def preflight(aws: Aws, config: CatalogConfig, account: str) -> None:
     for index, principal in enumerate(config.portfolio.principals):
         if principal.type != "IAM":
             continue
-        arn = _resolve(principal.arn, account, partition)
+        arn = fill_pseudo_parameters(principal.arn, account, aws.region, partition)
         arn_account, resource = arn.split(":")[4], arn.split(":", 5)[5]
         if arn_account != account:
             continue  # another account's principal: not ours to look up
