@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from products.blocks import build_contract as contract
+from products.buildspec_runner import project_environment, referenced_variables
 from products.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 
 BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"
 CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
-_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_buildspec_uses_only_variables_its_project_sets(resources, repo, source,
     assert spec["version"] == 0.2
     assert str(spec["phases"]["install"]["runtime-versions"]["python"]) == "3.12"
     logical_id, project = _projects_by_buildspec(resources)[target]
-    defined = {v["Name"] for v in project["Environment"]["EnvironmentVariables"]} | CODEBUILD_PROVIDED
+    defined = set(project_environment(project)) | CODEBUILD_PROVIDED
     inputs = [
         artifact["Name"]
         for _, _, action in _actions(resources)
@@ -67,8 +67,7 @@ def test_buildspec_uses_only_variables_its_project_sets(resources, repo, source,
         for artifact in action.get("InputArtifacts", [])
     ]
     defined |= {f"CODEBUILD_SRC_DIR_{name}" for name in inputs[1:]}
-    commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
-    used = set(_VARIABLE.findall("\n".join(commands + spec.get("artifacts", {}).get("files", []))))
+    used = referenced_variables(spec)
     assert used, source
     assert used <= defined, f"{source} uses {sorted(used - defined)}, which {logical_id} does not set"
 
