@@ -3,11 +3,12 @@
 The repositories live with a third-party Git provider and are reached through an AWS
 CodeConnections connection. Pipelines are CodePipeline V2 with push triggers filtered to
 the configured branch; the approval rule, the deploy stages, the manual gate and the tags
-are those of build-train-deploy. The repositories must already hold the seed code
-(automatic check-in into empty repositories is not part of this version).
+are those of build-train-deploy. Empty repositories get the seed code pushed by the
+stack (seed check-in); repositories with commits are left as they are. The pipelines
+wait for the check-in, so their first run sees the seed code.
 """
 
-from troposphere import Output, Parameter, Ref, Template
+from troposphere import GetAtt, Output, Parameter, Ref, Template
 
 from products.blocks import build_contract as contract
 from products.blocks.model_build import model_build
@@ -16,7 +17,8 @@ from products.blocks.naming import model_package_group_name
 from products.blocks.pipelines import connection_source, push_trigger
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
-from products.build_train_deploy import project_model_package_group
+from products.blocks.seed_checkin import seed_checkin_machine
+from products.build_train_deploy import SEED_KEY_PARAMETERS, project_model_package_group
 
 NAME = "build-train-deploy-git"
 VERSION = "1.0.0"
@@ -52,7 +54,7 @@ def build(settings: ProductSettings) -> Template:
         "SageMaker project: build, train and register a model on every push, deploy it to staging and prod "
         "on approval; code on GitHub, GitLab or Bitbucket through AWS CodeConnections.",
         settings,
-        {},
+        SEED_KEY_PARAMETERS,
     )
     template, roles = base.template, settings.roles
     connection = template.add_parameter(Parameter(
@@ -72,13 +74,28 @@ def build(settings: ProductSettings) -> Template:
         roles, base.bucket, connection_source(Ref(connection), deploy_repo, deploy_branch, source),
         triggers=[push_trigger(deploy_branch)],
     )
-    for resource in (project_model_package_group(), *build_half.resources, *deploy_half.resources):
+    seeding = seed_checkin_machine(roles)
+    checkins = [
+        seeding.checkin("ModelBuildSeedCheckin", Ref(connection), build_repo, build_branch,
+                        base.seed[contract.MODEL_BUILD.name]),
+        seeding.checkin("ModelDeploySeedCheckin", Ref(connection), deploy_repo, deploy_branch,
+                        base.seed[contract.MODEL_DEPLOY.name]),
+    ]
+    build_half.pipeline.DependsOn = [checkins[0].title]
+    deploy_half.pipeline.DependsOn = [checkins[1].title]
+    for resource in (
+        project_model_package_group(), *seeding.resources, *checkins, *build_half.resources, *deploy_half.resources
+    ):
         template.add_resource(resource)
     template.add_output([
         Output("ArtifactBucketName", Value=Ref(base.bucket)),
         Output("ModelPackageGroupName", Value=model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
         Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
+        Output("ModelBuildSeedResult", Value=GetAtt(checkins[0], "SeedResult"),
+               Description="pushed, or skipped when the repository already had commits"),
+        Output("ModelDeploySeedResult", Value=GetAtt(checkins[1], "SeedResult"),
+               Description="pushed, or skipped when the repository already had commits"),
     ])
     return template
 
@@ -88,8 +105,8 @@ PRODUCT = Product(
     title="MLOps template for model building, training, and deployment (third-party Git)",
     description=(
         "The build-train-deploy flow with repositories on GitHub, GitHub Enterprise, GitLab or Bitbucket through "
-        "an AWS CodeConnections connection. The repositories must already hold the model-build and model-deploy "
-        "seed code."
+        "an AWS CodeConnections connection. Empty repositories get the model-build and model-deploy seed code "
+        "pushed when the project is created; repositories with commits are left untouched."
     ),
     version=VERSION,
     seed_repos=(contract.MODEL_BUILD, contract.MODEL_DEPLOY),

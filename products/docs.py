@@ -18,7 +18,7 @@ def products_markdown() -> str:
             for parameter, spec in template["Parameters"].items()
             if parameter not in PUBLISHER_PARAMETERS
         ]
-        kinds = sorted({resource["Type"].split("::", 1)[1] for resource in template["Resources"].values()})
+        kinds = sorted({resource["Type"].removeprefix("AWS::") for resource in template["Resources"].values()})
         lines.append(
             f"| `{name}` | {product.version} | {product.title}: {len(template['Resources'])} resources "
             f"({', '.join(kinds)}) | {', '.join(parameters)} |"

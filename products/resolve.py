@@ -52,6 +52,7 @@ _GETATT = {
     ("AWS::CodeCommit::Repository", "Name"): lambda props, env: props["RepositoryName"],
     ("AWS::Events::Rule", "Arn"): _arn("events", "rule/{Name}"),
     ("AWS::IAM::Role", "Arn"): lambda props, env: f"arn:{env.partition}:iam::{env.account}:role{props.get('Path', '/')}{props['RoleName']}",
+    ("AWS::Lambda::Function", "Arn"): _arn("lambda", "function:{FunctionName}"),
 }
 
 
@@ -136,6 +137,8 @@ class Resolver:
         resource = self.template["Resources"].get(logical_id)
         if resource is None:
             raise UnresolvableError(f"GetAtt of unknown resource {logical_id}")
+        if resource["Type"].startswith("Custom::"):
+            return f"<{logical_id}.{attribute}>"  # the custom resource's answer, known only at run time
         handler = _GETATT.get((resource["Type"], attribute))
         if handler is None:
             raise UnresolvableError(f"GetAtt {resource['Type']}.{attribute} is not supported")

@@ -8,10 +8,11 @@ Who uses which role:
 - launch: Service Catalog, to create a project's stack;
 - codebuild / codepipeline / events / cloudformation: the CI/CD machine of a project;
 - use: SageMaker Pipelines, orchestrating a project's pipeline (starts jobs, registers models);
-- execution: the processing and training jobs and the deployed models.
+- execution: the processing and training jobs and the deployed models;
+- function: the Lambda functions behind a project's custom resources (seed check-in).
 """
 
-from awacs.aws import Condition, PolicyDocument, StringLike
+from awacs.aws import Condition, PolicyDocument, StringEqualsIgnoreCase, StringLike
 from troposphere import GetAtt, Output, Sub, iam
 
 from products.blocks.iam import (
@@ -48,6 +49,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
         "codebuild": "codebuild.amazonaws.com",
         "codepipeline": "codepipeline.amazonaws.com",
         "events": "events.amazonaws.com",
+        "function": "lambda.amazonaws.com",
     }
     return [
         allow(
@@ -105,6 +107,15 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
             ],
             [_service_arn("events", "rule/sagemaker-*")],
         ),
+        # Custom resource functions; CloudFormation invokes them with this role.
+        allow(
+            [
+                "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+                "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction",
+                "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+            ],
+            [_service_arn("lambda", "function:sagemaker-*")],
+        ),
         allow(
             [
                 "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
@@ -157,7 +168,26 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
         ),
         allow(["cloudformation:DescribeStacks"], [_service_arn("cloudformation", "stack/sagemaker-*")]),
         pass_role(names.arn("use"), "sagemaker.amazonaws.com"),
+        # Seed check-in: read the seed zip, push through the project's connection.
+        allow(["s3:GetObject"], [arn(f"arn:${{AWS::Partition}}:s3:::{asset_bucket}/seedcode/*")]),
+        _use_sagemaker_connections(),
     ]
+
+
+def _use_sagemaker_connections():
+    """Git through a CodeConnections connection, if an admin tagged it ``sagemaker=true``.
+
+    The tag is how an admin offers a connection to SageMaker projects (Studio lists only
+    tagged connections); both service prefixes name connections.
+    """
+    return allow(
+        ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+        [
+            _service_arn("codeconnections", "connection/*"),
+            _service_arn("codestar-connections", "connection/*"),
+        ],
+        Condition(StringEqualsIgnoreCase({"aws:ResourceTag/sagemaker": "true"})),
+    )
 
 
 def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
@@ -187,14 +217,7 @@ def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
         ),
         allow(["cloudformation:ValidateTemplate"], ["*"]),
         pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
-        # Third-party Git sources (build-train-deploy-git); both service prefixes are in use.
-        allow(
-            ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
-            [
-                _service_arn("codeconnections", "connection/*"),
-                _service_arn("codestar-connections", "connection/*"),
-            ],
-        ),
+        _use_sagemaker_connections(),  # third-party Git sources (build-train-deploy-git)
     ]
 
 
@@ -300,6 +323,20 @@ def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
     ]
 
 
+def _function_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Start and watch a project's seed check-in build, write the function's logs."""
+    return [
+        allow(
+            ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+            [_service_arn("codebuild", "project/sagemaker-*")],
+        ),
+        allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [_service_arn("logs", "log-group:/aws/lambda/sagemaker-*")],
+        ),
+    ]
+
+
 ROLE_SPECS = {
     # role field: (trusted service, statements, description)
     "launch": ("servicecatalog.amazonaws.com", _launch_statements, "Service Catalog launches SageMaker project products"),
@@ -309,6 +346,7 @@ ROLE_SPECS = {
     "events": ("events.amazonaws.com", _events_statements, "EventBridge starts project pipelines"),
     "cloudformation": ("cloudformation.amazonaws.com", _cloudformation_statements, "CloudFormation deploys project endpoints"),
     "execution": ("sagemaker.amazonaws.com", _execution_statements, "SageMaker jobs and models of projects"),
+    "function": ("lambda.amazonaws.com", _function_statements, "Lambda functions behind project custom resources"),
 }
 
 

@@ -94,7 +94,7 @@ def test_a_healthy_catalog_passes_every_check(session, config):
     checks = verify_region(session, config, ("servicecatalog",), DOMAIN)
     assert _failed(checks) == {}
     # status, roles, connection, stack, product x2, principal, one distinct studio role
-    assert len(checks) == 1 + 7 + 1 + 1 + 2 + 1 + 1
+    assert len(checks) == 1 + 8 + 1 + 1 + 2 + 1 + 1
     for stub in stubs:
         stub.assert_no_pending_responses()
 

@@ -75,3 +75,44 @@ def test_parameters_reject_malformed_values(rendered, parameter, value):
 def test_both_connection_arn_prefixes_are_accepted(rendered):
     legacy = CONNECTION.replace("codeconnections", "codestar-connections")
     resolve(rendered[PATH], {**GIT, "CodeConnectionArn": legacy})
+
+
+@pytest.mark.parametrize(
+    "checkin, pipeline, repository, branch, seed_key_parameter",
+    [("ModelBuildSeedCheckin", "ModelBuildPipeline", "acme/abalone-model-build", "release", "ModelBuildSeedCodeKey"),
+     ("ModelDeploySeedCheckin", "ModelDeployPipeline", "acme/ml/abalone-model-deploy", "main", "ModelDeploySeedCodeKey")],
+)
+def test_each_repository_is_seeded_before_its_pipeline_first_runs(rendered, resources, checkin, pipeline, repository,
+                                                                    branch, seed_key_parameter):
+    props = resources[checkin]["Properties"]
+    template = rendered[PATH]
+    assert props == {
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:sagemaker-abalone-p-abc123def456-seed",
+        "BuildProjectName": "sagemaker-abalone-p-abc123def456-seed",
+        "ConnectionArn": CONNECTION,
+        "RepositoryFullName": repository,
+        "Branch": branch,
+        "SeedCodeBucket": "sagemaker-catalog-123456789012-us-east-1",
+        "SeedCodeKey": template["Parameters"][seed_key_parameter]["Default"],
+    }
+    assert template["Parameters"][seed_key_parameter]["Default"].startswith("seedcode/")
+    # A new pipeline runs once on creation; it must find the seed code there.
+    assert template["Resources"][pipeline]["DependsOn"] == [checkin]
+
+
+def test_the_seed_function_runs_under_the_lambda_role_and_outlives_its_build(resources):
+    function = resources["SeedCheckinFunction"]["Properties"]
+    project = resources["SeedCheckinProject"]["Properties"]
+    assert function["Role"] == "arn:aws:iam::123456789012:role/service-role/AmazonSageMakerServiceCatalogProductsLambdaRole"
+    assert project["ServiceRole"].endswith("role/service-role/AmazonSageMakerServiceCatalogProductsCodeBuildRole")
+    assert function["Timeout"] > project["TimeoutInMinutes"] * 60 + 60
+
+
+def test_studio_may_leave_every_parameter_with_a_default_blank(rendered):
+    template = rendered[PATH]
+    rules = template["Metadata"]["SagemakerTemplateParameterRules"]
+    with_default = {name for name, p in template["Parameters"].items() if "Default" in p}
+    assert set(rules) == with_default
+    assert {"ModelBuildCodeRepositoryBranch", "ModelDeployCodeRepositoryBranch"} <= with_default
+    assert all(rule == {"Optional": True} for rule in rules.values())
+    assert not {"CodeConnectionArn", "ModelBuildCodeRepositoryFullname", "SageMakerProjectName"} & set(rules)

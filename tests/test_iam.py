@@ -93,3 +93,57 @@ def test_events_role_can_only_start_project_pipelines(rendered):
     (statement,) = resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["codepipeline:StartPipelineExecution"]
     assert statement["Resource"][0]["Fn::Sub"].endswith(":sagemaker-*")
+
+
+def _role_statements(rendered, logical_id):
+    return rendered["roles.json"]["Resources"][logical_id]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def _allowed(statements, action, resource_suffix):
+    """Statements allowing ``action`` on a resource pattern ending in ``resource_suffix``."""
+    return [
+        s for s in statements
+        if s["Effect"] == "Allow" and action in _as_list(s["Action"])
+        and any(str(r.get("Fn::Sub", r) if isinstance(r, dict) else r).endswith(resource_suffix) for r in s["Resource"])
+    ]
+
+
+def test_the_function_role_allows_every_codebuild_call_the_seed_function_makes(rendered):
+    import ast
+
+    from products.functions import seed_checkin
+
+    tree = ast.parse(open(seed_checkin.__file__).read())
+    calls = {
+        node.func.attr for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == "codebuild"
+    }
+    assert calls == {"start_build", "batch_get_builds", "stop_build"}
+    statements = _role_statements(rendered, "FunctionRole")
+    for call in calls:
+        action = "codebuild:" + "".join(part.capitalize() for part in call.split("_"))
+        assert _allowed(statements, action, ":project/sagemaker-*"), action
+    assert [s["Action"] for s in statements if not str(s["Action"]).startswith("['codebuild:") ] == [
+        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    ]
+
+
+def test_connections_are_usable_only_when_an_admin_tagged_them_for_sagemaker(rendered):
+    for role in ("CodebuildRole", "CodepipelineRole"):
+        (statement,) = [s for s in _role_statements(rendered, role) if "codeconnections:UseConnection" in s["Action"]]
+        assert statement["Action"] == ["codeconnections:UseConnection", "codestar-connections:UseConnection"]
+        assert statement["Condition"] == {"StringEqualsIgnoreCase": {"aws:ResourceTag/sagemaker": "true"}}
+
+
+def test_the_launch_role_can_create_and_invoke_only_project_functions(rendered):
+    statements = _role_statements(rendered, "LaunchRole")
+    for action in ("lambda:CreateFunction", "lambda:InvokeFunction", "lambda:DeleteFunction"):
+        (statement,) = _allowed(statements, action, ":function:sagemaker-*")
+        assert len(statement["Resource"]) == 1
+    (pass_function_role,) = [
+        s for s in statements
+        if s["Action"] == "iam:PassRole" or s["Action"] == ["iam:PassRole"]
+        if "LambdaRole" in str(s["Resource"])
+    ]
+    assert pass_function_role["Condition"] == {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}

@@ -17,7 +17,9 @@ NAME_RULES = {
     ("AWS::CodePipeline::Pipeline", "Name"): r"[A-Za-z0-9.@\-_]{1,100}",
     ("AWS::Events::Rule", "Name"): r"[\.\-_A-Za-z0-9]{1,64}",
     ("AWS::SageMaker::ModelPackageGroup", "ModelPackageGroupName"): r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+    ("AWS::Lambda::Function", "FunctionName"): r"[a-zA-Z0-9-_]{1,64}",
 }
+UNTAGGABLE = ("AWS::S3::BucketPolicy", "Custom::")  # a custom resource is the stack's answer, not an AWS resource
 STACK_NAME = r"[a-zA-Z][-a-zA-Z0-9]{0,127}"
 SAGEMAKER_PIPELINE_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}"
 
@@ -54,7 +56,7 @@ def test_every_product_fits_aws_limits_and_tags_everything(rendered, path):
             if resource["Type"] == resource_type:
                 name = resource["Properties"][prop]
                 assert re.fullmatch(pattern, name), f"{path} {logical_id}.{prop} = {name!r}"
-        if resource["Type"] != "AWS::S3::BucketPolicy":
+        if not resource["Type"].startswith(UNTAGGABLE):
             tags = {tag["Key"]: tag["Value"] for tag in resource["Properties"].get("Tags", [])}
             assert tags.get(PROJECT_ID_TAG) == LONGEST["SageMakerProjectId"], f"{path} {logical_id}"
 

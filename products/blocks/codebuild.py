@@ -1,4 +1,4 @@
-"""CodeBuild projects that run inside a CodePipeline."""
+"""CodeBuild projects: those a CodePipeline runs, and standalone ones started by the stack."""
 
 from troposphere import codebuild
 
@@ -6,6 +6,33 @@ from products.blocks.naming import project_tags
 
 # Ubuntu standard image 7.0 ships the Python 3.12 runtime our buildspecs ask for.
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
+
+
+def _environment(environment: dict) -> codebuild.Environment:
+    """``environment`` maps names to values (strings or intrinsics); sorted so templates diff cleanly."""
+    return codebuild.Environment(
+        ComputeType="BUILD_GENERAL1_SMALL",
+        Image=BUILD_IMAGE,
+        Type="LINUX_CONTAINER",
+        EnvironmentVariables=[
+            codebuild.EnvironmentVariable(Name=key, Type="PLAINTEXT", Value=environment[key])
+            for key in sorted(environment)
+        ],
+    )
+
+
+def _project(logical_id, name, description, service_role_arn, source, artifacts, environment, timeout_minutes):
+    return codebuild.Project(
+        logical_id,
+        Name=name,
+        Description=description,
+        ServiceRole=service_role_arn,
+        Source=source,
+        Artifacts=artifacts,
+        Environment=_environment(environment),
+        TimeoutInMinutes=timeout_minutes,
+        Tags=project_tags(),
+    )
 
 
 def pipeline_build_project(
@@ -17,27 +44,26 @@ def pipeline_build_project(
     environment: dict,
     timeout_minutes: int = 60,
 ) -> codebuild.Project:
-    """A project fed by CodePipeline, reading ``buildspec_path`` from its source.
+    """A project fed by CodePipeline, reading ``buildspec_path`` from its source."""
+    return _project(
+        logical_id, name, description, service_role_arn,
+        codebuild.Source(Type="CODEPIPELINE", BuildSpec=buildspec_path), codebuild.Artifacts(Type="CODEPIPELINE"),
+        environment, timeout_minutes,
+    )
 
-    ``environment`` maps variable names to values (strings or intrinsic functions);
-    they are written in sorted order so templates diff cleanly.
-    """
-    return codebuild.Project(
-        logical_id,
-        Name=name,
-        Description=description,
-        ServiceRole=service_role_arn,
-        Source=codebuild.Source(Type="CODEPIPELINE", BuildSpec=buildspec_path),
-        Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
-        Environment=codebuild.Environment(
-            ComputeType="BUILD_GENERAL1_SMALL",
-            Image=BUILD_IMAGE,
-            Type="LINUX_CONTAINER",
-            EnvironmentVariables=[
-                codebuild.EnvironmentVariable(Name=key, Type="PLAINTEXT", Value=environment[key])
-                for key in sorted(environment)
-            ],
-        ),
-        TimeoutInMinutes=timeout_minutes,
-        Tags=project_tags(),
+
+def standalone_build_project(
+    logical_id: str,
+    name,
+    description: str,
+    service_role_arn,
+    buildspec: str,
+    environment: dict,
+    timeout_minutes: int,
+) -> codebuild.Project:
+    """A project without source or artifacts whose ``buildspec`` text is inlined in the template."""
+    return _project(
+        logical_id, name, description, service_role_arn,
+        codebuild.Source(Type="NO_SOURCE", BuildSpec=buildspec), codebuild.Artifacts(Type="NO_ARTIFACTS"),
+        environment, timeout_minutes,
     )

@@ -24,6 +24,7 @@ class RoleNames:
     events: str = "AmazonSageMakerServiceCatalogProductsEventsRole"
     cloudformation: str = "AmazonSageMakerServiceCatalogProductsCloudformationRole"
     execution: str = "AmazonSageMakerServiceCatalogProductsExecutionRole"
+    function: str = "AmazonSageMakerServiceCatalogProductsLambdaRole"
     path: str = "/service-role/"
 
     def arn(self, role: str) -> Sub:
@@ -31,7 +32,7 @@ class RoleNames:
         return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{self.path}{getattr(self, role)}")
 
 
-ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudformation", "execution")
+ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudformation", "execution", "function")
 
 # Actions that AWS only authorizes on Resource "*" (the service defines no resource
 # type for them). Every Allow statement on "*" in our templates must use only these;

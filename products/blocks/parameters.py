@@ -70,3 +70,15 @@ def add_seed_code_parameters(
         )
         locations[repo] = (bucket, Ref(parameter_name))
     return locations
+
+
+# Studio's project form asks for every parameter unless this template metadata marks
+# it optional (the format of SageMaker's own third-party Git templates).
+PARAMETER_RULES_METADATA = "SagemakerTemplateParameterRules"
+
+
+def mark_optional_parameters(template: Template) -> None:
+    """Mark every parameter with a default optional, so Studio users may leave it blank."""
+    optional = {name: {"Optional": True} for name, p in sorted(template.parameters.items()) if "Default" in p.properties}
+    if optional:
+        template.set_metadata({**template.metadata, PARAMETER_RULES_METADATA: optional})

@@ -7,6 +7,7 @@ from troposphere import Template
 
 from products.blocks.build_contract import SeedRepo
 from products.blocks.iam import RoleNames
+from products.blocks.parameters import mark_optional_parameters
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class Product:
     build: Callable[[ProductSettings], Template]
 
     def template(self, settings: ProductSettings) -> Template:
-        return self.build(settings)
+        template = self.build(settings)
+        mark_optional_parameters(template)
+        return template
 
 
 def new_template(description: str) -> Template:
