@@ -1,14 +1,18 @@
 """Measure the catalog's offline verbs: wall time of `synth` and `lint` (median of 5
-runs each, as a user runs them, interpreter start included), resources per template, and
-the lint result. Run: .venv/bin/python tests/bench_catalog.py
+runs each, as a user runs them, interpreter start included), resources per template, the
+lint result, and the code lines each product module adds beyond the shared blocks.
+Run: .venv/bin/python tests/bench_catalog.py
 """
 
+import ast
+import io
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +25,37 @@ def timed(*args) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - started, result
 
 
+def code_lines(path: Path) -> int:
+    """Lines holding code: no blank lines, comments or docstrings."""
+    source = path.read_text()
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
+            first = node.body[0]
+            docstrings.update(range(first.lineno, first.end_lineno + 1))
+    lines = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                              tokenize.ENDMARKER):
+            lines.update(range(token.start[0], token.end[0] + 1))
+    return len(lines - docstrings)
+
+
+def report_code_lines() -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    from products import PRODUCTS
+
+    for name, product in PRODUCTS.items():
+        module = Path(sys.modules[product.build.__module__].__file__)
+        print(f"product {name}: {code_lines(module)} code lines in {module.relative_to(REPO_ROOT)}")
+    blocks = sorted((REPO_ROOT / "products" / "blocks").glob("*.py"))
+    print(f"shared blocks: {sum(code_lines(p) for p in blocks)} code lines in {len(blocks)} modules")
+    for extra in ("products/blocks/seed_checkin.py", "products/functions/seed_checkin.py"):
+        print(f"{extra}: {code_lines(REPO_ROOT / extra)} code lines")
+
+
 def main() -> int:
+    report_code_lines()
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "build")
         synth_times, lint_times = [], []
