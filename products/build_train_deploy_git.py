@@ -8,7 +8,7 @@ stack (seed check-in); repositories with commits are left as they are. The pipel
 wait for the check-in, so their first run sees the seed code.
 """
 
-from troposphere import GetAtt, Output, Parameter, Ref, Template
+from troposphere import Equals, GetAtt, Not, Output, Parameter, Ref, Template
 
 from products.blocks import build_contract as contract
 from products.blocks.model_build import model_build
@@ -65,6 +65,10 @@ def build(settings: ProductSettings) -> Template:
     ))
     build_repo, build_branch = _repository_parameters(template, "ModelBuild", "model build")
     deploy_repo, deploy_branch = _repository_parameters(template, "ModelDeploy", "model deploy")
+    template.add_rule("DistinctRepositories", {"Assertions": [{
+        "Assert": Not(Equals(build_repo, deploy_repo)),
+        "AssertDescription": "The model build and model deploy repositories must be different repositories.",
+    }]})
     source = contract.SOURCE_ARTIFACT
     build_half = model_build(
         roles, base.bucket, connection_source(Ref(connection), build_repo, build_branch, source),

@@ -65,6 +65,16 @@ class Resolver:
         self.conditions = {
             name: bool(self.value(expression)) for name, expression in template.get("Conditions", {}).items()
         }
+        self._check_rules()
+
+    def _check_rules(self) -> None:
+        """Template rules, which CloudFormation checks before it creates anything."""
+        for name, rule in self.template.get("Rules", {}).items():
+            if "RuleCondition" in rule and not self.value(rule["RuleCondition"]):
+                continue
+            for assertion in rule["Assertions"]:
+                if not self.value(assertion["Assert"]):
+                    raise UnresolvableError(f"rule {name}: {assertion.get('AssertDescription', 'assertion failed')}")
 
     def _parameters(self, given: dict) -> dict:
         declared = self.template.get("Parameters", {})

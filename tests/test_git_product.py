@@ -6,6 +6,7 @@ from moto import mock_aws
 
 from products.aws_events import model_package_state_event
 from products.eventroute import EventRouter
+from products.functions import seed_checkin
 from products.resolve import UnresolvableError, resolve
 from tests.conftest import SAMPLE_PROJECT
 
@@ -105,7 +106,8 @@ def test_the_seed_function_runs_under_the_lambda_role_and_outlives_its_build(res
     project = resources["SeedCheckinProject"]["Properties"]
     assert function["Role"] == "arn:aws:iam::123456789012:role/service-role/AmazonSageMakerServiceCatalogProductsLambdaRole"
     assert project["ServiceRole"].endswith("role/service-role/AmazonSageMakerServiceCatalogProductsCodeBuildRole")
-    assert function["Timeout"] > project["TimeoutInMinutes"] * 60 + 60
+    longest_build = (project["QueuedTimeoutInMinutes"] + project["TimeoutInMinutes"]) * 60
+    assert function["Timeout"] - longest_build >= seed_checkin.ANSWER_MARGIN_SECONDS + seed_checkin.POLL_SECONDS
 
 
 def test_studio_may_leave_every_parameter_with_a_default_blank(rendered):
@@ -116,3 +118,9 @@ def test_studio_may_leave_every_parameter_with_a_default_blank(rendered):
     assert {"ModelBuildCodeRepositoryBranch", "ModelDeployCodeRepositoryBranch"} <= with_default
     assert all(rule == {"Optional": True} for rule in rules.values())
     assert not {"CodeConnectionArn", "ModelBuildCodeRepositoryFullname", "SageMakerProjectName"} & set(rules)
+
+
+def test_the_same_repository_for_build_and_deploy_is_refused_before_anything_is_created(rendered):
+    same = {**GIT, "ModelDeployCodeRepositoryFullname": GIT["ModelBuildCodeRepositoryFullname"]}
+    with pytest.raises(UnresolvableError, match="rule DistinctRepositories: The model build and model deploy"):
+        resolve(rendered[PATH], same)

@@ -20,9 +20,10 @@ from products.functions import seed_checkin as handler_module
 BUILDSPEC_PATH = Path(__file__).resolve().parents[2] / "buildspecs" / contract.SEED_CHECKIN_BUILDSPEC
 HANDLER_SOURCE = Path(handler_module.__file__)
 LAMBDA_RUNTIME = "python3.12"
-# The build must end before the function gives up on it, so that a stuck push is
-# reported as the build's own timeout rather than as a stopped build.
-BUILD_TIMEOUT_MINUTES = 10
+# Queued plus running, the build must end before the function gives up on it, so that a
+# stuck push is reported as the build's own timeout rather than as a stopped build.
+BUILD_QUEUED_TIMEOUT_MINUTES = 5
+BUILD_TIMEOUT_MINUTES = 8
 FUNCTION_TIMEOUT_SECONDS = 900
 _SET_PER_BUILD = "set per build by the seed check-in custom resource"
 
@@ -83,6 +84,7 @@ def seed_checkin_machine(roles: RoleNames) -> SeedCheckinMachine:
         },
         timeout_minutes=BUILD_TIMEOUT_MINUTES,
     )
+    project.QueuedTimeoutInMinutes = BUILD_QUEUED_TIMEOUT_MINUTES
     function = awslambda.Function(
         "SeedCheckinFunction",
         FunctionName=project_resource_name("seed"),
