@@ -96,3 +96,47 @@ def test_deploy_product_follows_the_given_group_not_its_own(aws_credentials, ren
         assert fired(model_package_state_event("team-models", 7, "Approved")) == {"ModelApprovalRule"}
         assert fired(model_package_state_event(GROUP, 7, "Approved")) == set()
         assert fired(codecommit_reference_event(DEPLOY_REPO, "main")) == {"ModelDeployPushRule"}
+
+
+# Every product with an approval rule, resolved for a sample project, and the group it follows.
+APPROVAL_PRODUCTS = {
+    "templates/build-train-deploy.json": ({}, GROUP),
+    "templates/build-train-deploy-git.json": (
+        {
+            "CodeConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            "ModelBuildCodeRepositoryFullname": "acme/build",
+            "ModelDeployCodeRepositoryFullname": "acme/deploy",
+        },
+        GROUP,
+    ),
+    "templates/deploy.json": ({"SourceModelPackageGroupName": "team-models"}, "team-models"),
+}
+
+
+def _approval_cases(group):
+    no_status = model_package_state_event(group, 4, "Approved")
+    del no_status["detail"]["ModelApprovalStatus"]
+    return [
+        (model_package_state_event(group, 3, "Approved"), True),
+        (model_package_state_event(group, 3, "Rejected"), True),
+        (model_package_state_event(group, 3, "PendingManualApproval"), False),
+        (model_package_state_event(OTHER_PROJECT, 1, "Approved"), False),
+        (model_package_state_event(f"{group}-shadow", 1, "Approved"), False),
+        (model_package_state_event(group, 3, "Approved", account="210987654321"), False),
+        (model_package_state_event(group, 3, "Approved", region="eu-west-1"), False),
+        (no_status, False),
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(APPROVAL_PRODUCTS))
+def test_every_approval_rule_fires_on_its_group_decisions_only(aws_credentials, rendered, path):
+    extra, group = APPROVAL_PRODUCTS[path]
+    resources = resolve(rendered[path], {**SAMPLE_PROJECT, **extra}).resources()
+    deploy_pipeline = resources["ModelDeployPipeline"]["Properties"]["Name"]
+    with mock_aws():
+        router = EventRouter(boto3.client("events"), boto3.client("sqs"), resources)
+        for event, fires in _approval_cases(group):
+            deliveries = [d for d in router.route(event) if d.rule == "ModelApprovalRule"]
+            label = (event["detail"].get("ModelApprovalStatus"), event["detail"]["ModelPackageGroupName"], event["account"])
+            assert bool(deliveries) == fires, f"{path}: {label}"
+            assert all(d.target_arn.endswith(":" + deploy_pipeline) for d in deliveries)

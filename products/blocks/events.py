@@ -49,11 +49,15 @@ def model_approval_rule(logical_id, name, model_package_group_name, pipeline, ro
     """Start a pipeline when a package of the group is approved or rejected.
 
     A rejection also redeploys, so that the endpoints fall back to the latest package
-    that is still approved.
+    that is still approved. Only packages of this account and region count: a bus that
+    receives forwarded events must not deploy another account's same-named group.
     """
     pattern = {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Model Package State Change"],
+        "resources": [
+            {"prefix": Sub("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model-package/")}
+        ],
         "detail": {
             "ModelPackageGroupName": [model_package_group_name],
             "ModelApprovalStatus": [{"anything-but": ["PendingManualApproval"]}],
