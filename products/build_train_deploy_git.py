@@ -79,27 +79,27 @@ def build(settings: ProductSettings) -> Template:
         triggers=[push_trigger(deploy_branch)],
     )
     seeding = seed_checkin_machine(roles)
-    checkins = [
-        seeding.checkin("ModelBuildSeedCheckin", Ref(connection), build_repo, build_branch,
-                        base.seed[contract.MODEL_BUILD.name]),
-        seeding.checkin("ModelDeploySeedCheckin", Ref(connection), deploy_repo, deploy_branch,
-                        base.seed[contract.MODEL_DEPLOY.name]),
-    ]
-    build_half.pipeline.DependsOn = [checkins[0].title]
-    deploy_half.pipeline.DependsOn = [checkins[1].title]
+    build_checkin = seeding.checkin(
+        "ModelBuildSeedCheckin", Ref(connection), build_repo, build_branch, base.seed[contract.MODEL_BUILD.name]
+    )
+    deploy_checkin = seeding.checkin(
+        "ModelDeploySeedCheckin", Ref(connection), deploy_repo, deploy_branch, base.seed[contract.MODEL_DEPLOY.name]
+    )
+    build_half.pipeline.DependsOn = [build_checkin.title]
+    deploy_half.pipeline.DependsOn = [deploy_checkin.title]
     for resource in (
-        project_model_package_group(), *seeding.resources, *checkins, *build_half.resources, *deploy_half.resources
+        project_model_package_group(), *seeding.resources, build_checkin, deploy_checkin,
+        *build_half.resources, *deploy_half.resources,
     ):
         template.add_resource(resource)
+    seed_result = "pushed, or skipped when the repository already had commits"
     template.add_output([
         Output("ArtifactBucketName", Value=Ref(base.bucket)),
         Output("ModelPackageGroupName", Value=model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
         Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
-        Output("ModelBuildSeedResult", Value=GetAtt(checkins[0], "SeedResult"),
-               Description="pushed, or skipped when the repository already had commits"),
-        Output("ModelDeploySeedResult", Value=GetAtt(checkins[1], "SeedResult"),
-               Description="pushed, or skipped when the repository already had commits"),
+        Output("ModelBuildSeedResult", Value=GetAtt(build_checkin, "SeedResult"), Description=seed_result),
+        Output("ModelDeploySeedResult", Value=GetAtt(deploy_checkin, "SeedResult"), Description=seed_result),
     ])
     return template
 

@@ -39,11 +39,12 @@ def handler(event, context, codebuild=None, send=None, sleep=time.sleep):
     send = send or send_response
     physical_id = event.get("PhysicalResourceId") or _physical_id(event.get("ResourceProperties", {}))
     try:
-        status, data = "SUCCESS", {}
+        data = {}
         if _checkin_needed(event):
-            physical_id = _physical_id(_properties(event))
-            data = run_checkin(_properties(event), codebuild or _codebuild_client(), context, sleep)
-        reason = ""
+            properties = _properties(event)
+            physical_id = _physical_id(properties)
+            data = run_checkin(properties, codebuild or _codebuild_client(), context, sleep)
+        status, reason = "SUCCESS", ""
     except Exception as error:  # noqa: BLE001 - every error must become a FAILED answer
         status, data, reason = "FAILED", {}, _reason(error)
     print(json.dumps({"RequestType": event.get("RequestType"), "Status": status, "Reason": reason, "Data": data}))
