@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,39 @@ class BuildspecError(RuntimeError):
 class BuildRun:
     exported: dict[str, Path]  # artifact file name -> where it was copied
     seconds: float
+    variables: dict[str, str]  # the buildspec's exported-variables that a command set
+
+
+def _with_variable_capture(command: str, names: list[str], capture_file: Path) -> str:
+    """``command``, then (if it ends normally) the values of ``names`` written NUL-separated.
+
+    Each command runs in its own shell here, so a variable is captured from the command
+    that sets it (CodeBuild keeps one shell per build; buildspecs here set and export in one).
+    """
+    writes = "".join(
+        f'if [ -n "${{{name}+x}}" ]; then printf "%s\\0%s\\0" {name} "${{{name}}}" >> "{capture_file}"; fi\n'
+        for name in names
+    )
+    return f"{command}\n{writes}"
+
+
+def _read_captured(capture_file: Path) -> dict[str, str]:
+    if not capture_file.exists():
+        return {}
+    fields = capture_file.read_text().split("\0")[:-1]
+    return dict(zip(fields[::2], fields[1::2]))
+
+
+def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say) -> None:
+    lines = command.strip().splitlines()
+    first_line = lines[0]
+    say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
+    script = _with_variable_capture(command, exported_names, capture_file) if exported_names else command
+    result = subprocess.run(["bash", "-c", script], cwd=source_dir, env=env, capture_output=True, text=True)
+    for line in (result.stdout + result.stderr).strip().splitlines():
+        say(f"      {line}")
+    if result.returncode != 0:
+        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}")
 
 
 def project_environment(project: dict) -> dict[str, str]:
@@ -55,17 +89,22 @@ def run_buildspec(
     *,
     secondary_sources: dict[str, Path] | None = None,
     extra_env: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
     path_prepend: list[Path] = (),
     phases=PHASES,
     output_dir: Path | None = None,
     say=print,
 ) -> BuildRun:
-    """Run ``phases`` of ``buildspec`` in ``source_dir``; copy its exported artifacts to ``output_dir``."""
+    """Run ``phases`` of ``buildspec`` in ``source_dir``; copy its exported artifacts to ``output_dir``.
+
+    ``overrides`` replace the project's variables, as StartBuild's environmentVariablesOverride does.
+    """
     started = time.perf_counter()
     spec = yaml.safe_load(Path(buildspec).read_text())
     env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
     env.update(extra_env or {})
     env.update(project_environment(project))
+    env.update(overrides or {})
     env.update(AWS_REGION=region, AWS_DEFAULT_REGION=region, CODEBUILD_SRC_DIR=str(source_dir))
     for name, directory in (secondary_sources or {}).items():
         env[f"CODEBUILD_SRC_DIR_{name}"] = str(directory)
@@ -77,16 +116,13 @@ def run_buildspec(
             f"{buildspec.name}: uses {', '.join('$' + m for m in missing)}, which the CodeBuild project "
             f"{project.get('Name', '')} does not set"
         )
-    for phase in phases:
-        for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
-            lines = command.strip().splitlines()
-            first_line = lines[0]
-            say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
-            result = subprocess.run(["bash", "-c", command], cwd=source_dir, env=env, capture_output=True, text=True)
-            for line in (result.stdout + result.stderr).strip().splitlines():
-                say(f"      {line}")
-            if result.returncode != 0:
-                raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}")
+    exported_names = list(spec.get("env", {}).get("exported-variables", []))
+    with tempfile.TemporaryDirectory() as capture_dir:
+        capture_file = Path(capture_dir) / "exported-variables"
+        for phase in phases:
+            for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
+                _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say)
+        variables = _read_captured(capture_file)
 
     exported = {}
     for pattern in spec.get("artifacts", {}).get("files", []):
@@ -99,4 +135,4 @@ def run_buildspec(
             exported[name] = Path(shutil.copy(source, Path(output_dir) / name))
         else:
             exported[name] = source
-    return BuildRun(exported, time.perf_counter() - started)
+    return BuildRun(exported, time.perf_counter() - started, variables)

@@ -13,6 +13,7 @@ from products.aws_events import codecommit_reference_event, model_package_state_
 from products.eventroute import EventRouter
 from products.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
+from tests.test_git_product import CONNECTION
 
 PROJECT = f"{SAMPLE_PROJECT['SageMakerProjectName']}-{SAMPLE_PROJECT['SageMakerProjectId']}"
 BUILD_REPO = f"sagemaker-{PROJECT}-modelbuild"
@@ -103,7 +104,7 @@ APPROVAL_PRODUCTS = {
     "templates/build-train-deploy.json": ({}, GROUP),
     "templates/build-train-deploy-git.json": (
         {
-            "CodeConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            "CodeConnectionArn": CONNECTION,
             "ModelBuildCodeRepositoryFullname": "acme/build",
             "ModelDeployCodeRepositoryFullname": "acme/deploy",
         },

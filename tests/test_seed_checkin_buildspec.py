@@ -3,11 +3,10 @@
 It runs here as CodeBuild would run it for the product's SeedCheckinProject, against
 local bare Git repositories instead of the CodeConnections endpoint (git speaks the
 same protocol to both; the credential helper is not consulted for file:// remotes).
-``aws s3 cp`` is a stand-in on PATH that serves the real synthesized seed zip.
+``aws s3 cp`` is a stand-in on PATH (tests/local_codebuild.py) serving the real seed zip.
 """
 
 import io
-import subprocess
 import zipfile
 
 import pytest
@@ -17,21 +16,11 @@ from products.blocks.seed_checkin import BUILDSPEC_PATH
 from products.buildspec_runner import BuildspecError, run_buildspec
 from products.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
+from tests.local_codebuild import fake_aws_bin
+from tests.local_git import bare_repository, git, push_team_commit, refs
 from tests.test_git_product import GIT, PATH
 
 SEED_KEY = "seedcode/model-build/seed.zip"
-FAKE_AWS = """#!/usr/bin/env python3
-import os, shutil, sys
-args = [a for a in sys.argv[1:] if a != "--only-show-errors"]
-if args[:2] != ["s3", "cp"] or not args[2].startswith("s3://"):
-    sys.exit(f"fake aws: unexpected call {sys.argv[1:]}")
-bucket, key = args[2][len("s3://"):].split("/", 1)
-shutil.copy(os.path.join(os.environ["FAKE_S3_ROOT"], bucket, key), args[3])
-"""
-
-
-def _git(*args, cwd=None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -47,10 +36,7 @@ def checkin(tmp_path, rendered, seed_zip):
     bucket = tmp_path / "s3" / "seed-bucket"
     (bucket / SEED_KEY).parent.mkdir(parents=True)
     (bucket / SEED_KEY).write_bytes(seed_zip)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "aws").write_text(FAKE_AWS)
-    (bin_dir / "aws").chmod(0o755)
+    bin_dir = fake_aws_bin(tmp_path / "bin")
 
     def run(repository_url: str, branch: str = "release"):
         overrides = {
@@ -58,53 +44,44 @@ def checkin(tmp_path, rendered, seed_zip):
             contract.ENV_GIT_BRANCH: branch,
             contract.ENV_SEED_CODE_URI: f"s3://seed-bucket/{SEED_KEY}",
         }
-        # What CodeBuild does with StartBuild's environmentVariablesOverride.
-        variables = [v for v in project["Environment"]["EnvironmentVariables"] if v["Name"] not in overrides]
-        variables += [{"Name": k, "Value": v, "Type": "PLAINTEXT"} for k, v in overrides.items()]
-        build_project = {**project, "Environment": {**project["Environment"], "EnvironmentVariables": variables}}
         work = tmp_path / "work"
         work.mkdir(exist_ok=True)
         lines = []
-        run_buildspec(
-            BUILDSPEC_PATH, work, build_project, "eu-west-1",
+        build = run_buildspec(
+            BUILDSPEC_PATH, work, project, "eu-west-1",
             extra_env={"HOME": str(tmp_path), "FAKE_S3_ROOT": str(tmp_path / "s3")},
-            path_prepend=[bin_dir], say=lines.append,
+            overrides=overrides, path_prepend=[bin_dir], say=lines.append,
         )
-        return "\n".join(lines)
+        return build.variables, "\n".join(lines)
 
     return run
 
 
 @pytest.fixture
 def empty_repository(tmp_path):
-    path = tmp_path / "remote.git"
-    _git("init", "--bare", "--quiet", str(path))
-    return path
+    return bare_repository(tmp_path / "remote.git")
 
 
 def test_an_empty_repository_gets_the_seed_code_on_the_given_branch(checkin, empty_repository, tmp_path, seed_zip):
-    output = checkin(empty_repository.as_uri(), branch="release")
+    variables, output = checkin(empty_repository.as_uri(), branch="release")
+    assert variables == {"SEED_RESULT": "pushed"}
     assert "Pushed the seed code to release" in output
-    assert _git("for-each-ref", "--format=%(refname)", cwd=empty_repository).split() == ["refs/heads/release"]
-    pushed = set(_git("ls-tree", "-r", "--name-only", "release", cwd=empty_repository).split())
+    assert git("for-each-ref", "--format=%(refname)", cwd=empty_repository).split() == ["refs/heads/release"]
+    pushed = set(git("ls-tree", "-r", "--name-only", "release", cwd=empty_repository).split())
     assert pushed == {name for name in zipfile.ZipFile(io.BytesIO(seed_zip)).namelist() if not name.endswith("/")}
-    author = _git("log", "-1", "--format=%an|%s", "release", cwd=empty_repository).strip()
+    author = git("log", "-1", "--format=%an|%s", "release", cwd=empty_repository).strip()
     name, project_id = SAMPLE_PROJECT["SageMakerProjectName"], SAMPLE_PROJECT["SageMakerProjectId"]
     assert author == f"SageMaker project {name}|Seed code of SageMaker project {name} ({project_id})"
 
 
 def test_a_repository_with_commits_is_left_untouched(checkin, empty_repository, tmp_path):
-    clone = tmp_path / "team"
-    _git("clone", "--quiet", empty_repository.as_uri(), str(clone))
-    (clone / "train.py").write_text("# the team's own work\n")
-    _git("add", "train.py", cwd=clone)
-    _git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "mine", cwd=clone)
-    _git("push", "--quiet", "origin", "HEAD:refs/heads/develop", cwd=clone)
-    before = _git("for-each-ref", cwd=empty_repository)
+    push_team_commit(empty_repository, "develop", tmp_path / "team")
+    before = refs(empty_repository)
 
-    output = checkin(empty_repository.as_uri(), branch="main")
+    variables, output = checkin(empty_repository.as_uri(), branch="main")
+    assert variables == {"SEED_RESULT": "skipped"}
     assert "already has commits; leaving it untouched" in output
-    assert _git("for-each-ref", cwd=empty_repository) == before
+    assert refs(empty_repository) == before
 
 
 def test_an_unreachable_repository_fails_the_build(checkin, tmp_path):
