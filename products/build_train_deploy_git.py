@@ -8,9 +8,14 @@ stack (seed check-in); repositories with commits are left as they are. The pipel
 wait for the check-in, so their first run sees the seed code.
 """
 
-from troposphere import Equals, GetAtt, Not, Output, Parameter, Ref, Template
+from troposphere import GetAtt, Output, Ref, Template
 
 from products.blocks import build_contract as contract
+from products.blocks.git_connection import (
+    add_connection_parameter,
+    add_distinct_repositories_rule,
+    add_repository_parameters,
+)
 from products.blocks.model_build import model_build
 from products.blocks.model_deploy import model_deploy
 from products.blocks.naming import model_package_group_name
@@ -23,31 +28,6 @@ from products.build_train_deploy import SEED_KEY_PARAMETERS, project_model_packa
 NAME = "build-train-deploy-git"
 VERSION = "1.0.0"
 
-# GitHub "owner/repo"; GitLab may nest groups: "group/subgroup/repo".
-REPOSITORY_PATTERN = "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$"
-BRANCH_PATTERN = "^[^\\s~^:?*\\[\\\\]+$"
-CONNECTION_PATTERN = "^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/[a-zA-Z0-9-]+$"
-
-
-def _repository_parameters(template: Template, role: str, title: str) -> tuple[Ref, Ref]:
-    """``<Role>CodeRepositoryFullname`` and ``<Role>CodeRepositoryBranch`` (default main)."""
-    full_name = template.add_parameter(Parameter(
-        f"{role}CodeRepositoryFullname",
-        Type="String",
-        Description=f"Full name of the {title} repository, e.g. my-org/{title.replace(' ', '-')}",
-        AllowedPattern=REPOSITORY_PATTERN,
-        MaxLength=200,
-    ))
-    branch = template.add_parameter(Parameter(
-        f"{role}CodeRepositoryBranch",
-        Type="String",
-        Default=contract.SEED_BRANCH,
-        Description=f"Branch of the {title} repository whose pushes run the pipeline",
-        AllowedPattern=BRANCH_PATTERN,
-        MaxLength=200,
-    ))
-    return Ref(full_name), Ref(branch)
-
 
 def build(settings: ProductSettings) -> Template:
     base = project_base(
@@ -57,33 +37,25 @@ def build(settings: ProductSettings) -> Template:
         SEED_KEY_PARAMETERS,
     )
     template, roles = base.template, settings.roles
-    connection = template.add_parameter(Parameter(
-        "CodeConnectionArn",
-        Type="String",
-        Description="ARN of an AVAILABLE AWS CodeConnections connection to the Git provider",
-        AllowedPattern=CONNECTION_PATTERN,
-    ))
-    build_repo, build_branch = _repository_parameters(template, "ModelBuild", "model build")
-    deploy_repo, deploy_branch = _repository_parameters(template, "ModelDeploy", "model deploy")
-    template.add_rule("DistinctRepositories", {"Assertions": [{
-        "Assert": Not(Equals(build_repo, deploy_repo)),
-        "AssertDescription": "The model build and model deploy repositories must be different repositories.",
-    }]})
+    connection = add_connection_parameter(template)
+    build_repo = add_repository_parameters(template, "ModelBuild", "model build")
+    deploy_repo = add_repository_parameters(template, "ModelDeploy", "model deploy")
+    add_distinct_repositories_rule(template, build_repo, deploy_repo)
     source = contract.SOURCE_ARTIFACT
     build_half = model_build(
-        roles, base.bucket, connection_source(Ref(connection), build_repo, build_branch, source),
-        triggers=[push_trigger(build_branch)],
+        roles, base.bucket, connection_source(connection, build_repo.full_name, build_repo.branch, source),
+        triggers=[push_trigger(build_repo.branch)],
     )
     deploy_half = model_deploy(
-        roles, base.bucket, connection_source(Ref(connection), deploy_repo, deploy_branch, source),
-        triggers=[push_trigger(deploy_branch)],
+        roles, base.bucket, connection_source(connection, deploy_repo.full_name, deploy_repo.branch, source),
+        triggers=[push_trigger(deploy_repo.branch)],
     )
     seeding = seed_checkin_machine(roles)
     build_checkin = seeding.checkin(
-        "ModelBuildSeedCheckin", Ref(connection), build_repo, build_branch, base.seed[contract.MODEL_BUILD.name]
+        "ModelBuildSeedCheckin", connection, build_repo, base.seed[contract.MODEL_BUILD.name]
     )
     deploy_checkin = seeding.checkin(
-        "ModelDeploySeedCheckin", Ref(connection), deploy_repo, deploy_branch, base.seed[contract.MODEL_DEPLOY.name]
+        "ModelDeploySeedCheckin", connection, deploy_repo, base.seed[contract.MODEL_DEPLOY.name]
     )
     build_half.pipeline.DependsOn = [build_checkin.title]
     deploy_half.pipeline.DependsOn = [deploy_checkin.title]

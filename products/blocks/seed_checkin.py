@@ -13,6 +13,7 @@ from troposphere import AWSObject, GetAtt, Ref, awslambda, codebuild
 
 from products.blocks import build_contract as contract
 from products.blocks.codebuild import standalone_build_project
+from products.blocks.git_connection import GitRepository
 from products.blocks.iam import RoleNames
 from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, project_resource_name, project_tags
 from products.functions import seed_checkin as handler_module
@@ -52,7 +53,7 @@ class SeedCheckinMachine:
     def resources(self) -> list:
         return [self.project, self.function]
 
-    def checkin(self, logical_id: str, connection_arn, repository_full_name, branch, seed_location) -> SeedCheckin:
+    def checkin(self, logical_id: str, connection_arn, repository: GitRepository, seed_location) -> SeedCheckin:
         """One repository to seed; ``seed_location`` is ``(bucket, key)`` of its seed zip."""
         bucket, key = seed_location
         return SeedCheckin(
@@ -60,8 +61,8 @@ class SeedCheckinMachine:
             ServiceToken=GetAtt(self.function, "Arn"),
             BuildProjectName=Ref(self.project),
             ConnectionArn=connection_arn,
-            RepositoryFullName=repository_full_name,
-            Branch=branch,
+            RepositoryFullName=repository.full_name,
+            Branch=repository.branch,
             SeedCodeBucket=bucket,
             SeedCodeKey=key,
         )
