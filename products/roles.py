@@ -110,7 +110,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
         # Custom resource functions; CloudFormation invokes them with this role.
         allow(
             [
-                "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+                "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
                 "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction",
                 "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
             ],
