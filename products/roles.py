@@ -355,7 +355,12 @@ def _logical_id(role: str) -> str:
 
 
 def build(names: RoleNames, asset_bucket: str):
-    """The roles stack for the given role names and asset bucket pattern."""
+    """The roles stack for the given role names and asset bucket pattern.
+
+    IAM is global and the stack is deployed in one region, so ``${AWS::Region}`` in the
+    bucket pattern becomes ``*``: the roles serve the asset buckets of every region.
+    """
+    asset_bucket = asset_bucket.replace("${AWS::Region}", "*")
     template = new_template("Roles for the SageMaker project products of this catalog (least privilege).")
     assert set(ROLE_SPECS) == set(ROLE_FIELDS)
     for role in ROLE_FIELDS:

@@ -147,3 +147,22 @@ def test_the_launch_role_can_create_and_invoke_only_project_functions(rendered):
         if "LambdaRole" in str(s["Resource"])
     ]
     assert pass_function_role["Condition"] == {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+
+
+def test_roles_read_the_asset_bucket_of_every_region_they_serve(rendered, config):
+    """IAM is global: the roles stack, deployed in one region, must not name that region's bucket only."""
+    s3_patterns = [
+        resource["Fn::Sub"]
+        for _, _, statement in _statements({"roles.json": rendered["roles.json"]})
+        for resource in _as_list(statement["Resource"])
+        if isinstance(resource, dict) and ":s3:::" in resource.get("Fn::Sub", "")
+    ]
+    asset_patterns = [p for p in s3_patterns if "sagemaker-catalog" in p]
+    assert asset_patterns and not [p for p in asset_patterns if "${AWS::Region}" in p]
+    bucket = config.asset_bucket.replace("${AWS::AccountId}", "123456789012")
+    for region in ("us-east-1", "eu-west-1"):
+        name = bucket.replace("${AWS::Region}", region)
+        key = f"arn:aws:s3:::{name}/seedcode/model-build/0123.zip"
+        for pattern in asset_patterns:
+            regex = re.escape(pattern.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "123456789012"))
+            assert re.fullmatch(regex.replace(r"\*", ".*"), key), (pattern, key)
