@@ -100,7 +100,11 @@ GIT_PRODUCT = "build-train-deploy-git"
 
 
 def connection_checks(aws: Aws) -> list[Check]:
-    """Studio offers only connections that are AVAILABLE and tagged sagemaker=true."""
+    """Studio offers only connections that are AVAILABLE and tagged sagemaker=true.
+
+    The project roles rely on the same tag: CodePipeline and the seed check-in build may
+    use a connection only when it carries it.
+    """
     client = aws.client("codeconnections")
     connections, token = [], None
     while True:  # botocore has no paginator for ListConnections
@@ -110,7 +114,8 @@ def connection_checks(aws: Aws) -> list[Check]:
         if not token:
             break
     fix = ("complete the connection's handshake in the Developer Tools console (status AVAILABLE) and tag it "
-           "sagemaker=true: `aws codeconnections tag-resource --resource-arn <arn> --tags Key=sagemaker,Value=true`")
+           "sagemaker=true (the project roles may use only tagged connections): "
+           "`aws codeconnections tag-resource --resource-arn <arn> --tags Key=sagemaker,Value=true`")
     if not connections:
         return [Check("a CodeConnections connection for build-train-deploy-git", False, "no connection in this region", fix)]
     checks = []
