@@ -6,6 +6,7 @@ import pytest
 
 from products.blocks.naming import PROJECT_ID_TAG, PROJECT_NAME_TAG
 from products.resolve import UnresolvableError, resolve
+from tests.test_git_product import CONNECTION
 
 LONGEST = {"SageMakerProjectName": "a" + "b-" * 15 + "c", "SageMakerProjectId": "p-abcdefghijkl"}
 
@@ -37,7 +38,7 @@ PRODUCT_TEMPLATES = [
 EXTRA_PARAMETERS = {
     "templates/deploy.json": {"SourceModelPackageGroupName": "team-models"},
     "templates/build-train-deploy-git.json": {
-        "CodeConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        "CodeConnectionArn": CONNECTION,
         "ModelBuildCodeRepositoryFullname": "acme/build",
         "ModelDeployCodeRepositoryFullname": "acme/deploy",
     },

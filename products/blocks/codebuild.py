@@ -21,7 +21,7 @@ def _environment(environment: dict) -> codebuild.Environment:
     )
 
 
-def _project(logical_id, name, description, service_role_arn, source, artifacts, environment, timeout_minutes):
+def _project(logical_id, name, description, service_role_arn, source, artifacts, environment, timeout_minutes, **extra):
     return codebuild.Project(
         logical_id,
         Name=name,
@@ -32,6 +32,7 @@ def _project(logical_id, name, description, service_role_arn, source, artifacts,
         Environment=_environment(environment),
         TimeoutInMinutes=timeout_minutes,
         Tags=project_tags(),
+        **extra,
     )
 
 
@@ -60,10 +61,14 @@ def standalone_build_project(
     buildspec: str,
     environment: dict,
     timeout_minutes: int,
+    queued_timeout_minutes: int,
 ) -> codebuild.Project:
-    """A project without source or artifacts whose ``buildspec`` text is inlined in the template."""
+    """A project without source or artifacts whose ``buildspec`` text is inlined in the template.
+
+    Something waits for its builds, so the time a build may queue is bounded as well.
+    """
     return _project(
         logical_id, name, description, service_role_arn,
         codebuild.Source(Type="NO_SOURCE", BuildSpec=buildspec), codebuild.Artifacts(Type="NO_ARTIFACTS"),
-        environment, timeout_minutes,
+        environment, timeout_minutes, QueuedTimeoutInMinutes=queued_timeout_minutes,
     )

@@ -84,8 +84,8 @@ def seed_checkin_machine(roles: RoleNames) -> SeedCheckinMachine:
             contract.ENV_SEED_CODE_URI: _SET_PER_BUILD,
         },
         timeout_minutes=BUILD_TIMEOUT_MINUTES,
+        queued_timeout_minutes=BUILD_QUEUED_TIMEOUT_MINUTES,
     )
-    project.QueuedTimeoutInMinutes = BUILD_QUEUED_TIMEOUT_MINUTES
     function = awslambda.Function(
         "SeedCheckinFunction",
         FunctionName=project_resource_name("seed"),

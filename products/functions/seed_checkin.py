@@ -34,9 +34,8 @@ class CheckinError(Exception):
     """The check-in failed; the message is the reason CloudFormation shows."""
 
 
-def handler(event, context, codebuild=None, send=None, sleep=time.sleep):
+def handler(event, context, codebuild=None, sleep=time.sleep):
     """Lambda entry point. Answers CloudFormation whatever happens."""
-    send = send or send_response
     physical_id = event.get("PhysicalResourceId") or _physical_id(event.get("ResourceProperties", {}))
     try:
         data = {}
@@ -48,7 +47,7 @@ def handler(event, context, codebuild=None, send=None, sleep=time.sleep):
     except Exception as error:  # noqa: BLE001 - every error must become a FAILED answer
         status, data, reason = "FAILED", {}, _reason(error)
     print(json.dumps({"RequestType": event.get("RequestType"), "Status": status, "Reason": reason, "Data": data}))
-    send(event, status, physical_id, data, reason)
+    send_response(event, status, physical_id, data, reason)
 
 
 def _checkin_needed(event) -> bool:
