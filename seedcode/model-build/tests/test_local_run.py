@@ -1,31 +1,39 @@
-"""run-pipeline --local end to end: real preprocessing, training and evaluation; the
-model registered into moto's SageMaker with its metrics."""
+"""run-pipeline --local: the pipeline's own definition executed here, step by step.
+
+Every test runs the definition the SDK builds (what SageMaker would receive) through
+pipeline_executor; S3 and SageMaker are moto (in this process).
+"""
 
 import json
+import shutil
+import time
+from pathlib import Path
 
 import boto3
+import pytest
 
 from abalone_pipeline import cli
-from abalone_pipeline.settings import DEFAULT_MSE_THRESHOLD
 from conftest import BUCKET, GROUP, KWARGS
 
-
-def run_local(tmp_path, *extra):
-    return cli.run_pipeline(["--local", "--work-dir", str(tmp_path / "run"), "--kwargs", json.dumps(KWARGS), *extra])
+SRC = Path(__file__).resolve().parent.parent / "src"
 
 
-def _mse(tmp_path):
-    return json.loads((tmp_path / "run" / "evaluation" / "evaluation.json").read_text())["regression_metrics"]["mse"]["value"]
+def run_local(tmp_path, *extra, offline=False):
+    kwargs = [] if offline else ["--kwargs", json.dumps(KWARGS)]
+    return cli.run_pipeline(["--local", *(["--offline"] if offline else []), "--work-dir", str(tmp_path / "run"),
+                             *kwargs, *extra])
+
+
+def _model_archive(tmp_path) -> bytes:
+    return (tmp_path / "run" / "steps" / "Train" / "model.tar.gz").read_bytes()
 
 
 def test_local_run_registers_a_pending_model_with_its_metrics(aws, tmp_path, capsys):
     assert run_local(tmp_path) == 0
     out = capsys.readouterr().out
-    for number, step in enumerate(["Preprocess", "Train", "Evaluate", "CheckMSE", "RegisterModel"], start=1):
-        assert f"{number}/5 {step}" in out
-    mse = _mse(tmp_path)
-    assert mse < DEFAULT_MSE_THRESHOLD
-    assert f"test MSE {mse:.4f}" in out
+    for step in ["Preprocess", "Train", "Evaluate", "CheckMSE", "RegisterModel"]:
+        assert f"  {step} succeeded" in out
+    assert "test MSE 5.3420" in out  # the bundled data, the settings' hyperparameters
     sagemaker = boto3.client("sagemaker")
     (package,) = sagemaker.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
@@ -34,43 +42,55 @@ def test_local_run_registers_a_pending_model_with_its_metrics(aws, tmp_path, cap
     bucket, key = metrics_uri.removeprefix("s3://").split("/", 1)
     assert bucket == BUCKET
     stored = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
-    assert stored["regression_metrics"]["mse"]["value"] == mse
+    assert round(stored["regression_metrics"]["mse"]["value"], 4) == 5.3420
     model_uri = described["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
-    assert boto3.client("s3").head_object(Bucket=BUCKET, Key=model_uri.split(BUCKET + "/")[1])["ContentLength"] > 0
+    model_key = model_uri.split(BUCKET + "/")[1]
+    assert model_key.endswith("/output/model.tar.gz")  # <S3OutputPath>/<job>/output/, where SageMaker writes it
+    body = boto3.client("s3").get_object(Bucket=BUCKET, Key=model_key)["Body"].read()
+    assert body == _model_archive(tmp_path)
 
 
-def test_local_run_is_deterministic(tmp_path):
-    assert run_local(tmp_path, "--no-register") == 0
-    first = (_mse(tmp_path), (tmp_path / "run" / "model" / "model.tar.gz").read_bytes())
-    assert run_local(tmp_path, "--no-register") == 0
-    assert (_mse(tmp_path), (tmp_path / "run" / "model" / "model.tar.gz").read_bytes()) == first
+def test_model_archive_is_identical_across_runs_whatever_the_clock(tmp_path, monkeypatch):
+    """gzip and tar stamp the current time unless told not to; the second run sees a clock an hour later."""
+    assert run_local(tmp_path, offline=True) == 0
+    first = _model_archive(tmp_path)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+    assert run_local(tmp_path, offline=True) == 0
+    assert _model_archive(tmp_path) == first
 
 
-def test_no_register_writes_the_would_be_registration(tmp_path):
-    assert run_local(tmp_path, "--no-register") == 0
-    request = json.loads((tmp_path / "run" / "registration.json").read_text())
-    assert request["ModelPackageGroupName"] == GROUP
+def test_offline_run_needs_no_aws_and_keeps_every_request(tmp_path):
+    assert run_local(tmp_path, offline=True) == 0
+    request = json.loads((tmp_path / "run" / "steps" / "RegisterModel.json").read_text())
     assert request["ModelApprovalStatus"] == "PendingManualApproval"
     assert request["InferenceSpecification"]["Containers"][0]["Image"].endswith("/sagemaker-xgboost:1.7-1")
+    assert json.loads((tmp_path / "run" / "pipeline-definition.json").read_text())["Version"] == "2020-12-01"
 
 
-def test_mse_above_threshold_fails_like_the_fail_step(aws, tmp_path, capsys):
-    assert run_local(tmp_path, "--mse-threshold", "1.0") == 1
-    assert "CheckMSE: the model's test MSE" in capsys.readouterr().err
+def test_a_parameter_changes_the_run_like_start_pipeline_execution(aws, tmp_path, capsys):
+    assert run_local(tmp_path, "--parameter", "MseThreshold=1.0") == 1
+    err = capsys.readouterr().err
+    assert "MSEAboveThreshold" in err and "The model's test MSE is above the threshold of 1.0" in err
     assert boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
 
 
-def test_missing_data_file_fails_clearly(tmp_path, capsys):
-    assert run_local(tmp_path, "--no-register", "--data", str(tmp_path / "nope.csv")) == 1
-    error = capsys.readouterr().err
-    assert "Preprocess: input data" in error and "not found" in error
+def test_an_unknown_parameter_fails_the_run(tmp_path, capsys):
+    assert run_local(tmp_path, "--parameter", "Threshold=1.0", offline=True) == 1
+    assert "parameter Threshold is not a parameter of the pipeline" in capsys.readouterr().err
 
 
-def test_malformed_data_fails_clearly(tmp_path, capsys):
+def test_missing_data_file_is_a_usage_error(tmp_path, capsys):
+    assert run_local(tmp_path, "--data", str(tmp_path / "nope.csv"), offline=True) == 2
+    assert "nope.csv: file not found" in capsys.readouterr().err
+
+
+def test_malformed_data_fails_the_preprocess_step(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("M,0.4,0.3\n")
-    assert run_local(tmp_path, "--no-register", "--data", str(bad)) == 1
-    assert "Preprocess:" in capsys.readouterr().err
+    assert run_local(tmp_path, "--data", str(bad), offline=True) == 1
+    err = capsys.readouterr().err
+    assert "Preprocess" in err and "expected 9 columns" in err
 
 
 def test_missing_group_fails_at_registration(tmp_path, capsys):
@@ -86,6 +106,81 @@ def test_refuses_to_empty_a_folder_it_did_not_make(tmp_path, capsys):
     precious = tmp_path / "run"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
-    assert run_local(tmp_path, "--no-register") == 1
+    assert run_local(tmp_path, offline=True) == 2
     assert "was not made by a local run" in capsys.readouterr().err
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+@pytest.fixture
+def pipeline_copy(tmp_path, monkeypatch):
+    """A copy of the seed package to edit, imported instead of the installed one."""
+    copy = tmp_path / "src"
+    shutil.copytree(SRC / "abalone_pipeline", copy / "abalone_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.syspath_prepend(str(copy))
+    for name in [m for m in __import__("sys").modules if m.startswith("abalone_pipeline")]:
+        monkeypatch.delitem(__import__("sys").modules, name)
+    yield copy / "abalone_pipeline"
+    for name in [m for m in __import__("sys").modules if m.startswith("abalone_pipeline")]:
+        __import__("sys").modules.pop(name)
+
+
+DATA_CHECK_SCRIPT = '''
+import pathlib, sys
+rows = pathlib.Path("/opt/ml/processing/input/abalone.data").read_text().splitlines()
+pathlib.Path("/opt/ml/processing/report").mkdir(parents=True, exist_ok=True)
+pathlib.Path("/opt/ml/processing/report/rows.txt").write_text(str(len(rows)))
+print(f"data check: {len(rows)} rows")
+sys.exit(0 if len(rows) > 100 else 1)
+'''
+
+
+def _add_data_check_step(package):
+    """A new ProcessingStep, added as a data scientist would: a script and four lines in pipeline.py."""
+    (package / "scripts" / "data_check.py").write_text(DATA_CHECK_SCRIPT)
+    pipeline = package / "pipeline.py"
+    text = pipeline.read_text()
+    anchor = "    split_uri = {"
+    step = '''    data_check = ProcessingStep(
+        name="DataCheck",
+        step_args=preprocessor.run(
+            code=str(SCRIPTS / "data_check.py"),
+            inputs=[_processing_input("input", input_data, "/opt/ml/processing/input")],
+            outputs=[_processing_output("report", _run_path(default_bucket, prefix, "report"), "/opt/ml/processing/report")],
+        ),
+    )
+'''
+    text = text.replace(anchor, step + anchor, 1).replace("steps=[preprocess, train, evaluate, check]",
+                                                          "steps=[data_check, preprocess, train, evaluate, check]")
+    pipeline.write_text(text)
+
+
+def test_a_step_added_to_pipeline_py_runs_locally_with_no_other_change(pipeline_copy, tmp_path, capsys):
+    _add_data_check_step(pipeline_copy)
+    from abalone_pipeline import cli as edited_cli
+
+    assert edited_cli.run_pipeline(["--local", "--offline", "--work-dir", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "DataCheck succeeded" in out and "data check: 4177 rows" in out
+    report = tmp_path / "run" / "steps" / "DataCheck" / "opt-ml" / "processing" / "report" / "rows.txt"
+    assert report.read_text() == "4177"
+
+
+def test_a_failing_added_step_fails_the_run(pipeline_copy, tmp_path, capsys):
+    _add_data_check_step(pipeline_copy)
+    (pipeline_copy / "scripts" / "data_check.py").write_text("import sys\nprint('no rows', file=sys.stderr)\nsys.exit(3)\n")
+    from abalone_pipeline import cli as edited_cli
+
+    assert edited_cli.run_pipeline(["--local", "--offline", "--work-dir", str(tmp_path / "run")]) == 1
+    assert "DataCheck: AlgorithmError" in capsys.readouterr().err
+
+
+def test_an_image_without_a_local_runtime_fails_naming_the_step(pipeline_copy, tmp_path, capsys):
+    pipeline = pipeline_copy / "pipeline.py"
+    pipeline.write_text(pipeline.read_text().replace(
+        'sklearn_image = image_uris.retrieve("sklearn", region=region, version=SKLEARN_VERSION, instance_type="ml.m5.xlarge")',
+        'sklearn_image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-team-image:latest"'))
+    from abalone_pipeline import cli as edited_cli
+
+    assert edited_cli.run_pipeline(["--local", "--offline", "--work-dir", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "Preprocess" in err and "my-team-image:latest has no local runtime" in err

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from abalone_pipeline.cli import PIPELINE_ARGUMENTS
-from abalone_pipeline.local import model_package_request
 from abalone_pipeline.settings import HYPERPARAMETERS
 from conftest import KWARGS
 
@@ -66,22 +65,9 @@ def test_steps_and_condition(definition):
     assert parameters["ModelApprovalStatus"] == "PendingManualApproval" and parameters["MseThreshold"] == 6.0
 
 
-def test_training_uses_the_hyperparameters_the_local_run_uses(definition):
+def test_training_uses_the_hyperparameters_in_settings(definition):
     train = next(s for s in definition["Steps"] if s["Name"] == "Train")
     assert train["Arguments"]["HyperParameters"] == {k: str(v) for k, v in HYPERPARAMETERS.items()}
-
-
-def test_local_registration_matches_the_pipeline_register_step(definition):
-    check = next(s for s in definition["Steps"] if s["Name"] == "CheckMSE")
-    register = check["Arguments"]["IfSteps"][0]["Arguments"]
-    local = model_package_request(KWARGS["model_package_group_name"], "s3://b/m", "s3://b/e", "PendingManualApproval", "us-east-1")
-    assert register["ModelPackageGroupName"] == local["ModelPackageGroupName"]
-    pipeline_spec, local_spec = register["InferenceSpecification"], local["InferenceSpecification"]
-    assert pipeline_spec["Containers"][0]["Image"] == local_spec["Containers"][0]["Image"]
-    for key in ("SupportedContentTypes", "SupportedResponseMIMETypes",
-                "SupportedRealtimeInferenceInstanceTypes", "SupportedTransformInstanceTypes"):
-        assert pipeline_spec[key] == local_spec[key], key
-    assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["ContentType"] == "application/json"
 
 
 def test_cli_knows_get_pipeline_arguments():

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abalone_pipeline.local import PACKAGED_DATA
+from abalone_pipeline.local_run import PACKAGED_DATA
 from abalone_pipeline.scripts import preprocess
 
 

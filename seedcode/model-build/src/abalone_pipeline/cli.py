@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 the run failed (a step, the data, AWS); 2 bad command l
 """
 
 import argparse
+import contextlib
 import json
 import os
 import logging
@@ -15,8 +16,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from abalone_pipeline.local import PACKAGED_DATA, StepFailed, run_local
-from abalone_pipeline.settings import DEFAULT_MSE_THRESHOLD
+from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # get_pipeline's arguments (tests/test_cli.py checks they match its signature); the
@@ -68,6 +68,16 @@ def _quiet_sdk(verbose: bool) -> None:
     logging.getLogger("sagemaker").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
+def parse_parameters(values: list[str]) -> dict[str, str]:
+    parameters = {}
+    for value in values:
+        name, separator, text = value.partition("=")
+        if not separator or not name:
+            raise UsageError(f"--parameter {value!r}: expected Name=Value (a pipeline parameter, e.g. MseThreshold=5.5)")
+        parameters[name] = text
+    return parameters
+
+
 def _get_pipeline(kwargs: dict):
     os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
     from abalone_pipeline.pipeline import get_pipeline
@@ -110,13 +120,17 @@ def run_pipeline_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
     parser.add_argument("--wait", action="store_true", help="wait for the execution and fail unless it succeeds")
     parser.add_argument("--poll-seconds", type=float, default=30.0, help="status polling interval with --wait")
-    parser.add_argument("--local", action="store_true", help="run the steps here: no Docker, no SageMaker jobs")
-    parser.add_argument("--no-register", action="store_true", help="with --local: write the registration to a file")
+    parser.add_argument("--local", action="store_true",
+                        help="execute the pipeline's definition on this machine (no Docker, no SageMaker jobs); "
+                             "S3 and SageMaker calls go where boto3 points unless --offline")
+    parser.add_argument("--offline", action="store_true",
+                        help="with --local: S3 and SageMaker are emulated in this process (moto); "
+                             "--kwargs may then be left out")
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="a pipeline parameter for this execution, e.g. MseThreshold=5.5 (repeatable)")
     parser.add_argument("--work-dir", type=Path, default=Path("build/local-run"), help="with --local: where outputs go")
-    parser.add_argument("--data", type=Path, default=PACKAGED_DATA, help="with --local: the raw abalone CSV")
-    parser.add_argument("--approval-status", default="PendingManualApproval",
-                        choices=["PendingManualApproval", "Approved", "Rejected"], help="with --local")
-    parser.add_argument("--mse-threshold", type=float, default=DEFAULT_MSE_THRESHOLD, help="with --local")
+    parser.add_argument("--data", type=Path, default=PACKAGED_DATA,
+                        help="with --local: the raw abalone CSV to upload as the pipeline's input")
     parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
     return parser
 
@@ -126,10 +140,12 @@ def run_pipeline(argv=None) -> int:
     args = parser.parse_args(argv)
     _quiet_sdk(args.verbose)
     try:
+        parameters = parse_parameters(args.parameter)
         if args.local:
-            required = [] if args.no_register else ["model_package_group_name", "default_bucket"]
-            kwargs = parse_kwargs(args.kwargs, required)
-            return _run_local(args, kwargs)
+            kwargs = parse_kwargs(args.kwargs, [] if args.offline else REQUIRED_FOR_CLOUD)
+            return _run_local(args, {**OFFLINE_KWARGS, **kwargs} if args.offline else kwargs, parameters)
+        if args.offline:
+            raise UsageError("--offline goes with --local")
         if not args.role_arn:
             raise UsageError("--role-arn is required (or use --local)")
         kwargs = parse_kwargs(args.kwargs, REQUIRED_FOR_CLOUD)
@@ -146,7 +162,8 @@ def run_pipeline(argv=None) -> int:
         pipeline.upsert(role_arn=args.role_arn, tags=tags)
         print(f"upserted pipeline {kwargs['pipeline_name']}")
         execution_arn = boto3.client("sagemaker", region_name=kwargs["region"]).start_pipeline_execution(
-            PipelineName=kwargs["pipeline_name"]
+            PipelineName=kwargs["pipeline_name"],
+            PipelineParameters=[{"Name": name, "Value": value} for name, value in parameters.items()],
         )["PipelineExecutionArn"]
         print(f"started {execution_arn}")
         if not args.wait:
@@ -159,27 +176,29 @@ def run_pipeline(argv=None) -> int:
     return EXIT_OK if status == "Succeeded" else EXIT_FAILED
 
 
-def _run_local(args, kwargs: dict) -> int:
+def _run_local(args, kwargs: dict, parameters: dict[str, str]) -> int:
+    from abalone_pipeline import local_run
+
     started = time.perf_counter()
+    build = lambda pipeline_kwargs: _get_pipeline(pipeline_kwargs).definition()  # noqa: E731
     try:
-        run = run_local(
-            work_dir=args.work_dir,
-            model_package_group_name=kwargs.get("model_package_group_name", "local-abalone"),
-            data=args.data,
-            approval_status=args.approval_status,
-            mse_threshold=args.mse_threshold,
-            register=not args.no_register,
-            default_bucket=kwargs.get("default_bucket"),
-            base_job_prefix=kwargs.get("base_job_prefix", "abalone"),
-            region=kwargs.get("region"),
-        )
-    except StepFailed as error:
+        with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
+            run = local_run.run(kwargs, parameters, args.data, args.work_dir, build)
+    except LocalRunError as error:
+        print(f"run-pipeline: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ClientError, BotoCoreError) as error:
         print(f"run-pipeline: failed: {error}", file=sys.stderr)
         return EXIT_FAILED
-    except (ClientError, BotoCoreError) as error:
-        print(f"run-pipeline: failed: RegisterModel: {error}", file=sys.stderr)
+    result = run.result
+    seconds = time.perf_counter() - started
+    if result.status != "Succeeded":
+        print(f"run-pipeline: failed: {result.failure_reason}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"local run finished in {time.perf_counter() - started:.2f}s: test MSE {run.mse:.4f} (RMSE {run.mse ** 0.5:.4f})")
+    evaluation = run.work_dir / "steps" / "Evaluate" / "opt-ml" / "processing" / "evaluation" / "evaluation.json"
+    mse = json.loads(evaluation.read_text())["regression_metrics"]["mse"]["value"]
+    print(f"local run Succeeded in {seconds:.2f}s: test MSE {mse:.4f} (RMSE {mse ** 0.5:.4f}); "
+          f"each step's request and outputs are in {run.work_dir / 'steps'}")
     return EXIT_OK
 
 

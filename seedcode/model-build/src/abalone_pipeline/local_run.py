@@ -1,0 +1,88 @@
+"""`run-pipeline --local`: the pipeline's own definition, executed on this machine.
+
+The definition is built exactly as for SageMaker (``get_pipeline(...).definition()``, which
+uploads the step scripts to the bucket) and handed to the pipeline executor
+(``pipeline_executor``, shipped in this repo), which runs each step in a local stand-in
+for its image. S3 and SageMaker are whatever boto3 points at (your account, or an
+emulator through AWS_ENDPOINT_URL); with ``offline=True`` they are moto, in this
+process, with the bucket and model package group created first, so nothing leaves
+the machine.
+"""
+
+import contextlib
+import json
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+PACKAGED_DATA = Path(__file__).resolve().parent / "data" / "abalone.data"
+WORK_DIR_MARKER = ".abalone-local-run"  # only folders holding it are ever emptied
+OFFLINE_ACCOUNT = "123456789012"  # moto's account
+OFFLINE_KWARGS = {
+    "region": "us-east-1",
+    "role": f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/local-run-execution-role",
+    "default_bucket": "sagemaker-local-run",
+    "pipeline_name": "abalone-local-run",
+    "model_package_group_name": "abalone-local-run",
+    "base_job_prefix": "abalone-local-run",
+}
+
+
+class LocalRunError(RuntimeError):
+    """The run could not start (work folder, data); the message says what to change."""
+
+
+@dataclass
+class LocalRun:
+    result: object  # pipeline_executor.ExecutionResult
+    definition: str
+    work_dir: Path
+
+
+def prepare_work_dir(work_dir: Path) -> Path:
+    work_dir = Path(work_dir)
+    if work_dir.exists() and any(work_dir.iterdir()):
+        if not (work_dir / WORK_DIR_MARKER).exists():
+            raise LocalRunError(f"--work-dir {work_dir} is not empty and was not made by a local run; choose another folder")
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    (work_dir / WORK_DIR_MARKER).touch()
+    return work_dir
+
+
+@contextlib.contextmanager
+def offline_aws(kwargs: dict):
+    """moto in this process, with the project's bucket and model package group."""
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("s3", region_name=kwargs["region"]).create_bucket(Bucket=kwargs["default_bucket"])
+        boto3.client("sagemaker", region_name=kwargs["region"]).create_model_package_group(
+            ModelPackageGroupName=kwargs["model_package_group_name"])
+        yield
+
+
+def run(kwargs: dict, parameters: dict[str, str], data: Path, work_dir: Path, build_definition, say=print) -> LocalRun:
+    """Upload ``data`` as the input, build the definition and execute it; never raises for a failed step."""
+    from pipeline_executor import StepContext, execute
+
+    if not Path(data).is_file():
+        raise LocalRunError(f"--data {data}: file not found")
+    work_dir = prepare_work_dir(work_dir)
+    region = kwargs["region"]
+    s3, sagemaker = boto3.client("s3", region_name=region), boto3.client("sagemaker", region_name=region)
+    key = f"{kwargs['base_job_prefix']}/input/abalone.data"
+    s3.upload_file(str(data), kwargs["default_bucket"], key)
+    say(f"uploaded {data} to s3://{kwargs['default_bucket']}/{key}")
+    definition = build_definition({**kwargs, "input_data_url": f"s3://{kwargs['default_bucket']}/{key}"})
+    (work_dir / "pipeline-definition.json").write_text(json.dumps(json.loads(definition), indent=2, sort_keys=True) + "\n")
+    account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    context = StepContext(s3, sagemaker, region, account, secrets.token_hex(6), work_dir / "steps", say)
+    result = execute(definition, parameters, context, kwargs["pipeline_name"])
+    for name, properties in result.scope.step_properties.items():
+        (work_dir / "steps" / f"{name}.json").parent.mkdir(parents=True, exist_ok=True)
+        (work_dir / "steps" / f"{name}.json").write_text(json.dumps(properties, indent=2, default=str) + "\n")
+    return LocalRun(result, definition, work_dir)

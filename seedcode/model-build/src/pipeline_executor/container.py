@@ -1,0 +1,45 @@
+"""Run a container's Python entry point in its image's runtime, with /opt/ml mapped locally."""
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from pipeline_executor import environments
+from pipeline_executor.errors import StepFailed
+from pipeline_executor.images import ImageRuntime
+
+CONTAINER_PATHS = Path(__file__).resolve().parent / "container_paths.py"
+PYTHON_COMMANDS = {"python", "python3"}
+
+
+def runtime_python(runtime: ImageRuntime, say: Callable[[str], None]) -> Path:
+    venv, _built = environments.cached_environment(
+        f"image-{runtime.repository}", environments.this_python(), runtime.requirements.read_bytes(),
+        lambda target: environments.uv_install(target, runtime.requirements), say=say,
+    )
+    return environments.venv_python(venv)
+
+
+def run_python_entrypoint(
+    entrypoint: list[str],
+    arguments: list[str],
+    runtime: ImageRuntime,
+    container_root: Path,
+    environment: dict[str, str],
+    say: Callable[[str], None],
+) -> None:
+    """Run ``entrypoint + arguments`` (a ``python3 <script>`` entry point) as the container would."""
+    if not entrypoint or Path(entrypoint[0]).name not in PYTHON_COMMANDS or len(entrypoint) < 2:
+        raise StepFailed(f"container entry point {entrypoint} cannot run locally: only `python3 <script>` entry points can")
+    python = runtime_python(runtime, say)
+    command = [str(python), str(CONTAINER_PATHS), str(container_root), *entrypoint[1:], *arguments]
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    env.update(environment)
+    env["PYTHONUNBUFFERED"] = "1"
+    result = subprocess.run(command, env=env, cwd=container_root, capture_output=True, text=True)
+    for line in (result.stdout + result.stderr).splitlines():
+        say(f"    | {line}")
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise StepFailed(f"AlgorithmError: {' '.join(entrypoint)} exited {result.returncode}: {last}")
