@@ -1,7 +1,9 @@
 """Run a buildspec on this machine the way CodeBuild would run it for a project.
 
 The environment is the CodeBuild project's own (from a resolved product template) plus
-what CodeBuild provides (region, source directories). Before running anything, every
+what CodeBuild provides (region, source directories) and what its image provides
+(codebuild_image.py): a buildspec that asks for the Python runtime gets its install
+phase run in a fresh environment of that Python, and every later phase runs in it. Before running anything, every
 variable the buildspec uses must be set: a variable renamed in the template but not in
 the buildspec fails here, with its name, instead of expanding to nothing. Used by the
 local demo and the tests.
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from products import codebuild_image
+
 PHASES = ("install", "pre_build", "build", "post_build")
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -32,6 +36,8 @@ class BuildRun:
     exported: dict[str, Path]  # artifact file name -> where it was copied
     seconds: float
     variables: dict[str, str]  # the buildspec's exported-variables that a command set
+    install_seconds: float = 0.0  # the install phase, environment creation included
+    environment_built: bool = False  # the install phase's environment was created (not cached)
 
 
 def _with_variable_capture(command: str, names: list[str], capture_file: Path) -> str:
@@ -55,13 +61,15 @@ def _read_captured(capture_file: Path) -> dict[str, str]:
 
 
 def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say) -> None:
+    """Run one command; its output is shown, except the install phase's, which is shown only if it fails."""
     lines = command.strip().splitlines()
     first_line = lines[0]
     say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
     script = _with_variable_capture(command, exported_names, capture_file) if exported_names else command
     result = subprocess.run(["bash", "-c", script], cwd=source_dir, env=env, capture_output=True, text=True)
-    for line in (result.stdout + result.stderr).strip().splitlines():
-        say(f"      {line}")
+    if phase != "install" or result.returncode != 0:
+        for line in (result.stdout + result.stderr).strip().splitlines():
+            say(f"      {line}")
     if result.returncode != 0:
         raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}")
 
@@ -100,7 +108,8 @@ def run_buildspec(
     ``overrides`` replace the project's variables, as StartBuild's environmentVariablesOverride does.
     """
     started = time.perf_counter()
-    spec = yaml.safe_load(Path(buildspec).read_text())
+    buildspec = Path(buildspec)
+    spec = yaml.safe_load(buildspec.read_text())
     env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
     env.update(extra_env or {})
     env.update(project_environment(project))
@@ -108,7 +117,13 @@ def run_buildspec(
     env.update(AWS_REGION=region, AWS_DEFAULT_REGION=region, CODEBUILD_SRC_DIR=str(source_dir))
     for name, directory in (secondary_sources or {}).items():
         env[f"CODEBUILD_SRC_DIR_{name}"] = str(directory)
-    env["PATH"] = os.pathsep.join([*(str(p) for p in path_prepend), env.get("PATH", "/usr/bin:/bin")])
+    prepended = [str(p) for p in path_prepend]
+    try:
+        python = codebuild_image.runtime_python(spec, buildspec.name) if "install" in phases else None
+        prepended.append(str(codebuild_image.aws_cli_bin(say)))
+    except codebuild_image.ImageError as error:
+        raise BuildspecError(str(error)) from None
+    env["PATH"] = os.pathsep.join([*prepended, env.get("PATH", "/usr/bin:/bin")])
 
     missing = sorted(referenced_variables(spec, phases) - set(env))
     if missing:
@@ -117,11 +132,25 @@ def run_buildspec(
             f"{project.get('Name', '')} does not set"
         )
     exported_names = list(spec.get("env", {}).get("exported-variables", []))
+    install_seconds, built = 0.0, False
     with tempfile.TemporaryDirectory() as capture_dir:
         capture_file = Path(capture_dir) / "exported-variables"
-        for phase in phases:
+
+        def run_phase(phase, phase_env):
             for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
-                _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say)
+                _run_command(buildspec, phase, command, source_dir, phase_env, exported_names, capture_file, say)
+
+        if python:
+            install_started = time.perf_counter()
+            install_commands = spec["phases"]["install"].get("commands", [])
+            venv, built = codebuild_image.python_environment(
+                python, install_commands, Path(source_dir), lambda venv: run_phase("install", _in_venv(env, venv)), say)
+            env = _in_venv(env, venv)
+            install_seconds = time.perf_counter() - install_started
+            say(f"    install phase: {install_seconds:.1f}s ({'environment created' if built else 'cached environment'} {venv.name})")
+        for phase in phases:
+            if phase != "install" or not python:
+                run_phase(phase, env)
         variables = _read_captured(capture_file)
 
     exported = {}
@@ -135,4 +164,9 @@ def run_buildspec(
             exported[name] = Path(shutil.copy(source, Path(output_dir) / name))
         else:
             exported[name] = source
-    return BuildRun(exported, time.perf_counter() - started, variables)
+    return BuildRun(exported, time.perf_counter() - started, variables, install_seconds, built)
+
+
+def _in_venv(env: dict, venv: Path) -> dict:
+    """``env`` with the virtual environment's commands first on PATH, as an activated venv."""
+    return {**env, "VIRTUAL_ENV": str(venv), "PATH": os.pathsep.join([str(venv / "bin"), env["PATH"]])}

@@ -7,18 +7,24 @@ from the synthesized templates, resolved for the demo project, never typed here:
 2. create the project's resources the emulator supports (bucket, model package group,
    EventBridge rules);
 3. push to the model-build repo: a documented-shape CodeCommit event on the bus;
-4. run the model-build buildspec with its CodeBuild project's environment; run-pipeline
-   runs the seed code's local runner (real preprocessing, training, evaluation) and
-   registers the model as PendingManualApproval;
+4. run the model-build buildspec as written, in its CodeBuild environment (Python 3.12,
+   only what its install phase installs): run-pipeline upserts the SageMaker pipeline in
+   the emulator, starts it and waits; the emulator runs the definition through the seed
+   executor (real preprocessing, training, evaluation), which registers the model as
+   PendingManualApproval;
 5. approve the model package: a documented-shape SageMaker event on the bus;
-6. run the model-deploy buildspec: build.py writes the stage configurations;
-7. deploy the staging endpoint stack and run the staging test buildspec;
+6. run the model-deploy buildspec as written: build.py writes the stage configurations,
+   `aws cloudformation package` (AWS CLI) packages the endpoint template;
+7. deploy the staging endpoint stack and run the staging test buildspec as written;
 8. approve, deploy prod, and summarize everything found by project name and id.
 
 What the emulator cannot run is said where it happens: Service Catalog resources,
-CodeCommit seeding, CodeBuild and CodePipeline are stood in for by the steps above.
+CodeCommit seeding, CodeBuild and CodePipeline are stood in for by the steps above, and
+the endpoint's answers by the trained model's predictions in the XGBoost image runtime.
 """
 
+import csv
+import importlib.util
 import io
 import json
 import os
@@ -42,6 +48,7 @@ from products.eventroute import EventRouter
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import Options, publish_region
 from products.resolve import resolve
+from products.seed_executor import executor_module
 from products.synth import SEEDCODE_DIR, synthesize
 
 REGION = "us-east-1"
@@ -65,13 +72,6 @@ class DemoResult:
     summary: dict = field(default_factory=dict)
 
 
-def seed_venv(repo: str) -> Path:
-    venv = SEEDCODE_DIR / repo / ".venv"
-    if not (venv / ".installed").exists():
-        raise DemoFailed(0, "set-up", f"{venv} missing: run `make demo` (or `make -C seedcode/{repo} test`) first")
-    return venv
-
-
 def _unzip(data: bytes, target: Path) -> Path:
     target.mkdir(parents=True)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -83,38 +83,33 @@ def _unzip(data: bytes, target: Path) -> Path:
     return target
 
 
-def _write_shims(bin_dir: Path, model_build_venv: Path, local_run_dir: Path) -> None:
-    """`run-pipeline` runs the checked-out seed code's local runner; `aws` packages templates."""
-    bin_dir.mkdir(parents=True)
-    run_pipeline = bin_dir / "run-pipeline"
-    run_pipeline.write_text(
-        "#!/bin/sh\n"
-        "# Local demo: the checked-out code runs the pipeline's steps here instead of in SageMaker.\n"
-        f'PYTHONPATH="$CODEBUILD_SRC_DIR/src" exec "{model_build_venv}/bin/python" -c '
-        "'import sys; from abalone_pipeline.cli import run_pipeline; sys.exit(run_pipeline(sys.argv[1:]))' "
-        f'--local --work-dir "{local_run_dir}" "$@"\n'
-    )
-    aws = bin_dir / "aws"
-    aws.write_text(f'#!/bin/sh\nPYTHONPATH="{REPO_ROOT}" exec "{sys.executable}" -m products.package_shim "$@"\n')
-    for shim in (run_pipeline, aws):
-        shim.chmod(0o755)
+def _staging_request_body(deploy_source: Path) -> str:
+    """The CSV the staging test sends: its sample rows through its own model_input()."""
+    spec = importlib.util.spec_from_file_location("staging_test", deploy_source / "test" / "test.py")
+    test = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test)
+    with open(deploy_source / "test" / "abalone-sample.csv", newline="") as rows:
+        return "\n".join(test.model_input(row) for row in csv.reader(rows))
 
 
-def _predictions(model_build_venv: Path, model_dir: Path, deploy_source: Path) -> str:
-    """What the locally trained model predicts for the staging test's rows (the emulated endpoint's answer)."""
+def _predictions(model_archive: bytes, image: str, request_body: str, work: Path) -> str:
+    """What the endpoint would answer: the registered model's predictions for the request's
+    rows, computed in the local runtime of the endpoint's image (the emulator's endpoints
+    answer only what they are told)."""
+    images, container = executor_module("images"), executor_module("container")
+    python = container.runtime_python(images.runtime_for(image), say=lambda _line: None)
+    (work / "endpoint").mkdir()
+    (work / "endpoint" / "model.tar.gz").write_bytes(model_archive)
+    (work / "endpoint" / "request.csv").write_text(request_body)
     script = (
-        "import csv, importlib.util, sys, numpy, xgboost\n"
-        "from abalone_pipeline.scripts.evaluate import load_model\n"
-        "spec = importlib.util.spec_from_file_location('staging_test', sys.argv[2] + '/test/test.py')\n"
-        "test = importlib.util.module_from_spec(spec); spec.loader.exec_module(test)\n"
-        "rows = list(csv.reader(open(sys.argv[2] + '/test/abalone-sample.csv')))\n"
-        "features = numpy.array([[float(v) for v in test.model_input(r).split(',')] for r in rows])\n"
-        "print('\\n'.join(f'{p:.4f}' for p in load_model(sys.argv[1]).predict(xgboost.DMatrix(features))))\n"
+        "import sys, tarfile, numpy, xgboost\n"
+        "booster = xgboost.Booster()\n"
+        "booster.load_model(bytearray(tarfile.open(sys.argv[1]).extractfile('xgboost-model').read()))\n"
+        "features = numpy.loadtxt(sys.argv[2], delimiter=',', ndmin=2)\n"
+        "print('\\n'.join(f'{p:.4f}' for p in booster.predict(xgboost.DMatrix(features))))\n"
     )
-    result = subprocess.run(
-        [str(model_build_venv / "bin" / "python"), "-c", script, str(model_dir), str(deploy_source)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(deploy_source.parent / "model-build" / "src")},
-    )
+    result = subprocess.run([str(python), "-c", script, *(str(work / "endpoint" / f) for f in ("model.tar.gz", "request.csv"))],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1])
     return result.stdout.strip()
@@ -122,7 +117,6 @@ def _predictions(model_build_venv: Path, model_dir: Path, deploy_source: Path) -
 
 def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print) -> DemoResult:
     """Run the eight steps; raise DemoFailed naming the step that broke."""
-    model_build_venv, model_deploy_venv = seed_venv("model-build"), seed_venv("model-deploy")
     project_id = "p-" + secrets.token_hex(6)
     result = DemoResult(project_name, project_id)
     config = load_config()
@@ -202,20 +196,19 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
 
         def model_build():
             source = _unzip(artifacts["seedcode/model-build.zip"].data, work / "src" / "model-build")
-            state["model_dir"] = work / "model-build-run" / "model"
-            _write_shims(work / "bin", model_build_venv, work / "model-build-run")
             project = props["ModelBuildProject"]
-            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
-                          path_prepend=[work / "bin"], phases=("build",), say=say)
-            evaluation = json.loads((work / "model-build-run" / "evaluation" / "evaluation.json").read_text())
-            result.mse = evaluation["regression_metrics"]["mse"]["value"]
-            packages = sagemaker.list_model_packages(ModelPackageGroupName=props["ModelPackageGroup"]["ModelPackageGroupName"])
-            pending = [p for p in packages["ModelPackageSummaryList"] if p["ModelApprovalStatus"] == "PendingManualApproval"]
+            say("    CodeBuild (stood in for here): the buildspec as written, in a Python 3.12 environment holding"
+                " only what its install phase installs")
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
+                          extra_env={**aws_env, "RUN_PIPELINE_POLL_SECONDS": "1"}, say=say)
+            group = props["ModelPackageGroup"]["ModelPackageGroupName"]
+            packages = sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+            pending = [p for p in packages if p["ModelApprovalStatus"] == "PendingManualApproval"]
             if not pending:
                 raise RuntimeError("the model-build run registered no PendingManualApproval model package")
             state["package"] = pending[0]
+            result.mse = _registered_mse(clients, pending[0]["ModelPackageArn"])
             say(f"    registered {pending[0]['ModelPackageArn']} (PendingManualApproval), test MSE {result.mse:.4f}")
-            say("    (install phase skipped: seedcode/model-build/.venv holds the pinned dependencies)")
 
         def approve():
             package = state["package"]
@@ -230,11 +223,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             source = _unzip(artifacts["seedcode/model-deploy.zip"].data, work / "src" / "model-deploy")
             state["deploy_source"] = source
             project = props["ModelDeployProject"]
-            build = run_buildspec(
-                source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
-                path_prepend=[work / "bin", model_deploy_venv / "bin"], phases=("build",),
-                output_dir=work / "BuildArtifact", say=say,
-            )
+            build = run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
+                                  output_dir=work / "BuildArtifact", say=say)
             state["build_artifact"] = work / "BuildArtifact"
             say(f"    exported {', '.join(sorted(build.exported))}")
 
@@ -257,17 +247,21 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
 
         def staging():
             deploy_stage("DeployStaging")
-            answer = _predictions(model_build_venv, state["model_dir"], state["deploy_source"])
+            package = sagemaker.describe_model_package(ModelPackageName=state["package"]["ModelPackageArn"])
+            container = package["InferenceSpecification"]["Containers"][0]
+            bucket, key = container["ModelDataUrl"].removeprefix("s3://").split("/", 1)
+            archive = clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read()
+            answer = _predictions(archive, container["Image"], _staging_request_body(state["deploy_source"]), work)
             urllib.request.urlopen(urllib.request.Request(
                 f"{endpoint}/moto-api/static/sagemaker/endpoint-results", method="POST",
                 data=json.dumps({"results": [{"Body": answer, "ContentType": "text/csv"}], "region": REGION}).encode(),
             ))
-            say("    the emulated endpoint answers with the locally trained model's predictions")
+            say("    not emulated: the endpoint; it answers with the registered model's predictions, computed in the"
+                " local runtime of its image")
             project = props["StagingTestProject"]
             source = state["deploy_source"]
             run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
-                          secondary_sources={"BuildArtifact": state["build_artifact"]},
-                          path_prepend=[model_deploy_venv / "bin"], phases=("build",), say=say)
+                          secondary_sources={"BuildArtifact": state["build_artifact"]}, say=say)
 
         def prod():
             say("    ApproveDeployment: approved (the demo approves in place of a person)")
@@ -296,6 +290,13 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 else:
                     os.environ[key] = value
     return result
+
+
+def _registered_mse(clients, package_arn: str) -> float:
+    """The test MSE in the evaluation report the package's ModelMetrics point at."""
+    described = clients["sagemaker"].describe_model_package(ModelPackageName=package_arn)
+    bucket, key = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"].removeprefix("s3://").split("/", 1)
+    return json.loads(clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read())["regression_metrics"]["mse"]["value"]
 
 
 def summarize(clients, project_name: str, project_id: str, props: dict) -> dict:

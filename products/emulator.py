@@ -1,11 +1,14 @@
 """An embedded AWS emulator (moto_server on a free loopback port) for the local demo and tests.
 
+SageMaker pipeline executions run for real there (products/emulated_pipelines.py).
+
 moto evaluates only StringEquals conditions in bucket policies and ignores the rest, so
 the catalog's TLS-only statement (Deny when the Bool aws:SecureTransport is false) would
 deny every request. An HTTPS request to AWS never matches that statement, so the
 emulator drops it before moto evaluates a policy.
 """
 
+import argparse
 import contextlib
 import json
 import os
@@ -13,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+
+from products import emulated_pipelines
 
 INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -69,12 +74,22 @@ def moto_server(timeout: float = 30.0):
             process.kill()
 
 
-def main() -> None:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m products.emulator",
+        description="The catalog's AWS emulator: moto_server on 127.0.0.1 with HTTPS bucket policies and "
+                    "SageMaker pipeline executions run by the seed executor. Point boto3 at it with "
+                    "AWS_ENDPOINT_URL=http://127.0.0.1:PORT.",
+    )
+    parser.add_argument("port", type=int, help="the loopback port to listen on")
+    args = parser.parse_args(argv)
     install_https_bucket_policies()
+    emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     from moto.server import main as moto_main
 
-    moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+    moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

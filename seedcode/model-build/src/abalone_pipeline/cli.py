@@ -119,7 +119,8 @@ def run_pipeline_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tags", help='JSON list of tags for the pipeline: [{"Key": "k", "Value": "v"}]')
     parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
     parser.add_argument("--wait", action="store_true", help="wait for the execution and fail unless it succeeds")
-    parser.add_argument("--poll-seconds", type=float, default=30.0, help="status polling interval with --wait")
+    parser.add_argument("--poll-seconds", type=float, default=float(os.environ.get("RUN_PIPELINE_POLL_SECONDS", 30)),
+                        help="status polling interval with --wait (default: $RUN_PIPELINE_POLL_SECONDS, else 30)")
     parser.add_argument("--local", action="store_true",
                         help="execute the pipeline's definition on this machine (no Docker, no SageMaker jobs); "
                              "S3 and SageMaker calls go where boto3 points unless --offline")

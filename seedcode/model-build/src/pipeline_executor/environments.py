@@ -61,6 +61,25 @@ def python_version(python: str) -> str:
     return out.stdout.strip()
 
 
+def find_python(version: str) -> str:
+    """An interpreter of ``version`` ("3.12"): ``python3.12`` on PATH if it runs, else pyenv's.
+
+    pyenv's shims refuse a version that is installed but not selected, so its versions
+    folder ($PYENV_ROOT, else ~/.pyenv) is searched too.
+    """
+    candidates = [f"python{version}"]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += [str(p) for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"), reverse=True)]
+    for candidate in candidates:
+        try:
+            if python_version(candidate).startswith(version + "."):
+                return candidate
+        except EnvironmentBuildError:
+            continue
+    raise EnvironmentBuildError(f"Python {version} is not installed (looked for python{version} on PATH and in "
+                                f"{pyenv_root}/versions); install it, e.g. `pyenv install {version}`")
+
+
 def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 

@@ -1,0 +1,105 @@
+"""SageMaker pipeline executions in the emulator run for real, through the seed executor.
+
+moto stores CreatePipeline's definition but StartPipelineExecution only records an
+execution as "Succeeded" at once, and moto has no ListPipelineExecutionSteps. Installed
+in the moto_server process, this makes StartPipelineExecution run the stored definition
+with the execution's parameters through pipeline_executor (in a thread, calling the
+emulator itself for S3 and SageMaker), DescribePipelineExecution report Executing, then
+Succeeded or Failed with the failure reason, and ListPipelineExecutionSteps answer with
+the executor's step statuses, failure reasons and metadata. `run-pipeline --wait` then
+works unmodified against the emulator.
+
+Each execution's log is written to <work folder>/<execution id>/log.txt; the work folder
+is $EMULATOR_PIPELINE_WORK_DIR or a temporary folder removed when the emulator stops.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from products.seed_executor import executor_module
+
+_RUNS: dict[str, dict] = {}  # execution ARN -> {"steps": [...], "failure_reason": ...}
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
+
+
+def _work_root() -> Path:
+    if os.environ.get("EMULATOR_PIPELINE_WORK_DIR"):
+        return Path(os.environ["EMULATOR_PIPELINE_WORK_DIR"])
+    root = Path(tempfile.mkdtemp(prefix="emulator-pipelines-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def _run(endpoint_url: str, backend, execution, pipeline_name: str, work_root: Path) -> None:
+    import boto3
+
+    executor = executor_module()
+    arn = execution.arn
+    region, account, execution_id = arn.split(":")[3], arn.split(":")[4], arn.rsplit("/", 1)[1]
+    session = boto3.Session(region_name=region, **EMULATOR_CREDENTIALS)
+    clients = {name: session.client(name, endpoint_url=endpoint_url) for name in ("s3", "sagemaker")}
+    work_dir = work_root / execution_id
+    work_dir.mkdir(parents=True)
+    log = open(work_dir / "log.txt", "w", buffering=1)
+    context = executor.StepContext(clients["s3"], clients["sagemaker"], region, account, execution_id, work_dir,
+                                   lambda line: print(line, file=log))
+    parameters = {p["Name"]: p["Value"] for p in execution.pipeline_parameters or []}
+
+    def record(records):
+        _RUNS[arn]["steps"] = [r.as_api() for r in records]
+
+    try:
+        result = executor.execute(execution.pipeline_definition_for_execution, parameters, context, pipeline_name, record)
+        status, reason = result.status, result.failure_reason
+    except Exception as error:  # an executor fault must show as a failed execution, not hang a waiter
+        status, reason = "Failed", f"emulator: the executor failed: {type(error).__name__}: {error}"
+    print(f"execution {status}" + (f": {reason}" if reason else ""), file=log)
+    log.close()
+    _RUNS[arn]["failure_reason"] = reason
+    execution.pipeline_execution_status = status
+
+
+def install(endpoint_url: str) -> None:
+    """Patch moto (in this process) so pipeline executions run; ``endpoint_url`` is this server."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    work_root = _work_root()
+    start, describe = SageMakerModelBackend.start_pipeline_execution, SageMakerModelBackend.describe_pipeline_execution
+
+    def start_pipeline_execution(self, pipeline_name, *args, **kwargs):
+        response = start(self, pipeline_name, *args, **kwargs)
+        arn = response["PipelineExecutionArn"]
+        pipeline = self.pipelines[pipeline_name] if pipeline_name in self.pipelines else next(
+            p for p in self.pipelines.values() if p.arn == pipeline_name)
+        execution = pipeline.pipeline_executions[arn]
+        execution.pipeline_execution_status = "Executing"
+        _RUNS[arn] = {"steps": [], "failure_reason": None}
+        threading.Thread(target=_run, args=(endpoint_url, self, execution, pipeline.pipeline_name, work_root),
+                         daemon=True, name=f"pipeline-{arn.rsplit('/', 1)[1]}").start()
+        return response
+
+    def describe_pipeline_execution(self, pipeline_execution_arn):
+        response = describe(self, pipeline_execution_arn)
+        reason = _RUNS.get(pipeline_execution_arn, {}).get("failure_reason")
+        response["FailureReason"] = reason or ""
+        return response
+
+    def list_pipeline_execution_steps(self):
+        arn = self._get_param("PipelineExecutionArn")
+        if arn not in _RUNS:
+            raise ValidationError(message=f"Pipeline execution {arn} does not exist")
+        steps = list(_RUNS[arn]["steps"])
+        if self._get_param("SortOrder", "Descending") == "Descending":
+            steps.reverse()
+        return ActionResult({"PipelineExecutionSteps": steps})
+
+    SageMakerModelBackend.start_pipeline_execution = start_pipeline_execution
+    SageMakerModelBackend.describe_pipeline_execution = describe_pipeline_execution
+    SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps
