@@ -21,7 +21,8 @@ seed-envs:
 	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo .venv/.installed || exit 1; done
 
 ## The whole MLOps flow on this machine against an embedded AWS emulator (no AWS account needed).
-demo: $(INSTALLED) seed-envs
+## The buildspecs build their own environments (cached under ~/.cache/sagemaker-local).
+demo: $(INSTALLED)
 	$(BIN)/python publish.py demo
 
 ## Synthesize and lint the whole catalog offline.

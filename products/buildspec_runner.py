@@ -71,7 +71,8 @@ def _run_command(buildspec, phase, command, source_dir, env, exported_names, cap
         for line in (result.stdout + result.stderr).strip().splitlines():
             say(f"      {line}")
     if result.returncode != 0:
-        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}")
+        last = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()[-1].strip()
+        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}: {last}")
 
 
 def project_environment(project: dict) -> dict[str, str]:

@@ -6,6 +6,7 @@ pipeline_executor; S3 and SageMaker are moto (in this process).
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -117,11 +118,11 @@ def pipeline_copy(tmp_path, monkeypatch):
     copy = tmp_path / "src"
     shutil.copytree(SRC / "abalone_pipeline", copy / "abalone_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.syspath_prepend(str(copy))
-    for name in [m for m in __import__("sys").modules if m.startswith("abalone_pipeline")]:
-        monkeypatch.delitem(__import__("sys").modules, name)
+    for name in [m for m in sys.modules if m.startswith("abalone_pipeline")]:
+        monkeypatch.delitem(sys.modules, name)
     yield copy / "abalone_pipeline"
-    for name in [m for m in __import__("sys").modules if m.startswith("abalone_pipeline")]:
-        __import__("sys").modules.pop(name)
+    for name in [m for m in sys.modules if m.startswith("abalone_pipeline")]:
+        sys.modules.pop(name)  # the edited copy must not leak into later tests
 
 
 DATA_CHECK_SCRIPT = '''

@@ -62,7 +62,8 @@ def python_version(python: str) -> str:
 
 
 def find_python(version: str) -> str:
-    """An interpreter of ``version`` ("3.12"): ``python3.12`` on PATH if it runs, else pyenv's.
+    """An interpreter of ``version`` ("3.12"): ``python3.12`` on PATH if it runs, else pyenv's,
+    else one uv manages (``uv python install`` downloads it where the network allows).
 
     pyenv's shims refuse a version that is installed but not selected, so its versions
     folder ($PYENV_ROOT, else ~/.pyenv) is searched too.
@@ -76,8 +77,12 @@ def find_python(version: str) -> str:
                 return candidate
         except EnvironmentBuildError:
             continue
-    raise EnvironmentBuildError(f"Python {version} is not installed (looked for python{version} on PATH and in "
-                                f"{pyenv_root}/versions); install it, e.g. `pyenv install {version}`")
+    installed = subprocess.run([uv_binary(), "python", "install", "--quiet", version], capture_output=True, text=True)
+    found = subprocess.run([uv_binary(), "python", "find", version], capture_output=True, text=True)
+    if installed.returncode == 0 and found.returncode == 0:
+        return found.stdout.strip()
+    raise EnvironmentBuildError(f"Python {version} is not installed (looked for python{version} on PATH, in "
+                                f"{pyenv_root}/versions and with `uv python install`); install it, e.g. `pyenv install {version}`")
 
 
 def venv_python(venv: Path) -> Path:
