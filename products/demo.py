@@ -70,6 +70,7 @@ class DemoResult:
     durations: dict = field(default_factory=dict)  # step title -> seconds
     mse: float | None = None
     summary: dict = field(default_factory=dict)
+    iam_checks: dict = field(default_factory=dict)  # role -> {"checked": n, "denied": [actions]}
 
 
 def _unzip(data: bytes, target: Path) -> Path:
@@ -115,25 +116,38 @@ def _predictions(model_archive: bytes, image: str, request_body: str, work: Path
     return result.stdout.strip()
 
 
-def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print) -> DemoResult:
+def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print,
+             roles_mutator=None) -> DemoResult:
     """Run the eight steps; raise DemoFailed naming the step that broke."""
     project_id = "p-" + secrets.token_hex(6)
     result = DemoResult(project_name, project_id)
     config = load_config()
     artifacts = {a.path: a for a in synthesize(config, seedcode_dir=seedcode_dir)}
+    if roles_mutator:  # tests: publish a changed roles stack
+        roles = roles_mutator(json.loads(artifacts["roles.json"].data))
+        artifacts["roles.json"] = replace(artifacts["roles.json"], data=json.dumps(roles, indent=2).encode())
     template = json.loads(artifacts[f"templates/{PRODUCT}.json"].data)
     if template_mutator:
         template = template_mutator(template)
     resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id}).resources()
     props = {logical_id: resource["Properties"] for logical_id, resource in resources.items()}
 
-    saved_env = {key: os.environ.get(key) for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL", "AWS_PROFILE")}
-    with moto_server() as endpoint, tempfile.TemporaryDirectory(prefix="catalog-demo-") as work:
+    saved_env = {key: os.environ.get(key) for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL", "AWS_PROFILE", "EMULATOR_IAM_LOG")}
+    with tempfile.TemporaryDirectory(prefix="catalog-demo-") as work, moto_server(
+            env={"EMULATOR_IAM_LOG": str(Path(work) / "iam-checks.jsonl")}) as endpoint:
         work = Path(work)
         os.environ.update(DEMO_CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
         os.environ.pop("AWS_PROFILE", None)
         aws_env = {**DEMO_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
-        clients = {name: boto3.client(name, region_name=REGION) for name in ("s3", "sagemaker", "events", "sqs", "cloudformation")}
+        clients = {name: boto3.client(name, region_name=REGION)
+                   for name in ("s3", "sagemaker", "events", "sqs", "cloudformation", "sts")}
+
+        def as_service_role(project: dict) -> dict:
+            """The build's AWS environment: the CodeBuild project's service role, as CodeBuild gives it."""
+            credentials = clients["sts"].assume_role(RoleArn=project["ServiceRole"], RoleSessionName="codebuild")["Credentials"]
+            return {**aws_env, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+
         sagemaker, cfn = clients["sagemaker"], clients["cloudformation"]
         say(f"local demo: project {project_name} ({project_id}), AWS emulator at {endpoint}")
         state = {}
@@ -200,7 +214,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             say("    CodeBuild (stood in for here): the buildspec as written, in a Python 3.12 environment holding"
                 " only what its install phase installs")
             run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
-                          extra_env={**aws_env, "RUN_PIPELINE_POLL_SECONDS": "1"}, say=say)
+                          extra_env={**as_service_role(project), "RUN_PIPELINE_POLL_SECONDS": "1"}, say=say)
             group = props["ModelPackageGroup"]["ModelPackageGroupName"]
             packages = sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
             pending = [p for p in packages if p["ModelApprovalStatus"] == "PendingManualApproval"]
@@ -223,8 +237,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             source = _unzip(artifacts["seedcode/model-deploy.zip"].data, work / "src" / "model-deploy")
             state["deploy_source"] = source
             project = props["ModelDeployProject"]
-            build = run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
-                                  output_dir=work / "BuildArtifact", say=say)
+            build = run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
+                                  extra_env=as_service_role(project), output_dir=work / "BuildArtifact", say=say)
             state["build_artifact"] = work / "BuildArtifact"
             say(f"    exported {', '.join(sorted(build.exported))}")
 
@@ -260,13 +274,20 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 " local runtime of its image")
             project = props["StagingTestProject"]
             source = state["deploy_source"]
-            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION, extra_env=aws_env,
-                          secondary_sources={"BuildArtifact": state["build_artifact"]}, say=say)
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
+                          extra_env=as_service_role(project), secondary_sources={"BuildArtifact": state["build_artifact"]},
+                          say=say)
 
         def prod():
             say("    ApproveDeployment: approved (the demo approves in place of a person)")
             deploy_stage("DeployProd")
             result.summary = summarize(clients, project_name, project_id, props)
+            result.iam_checks = _iam_checks(work / "iam-checks.jsonl")
+            say("    calls checked against their role's policies: " + ", ".join(
+                f"{role} {checks['checked']}" for role, checks in sorted(result.iam_checks.items())))
+            for role, checks in sorted(result.iam_checks.items()):
+                if checks["denied"]:
+                    say(f"    denied to {role}, and handled by the caller: {', '.join(checks['denied'])}")
             for line in describe(result.summary):
                 say("    " + line)
 
@@ -290,6 +311,18 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 else:
                     os.environ[key] = value
     return result
+
+
+def _iam_checks(log: Path) -> dict:
+    """Per role: calls checked, and the actions denied (a denial the caller did not tolerate failed its step)."""
+    counts: dict = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        entry = json.loads(line)
+        role = counts.setdefault(entry["role"].removeprefix("AmazonSageMakerServiceCatalogProducts"), {"checked": 0, "denied": []})
+        role["checked"] += 1
+        if not entry["allowed"] and entry["action"] not in role["denied"]:
+            role["denied"].append(entry["action"])
+    return counts
 
 
 def _registered_mse(clients, package_arn: str) -> float:

@@ -9,6 +9,11 @@ Succeeded or Failed with the failure reason, and ListPipelineExecutionSteps answ
 the executor's step statuses, failure reasons and metadata. `run-pipeline --wait` then
 works unmodified against the emulator.
 
+Steps run under the roles SageMaker would use, when the roles exist in the emulator:
+data in and out of a job as the job's RoleArn, model registration and the property files
+as the pipeline's RoleArn, and CreateProcessingJob/CreateTrainingJob with the PassRole of
+the job's role checked against the pipeline role (emulated_iam.py).
+
 Each execution's log is written to <work folder>/<execution id>/log.txt; the work folder
 is $EMULATOR_PIPELINE_WORK_DIR or a temporary folder removed when the emulator stops.
 """
@@ -20,6 +25,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from products import emulated_iam, iam_resources
 from products.seed_executor import executor_module
 
 _RUNS: dict[str, dict] = {}  # execution ARN -> {"steps": [...], "failure_reason": ...}
@@ -34,7 +40,22 @@ def _work_root() -> Path:
     return root
 
 
-def _run(endpoint_url: str, backend, execution, pipeline_name: str, work_root: Path) -> None:
+def _roles_exist(account: str, role_arn: str) -> bool:
+    """Whether the pipeline's role exists in the emulator's IAM (the roles stack was deployed).
+
+    Where it does not (a test with no roles stack), steps run with the emulator's own
+    credentials and nothing is authorized; the execution log says so.
+    """
+    from moto.iam.models import iam_backends
+
+    try:
+        iam_backends[account]["aws"].get_role(role_arn.rsplit("/", 1)[1])
+        return True
+    except Exception:
+        return False
+
+
+def _run(endpoint_url: str, backend, execution, pipeline_name: str, pipeline_role_arn: str, work_root: Path) -> None:
     import boto3
 
     executor = executor_module()
@@ -45,9 +66,33 @@ def _run(endpoint_url: str, backend, execution, pipeline_name: str, work_root: P
     work_dir = work_root / execution_id
     work_dir.mkdir(parents=True)
     log = open(work_dir / "log.txt", "w", buffering=1)
+    role_clients = {}
+
+    def clients_for_role(role_arn):
+        """S3 and SageMaker clients with the role's credentials from the emulator's STS."""
+        if role_arn not in role_clients:
+            credentials = session.client("sts", endpoint_url=endpoint_url).assume_role(
+                RoleArn=role_arn, RoleSessionName=f"SageMaker-{execution_id}")["Credentials"]
+            role_session = boto3.Session(region_name=region, aws_access_key_id=credentials["AccessKeyId"],
+                                         aws_secret_access_key=credentials["SecretAccessKey"],
+                                         aws_session_token=credentials["SessionToken"])
+            role_clients[role_arn] = tuple(role_session.client(n, endpoint_url=endpoint_url) for n in ("s3", "sagemaker"))
+        return role_clients[role_arn]
+
+    def authorize(role_arn, action, resource, context):
+        try:
+            emulated_iam.check(account, role_arn, [iam_resources.Authorization(action, resource, context)],
+                               caller="sagemaker-pipelines")
+        except emulated_iam.RoleDenied as denied:
+            raise executor.StepFailed(f"AccessDenied: {denied}") from None
+
     context = executor.StepContext(clients["s3"], clients["sagemaker"], region, account, execution_id, work_dir,
-                                   lambda line: print(line, file=log))
+                                   lambda line: print(line, file=log), pipeline_role_arn=pipeline_role_arn,
+                                   clients_for_role=clients_for_role if _roles_exist(account, pipeline_role_arn) else None,
+                                   authorize=authorize if _roles_exist(account, pipeline_role_arn) else None)
     parameters = {p["Name"]: p["Value"] for p in execution.pipeline_parameters or []}
+    if context.authorize is None:
+        print(f"not authorized: role {pipeline_role_arn} does not exist in the emulator; steps run unchecked", file=log)
 
     def record(records):
         _RUNS[arn]["steps"] = [r.as_api() for r in records]
@@ -81,7 +126,7 @@ def install(endpoint_url: str) -> None:
         execution = pipeline.pipeline_executions[arn]
         execution.pipeline_execution_status = "Executing"
         _RUNS[arn] = {"steps": [], "failure_reason": None}
-        threading.Thread(target=_run, args=(endpoint_url, self, execution, pipeline.pipeline_name, work_root),
+        threading.Thread(target=_run, args=(endpoint_url, self, execution, pipeline.pipeline_name, pipeline.role_arn, work_root),
                          daemon=True, name=f"pipeline-{arn.rsplit('/', 1)[1]}").start()
         return response
 

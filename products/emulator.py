@@ -1,6 +1,8 @@
 """An embedded AWS emulator (moto_server on a free loopback port) for the local demo and tests.
 
-SageMaker pipeline executions run for real there (products/emulated_pipelines.py).
+SageMaker pipeline executions run for real there (products/emulated_pipelines.py), and
+requests made with a role's credentials are authorized against its policies
+(products/emulated_iam.py).
 
 moto evaluates only StringEquals conditions in bucket policies and ignores the rest, so
 the catalog's TLS-only statement (Deny when the Bool aws:SecureTransport is false) would
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from products import emulated_pipelines
+from products import emulated_iam, emulated_pipelines
 
 INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -47,12 +49,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def moto_server(timeout: float = 30.0):
-    """Yield the endpoint URL of a fresh moto_server; always stopped on exit, Ctrl-C included."""
+def moto_server(timeout: float = 30.0, env: dict | None = None):
+    """Yield the endpoint URL of a fresh moto_server; always stopped on exit, Ctrl-C included.
+
+    ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "products.emulator", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
     try:
@@ -84,6 +88,7 @@ def main(argv=None) -> int:
     parser.add_argument("port", type=int, help="the loopback port to listen on")
     args = parser.parse_args(argv)
     install_https_bucket_policies()
+    emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     from moto.server import main as moto_main
 

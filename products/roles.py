@@ -162,6 +162,8 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
                 _service_arn("sagemaker", "model-package-group/*"),
             ],
         ),
+        # build.py reads the group's tags (the project's name and id for the stage configs).
+        allow(["sagemaker:ListTags"], [_service_arn("sagemaker", "model-package-group/*")]),
         allow(
             ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
             [_service_arn("sagemaker", "endpoint/*")],

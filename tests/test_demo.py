@@ -33,6 +33,13 @@ def test_the_demo_walks_the_whole_flow():
     assert package["status"] == "Approved" and package["mse"] == result.mse
     assert [(s["stage"], s["status"], s["endpoint_status"]) for s in summary["stacks"]] == [
         ("prod", "CREATE_COMPLETE", "InService"), ("staging", "CREATE_COMPLETE", "InService")]
+    # Every call of the buildspecs and pipeline steps was checked against its role. The one
+    # denial: the SDK's ListBuckets (boto3 reads a bucket's creation date through it and treats
+    # AccessDenied as unknown; the SDK then uses HeadBucket, which the role allows).
+    checks = result.iam_checks
+    assert set(checks) == {"CodeBuildRole", "UseRole", "ExecutionRole"}
+    assert all(role["checked"] > 0 for role in checks.values())
+    assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
 
 def _rename_build_variable(template):
@@ -88,3 +95,20 @@ def test_a_buildspec_needing_a_package_its_install_phase_does_not_install_fails(
     with pytest.raises(DemoFailed) as failed:
         run_demo(seedcode_dir=seedcode, say=quiet)
     assert failed.value.step == 6 and "No module named 'boto3'" in failed.value.reason
+
+
+def _codebuild_role_without_list_tags(roles):
+    """The roles stack before the fix: the CodeBuild role could not read a group's tags."""
+    statements = roles["Resources"]["CodebuildRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    kept = [s for s in statements if s["Action"] != ["sagemaker:ListTags"]]
+    assert len(kept) == len(statements) - 1
+    roles["Resources"]["CodebuildRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] = kept
+    return roles
+
+
+def test_a_call_the_role_does_not_allow_fails_its_step_like_access_denied():
+    with pytest.raises(DemoFailed) as failed:
+        run_demo(roles_mutator=_codebuild_role_without_list_tags, say=quiet)
+    assert failed.value.step == 6
+    assert ("AmazonSageMakerServiceCatalogProductsCodeBuildRole is not authorized to perform: sagemaker:ListTags "
+            "on resource: arn:aws:sagemaker:us-east-1:123456789012:model-package-group/abalone-") in failed.value.reason

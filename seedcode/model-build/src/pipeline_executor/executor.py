@@ -180,4 +180,4 @@ def _run_step(step: dict, scope: Scope, context, record: StepRecord, outcomes: d
 def _read(context, uri: str) -> str:
     from pipeline_executor.s3io import read_text
 
-    return read_text(context.s3, uri)
+    return read_text(context.s3_as(context.pipeline_role_arn), uri)  # SageMaker reads property files as the pipeline role

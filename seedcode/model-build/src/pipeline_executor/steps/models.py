@@ -6,7 +6,7 @@ from pipeline_executor.errors import StepFailed
 def _call(context, operation: str, request: dict, step_name: str) -> dict:
     from botocore.exceptions import ClientError
 
-    method = getattr(context.sagemaker, {"CreateModelPackage": "create_model_package", "CreateModel": "create_model"}[operation])
+    method = getattr(context.sagemaker_as_pipeline(), {"CreateModelPackage": "create_model_package", "CreateModel": "create_model"}[operation])
     try:
         return method(**context.validated(operation, request, step_name))
     except ClientError as error:

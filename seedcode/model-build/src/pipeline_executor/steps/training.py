@@ -27,13 +27,15 @@ def run_training(step: dict, arguments: dict, context):
     if "sagemaker_program" in hyperparameters or runtime.builtin_algorithm is None:
         raise DefinitionError(f"image {specification['TrainingImage']}: only its built-in algorithm can train locally, "
                               "not a training script")
+    context.authorize_job("CreateTrainingJob", "training-job", name, request["RoleArn"])
+    s3 = context.s3_as(request["RoleArn"])  # the job reads and writes its data as its role
     root = context.step_dir(step["Name"]) / "opt-ml"
     channels = {}
     for channel in request.get("InputDataConfig", []):
         source = channel["DataSource"].get("S3DataSource")
         if not source:
             raise DefinitionError(f"channel {channel['ChannelName']}: only S3DataSource is supported locally")
-        s3io.download_prefix(context.s3, source["S3Uri"], root / "input" / "data" / channel["ChannelName"])
+        s3io.download_prefix(s3, source["S3Uri"], root / "input" / "data" / channel["ChannelName"])
         channels[channel["ChannelName"]] = {"ContentType": channel.get("ContentType", ""),
                                             "TrainingInputMode": channel.get("InputMode", "File")}
     config = root / "input" / "config"
@@ -46,7 +48,7 @@ def run_training(step: dict, arguments: dict, context):
     bucket, key = s3io.split_uri(model_uri)
     archive = deterministic_tar_gz(root / "model")
     (root.parent / "model.tar.gz").write_bytes(archive)  # the local copy of what is uploaded
-    context.s3.put_object(Bucket=bucket, Key=key, Body=archive)
+    s3.put_object(Bucket=bucket, Key=key, Body=archive)
     metrics = json.loads((root / "output" / "metrics.json").read_text())
     arn = context.arn("training-job", name)
     properties = {

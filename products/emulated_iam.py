@@ -1,0 +1,133 @@
+"""The emulator authorizes each request made with a role's credentials, as IAM would.
+
+Code that runs under a role in AWS (a buildspec under the CodeBuild role, a pipeline
+step under the pipeline or execution role) gets that role's credentials from the
+emulator's STS (AssumeRole on the role the roles stack created there). Installed in the
+moto_server process, this checks every request signed with such credentials against the
+role's policies as deployed (the roles stack's, through CloudFormation), for the
+request's own resource ARN (iam_resources.py) and condition context, with
+iam_evaluator.py. A request the role does not allow fails with AccessDenied naming the
+role, the action and the ARN. Requests signed with other credentials (the demo harness,
+standing in for Service Catalog and CodePipeline) are not checked.
+
+Every check is appended as a JSON line to $EMULATOR_IAM_LOG when it is set.
+"""
+
+import json
+import os
+import re
+import threading
+
+from products import iam_evaluator, iam_resources
+
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+_LOG_LOCK = threading.Lock()
+
+
+class RoleDenied(Exception):
+    """The role's policies do not allow the request."""
+
+
+def _assumed_role(account: str, access_key: str) -> str | None:
+    """The ARN of the role whose assumed-role credentials use ``access_key``, else None."""
+    from moto.sts.models import sts_backends
+
+    for assumed in sts_backends[account]["aws"].assumed_roles:
+        if assumed.access_key_id == access_key:
+            return assumed.role_arn
+    return None
+
+
+def role_policies(account: str, role_arn: str) -> list[dict]:
+    """The role's inline and attached policy documents, as the emulator's IAM holds them."""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["aws"]
+    role = backend.get_role(role_arn.rsplit("/", 1)[1])
+    documents = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents.append(next(v.document for v in policy.versions if v.is_default))
+    return [json.loads(d) if isinstance(d, str) else d for d in documents]
+
+
+def _log(entry: dict) -> None:
+    path = os.environ.get("EMULATOR_IAM_LOG")
+    if path:
+        with _LOG_LOCK, open(path, "a") as log:
+            log.write(json.dumps(entry, sort_keys=True) + "\n")
+
+
+def check(account: str, role_arn: str, checks: list, caller: str) -> None:
+    """Evaluate each authorization; RoleDenied naming the first one the role's policies refuse."""
+    policies = role_policies(account, role_arn)
+    for authorization in checks:
+        decision = iam_evaluator.evaluate(policies, authorization.action, authorization.resource, authorization.context)
+        _log({"role": role_arn.rsplit("/", 1)[1], "action": authorization.action, "resource": authorization.resource,
+              "allowed": decision.allowed, "reason": decision.reason, "caller": caller})
+        if not decision.allowed:
+            raise RoleDenied(f"{role_arn.rsplit('/', 1)[1]} is not authorized to perform: {authorization.action} "
+                             f"on resource: {authorization.resource} ({decision.reason})")
+
+
+_PATH_PARAMETERS = re.compile(r"/endpoints/(?P<EndpointName>[^/]+)/invocations")  # REST operations' URL members
+
+
+def _parameters(response) -> dict:
+    """The request's parameters: a JSON body, query parameters, or members in the URL path."""
+    body = response.body if isinstance(response.body, str) else (response.body or b"").decode(errors="replace")
+    parameters = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in response.querystring.items()}
+    if body.strip().startswith("{"):
+        try:
+            parameters.update(json.loads(body))
+        except json.JSONDecodeError:
+            pass
+    in_path = _PATH_PARAMETERS.search(response.path or "")
+    if in_path:
+        parameters.update(in_path.groupdict())
+    return parameters
+
+
+def _authorize(response, iam_request_cls, resource: str = "*") -> None:
+    from moto.core.exceptions import JsonRESTError, _RESTError
+
+    match = _CREDENTIAL.search(response.headers.get("Authorization", ""))
+    if not match:
+        return
+    access_key, region, service = match.groups()
+    account = response.current_account
+    role_arn = _assumed_role(account, access_key)
+    if role_arn is None:
+        return  # the harness's own credentials: not a project role
+    if iam_request_cls.__name__ == "S3IAMRequest":
+        action = response.data.get("Action", "")
+        checks = [iam_resources.Authorization("s3:" + ("ListBucket" if action == "HeadBucket" else action), resource)]
+    else:
+        operation = response._get_action()
+        try:
+            checks = iam_resources.authorizations(service, operation, _parameters(response), region, account)
+        except (iam_resources.UnmappedOperation, KeyError) as error:
+            what = "no resource mapping for" if isinstance(error, iam_resources.UnmappedOperation) else "missing parameter"
+            refused = JsonRESTError("AccessDeniedException", f"emulator: {what} {error.args[0]} ({service}:{operation}); "
+                                    "see products/iam_resources.py")
+            refused.code = 403
+            raise refused from None
+    try:
+        check(account, role_arn, checks, caller=f"{service}:{getattr(response, '_get_action', lambda: '')()}")
+    except RoleDenied as denied:
+        if iam_request_cls.__name__ == "S3IAMRequest":  # S3's own AccessDenied, as boto3 expects it
+            from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
+
+            bucket = response.data.get("BucketName") if isinstance(response.data, dict) else None
+            raise (BucketAccessDeniedError(bucket) if bucket else S3AccessDeniedError()) from None
+        json_protocol = "json" in response.headers.get("Content-Type", "")
+        error = (JsonRESTError("AccessDeniedException", f"User: {denied}") if json_protocol
+                 else _RESTError("AccessDenied", f"User: {denied}"))
+        error.code = 403
+        raise error from None
+
+
+def install() -> None:
+    """Patch moto (in this process) so requests under assumed roles are authorized."""
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize

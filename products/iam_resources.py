@@ -1,0 +1,96 @@
+"""What a request asks IAM to authorize: its action, the resource ARN it acts on, and the
+condition context the service adds.
+
+The emulator knows the operation and its parameters; IAM authorizes an action on a
+resource. The Service Authorization Reference gives, per action, the resource type it is
+authorized on; this table follows it for every operation the catalog's code makes under a
+project role. An operation missing here is refused ("no resource mapping"), never passed:
+adding one is a reviewed change. S3 is not listed: the emulator's S3 names the action and
+the bucket or object itself (HeadBucket is authorized as s3:ListBucket).
+"""
+
+from dataclasses import dataclass, field
+
+
+class UnmappedOperation(KeyError):
+    """The operation has no entry: a check cannot be made, so the call is refused."""
+
+
+@dataclass(frozen=True)
+class Authorization:
+    action: str
+    resource: str
+    context: dict = field(default_factory=dict)
+
+
+
+def _arn_or(kind: str, key: str):
+    """A parameter that is an ARN, or a name of ``kind`` to build one from."""
+    def resource(p, region, account):
+        value = p[key]
+        return value if value.startswith("arn:") else f"arn:aws:sagemaker:{region}:{account}:{kind}/{value.lower()}"
+    return resource
+
+
+def _pipeline(p, region, account):
+    return f"arn:aws:sagemaker:{region}:{account}:pipeline/{p['PipelineName'].lower()}"
+
+
+def _given(key: str):
+    return lambda p, region, account: p[key]
+
+
+def _stack(p, region, account):
+    name = p.get("StackName", "*")
+    return name if name.startswith("arn:") else f"arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
+
+
+ANY = lambda p, region, account: "*"  # noqa: E731  (actions with no resource type)
+
+# (signing service, operation) -> resource function (parameters, region, account) -> ARN
+RESOURCES = {
+    ("sagemaker", "CreatePipeline"): _pipeline,
+    ("sagemaker", "UpdatePipeline"): _pipeline,
+    ("sagemaker", "DescribePipeline"): _pipeline,
+    ("sagemaker", "StartPipelineExecution"): _pipeline,
+    ("sagemaker", "DescribePipelineExecution"): _given("PipelineExecutionArn"),
+    ("sagemaker", "ListPipelineExecutionSteps"): _given("PipelineExecutionArn"),
+    ("sagemaker", "AddTags"): _given("ResourceArn"),
+    ("sagemaker", "ListTags"): _given("ResourceArn"),
+    ("sagemaker", "ListModelPackages"): ANY,
+    ("sagemaker", "DescribeModelPackage"): _arn_or("model-package", "ModelPackageName"),
+    ("sagemaker", "DescribeModelPackageGroup"): _arn_or("model-package-group", "ModelPackageGroupName"),
+    # A new version of a group: authorized on the group's packages (model-package/<group>/*).
+    ("sagemaker", "CreateModelPackage"): lambda p, region, account:
+        f"arn:aws:sagemaker:{region}:{account}:model-package/{p['ModelPackageGroupName'].lower()}/*",
+    ("sagemaker", "DescribeEndpoint"): _arn_or("endpoint", "EndpointName"),
+    ("sagemaker", "InvokeEndpoint"): _arn_or("endpoint", "EndpointName"),
+    ("cloudformation", "DescribeStacks"): _stack,
+    ("sts", "GetCallerIdentity"): None,  # needs no permission (IAM: "no permissions are required")
+}
+
+# What the service itself authorizes besides the action: roles passed in a request.
+PASSED_ROLES = {
+    ("sagemaker", "CreatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
+    ("sagemaker", "UpdatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
+    ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
+}
+
+
+def authorizations(service: str, operation: str, parameters: dict, region: str, account: str) -> list[Authorization]:
+    """What IAM authorizes for this request; UnmappedOperation if the table does not say."""
+    if (service, operation) not in RESOURCES:
+        raise UnmappedOperation(f"{service}:{operation}")
+    resource = RESOURCES[(service, operation)]
+    if resource is None:
+        return []
+    checks = [Authorization(f"{service}:{operation}", resource(parameters, region, account))]
+    if service == "sagemaker" and operation.startswith("Create") and parameters.get("Tags"):
+        # Tags in a Create request are authorized as sagemaker:AddTags on the new resource too
+        # (SageMaker developer guide, "Grant permissions to tag SageMaker AI resources on creation").
+        checks.append(Authorization("sagemaker:AddTags", checks[0].resource))
+    if (service, operation) in PASSED_ROLES:
+        key, passed_to = PASSED_ROLES[(service, operation)]
+        if parameters.get(key):
+            checks.append(Authorization("iam:PassRole", parameters[key], {"iam:PassedToService": passed_to}))
+    return checks
