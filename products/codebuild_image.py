@@ -66,7 +66,7 @@ def python_environment(python: str, commands: list[str], source_dir: Path, run_c
     """
     environments = executor_module("environments")
     venv, built = environments.cached_environment(
-        "codebuild-python", python, install_recipe(commands, source_dir), run_commands, say=say)
+        "codebuild-python", python, install_recipe(commands, source_dir), run_commands, say=say, with_pip=True)
     if not built:
         run_commands(venv)
     return venv, built

@@ -22,7 +22,8 @@ STEP_LINE = re.compile(r"^  (\w+) succeeded in ([\d.]+)s")
 
 
 def run_once(run_pipeline: Path, work: str, cache: str | None) -> tuple[float, dict, str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"]}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}  # the machine's, no AWS
+    env.pop("SAGEMAKER_LOCAL_CACHE", None)
     if cache:
         env["SAGEMAKER_LOCAL_CACHE"] = cache
     started = time.perf_counter()

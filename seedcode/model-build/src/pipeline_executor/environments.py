@@ -95,16 +95,18 @@ def cached_environment(
     recipe: str | bytes,
     populate: Callable[[Path], None],
     say: Callable[[str], None] = lambda _line: None,
+    with_pip: bool = False,
 ) -> tuple[Path, bool]:
     """The environment for (``python``, ``recipe``), built by ``populate(venv)`` if absent.
 
     Returns (venv folder, True if it was built now). ``recipe`` must hold everything that
-    decides what ``populate`` installs. Built in place under a lock; the marker that makes
+    decides what ``populate`` installs; ``with_pip`` seeds pip into it (for recipes that
+    run pip themselves, as a buildspec's install phase does). Built in place under a lock; the marker that makes
     it usable is written last, so a build that was interrupted is started again.
     """
     version = python_version(python)
     root = cache_root() / kind
-    venv = root / f"py{version}-{fingerprint(version, recipe)}"
+    venv = root / f"py{version}-{fingerprint(version, str(with_pip), recipe)}"
     if (venv / COMPLETE_MARKER).exists():
         return venv, False
     root.mkdir(parents=True, exist_ok=True)
@@ -114,7 +116,7 @@ def cached_environment(
             return venv, False
         shutil.rmtree(venv, ignore_errors=True)
         say(f"building the {kind} environment {venv.name} (Python {version}; cached for later runs)")
-        created = subprocess.run([uv_binary(), "venv", "--quiet", "--seed", "--python", python, str(venv)],
+        created = subprocess.run([uv_binary(), "venv", "--quiet", *(["--seed"] if with_pip else []), "--python", python, str(venv)],
                                  capture_output=True, text=True)
         if created.returncode != 0:
             raise EnvironmentBuildError(f"{kind}: uv venv failed: {created.stderr.strip()}")
