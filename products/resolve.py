@@ -39,12 +39,14 @@ _REF = {
     "AWS::Events::Rule": lambda props, env: props["Name"],
     "AWS::SageMaker::ModelPackageGroup": _arn("sagemaker", "model-package-group/{ModelPackageGroupName}"),
     "AWS::IAM::Role": lambda props, env: props["RoleName"],
+    "AWS::CloudWatch::Alarm": lambda props, env: props["AlarmName"],
 }
 # Resources whose Ref is an id AWS generates: a stable stand-in from the logical id.
 _GENERATED_ID_PREFIX = {
     "AWS::ServiceCatalog::Portfolio": "port",
     "AWS::ServiceCatalog::CloudFormationProduct": "prod",
     "AWS::ServiceCatalog::TagOption": "tag",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "scalable-target",
 }
 _GETATT = {
     ("AWS::S3::Bucket", "Arn"): lambda props, env: f"arn:{env.partition}:s3:::{props['BucketName']}",
@@ -53,6 +55,11 @@ _GETATT = {
     ("AWS::Events::Rule", "Arn"): _arn("events", "rule/{Name}"),
     ("AWS::IAM::Role", "Arn"): lambda props, env: f"arn:{env.partition}:iam::{env.account}:role{props.get('Path', '/')}{props['RoleName']}",
     ("AWS::Lambda::Function", "Arn"): _arn("lambda", "function:{FunctionName}"),
+    # Names CloudFormation generates when the template sets none: a stand-in marks them.
+    ("AWS::SageMaker::Model", "ModelName"): lambda props, env: props.get("ModelName", "generated-model-name"),
+    ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"):
+        lambda props, env: props.get("EndpointConfigName", "generated-endpoint-config-name"),
+    ("AWS::SageMaker::Endpoint", "EndpointName"): lambda props, env: props["EndpointName"],
 }
 
 

@@ -12,7 +12,7 @@ Who uses which role:
 - function: the Lambda functions behind a project's custom resources (seed check-in).
 """
 
-from awacs.aws import Condition, PolicyDocument, StringEqualsIgnoreCase, StringLike
+from awacs.aws import Condition, PolicyDocument, StringEquals, StringEqualsIgnoreCase, StringLike
 from troposphere import GetAtt, Output, Sub, iam
 
 from products.blocks.iam import (
@@ -73,17 +73,31 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
                 "s3:PutBucketVersioning", "s3:GetBucketVersioning", "s3:PutBucketLogging",
                 "s3:GetBucketLogging", "s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls",
                 "s3:PutBucketTagging", "s3:GetBucketTagging", "s3:GetBucketLocation",
+                # The bucket handler's read (it ends every create and update) reads every setting.
+                "s3:ListBucket", "s3:GetBucketAcl", "s3:GetAccelerateConfiguration", "s3:GetAnalyticsConfiguration",
+                "s3:GetBucketAbac", "s3:GetBucketCORS", "s3:GetBucketNotification", "s3:GetBucketObjectLockConfiguration",
+                "s3:GetBucketWebsite", "s3:GetIntelligentTieringConfiguration", "s3:GetInventoryConfiguration",
+                "s3:GetLifecycleConfiguration", "s3:GetMetricsConfiguration", "s3:GetReplicationConfiguration",
+                "s3:ListTagsForResource", "s3:TagResource", "s3:UntagResource",
             ],
             PROJECT_BUCKETS,
         ),
+        # Service Catalog reads its own copy of the provisioning artifact as the launch role, from
+        # a bucket the account does not name (Service Catalog Administrator Guide, "Grant end
+        # users access to the portfolio": launch roles need exactly this condition).
+        allow(["s3:GetObject"], ["*"],
+              Condition(StringEquals({"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}))),
         allow(
             [
                 "codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
                 "codecommit:UpdateRepositoryDescription", "codecommit:TagResource",
                 "codecommit:UntagResource", "codecommit:ListTagsForResource",
+                # Code.S3: the handler commits the seed zip as the caller; its read reads triggers.
+                "codecommit:CreateCommit", "codecommit:GetRepositoryTriggers",
             ],
             [_service_arn("codecommit", "sagemaker-*")],
         ),
+        allow(["codecommit:ListRepositories"], ["*"]),
         allow(
             [
                 "codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject",
@@ -96,13 +110,18 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
                 "codepipeline:CreatePipeline", "codepipeline:UpdatePipeline", "codepipeline:DeletePipeline",
                 "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:TagResource",
                 "codepipeline:UntagResource", "codepipeline:ListTagsForResource",
+                "codepipeline:DisableStageTransition", "codepipeline:EnableStageTransition",
+                "codepipeline:StartPipelineExecution",
             ],
             [_service_arn("codepipeline", "sagemaker-*")],
         ),
+        # The pipeline handler reads the role it passes, and passes a source connection.
+        allow(["iam:GetRole"], [names.arn("codepipeline")]),
+        *_pass_connection_to_codepipeline(),
         allow(
             [
                 "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
-                "events:RemoveTargets", "events:EnableRule", "events:DisableRule",
+                "events:RemoveTargets", "events:EnableRule", "events:DisableRule", "events:ListTargetsByRule",
                 "events:TagResource", "events:UntagResource", "events:ListTagsForResource",
             ],
             [_service_arn("events", "rule/sagemaker-*")],
@@ -113,6 +132,9 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
                 "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
                 "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction",
                 "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+                # The function handler's read.
+                "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
+                "lambda:GetFunctionScalingConfig", "lambda:GetRuntimeManagementConfig",
             ],
             [_service_arn("lambda", "function:sagemaker-*")],
         ),
@@ -120,7 +142,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
             [
                 "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
                 "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags", "sagemaker:DeleteTags",
-                "sagemaker:ListTags",
+                "sagemaker:ListTags", "sagemaker:GetModelPackageGroupPolicy",
             ],
             [_service_arn("sagemaker", "model-package-group/*")],
         ),
@@ -192,6 +214,18 @@ def _use_sagemaker_connections():
     )
 
 
+def _pass_connection_to_codepipeline() -> list:
+    """CloudFormation passes a pipeline's CodeStarSourceConnection connection to CodePipeline
+    (the pipeline handler's codestar-connections:PassConnection). Both service prefixes name
+    connections, each with its own PassedToService key; the template may give either ARN form."""
+    connections = [_service_arn("codestar-connections", "connection/*"), _service_arn("codeconnections", "connection/*")]
+    return [
+        allow([f"{prefix}:PassConnection"], connections,
+              Condition(StringEquals({f"{prefix}:PassedToService": "codepipeline.amazonaws.com"})))
+        for prefix in ("codestar-connections", "codeconnections")
+    ]
+
+
 def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
     """Check out CodeCommit, run CodeBuild, deploy the endpoint stacks."""
     return [
@@ -257,12 +291,19 @@ def _cloudformation_statements(names: RoleNames, asset_bucket: str) -> list:
         allow(
             ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
              "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
-             "application-autoscaling:TagResource"],
+             "application-autoscaling:TagResource", "application-autoscaling:ListTagsForResource"],
             [_service_arn("application-autoscaling", "scalable-target/*")],
         ),
         allow(
-            ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"],
+            ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+             "application-autoscaling:DescribeScheduledActions"],
             ["*"],
+        ),
+        # Application Auto Scaling creates, reads and deletes a target-tracking policy's alarms
+        # (TargetTracking-*) with the permissions of the caller of PutScalingPolicy.
+        allow(
+            ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
+            [_service_arn("cloudwatch", "alarm:TargetTracking-*")],
         ),
         allow(
             ["iam:CreateServiceLinkedRole"],
@@ -317,6 +358,9 @@ def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             [_service_arn("logs", "log-group:/aws/sagemaker/*")],
         ),
+        # A blue/green update with AutoRollbackConfiguration: SageMaker reads the stage's
+        # rollback alarm (sagemaker-<project>-<stage>-5xx) with the model's execution role.
+        allow(["cloudwatch:DescribeAlarms"], [_service_arn("cloudwatch", "alarm:sagemaker-*")]),
         allow(
             ["cloudwatch:PutMetricData"],
             ["*"],

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from products.config import load_config
+from products.resolve import resolve
 from products.synth import synthesize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +45,11 @@ def aws_credentials(monkeypatch):
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def role_policies(rendered):
+    """Role field ("codebuild", "launch", ...) -> its policy documents as rendered, pseudo-parameters resolved."""
+    resources = resolve(rendered["roles.json"], {}).resources()
+    return {logical_id.removesuffix("Role").lower(): [p["PolicyDocument"] for p in resource["Properties"]["Policies"]]
+            for logical_id, resource in resources.items() if resource["Type"] == "AWS::IAM::Role"}

@@ -2,7 +2,7 @@
 
 import re
 
-from products.blocks.iam import ROLE_FIELDS, WILDCARD_RESOURCE_ACTIONS
+from products.blocks.iam import CONDITION_SCOPED_WILDCARD_ACTIONS, ROLE_FIELDS, WILDCARD_RESOURCE_ACTIONS
 
 
 def _statements(rendered):
@@ -37,10 +37,16 @@ def test_wildcard_resources_only_for_actions_that_need_them(rendered):
         if statement["Effect"] != "Allow" or "*" not in _as_list(statement["Resource"]):
             continue
         assert _as_list(statement["Resource"]) == ["*"], "mix '*' with nothing else"
+        condition_keys = {key for block in statement.get("Condition", {}).values() for key in block}
         for action in _as_list(statement["Action"]):
-            assert action in WILDCARD_RESOURCE_ACTIONS, f"{path} {logical_id}: {action} on Resource '*' is not justified"
+            if action in CONDITION_SCOPED_WILDCARD_ACTIONS:
+                key = CONDITION_SCOPED_WILDCARD_ACTIONS[action][0]
+                assert condition_keys == {key}, f"{path} {logical_id}: {action} on '*' must be scoped by {key} alone"
+            else:
+                assert action in WILDCARD_RESOURCE_ACTIONS, f"{path} {logical_id}: {action} on Resource '*' is not justified"
             used.add(action)
-    assert used == set(WILDCARD_RESOURCE_ACTIONS), f"justified but unused, remove: {set(WILDCARD_RESOURCE_ACTIONS) - used}"
+    justified = set(WILDCARD_RESOURCE_ACTIONS) | set(CONDITION_SCOPED_WILDCARD_ACTIONS)
+    assert used == justified, f"justified but unused, remove: {justified - used}"
 
 
 def test_resource_arns_are_scoped(rendered):

@@ -8,18 +8,9 @@ fast, without the demo. Each names the code path that makes the call.
 import pytest
 
 from products.iam_evaluator import evaluate
-from products.resolve import resolve
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 GROUP = "abalone-p-abc123def456"
-
-
-@pytest.fixture(scope="module")
-def role_policies(rendered):
-    """Role field ("codebuild", ...) -> its policy documents, with pseudo-parameters resolved."""
-    resources = resolve(rendered["roles.json"], {}).resources()
-    return {logical_id.removesuffix("Role").lower(): [p["PolicyDocument"] for p in resource["Properties"]["Policies"]]
-            for logical_id, resource in resources.items() if resource["Type"] == "AWS::IAM::Role"}
 
 
 def _sagemaker(resource: str) -> str:

@@ -45,6 +45,15 @@ WILDCARD_RESOURCE_ACTIONS = {
     "cloudwatch:PutMetricData": "no resource type; limited to SageMaker namespaces by condition",
     "application-autoscaling:DescribeScalableTargets": "describe action, no resource type",
     "application-autoscaling:DescribeScalingPolicies": "describe action, no resource type",
+    "application-autoscaling:DescribeScheduledActions": "describe action, no resource type",
+    "codecommit:ListRepositories": "list action, no resource type; the repository handler's read calls it",
+}
+
+# Actions allowed on Resource "*" only under a condition that scopes them; the condition
+# key each must carry, and why. tests/test_iam.py enforces the condition.
+CONDITION_SCOPED_WILDCARD_ACTIONS = {
+    "s3:GetObject": ("s3:ExistingObjectTag/servicecatalog:provisioning",
+                     "Service Catalog's own copy of a provisioning artifact, in a bucket the account does not name"),
 }
 
 
