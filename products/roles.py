@@ -79,6 +79,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
                 "s3:GetBucketWebsite", "s3:GetIntelligentTieringConfiguration", "s3:GetInventoryConfiguration",
                 "s3:GetLifecycleConfiguration", "s3:GetMetricsConfiguration", "s3:GetReplicationConfiguration",
                 "s3:ListTagsForResource", "s3:TagResource", "s3:UntagResource",
+                "s3:PutLifecycleConfiguration",  # the bucket's lifecycle rule (and its removal)
             ],
             PROJECT_BUCKETS,
         ),

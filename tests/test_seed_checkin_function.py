@@ -55,7 +55,11 @@ class Answers(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def answers():
+def answers(monkeypatch):
+    """CloudFormation's answer endpoint, on loopback over plain HTTP: the function's
+    https-only rule is relaxed for these tests alone (test_a_non_https_response_url_gets_no_answer
+    checks the rule itself)."""
+    monkeypatch.setattr(seed_checkin, "ALLOWED_RESPONSE_SCHEMES", ("https", "http"))
     Answers.received, Answers.failures_left = [], 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
@@ -314,3 +318,10 @@ def test_the_function_overrides_exactly_the_variables_of_the_build_contract():
     source = open(seed_checkin.__file__).read()
     for name in (contract.ENV_GIT_REPOSITORY_URL, contract.ENV_GIT_BRANCH, contract.ENV_SEED_CODE_URI):
         assert f'"{name}"' in source
+
+
+def test_a_non_https_response_url_gets_no_answer(answers, monkeypatch):
+    monkeypatch.setattr(seed_checkin, "ALLOWED_RESPONSE_SCHEMES", ("https",))
+    with pytest.raises(ValueError, match="refusing to answer a http ResponseURL"):
+        seed_checkin.send_response(_event(answers), "SUCCESS", "id", {}, "", pause=lambda _: None)
+    assert Answers.received == []

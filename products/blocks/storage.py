@@ -7,6 +7,10 @@ from products.blocks.iam import POLICY_VERSION
 from products.blocks.naming import project_tags
 
 ACCESS_LOG_BUCKET_PARAMETER = "AccessLogBucket"
+# Versioning keeps every overwritten object; these bound what that costs. Current objects
+# never expire: registered model packages point at them.
+NONCURRENT_VERSION_DAYS = 30
+INCOMPLETE_UPLOAD_DAYS = 7
 _ACCESS_LOGGING_ENABLED = "AccessLoggingEnabled"
 
 
@@ -41,7 +45,8 @@ def tls_only_policy(bucket: s3.Bucket) -> PolicyDocument:
 
 
 def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPolicy]:
-    """An encrypted, versioned, private, TLS-only bucket and its policy.
+    """An encrypted, versioned, private, TLS-only bucket and its policy; overwritten versions
+    expire after NONCURRENT_VERSION_DAYS and abandoned multipart uploads are aborted.
 
     Requires ``add_access_logging_parameter`` on the same template.
     """
@@ -66,6 +71,15 @@ def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPol
             Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
         ),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[
+            s3.LifecycleRule(
+                Id="ExpireOverwrittenVersionsAndAbandonedUploads",
+                Status="Enabled",
+                Prefix="",
+                NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=NONCURRENT_VERSION_DAYS),
+                AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=INCOMPLETE_UPLOAD_DAYS),
+            )
+        ]),
         LoggingConfiguration=If(
             _ACCESS_LOGGING_ENABLED,
             s3.LoggingConfiguration(

@@ -12,6 +12,7 @@ the standard library and boto3, which the Lambda Python runtime provides.
 
 import json
 import time
+import urllib.parse
 import urllib.request
 
 REQUIRED_PROPERTIES = (
@@ -136,8 +137,16 @@ def _codebuild_client():
     return boto3.client("codebuild")
 
 
+# CloudFormation's ResponseURL is a pre-signed HTTPS S3 URL; anything else did not come from
+# CloudFormation and gets no answer (the stack's answer, with its data, goes nowhere else).
+ALLOWED_RESPONSE_SCHEMES = ("https",)
+
+
 def send_response(event, status, physical_id, data, reason, attempts=3, pause=time.sleep):
     """PUT the answer to the pre-signed ResponseURL; retried, since a lost answer hangs the stack."""
+    scheme = urllib.parse.urlsplit(event["ResponseURL"]).scheme
+    if scheme not in ALLOWED_RESPONSE_SCHEMES:
+        raise ValueError(f"refusing to answer a {scheme or 'schemeless'} ResponseURL: CloudFormation's are https")
     body = json.dumps({
         "Status": status,
         "Reason": reason or status,
