@@ -12,6 +12,8 @@ from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
+from products.blocks.storage import artifact_bucket_output
+from products.blocks.registry import model_package_group_output
 from products.build_train_deploy import BUILD_REPO_DESCRIPTION, project_model_package_group
 
 NAME = "build-train"
@@ -33,8 +35,8 @@ def build(settings: ProductSettings) -> Template:
     ):
         base.template.add_resource(resource)
     base.template.add_output([
-        Output("ArtifactBucketName", Value=Ref(base.bucket)),
-        Output("ModelPackageGroupName", Value=model_package_group_name()),
+        artifact_bucket_output(base.bucket),
+        model_package_group_output(model_package_group_name()),
         Output("ModelBuildRepositoryName", Value=repo.repository.RepositoryName),
         Output("ModelBuildPipelineName", Value=Ref(half.pipeline)),
     ])

@@ -15,6 +15,8 @@ from products.blocks.naming import PROJECT, model_package_group_name
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
 from products.blocks.registry import model_package_group
+from products.blocks.storage import artifact_bucket_output
+from products.blocks.registry import model_package_group_output
 
 NAME = "build-train-deploy"
 VERSION = "1.0.0"
@@ -59,8 +61,8 @@ def build(settings: ProductSettings) -> Template:
 
     base.template.add_output(
         [
-            Output("ArtifactBucketName", Value=Ref(base.bucket)),
-            Output("ModelPackageGroupName", Value=model_package_group_name()),
+            artifact_bucket_output(base.bucket),
+            model_package_group_output(model_package_group_name()),
             Output("ModelBuildRepositoryName", Value=build_repo.repository.RepositoryName),
             Output("ModelDeployRepositoryName", Value=deploy_repo.repository.RepositoryName),
             Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),

@@ -23,6 +23,8 @@ from products.blocks.pipelines import connection_source, push_trigger
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
 from products.blocks.seed_checkin import seed_checkin_machine
+from products.blocks.storage import artifact_bucket_output
+from products.blocks.registry import model_package_group_output
 from products.build_train_deploy import SEED_KEY_PARAMETERS, project_model_package_group
 
 NAME = "build-train-deploy-git"
@@ -58,7 +60,7 @@ def build(settings: ProductSettings) -> Template:
         "ModelDeploySeedCheckin", connection, deploy_repo, base.seed[contract.MODEL_DEPLOY.name]
     )
     build_half.pipeline.DependsOn = [build_checkin.title]
-    deploy_half.pipeline.DependsOn = [deploy_checkin.title]
+    deploy_half.pipeline.DependsOn = [*deploy_half.pipeline.DependsOn, deploy_checkin.title]  # and the endpoint cleanup
     for resource in (
         project_model_package_group(), *seeding.resources, build_checkin, deploy_checkin,
         *build_half.resources, *deploy_half.resources,
@@ -66,8 +68,8 @@ def build(settings: ProductSettings) -> Template:
         template.add_resource(resource)
     seed_result = "pushed, or skipped when the repository already had commits"
     template.add_output([
-        Output("ArtifactBucketName", Value=Ref(base.bucket)),
-        Output("ModelPackageGroupName", Value=model_package_group_name()),
+        artifact_bucket_output(base.bucket),
+        model_package_group_output(model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
         Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
         Output("ModelBuildSeedResult", Value=GetAtt(build_checkin, "SeedResult"), Description=seed_result),

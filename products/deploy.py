@@ -12,6 +12,7 @@ from products.blocks.codecommit_source import codecommit_repository
 from products.blocks.model_deploy import model_deploy
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
+from products.blocks.storage import artifact_bucket_output
 from products.build_train_deploy import DEPLOY_REPO_DESCRIPTION
 
 NAME = "deploy"
@@ -45,7 +46,7 @@ def build(settings: ProductSettings) -> Template:
     ):
         base.template.add_resource(resource)
     base.template.add_output([
-        Output("ArtifactBucketName", Value=Ref(base.bucket)),
+        artifact_bucket_output(base.bucket),
         Output("ModelDeployRepositoryName", Value=repo.repository.RepositoryName),
         Output("ModelDeployPipelineName", Value=Ref(half.pipeline)),
     ])

@@ -371,11 +371,18 @@ def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
 
 
 def _function_statements(names: RoleNames, asset_bucket: str) -> list:
-    """Start and watch a project's seed check-in build, write the function's logs."""
+    """Start and watch a project's seed check-in build; delete its endpoint stacks with it;
+    write the functions' logs."""
     return [
         allow(
             ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
             [_service_arn("codebuild", "project/sagemaker-*")],
+        ),
+        # The stage stacks (sagemaker-<project>-deploy-<stage>); CloudFormation deletes them with
+        # the service role they were created with, so no PassRole is needed.
+        allow(
+            ["cloudformation:DeleteStack", "cloudformation:DescribeStacks"],
+            [_service_arn("cloudformation", "stack/sagemaker-*-deploy-*/*")],
         ),
         allow(
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],

@@ -1,9 +1,12 @@
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from products.config import load_config
+from products.functions import cfn_response
 from products.resolve import resolve
 from products.synth import synthesize
 
@@ -53,3 +56,46 @@ def role_policies(rendered):
     resources = resolve(rendered["roles.json"], {}).resources()
     return {logical_id.removesuffix("Role").lower(): [p["PolicyDocument"] for p in resource["Properties"]["Policies"]]
             for logical_id, resource in resources.items() if resource["Type"] == "AWS::IAM::Role"}
+
+
+class Answers(BaseHTTPRequestHandler):
+    received: list
+    failures_left: int = 0
+
+    def do_PUT(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if Answers.failures_left:
+            Answers.failures_left -= 1
+            self.send_response(503)
+        else:
+            Answers.received.append({"headers": dict(self.headers), "body": json.loads(body)})
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """CloudFormation's answer endpoint, on loopback over plain HTTP: the function's
+    https-only rule is relaxed for these tests alone (test_a_non_https_response_url_gets_no_answer
+    checks the rule itself)."""
+    monkeypatch.setattr(cfn_response, "ALLOWED_RESPONSE_SCHEMES", ("https", "http"))
+    Answers.received, Answers.failures_left = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+class Context:
+    """A Lambda context with a clock the tests control."""
+
+    def __init__(self, remaining_seconds=900.0):
+        self.remaining = remaining_seconds
+
+    def get_remaining_time_in_millis(self):
+        return int(self.remaining * 1000)

@@ -114,27 +114,6 @@ def _allowed(statements, action, resource_suffix):
     ]
 
 
-def test_the_function_role_allows_every_codebuild_call_the_seed_function_makes(rendered):
-    import ast
-
-    from products.functions import seed_checkin
-
-    tree = ast.parse(open(seed_checkin.__file__).read())
-    calls = {
-        node.func.attr for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name) and node.func.value.id == "codebuild"
-    }
-    assert calls == {"start_build", "batch_get_builds", "stop_build"}
-    statements = _role_statements(rendered, "FunctionRole")
-    for call in calls:
-        action = "codebuild:" + "".join(part.capitalize() for part in call.split("_"))
-        assert _allowed(statements, action, ":project/sagemaker-*"), action
-    assert [s["Action"] for s in statements if not str(s["Action"]).startswith("['codebuild:") ] == [
-        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-    ]
-
-
 def test_connections_are_usable_only_when_an_admin_tagged_them_for_sagemaker(rendered):
     for role in ("CodebuildRole", "CodepipelineRole"):
         (statement,) = [s for s in _role_statements(rendered, role) if "codeconnections:UseConnection" in s["Action"]]

@@ -15,7 +15,8 @@ from products.resolve import resolve
 from tests.local_codebuild import LocalCodeBuild, fake_aws_bin
 from tests.local_git import bare_repository, git, push_team_commit, refs
 from tests.test_git_product import CONNECTION, GIT, PATH
-from tests.test_seed_checkin_function import Answers, Context, _event, answers  # noqa: F401 - fixture
+from tests.conftest import Answers, Context
+from tests.test_seed_checkin_function import _event
 
 ENDPOINT = "https://codeconnections.us-east-1.amazonaws.com/git-http/123456789012/us-east-1/{}/".format(
     CONNECTION.rsplit("/", 1)[1]
@@ -62,7 +63,7 @@ def _cloudformation_request(server, resources, logical_id, request, codebuild, *
     return answer["body"]
 
 
-def test_creating_a_project_seeds_the_empty_repository_and_spares_the_other(answers, world, tmp_path):  # noqa: F811
+def test_creating_a_project_seeds_the_empty_repository_and_spares_the_other(answers, world, tmp_path):
     resources, remotes, codebuild = world
     deploy_remote = remotes / f"{GIT['ModelDeployCodeRepositoryFullname']}.git"
     push_team_commit(deploy_remote, "main", tmp_path / "team")
@@ -92,7 +93,7 @@ def test_creating_a_project_seeds_the_empty_repository_and_spares_the_other(answ
     assert len(codebuild.builds) == 2  # deletes started nothing
 
 
-def test_a_failing_push_reaches_cloudformation_as_failed_with_the_reason(answers, world):  # noqa: F811
+def test_a_failing_push_reaches_cloudformation_as_failed_with_the_reason(answers, world):
     resources, remotes, codebuild = world
     missing = {**resources["ModelBuildSeedCheckin"]["Properties"], "RepositoryFullName": "acme/not-created-yet"}
     resources = {**resources, "ModelBuildSeedCheckin": {"Properties": missing}}

@@ -6,18 +6,15 @@ request against the real CodeBuild API model. Answers go to a real HTTP server o
 loopback, the way CloudFormation's pre-signed ResponseURL receives them.
 """
 
-import ast
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from products.blocks import build_contract as contract
-from products.functions import seed_checkin
+from products.functions import cfn_response, seed_checkin
 from products.functions.seed_checkin import handler
+from tests.conftest import Answers, Context
 
 CONNECTION = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 PROPERTIES = {
@@ -34,49 +31,6 @@ EXPECTED_URL = (
     "0a1b2c3d-4e5f-6789-abcd-ef0123456789/acme/abalone-model-build.git"
 )
 BUILD_ID = "sagemaker-abalone-p-abc123def456-seed:1f2e3d4c-0000-1111-2222-333344445555"
-
-
-class Answers(BaseHTTPRequestHandler):
-    received: list
-    failures_left: int = 0
-
-    def do_PUT(self):  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if Answers.failures_left:
-            Answers.failures_left -= 1
-            self.send_response(503)
-        else:
-            Answers.received.append({"headers": dict(self.headers), "body": json.loads(body)})
-            self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def answers(monkeypatch):
-    """CloudFormation's answer endpoint, on loopback over plain HTTP: the function's
-    https-only rule is relaxed for these tests alone (test_a_non_https_response_url_gets_no_answer
-    checks the rule itself)."""
-    monkeypatch.setattr(seed_checkin, "ALLOWED_RESPONSE_SCHEMES", ("https", "http"))
-    Answers.received, Answers.failures_left = [], 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-class Context:
-    """A Lambda context with a clock the tests control."""
-
-    def __init__(self, remaining_seconds=900.0):
-        self.remaining = remaining_seconds
-
-    def get_remaining_time_in_millis(self):
-        return int(self.remaining * 1000)
 
 
 def _event(server, request="Create", properties=PROPERTIES, **extra):
@@ -267,7 +221,7 @@ def test_long_reasons_are_cut_to_the_limit(answers, codebuild):
     client, stubber = codebuild
     stubber.add_client_error("start_build", "InvalidInputException", "x" * 5000)
     body = _run(answers, _event(answers), client)["body"]
-    assert len(body["Reason"]) == seed_checkin.REASON_LIMIT
+    assert len(body["Reason"]) == cfn_response.REASON_LIMIT
 
 
 def test_the_answer_is_retried_when_the_response_url_fails(answers):
@@ -298,22 +252,6 @@ def test_git_url_rejects_other_arns():
         seed_checkin.git_url("arn:aws:iam::123456789012:role/x", "a/b")
 
 
-def test_the_template_inlines_exactly_this_file(rendered):
-    function = rendered["templates/build-train-deploy-git.json"]["Resources"]["SeedCheckinFunction"]["Properties"]
-    assert function["Code"]["ZipFile"] == open(seed_checkin.__file__).read()
-    assert function["Handler"] == "index." + handler.__name__
-
-
-def test_the_function_imports_only_what_the_lambda_runtime_has():
-    tree = ast.parse(open(seed_checkin.__file__).read())
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
-    }
-    assert imported <= {"json", "time", "urllib", "boto3"}
-
-
 def test_the_function_overrides_exactly_the_variables_of_the_build_contract():
     source = open(seed_checkin.__file__).read()
     for name in (contract.ENV_GIT_REPOSITORY_URL, contract.ENV_GIT_BRANCH, contract.ENV_SEED_CODE_URI):
@@ -321,7 +259,7 @@ def test_the_function_overrides_exactly_the_variables_of_the_build_contract():
 
 
 def test_a_non_https_response_url_gets_no_answer(answers, monkeypatch):
-    monkeypatch.setattr(seed_checkin, "ALLOWED_RESPONSE_SCHEMES", ("https",))
+    monkeypatch.setattr(cfn_response, "ALLOWED_RESPONSE_SCHEMES", ("https",))
     with pytest.raises(ValueError, match="refusing to answer a http ResponseURL"):
         seed_checkin.send_response(_event(answers), "SUCCESS", "id", {}, "", pause=lambda _: None)
     assert Answers.received == []

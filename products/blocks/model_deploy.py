@@ -7,17 +7,26 @@ is approved or rejected (wired here).
 
 from dataclasses import dataclass
 
-from troposphere import Ref, codebuild, codepipeline as cp, events, s3
+from troposphere import AWSObject, GetAtt, Ref, awslambda, codebuild, codepipeline as cp, events, s3
 
 from products.blocks import build_contract as contract
 from products.blocks.codebuild import pipeline_build_project
 from products.blocks.events import model_approval_rule
+from products.blocks.functions import CUSTOM_RESOURCE_FUNCTION_SKIPS, custom_resource_function
 from products.blocks.iam import RoleNames
 from products.blocks.model_build import project_environment
 from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, model_package_group_name, project_resource_name
 from products.blocks.pipelines import cloudformation_deploy, codebuild_action, manual_approval, pipeline
+from products.functions import endpoint_cleanup
 
 STAGE_CONFIGS = {"staging": contract.EXPORT_STAGING_CONFIG, "prod": contract.EXPORT_PROD_CONFIG}
+
+
+class EndpointCleanup(AWSObject):
+    """``Custom::EndpointCleanup``: deletes the stage stacks when the project is deleted."""
+
+    resource_type = "Custom::EndpointCleanup"
+    props = {"ServiceToken": (str, True), "StackNames": (list, True)}
 
 
 @dataclass(frozen=True)
@@ -26,10 +35,31 @@ class ModelDeploy:
     test_project: codebuild.Project
     pipeline: cp.Pipeline
     approval_rule: events.Rule
+    cleanup_function: awslambda.Function
+    cleanup: EndpointCleanup
 
     @property
     def resources(self) -> list:
-        return [self.build_project, self.test_project, self.pipeline, self.approval_rule]
+        return [self.build_project, self.test_project, self.pipeline, self.approval_rule, self.cleanup_function,
+                self.cleanup]
+
+
+def endpoint_cleanup_resources(roles: RoleNames) -> tuple[awslambda.Function, EndpointCleanup]:
+    """The function and custom resource that delete the stage stacks with the project.
+
+    The stage stacks are the deploy pipeline's, not the project stack's, so without this
+    their endpoints would outlive the project and keep billing.
+    """
+    function = custom_resource_function(
+        "EndpointCleanupFunction", "clean", "Deletes the project's endpoint stacks when the project is deleted",
+        endpoint_cleanup, roles, CUSTOM_RESOURCE_FUNCTION_SKIPS,
+    )
+    cleanup = EndpointCleanup(
+        "EndpointCleanup",
+        ServiceToken=GetAtt(function, "Arn"),
+        StackNames=[stage_stack_name(stage) for stage in STAGE_CONFIGS],
+    )
+    return function, cleanup
 
 
 def stage_stack_name(stage: str):
@@ -106,4 +136,8 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
     approval_rule = model_approval_rule(
         "ModelApprovalRule", project_resource_name("model"), group_name, deploy_pipeline, roles.arn("events")
     )
-    return ModelDeploy(build_project, test_project, deploy_pipeline, approval_rule)
+    cleanup_function, cleanup = endpoint_cleanup_resources(roles)
+    # CloudFormation deletes dependents first: the pipeline goes before the cleanup runs, so
+    # it cannot deploy a stage again while its stacks are being deleted.
+    deploy_pipeline.DependsOn = [*(getattr(deploy_pipeline, "DependsOn", None) or []), cleanup.title]
+    return ModelDeploy(build_project, test_project, deploy_pipeline, approval_rule, cleanup_function, cleanup)

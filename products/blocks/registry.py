@@ -1,15 +1,24 @@
 """The SageMaker model package group a project registers its models in."""
 
-from troposphere import Sub, sagemaker
+from troposphere import Output, Sub, sagemaker
 
 from products.blocks.naming import project_tags
 
 
 def model_package_group(logical_id: str, name: Sub, description: Sub) -> sagemaker.ModelPackageGroup:
-    """A model package group tagged with its project."""
+    """A model package group tagged with its project, kept when the project is deleted:
+    SageMaker refuses to delete a group that holds model packages, and the packages are
+    the record of what was trained and approved."""
     return sagemaker.ModelPackageGroup(
         logical_id,
         ModelPackageGroupName=name,
         ModelPackageGroupDescription=description,
         Tags=project_tags(),
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
     )
+
+
+def model_package_group_output(name: Sub) -> Output:
+    return Output("ModelPackageGroupName", Value=name,
+                  Description="Kept when the project is deleted (the model registry's record)")

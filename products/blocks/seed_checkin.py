@@ -3,7 +3,7 @@
 A CodeBuild project pushes a seed zip into an empty repository through the project's
 CodeConnections connection; a Lambda-backed custom resource per repository starts it
 and reports the result to CloudFormation. The function's code is
-``products/functions/seed_checkin.py``, inlined so the template stays self-contained.
+``products/functions/seed_checkin.py``, inlined (products/blocks/functions.py).
 """
 
 from dataclasses import dataclass
@@ -15,17 +15,15 @@ from products.blocks import build_contract as contract
 from products.blocks.codebuild import standalone_build_project
 from products.blocks.git_connection import GitRepository
 from products.blocks.iam import RoleNames
-from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, project_resource_name, project_tags
+from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, project_resource_name
+from products.blocks.functions import CUSTOM_RESOURCE_FUNCTION_SKIPS, custom_resource_function
 from products.functions import seed_checkin as handler_module
 
 BUILDSPEC_PATH = Path(__file__).resolve().parents[2] / "buildspecs" / contract.SEED_CHECKIN_BUILDSPEC
-HANDLER_SOURCE = Path(handler_module.__file__)
-LAMBDA_RUNTIME = "python3.12"
 # Queued plus running, the build must end before the function gives up on it, so that a
 # stuck push is reported as the build's own timeout rather than as a stopped build.
 BUILD_QUEUED_TIMEOUT_MINUTES = 5
 BUILD_TIMEOUT_MINUTES = 8
-FUNCTION_TIMEOUT_SECONDS = 900
 _SET_PER_BUILD = "set per build by the seed check-in custom resource"
 
 
@@ -86,24 +84,8 @@ def seed_checkin_machine(roles: RoleNames) -> SeedCheckinMachine:
         timeout_minutes=BUILD_TIMEOUT_MINUTES,
         queued_timeout_minutes=BUILD_QUEUED_TIMEOUT_MINUTES,
     )
-    function = awslambda.Function(
-        "SeedCheckinFunction",
-        FunctionName=project_resource_name("seed"),
-        Description="Answers the stack's seed check-in custom resources (starts and watches the build)",
-        Runtime=LAMBDA_RUNTIME,
-        Handler="index.handler",
-        Code=awslambda.Code(ZipFile=HANDLER_SOURCE.read_text()),
-        Role=roles.arn("function"),
-        Timeout=FUNCTION_TIMEOUT_SECONDS,
-        MemorySize=128,
-        Tags=project_tags(),
-        Metadata={"checkov": {"skip": [
-            {"id": "CKV_AWS_116", "comment": "CloudFormation invokes it synchronously; a DLQ only receives "
-                                             "failed asynchronous invocations, and every failure is answered to CloudFormation"},
-            {"id": "CKV_AWS_117", "comment": "It calls only AWS APIs (CodeBuild) and reaches no private resource; "
-                                             "a VPC would add NAT or endpoints for nothing"},
-            {"id": "CKV_AWS_115", "comment": "Only CloudFormation invokes it, once per repository per stack operation; "
-                                             "reserved concurrency would take from the account's unreserved pool"},
-        ]}},
+    function = custom_resource_function(
+        "SeedCheckinFunction", "seed", "Answers the stack's seed check-in custom resources (starts and watches the build)",
+        handler_module, roles, CUSTOM_RESOURCE_FUNCTION_SKIPS,
     )
     return SeedCheckinMachine(project, function)

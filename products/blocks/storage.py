@@ -1,7 +1,7 @@
 """The project's artifact bucket."""
 
 from awacs.aws import Action, Bool, Condition, Deny, PolicyDocument, Principal, Statement
-from troposphere import Equals, GetAtt, If, NoValue, Not, Parameter, Ref, Sub, Template, s3
+from troposphere import Equals, GetAtt, If, NoValue, Not, Output, Parameter, Ref, Sub, Template, s3
 
 from products.blocks.iam import POLICY_VERSION
 from products.blocks.naming import project_tags
@@ -95,4 +95,14 @@ def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPol
         Bucket=Ref(bucket),
         PolicyDocument=tls_only_policy(bucket),
     )
+    # Kept when the project is deleted: it holds the trained models and data (a versioned
+    # bucket is never empty, and CloudFormation cannot delete a bucket that is not). Its
+    # TLS-only policy stays with it.
+    for resource in (bucket, policy):
+        resource.DeletionPolicy = resource.UpdateReplacePolicy = "Retain"
     return bucket, policy
+
+
+def artifact_bucket_output(bucket: s3.Bucket) -> Output:
+    return Output("ArtifactBucketName", Value=Ref(bucket),
+                  Description="Kept when the project is deleted (models and data); empty and delete it yourself")

@@ -6,14 +6,18 @@ once, before its own timeout: FAILED with the reason on any error, SUCCESS on de
 without touching the repository. The push itself runs in a CodeBuild project (git and
 the connection's credentials live there); this function starts that build and waits.
 
-The file is inlined into the product template (``Code.ZipFile``), so it may only import
-the standard library and boto3, which the Lambda Python runtime provides.
+The file is inlined into the product template (``Code.ZipFile``) after the shared
+cfn_response.py, so it may only import the standard library and boto3, which the Lambda
+Python runtime provides.
 """
 
 import json
 import time
-import urllib.parse
-import urllib.request
+
+try:  # in Lambda, cfn_response.py is inlined above this module (products/blocks/functions.py)
+    from products.functions.cfn_response import ANSWER_MARGIN_SECONDS, failure_reason, send_response
+except ImportError:
+    pass
 
 REQUIRED_PROPERTIES = (
     "BuildProjectName",
@@ -25,9 +29,7 @@ REQUIRED_PROPERTIES = (
 )
 # Properties whose change means a different repository or seed: re-run the check-in.
 CHECKIN_PROPERTIES = ("ConnectionArn", "RepositoryFullName", "Branch", "SeedCodeBucket", "SeedCodeKey")
-ANSWER_MARGIN_SECONDS = 30  # time kept to stop the build and answer before the Lambda timeout
 POLL_SECONDS = 10
-REASON_LIMIT = 1000  # CloudFormation shows the reason in stack events; keep it readable
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED"}
 
 
@@ -46,7 +48,7 @@ def handler(event, context, codebuild=None, sleep=time.sleep):
             data = run_checkin(properties, codebuild or _codebuild_client(), context, sleep)
         status, reason = "SUCCESS", ""
     except Exception as error:  # noqa: BLE001 - every error must become a FAILED answer
-        status, data, reason = "FAILED", {}, _reason(error)
+        status, data, reason = "FAILED", {}, failure_reason(error, CheckinError)
     print(json.dumps({"RequestType": event.get("RequestType"), "Status": status, "Reason": reason, "Data": data}))
     send_response(event, status, physical_id, data, reason)
 
@@ -126,9 +128,6 @@ def _build_failure(build) -> str:
     return reason + (f" (log: {link})" if link else "")
 
 
-def _reason(error: Exception) -> str:
-    text = str(error) if isinstance(error, CheckinError) else f"{type(error).__name__}: {error}"
-    return text[:REASON_LIMIT]
 
 
 def _codebuild_client():
@@ -137,36 +136,3 @@ def _codebuild_client():
     return boto3.client("codebuild")
 
 
-# CloudFormation's ResponseURL is a pre-signed HTTPS S3 URL; anything else did not come from
-# CloudFormation and gets no answer (the stack's answer, with its data, goes nowhere else).
-ALLOWED_RESPONSE_SCHEMES = ("https",)
-
-
-def send_response(event, status, physical_id, data, reason, attempts=3, pause=time.sleep):
-    """PUT the answer to the pre-signed ResponseURL; retried, since a lost answer hangs the stack."""
-    scheme = urllib.parse.urlsplit(event["ResponseURL"]).scheme
-    if scheme not in ALLOWED_RESPONSE_SCHEMES:
-        raise ValueError(f"refusing to answer a {scheme or 'schemeless'} ResponseURL: CloudFormation's are https")
-    body = json.dumps({
-        "Status": status,
-        "Reason": reason or status,
-        "PhysicalResourceId": physical_id,
-        "StackId": event["StackId"],
-        "RequestId": event["RequestId"],
-        "LogicalResourceId": event["LogicalResourceId"],
-        "NoEcho": False,
-        "Data": data,
-    }).encode()
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    for attempt in range(1, attempts + 1):
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                response.read()
-            return
-        except OSError as error:
-            print(f"answering CloudFormation failed (attempt {attempt}/{attempts}): {error}")
-            if attempt == attempts:
-                raise
-            pause(2 * attempt)
