@@ -26,7 +26,9 @@ from products.blocks.iam import (
 )
 from products.blocks.product import new_template
 
-PARTITION_REGION_ACCOUNT = "${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}"
+# IAM is global and the roles stack is deployed in one region, while projects live in every
+# configured region: resource ARNs name any region (the account and names still scope them).
+PARTITION_REGION_ACCOUNT = "${AWS::Partition}:%s:*:${AWS::AccountId}"
 
 PROJECT_BUCKETS = [arn("arn:${AWS::Partition}:s3:::sagemaker-project-*")]
 PROJECT_OBJECTS = [arn("arn:${AWS::Partition}:s3:::sagemaker-project-*/*")]
@@ -38,7 +40,7 @@ def _service_arn(service: str, resource: str) -> Sub:
 
 def _read_write_project_buckets() -> list:
     return [
-        allow(["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"], PROJECT_BUCKETS),
+        allow(["s3:ListBucket", "s3:GetBucketLocation"], PROJECT_BUCKETS),
         allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], PROJECT_OBJECTS),
     ]
 
@@ -122,7 +124,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
         allow(
             [
                 "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
-                "events:RemoveTargets", "events:EnableRule", "events:DisableRule", "events:ListTargetsByRule",
+                "events:RemoveTargets", "events:ListTargetsByRule",
                 "events:TagResource", "events:UntagResource", "events:ListTagsForResource",
             ],
             [_service_arn("events", "rule/sagemaker-*")],
@@ -158,14 +160,10 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             [_service_arn("logs", "log-group:/aws/codebuild/sagemaker-*")],
         ),
-        allow(
-            [
-                "codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport",
-                "codebuild:BatchPutTestCases",
-            ],
-            [_service_arn("codebuild", "report-group/sagemaker-*")],
-        ),
         *_read_write_project_buckets(),
+        # CodeBuild reads the artifact bucket's ACL and location before it writes artifacts
+        # and logs there (CodeBuild User Guide, "Create a CodeBuild service role").
+        allow(["s3:GetBucketAcl"], PROJECT_BUCKETS),
         allow(
             [
                 "sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
@@ -244,14 +242,17 @@ def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
             [_service_arn("codebuild", "project/sagemaker-*")],
         ),
         allow(
+            # The deploy actions run in CREATE_UPDATE mode (no change sets); a stack left in
+            # ROLLBACK_COMPLETE is deleted before it is created again. The stage configs carry
+            # tags, which CloudFormation may authorize as TagResource on the new stack.
             [
                 "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
-                "cloudformation:DescribeStacks", "cloudformation:CreateChangeSet",
-                "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet",
-                "cloudformation:DeleteChangeSet", "cloudformation:SetStackPolicy",
+                "cloudformation:DescribeStacks", "cloudformation:TagResource",
             ],
             [_service_arn("cloudformation", "stack/sagemaker-*")],
         ),
+        # CodePipeline checks that its artifact store is versioned.
+        allow(["s3:GetBucketVersioning"], PROJECT_BUCKETS),
         allow(["cloudformation:ValidateTemplate"], ["*"]),
         pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
         _use_sagemaker_connections(),  # third-party Git sources (build-train-deploy-git)

@@ -46,3 +46,13 @@ def test_the_role_allows_the_call(role_policies, role, action, resource, context
 ])
 def test_the_role_refuses_what_it_does_not_need(role_policies, role, action, resource, context):
     assert not evaluate(role_policies[role], action, resource, context).allowed
+
+
+@pytest.mark.parametrize("role, action, resource", [
+    ("codebuild", "sagemaker:StartPipelineExecution", "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/sagemaker-abalone-p-1"),
+    ("launch", "codepipeline:CreatePipeline", "arn:aws:codepipeline:ap-southeast-2:123456789012:sagemaker-abalone-p-1-modelbuild"),
+    ("cloudformation", "sagemaker:CreateEndpoint", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/abalone-prod"),
+])
+def test_roles_deployed_in_one_region_serve_projects_in_every_region(role_policies, role, action, resource):
+    """The roles stack lives in the first configured region only (IAM is global)."""
+    assert evaluate(role_policies[role], action, resource).allowed

@@ -213,5 +213,8 @@ def get_pipeline(
             mse_threshold,
         ],
         steps=[preprocess, train, evaluate, check],
+        # The SDK's default makes SageMaker create an experiment and a trial per run, which
+        # nothing here reads and which the pipeline role would need permissions for.
+        pipeline_experiment_config=None,
         sagemaker_session=session,
     )
