@@ -185,3 +185,19 @@ def test_an_image_without_a_local_runtime_fails_naming_the_step(pipeline_copy, t
     assert edited_cli.run_pipeline(["--local", "--offline", "--work-dir", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "Preprocess" in err and "my-team-image:latest has no local runtime" in err
+
+
+def test_the_sdk_is_quiet_unless_verbose(tmp_path):
+    """As a process (pytest's own log handlers would hide the SDK's lines in-process)."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    run_pipeline = Path(sys.executable).parent / "run-pipeline"
+    quiet = subprocess.run([str(run_pipeline), "--local", "--offline", "--work-dir", str(tmp_path / "a")],
+                           capture_output=True, text=True, env=env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert not any(word in quiet.stdout + quiet.stderr for word in ("INFO sagemaker", "DEBUG sagemaker", "Warning"))
+    verbose = subprocess.run([str(run_pipeline), "--local", "--offline", "--verbose", "--work-dir", str(tmp_path / "b")],
+                             capture_output=True, text=True, env=env)
+    assert "sagemaker" in verbose.stderr

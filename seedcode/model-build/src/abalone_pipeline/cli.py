@@ -11,6 +11,7 @@ import os
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import boto3
@@ -63,9 +64,23 @@ def parse_tags(text: str | None) -> list[dict]:
     return tags
 
 
+class _QuietSdk(logging.Filter):
+    """Drops the SDK's records below ERROR: the SDK sets its loggers' levels itself, on
+    import and when a pipeline is built, so levels alone cannot keep it quiet."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.split(".")[0] == "sagemaker" and record.levelno < logging.ERROR)
+
+
 def _quiet_sdk(verbose: bool) -> None:
+    """The SDK's log and warnings only with --verbose."""
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("sagemaker").setLevel(logging.INFO if verbose else logging.ERROR)
+    if verbose:
+        logging.getLogger("sagemaker").setLevel(logging.INFO)
+        return
+    for handler in logging.root.handlers:
+        handler.addFilter(_QuietSdk())
+    warnings.filterwarnings("ignore", module=r"sagemaker(\..*)?$")
 
 
 def parse_parameters(values: list[str]) -> dict[str, str]:
