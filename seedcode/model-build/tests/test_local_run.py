@@ -86,14 +86,6 @@ def test_missing_data_file_is_a_usage_error(tmp_path, capsys):
     assert "nope.csv: file not found" in capsys.readouterr().err
 
 
-def test_malformed_data_fails_the_preprocess_step(tmp_path, capsys):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("M,0.4,0.3\n")
-    assert run_local(tmp_path, "--data", str(bad), offline=True) == 1
-    err = capsys.readouterr().err
-    assert "Preprocess" in err and "expected 9 columns" in err
-
-
 def test_missing_group_fails_at_registration(tmp_path, capsys):
     from moto import mock_aws
 
@@ -201,3 +193,22 @@ def test_the_sdk_is_quiet_unless_verbose(tmp_path):
     verbose = subprocess.run([str(run_pipeline), "--local", "--offline", "--verbose", "--work-dir", str(tmp_path / "b")],
                              capture_output=True, text=True, env=env)
     assert "sagemaker" in verbose.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "the file is empty"),
+    ("Sex,Length,Diameter,Height,Whole,Shucked,Viscera,Shell,Rings\nM,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\n",
+     "row 1 is a header row"),
+    ("M,0.4,0.3\n", "expected 9 columns"),
+])
+def test_bad_data_is_one_line_naming_the_users_file(tmp_path, capsys, content, message):
+    data = tmp_path / "my-data.csv"
+    data.write_text(content)
+    assert run_local(tmp_path, "--data", str(data), offline=True) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{data}: " in err[0] and message in err[0] and "/opt/ml" not in err[0].split("exited 1:")[1]
+
+
+def test_without_kwargs_the_error_says_how_to_run_with_no_aws(tmp_path, capsys):
+    assert cli.run_pipeline(["--local", "--work-dir", str(tmp_path / "run")]) == 2
+    assert "add --offline, or use `make run-local`" in capsys.readouterr().err

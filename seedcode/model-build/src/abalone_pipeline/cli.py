@@ -158,7 +158,13 @@ def run_pipeline(argv=None) -> int:
     try:
         parameters = parse_parameters(args.parameter)
         if args.local:
-            kwargs = parse_kwargs(args.kwargs, [] if args.offline else REQUIRED_FOR_CLOUD)
+            try:
+                kwargs = parse_kwargs(args.kwargs, [] if args.offline else REQUIRED_FOR_CLOUD)
+            except UsageError as error:
+                if args.kwargs is None:  # a first try: say how to run with no AWS at all
+                    raise UsageError(f"{error} (they name your AWS resources; to run with no AWS account, "
+                                     "add --offline, or use `make run-local`)") from None
+                raise
             return _run_local(args, {**OFFLINE_KWARGS, **kwargs} if args.offline else kwargs, parameters)
         if args.offline:
             raise UsageError("--offline goes with --local")
@@ -220,21 +226,33 @@ def _run_local(args, kwargs: dict, parameters: dict[str, str]) -> int:
 
 def get_pipeline_definition(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="get-pipeline-definition", description="Write the abalone pipeline's JSON definition."
+        prog="get-pipeline-definition",
+        description="Write the abalone pipeline's JSON definition, as SageMaker receives it. Building it "
+                    "uploads the step scripts to default_bucket (the definition names them by S3 URI), so "
+                    "it needs AWS unless --offline.",
+        epilog="Exit codes: 0 success, 1 failed (AWS), 2 bad command line.",
     )
     parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
+    parser.add_argument("--offline", action="store_true",
+                        help="no AWS: the scripts go to an S3 emulated in this process, and --kwargs may be left "
+                             "out (placeholder names); for reviewing a change's diff")
     parser.add_argument("--file-name", type=Path, default=Path("pipeline-definition.json"))
     parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
     args = parser.parse_args(argv)
     _quiet_sdk(args.verbose)
     try:
-        kwargs = parse_kwargs(args.kwargs, REQUIRED_FOR_CLOUD)
+        kwargs = parse_kwargs(args.kwargs, [] if args.offline else REQUIRED_FOR_CLOUD)
     except UsageError as error:
         parser.print_usage(sys.stderr)
-        print(f"get-pipeline-definition: error: {error}", file=sys.stderr)
+        print(f"get-pipeline-definition: error: {error}"
+              + ("" if args.kwargs else " (or add --offline to build it with no AWS)"), file=sys.stderr)
         return EXIT_USAGE
+    from abalone_pipeline import local_run
+
+    kwargs = {**OFFLINE_KWARGS, **kwargs} if args.offline else kwargs
     try:
-        definition = json.loads(_get_pipeline(kwargs).definition())
+        with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
+            definition = json.loads(_get_pipeline(kwargs).definition())
     except (ClientError, BotoCoreError) as error:
         print(f"get-pipeline-definition: error: {error}", file=sys.stderr)
         return EXIT_FAILED

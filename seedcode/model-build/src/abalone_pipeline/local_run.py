@@ -18,6 +18,8 @@ from pathlib import Path
 
 import boto3
 
+from abalone_pipeline.settings import INPUT_DATA_FILE, PREPROCESS_INPUT_DIR
+
 PACKAGED_DATA = Path(__file__).resolve().parent / "data" / "abalone.data"
 WORK_DIR_MARKER = ".abalone-local-run"  # only folders holding it are ever emptied
 OFFLINE_ACCOUNT = "123456789012"  # moto's account
@@ -74,7 +76,7 @@ def run(kwargs: dict, parameters: dict[str, str], data: Path, work_dir: Path, bu
     work_dir = prepare_work_dir(work_dir)
     region = kwargs["region"]
     s3, sagemaker = boto3.client("s3", region_name=region), boto3.client("sagemaker", region_name=region)
-    key = f"{kwargs['base_job_prefix']}/input/abalone.data"
+    key = f"{kwargs['base_job_prefix']}/input/{INPUT_DATA_FILE}"
     s3.upload_file(str(data), kwargs["default_bucket"], key)
     say(f"uploaded {data} to s3://{kwargs['default_bucket']}/{key}")
     definition = build_definition({**kwargs, "input_data_url": f"s3://{kwargs['default_bucket']}/{key}"})
@@ -82,6 +84,8 @@ def run(kwargs: dict, parameters: dict[str, str], data: Path, work_dir: Path, bu
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     context = StepContext(s3, sagemaker, region, account, secrets.token_hex(6), work_dir / "steps", say)
     result = execute(definition, parameters, context, kwargs["pipeline_name"])
+    if result.failure_reason:  # the container's copy of the data is the user's --data file
+        result.failure_reason = result.failure_reason.replace(f"{PREPROCESS_INPUT_DIR}/{INPUT_DATA_FILE}", str(data))
     for name, properties in result.scope.step_properties.items():
         (work_dir / "steps" / f"{name}.json").parent.mkdir(parents=True, exist_ok=True)
         (work_dir / "steps" / f"{name}.json").write_text(json.dumps(properties, indent=2, default=str) + "\n")

@@ -33,6 +33,7 @@ from abalone_pipeline.settings import (
     EVALUATION_JSON_PATH,
     HYPERPARAMETERS,
     INFERENCE_INSTANCES,
+    PREPROCESS_INPUT_DIR,
     SKLEARN_VERSION,
     TRANSFORM_INSTANCES,
     XGBOOST_VERSION,
@@ -109,7 +110,7 @@ def get_pipeline(
         name="Preprocess",
         step_args=preprocessor.run(
             code=str(SCRIPTS / "preprocess.py"),
-            inputs=[_processing_input("input", input_data, "/opt/ml/processing/input")],
+            inputs=[_processing_input("input", input_data, PREPROCESS_INPUT_DIR)],
             outputs=[
                 _processing_output(split, _run_path(default_bucket, prefix, "preprocess", split), f"/opt/ml/processing/{split}")
                 for split in ("train", "validation", "test")

@@ -23,3 +23,8 @@ EVALUATION_JSON_PATH = "regression_metrics.mse.value"
 CONTENT_TYPES = ["text/csv"]
 INFERENCE_INSTANCES = ["ml.t2.medium", "ml.m5.large"]
 TRANSFORM_INSTANCES = ["ml.m5.large"]
+
+# Where the Preprocess step's container finds the raw data (its ProcessingInput's LocalPath),
+# and the name the data file is uploaded under: an error about that file is about --data.
+PREPROCESS_INPUT_DIR = "/opt/ml/processing/input"
+INPUT_DATA_FILE = "abalone.data"

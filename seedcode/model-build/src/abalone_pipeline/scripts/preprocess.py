@@ -35,10 +35,16 @@ def read_abalone(input_dir: Path) -> pd.DataFrame:
         raise DataError(f"{input_dir}: no input file")
     frames = []
     for path in files:
-        frame = pd.read_csv(path, header=None)
+        try:
+            frame = pd.read_csv(path, header=None)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{path}: the file is empty; expected the abalone CSV (no header, {len(COLUMNS)} columns)") from None
         if frame.shape[1] != len(COLUMNS):
             raise DataError(f"{path}: expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), found {frame.shape[1]}")
         frame.columns = COLUMNS
+        if str(frame.iloc[0]["sex"]).strip().lower() == "sex":
+            raise DataError(f"{path}: row 1 is a header row ({', '.join(map(str, frame.iloc[0]))}); "
+                            "the file must have no header, like the UCI abalone file")
         unknown = sorted(set(frame["sex"]) - set(SEXES))
         if unknown:
             raise DataError(f"{path}: column sex: expected one of {SEXES}, found {unknown}")
