@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 # What a team may set per stage, with a check and what the check expects.
 STAGE_PARAMETERS = {
@@ -128,32 +128,54 @@ def stage_configuration(stage: str, stage_config: dict, package_arn: str, args, 
     return {"Parameters": as_text, "Tags": tags}
 
 
+REQUIRED_FOR_A_BUILD = ("model_package_group_name", "model_execution_role", "sagemaker_project_name",
+                        "sagemaker_project_id", "s3_bucket")
+
+
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-package-group-name", required=True)
-    parser.add_argument("--model-execution-role", required=True, help="ARN of the role the hosted model runs as")
-    parser.add_argument("--sagemaker-project-name", required=True)
-    parser.add_argument("--sagemaker-project-id", required=True)
-    parser.add_argument("--s3-bucket", required=True, help="project artifact bucket (data capture goes there)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="With --check, only the stage configuration files are checked: no AWS, no other option needed. "
+               "Exit codes: 0 success, 1 a configuration or AWS error, 2 bad command line.",
+    )
+    parser.add_argument("--check", action="store_true", help="only check the stage configuration files (offline)")
+    parser.add_argument("--model-package-group-name")
+    parser.add_argument("--model-execution-role", help="ARN of the role the hosted model runs as")
+    parser.add_argument("--sagemaker-project-name")
+    parser.add_argument("--sagemaker-project-id")
+    parser.add_argument("--s3-bucket", help="project artifact bucket (data capture goes there)")
     parser.add_argument("--import-staging-config", type=Path, default=Path("staging-config.json"))
     parser.add_argument("--import-prod-config", type=Path, default=Path("prod-config.json"))
     parser.add_argument("--export-staging-config", type=Path, default=Path("staging-config-export.json"))
     parser.add_argument("--export-prod-config", type=Path, default=Path("prod-config-export.json"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    missing = [name for name in REQUIRED_FOR_A_BUILD if not args.check and getattr(args, name) is None]
+    if missing:
+        parser.error(f"the following arguments are required (or use --check): "
+                     f"{', '.join('--' + name.replace('_', '-') for name in missing)}")
+    return args
 
 
 def main(argv=None, sagemaker=None) -> int:
     args = parse_args(argv)
-    sagemaker = sagemaker or boto3.client("sagemaker")
     try:
         stages = {
             "staging": (read_stage_config(args.import_staging_config), args.export_staging_config),
             "prod": (read_stage_config(args.import_prod_config), args.export_prod_config),
         }
+        if args.check:
+            print(f"{args.import_staging_config} and {args.import_prod_config}: valid")
+            return 0
+        sagemaker = sagemaker or boto3.client("sagemaker")  # only now: checking the files needs no AWS
         group_tags = project_tags(sagemaker, args.model_package_group_name)
         package_arn = latest_approved_package(sagemaker, args.model_package_group_name)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: AWS: {error} (CodeBuild provides the region and credentials; on your machine set "
+              "AWS_REGION and your credentials, or use --check to check the configuration files offline)",
+              file=sys.stderr)
         return 1
     print(f"latest approved model package: {package_arn}")
     for stage, (stage_config, export_path) in stages.items():

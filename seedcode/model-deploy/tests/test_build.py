@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import boto3
 import pytest
 
 import build
@@ -127,3 +128,50 @@ def test_malformed_stage_config_fails_and_writes_nothing(sagemaker, group, workd
     error = capsys.readouterr().err
     assert "prod-config.json" in error and message in error, error
     assert not list(workdir.glob("*-export.json"))
+
+
+def _break_prod_config(workdir):
+    config = json.loads((REPO / "prod-config.json").read_text())
+    _set("Parameters", EndpointInstanceCount=0)(config)
+    (workdir / "prod-config.json").write_text(json.dumps(config))
+
+
+def test_check_validates_the_stage_files_offline(workdir, monkeypatch, capsys):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    assert build.main(["--check"]) == 0
+    assert "valid" in capsys.readouterr().out
+    _break_prod_config(workdir)
+    assert build.main(["--check"]) == 1
+    assert "Parameters.EndpointInstanceCount: expected a whole number of at least 1" in capsys.readouterr().err
+    assert not (workdir / "staging-config-export.json").exists()
+
+
+def test_the_stage_files_are_checked_before_any_aws_client_is_made(workdir, monkeypatch, capsys):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    _break_prod_config(workdir)
+    assert build.main(PROJECT_ARGS) == 1  # the file's error, not NoRegionError
+    assert "EndpointInstanceCount" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("unset, message", [
+    (("AWS_DEFAULT_REGION",), "You must specify a region"),
+    (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "Unable to locate credentials"),
+])
+def test_missing_aws_configuration_is_one_line_with_what_to_do(workdir, monkeypatch, capsys, unset, message):
+    for key in unset:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # no session (and credentials) cached by earlier tests
+    assert build.main(PROJECT_ARGS) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "--check" in err
+
+
+def test_without_project_arguments_it_says_which_and_offers_check(workdir, capsys):
+    with pytest.raises(SystemExit) as exited:
+        build.main([])
+    assert exited.value.code == 2
+    assert "--model-package-group-name" in capsys.readouterr().err
