@@ -30,11 +30,11 @@ catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-## The whole test suite, slow tests included (what CI runs), then each seed repo's own tests
-## in its own environment.
+## The whole test suite, slow tests included (what CI runs), then each seed repo's own checks
+## (its tests and a local run) in its own environment.
 test: $(INSTALLED) seed-envs
 	$(BIN)/python -m pytest -m "slow or not slow"
-	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo test || exit 1; done
+	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo check || exit 1; done
 
 ## The default selection, without slow tests.
 test-fast: $(INSTALLED)

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from products import PRODUCTS, portfolio, roles
+from products import PRODUCTS, portfolio, roles, seed_readme
 from products.blocks.build_contract import SEED_REPOS, SeedRepo
 from products.blocks.product import ProductSettings
 from products.config import CatalogConfig
@@ -106,14 +106,30 @@ def build_zip(files: dict[str, tuple[int, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+def _names_template(config: CatalogConfig) -> dict:
+    """The reference product's template, for the resource names the seed READMEs show
+    (names do not depend on the seed-code keys, which are not known yet)."""
+    settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket,
+                               seed_code_keys={name: "seedcode/placeholder.zip" for name in SEED_REPOS})
+    return json.loads(render_json(PRODUCTS["build-train-deploy"].template(settings)))
+
+
 def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildspecs_dir: Path = BUILDSPECS_DIR) -> list[Artifact]:
     """Every artifact of the catalog, in memory, in a stable order."""
     products = [PRODUCTS[name] for name in config.products]
     repo_names = sorted({repo.name for product in products for repo in product.seed_repos})
 
     artifacts, seed_keys = [], {}
+    names_template = _names_template(config)
     for name in repo_names:
         files = _seed_files(SEED_REPOS[name], seedcode_dir, buildspecs_dir)
+        if name in seed_readme.SECTIONS and "README.md" in files:
+            mode, readme = files["README.md"]
+            section = seed_readme.SECTIONS[name](names_template)
+            try:
+                files["README.md"] = (mode, seed_readme.with_section(readme.decode(), section, f"{name}/README.md").encode())
+            except ValueError as error:
+                raise SynthError(str(error)) from None
         key = f"seedcode/{name}/{content_digest(files)[:DIGEST_LENGTH]}.zip"
         seed_keys[name] = key
         artifacts.append(Artifact(f"seedcode/{name}.zip", "seed-code", build_zip(files), key=key))

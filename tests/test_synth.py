@@ -52,17 +52,20 @@ def test_seed_key_depends_on_content_not_on_compression():
     assert content_digest(files) != content_digest({"b.py": (0o644, b"print('a')\n")})
 
 
+MARKERS = "<!-- your-project:start -->\n<!-- your-project:end -->\n"
+
+
 def test_seed_zip_skips_caches_and_changes_key_with_content(config, tmp_path):
     seedcode = tmp_path / "seedcode"
     for repo in ("model-build", "model-deploy"):
         (seedcode / repo).mkdir(parents=True)
-        (seedcode / repo / "README.md").write_text(repo)
+        (seedcode / repo / "README.md").write_text(f"{repo}\n{MARKERS}")
     (seedcode / "model-build" / "__pycache__").mkdir()
     (seedcode / "model-build" / "__pycache__" / "x.pyc").write_bytes(b"\0")
     first = {a.path: a for a in synthesize(config, seedcode_dir=seedcode)}
     names = zipfile.ZipFile(io.BytesIO(first["seedcode/model-build.zip"].data)).namelist()
     assert names == ["README.md", "codebuild-buildspec.yml"]
-    (seedcode / "model-build" / "README.md").write_text("changed")
+    (seedcode / "model-build" / "README.md").write_text(f"changed\n{MARKERS}")
     second = {a.path: a for a in synthesize(config, seedcode_dir=seedcode)}
     assert second["seedcode/model-build.zip"].key != first["seedcode/model-build.zip"].key
     assert second["seedcode/model-deploy.zip"].key == first["seedcode/model-deploy.zip"].key
@@ -93,3 +96,12 @@ def test_refuses_to_replace_a_directory_that_is_not_synth_output(config, tmp_pat
         write_output(synthesize(config), tmp_path)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt"]
+
+
+def test_a_seed_readme_without_the_your_project_markers_is_a_synth_error(config, tmp_path):
+    seedcode = tmp_path / "seedcode"
+    for repo in ("model-build", "model-deploy"):
+        (seedcode / repo).mkdir(parents=True)
+        (seedcode / repo / "README.md").write_text(repo)
+    with pytest.raises(SynthError, match="model-build/README.md: no <!-- your-project:start -->"):
+        synthesize(config, seedcode_dir=seedcode)

@@ -180,20 +180,19 @@ def test_an_image_without_a_local_runtime_fails_naming_the_step(pipeline_copy, t
 
 
 def test_the_sdk_is_quiet_unless_verbose(tmp_path):
-    """As a process (pytest's own log handlers would hide the SDK's lines in-process)."""
+    """As processes (pytest's own log handlers would hide the SDK's lines in-process); building
+    the definition is where the SDK logs and warns."""
     import os
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    run_pipeline = Path(sys.executable).parent / "run-pipeline"
-    quiet = subprocess.run([str(run_pipeline), "--local", "--offline", "--work-dir", str(tmp_path / "a")],
-                           capture_output=True, text=True, env=env)
+    command = [str(Path(sys.executable).parent / "get-pipeline-definition"), "--offline"]
+    quiet = subprocess.run([*command, "--file-name", str(tmp_path / "a.json")], capture_output=True, text=True, env=env)
     assert quiet.returncode == 0, quiet.stderr
     assert not any(word in quiet.stdout + quiet.stderr for word in ("INFO sagemaker", "DEBUG sagemaker", "Warning"))
-    verbose = subprocess.run([str(run_pipeline), "--local", "--offline", "--verbose", "--work-dir", str(tmp_path / "b")],
+    verbose = subprocess.run([*command, "--verbose", "--file-name", str(tmp_path / "b.json")],
                              capture_output=True, text=True, env=env)
     assert "sagemaker" in verbose.stderr
-
 
 @pytest.mark.parametrize("content, message", [
     ("", "the file is empty"),
@@ -212,3 +211,9 @@ def test_bad_data_is_one_line_naming_the_users_file(tmp_path, capsys, content, m
 def test_without_kwargs_the_error_says_how_to_run_with_no_aws(tmp_path, capsys):
     assert cli.run_pipeline(["--local", "--work-dir", str(tmp_path / "run")]) == 2
     assert "add --offline, or use `make run-local`" in capsys.readouterr().err
+
+
+def test_a_relative_work_dir_works_as_make_run_local_gives_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.run_pipeline(["--local", "--offline", "--work-dir", "build/local-run"]) == 0
+    assert (tmp_path / "build/local-run/steps/Train/model.tar.gz").is_file()

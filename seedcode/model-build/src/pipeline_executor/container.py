@@ -33,6 +33,7 @@ def run_python_entrypoint(
     if not entrypoint or Path(entrypoint[0]).name not in PYTHON_COMMANDS or len(entrypoint) < 2:
         raise StepFailed(f"container entry point {entrypoint} cannot run locally: only `python3 <script>` entry points can")
     python = runtime_python(runtime, say)
+    container_root = Path(container_root).resolve()  # the child runs in it: a relative root would nest
     command = [str(python), str(CONTAINER_PATHS), str(container_root), *entrypoint[1:], *arguments]
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
     env.update(environment)
