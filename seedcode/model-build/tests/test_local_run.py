@@ -5,7 +5,9 @@ pipeline_executor; S3 and SageMaker are moto (in this process).
 """
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,22 +53,36 @@ def test_local_run_registers_a_pending_model_with_its_metrics(aws, tmp_path, cap
     assert body == _model_archive(tmp_path)
 
 
-def test_model_archive_is_identical_across_runs_whatever_the_clock(tmp_path, monkeypatch):
-    """gzip and tar stamp the current time unless told not to; the second run sees a clock an hour later."""
-    assert run_local(tmp_path, offline=True) == 0
-    first = _model_archive(tmp_path)
+@pytest.fixture(scope="module")
+def offline_run(tmp_path_factory):
+    """One offline run, shared: in a fresh folder with the relative --work-dir `make run-local` uses."""
+    folder = tmp_path_factory.mktemp("offline")
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        assert cli.run_pipeline(["--local", "--offline", "--work-dir", "build/local-run"]) == 0
+    finally:
+        os.chdir(previous)
+    return folder / "build" / "local-run"
+
+
+def test_a_relative_work_dir_works_as_make_run_local_gives_it(offline_run):
+    assert (offline_run / "steps" / "Train" / "model.tar.gz").is_file()
+
+
+def test_model_archive_is_identical_across_runs_whatever_the_clock(offline_run, tmp_path, monkeypatch):
+    """gzip and tar stamp the current time unless told not to; this run sees a clock an hour later."""
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
     assert run_local(tmp_path, offline=True) == 0
-    assert _model_archive(tmp_path) == first
+    assert _model_archive(tmp_path) == (offline_run / "steps" / "Train" / "model.tar.gz").read_bytes()
 
 
-def test_offline_run_needs_no_aws_and_keeps_every_request(tmp_path):
-    assert run_local(tmp_path, offline=True) == 0
-    request = json.loads((tmp_path / "run" / "steps" / "RegisterModel.json").read_text())
+def test_offline_run_needs_no_aws_and_keeps_every_request(offline_run):
+    request = json.loads((offline_run / "steps" / "RegisterModel.json").read_text())
     assert request["ModelApprovalStatus"] == "PendingManualApproval"
     assert request["InferenceSpecification"]["Containers"][0]["Image"].endswith("/sagemaker-xgboost:1.7-1")
-    assert json.loads((tmp_path / "run" / "pipeline-definition.json").read_text())["Version"] == "2020-12-01"
+    assert json.loads((offline_run / "pipeline-definition.json").read_text())["Version"] == "2020-12-01"
 
 
 def test_a_parameter_changes_the_run_like_start_pipeline_execution(aws, tmp_path, capsys):
@@ -179,20 +195,22 @@ def test_an_image_without_a_local_runtime_fails_naming_the_step(pipeline_copy, t
     assert "Preprocess" in err and "my-team-image:latest has no local runtime" in err
 
 
-def test_the_sdk_is_quiet_unless_verbose(tmp_path):
-    """As processes (pytest's own log handlers would hide the SDK's lines in-process); building
+def test_the_sdk_is_quiet_by_default(tmp_path):
+    """As a process (pytest's own log handlers would hide the SDK's lines in-process); building
     the definition is where the SDK logs and warns."""
-    import os
-    import subprocess
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     command = [str(Path(sys.executable).parent / "get-pipeline-definition"), "--offline"]
     quiet = subprocess.run([*command, "--file-name", str(tmp_path / "a.json")], capture_output=True, text=True, env=env)
     assert quiet.returncode == 0, quiet.stderr
     assert not any(word in quiet.stdout + quiet.stderr for word in ("INFO sagemaker", "DEBUG sagemaker", "Warning"))
-    verbose = subprocess.run([*command, "--verbose", "--file-name", str(tmp_path / "b.json")],
-                             capture_output=True, text=True, env=env)
-    assert "sagemaker" in verbose.stderr
+
+
+def test_verbose_shows_the_sdks_log(tmp_path):
+    """Also as a process: the SDK's loggers write through handlers of their own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = [str(Path(sys.executable).parent / "get-pipeline-definition"), "--offline", "--verbose"]
+    verbose = subprocess.run([*command, "--file-name", str(tmp_path / "b.json")], capture_output=True, text=True, env=env)
+    assert verbose.returncode == 0 and "sagemaker" in verbose.stderr
 
 @pytest.mark.parametrize("content, message", [
     ("", "the file is empty"),
@@ -211,9 +229,3 @@ def test_bad_data_is_one_line_naming_the_users_file(tmp_path, capsys, content, m
 def test_without_kwargs_the_error_says_how_to_run_with_no_aws(tmp_path, capsys):
     assert cli.run_pipeline(["--local", "--work-dir", str(tmp_path / "run")]) == 2
     assert "add --offline, or use `make run-local`" in capsys.readouterr().err
-
-
-def test_a_relative_work_dir_works_as_make_run_local_gives_it(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert cli.run_pipeline(["--local", "--offline", "--work-dir", "build/local-run"]) == 0
-    assert (tmp_path / "build/local-run/steps/Train/model.tar.gz").is_file()
