@@ -7,8 +7,6 @@ fix them. Informational findings are not reported.
 from dataclasses import dataclass
 from pathlib import Path
 
-from cfnlint.api import lint
-
 from products.synth import read_manifest
 
 TEMPLATE_KINDS = ("product-template", "portfolio", "roles")
@@ -28,6 +26,8 @@ class Finding:
 
 
 def lint_template(text: str, name: str, regions: list[str]) -> list[Finding]:
+    from cfnlint.api import lint  # imported here: it takes a third of a second, and most commands never lint
+
     findings = []
     for match in lint(text, regions=list(regions)):
         if match.rule.severity not in ("error", "warning"):

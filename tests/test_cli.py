@@ -63,3 +63,10 @@ def test_console_entry_point_runs_the_same_cli():
     assert entry, "console script not installed; run `make test` (pip install -e .[dev])"
     result = subprocess.run([entry, "products"], capture_output=True, text=True, cwd="/")
     assert result.returncode == 0 and "build-train-deploy" in result.stdout
+
+
+def test_the_cli_imports_cfn_lint_only_to_lint():
+    """cfn-lint takes a third of a second to import; `publish.py --help` and every other verb skip it."""
+    check = "import sys, publish; assert 'cfnlint' not in sys.modules, sorted(m for m in sys.modules if 'cfnlint' in m)"
+    result = subprocess.run([sys.executable, "-c", check], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
