@@ -156,8 +156,25 @@ def _s3_bucket_decisions() -> dict:
     return decisions
 
 
+# Tagging calls apply only to a resource the template tags (the bucket's are in its own list).
+_TAGGING = {
+    "AWS::CodeCommit::Repository": ("codecommit:TagResource", "codecommit:UntagResource"),
+    "AWS::CodePipeline::Pipeline": ("codepipeline:TagResource", "codepipeline:UntagResource"),
+    "AWS::Events::Rule": ("events:TagResource", "events:UntagResource"),
+    "AWS::Lambda::Function": ("lambda:TagResource", "lambda:UntagResource"),
+    "AWS::SageMaker::ModelPackageGroup": ("sagemaker:AddTags", "sagemaker:DeleteTags"),
+    "AWS::SageMaker::Model": ("sagemaker:AddTags", "sagemaker:DeleteTags"),
+    "AWS::SageMaker::EndpointConfig": ("sagemaker:AddTags", "sagemaker:DeleteTags"),
+    "AWS::SageMaker::Endpoint": ("sagemaker:AddTags", "sagemaker:DeleteTags"),
+    "AWS::CloudWatch::Alarm": ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
+    "AWS::ApplicationAutoScaling::ScalableTarget": ("application-autoscaling:TagResource",
+                                                    "application-autoscaling:UntagResource"),
+}
+
 DECISIONS = {
     **_s3_bucket_decisions(),
+    **{(resource_type, permission): Decision(when="Tags")
+       for resource_type, permissions in _TAGGING.items() for permission in permissions},
     # CodeCommit: the seed zip is committed as the caller (Code.S3), read from the asset bucket.
     ("AWS::CodeCommit::Repository", "codecommit:CreateCommit"): Decision(when="Code"),
     ("AWS::CodeCommit::Repository", "s3:GetObject"): Decision(
@@ -165,8 +182,6 @@ DECISIONS = {
     ("AWS::CodeCommit::Repository", "s3:GetObjectVersion"): Decision(
         when="Code.S3.ObjectVersion", resource=lambda p, env: f"arn:aws:s3:::{p['Code']['S3']['Bucket']}/{p['Code']['S3']['Key']}"),
     ("AWS::CodeCommit::Repository", "codecommit:PutRepositoryTriggers"): Decision(when="Triggers"),
-    ("AWS::CodeCommit::Repository", "codecommit:TagResource"): Decision(when="Tags"),
-    ("AWS::CodeCommit::Repository", "codecommit:UntagResource"): Decision(when="Tags"),
     ("AWS::CodeCommit::Repository", "codecommit:UpdateRepositoryEncryptionKey"): Decision(when="KmsKeyId"),
     ("AWS::CodeCommit::Repository", "codecommit:UpdateRepositoryName"): Decision(
         never="the name is made of the project's name and id, which never change"),
@@ -180,14 +195,10 @@ DECISIONS = {
         resource=lambda p, env: next(a["Configuration"]["ConnectionArn"] for s in p["Stages"] for a in s["Actions"]
                                      if "ConnectionArn" in a.get("Configuration", {})),
         context={"codestar-connections:PassedToService": "codepipeline.amazonaws.com"}),
-    ("AWS::CodePipeline::Pipeline", "codepipeline:TagResource"): Decision(when="Tags"),
-    ("AWS::CodePipeline::Pipeline", "codepipeline:UntagResource"): Decision(when="Tags"),
     # EventBridge: target roles are passed (the handlers list PassRole for every operation).
     ("AWS::Events::Rule", "iam:PassRole"): Decision(
         when="Targets[].RoleArn", resource=lambda p, env: next(t["RoleArn"] for t in p["Targets"] if "RoleArn" in t),
         context={"iam:PassedToService": "events.amazonaws.com"}),
-    ("AWS::Events::Rule", "events:TagResource"): Decision(when="Tags"),
-    ("AWS::Events::Rule", "events:UntagResource"): Decision(when="Tags"),
     # Lambda (the seed check-in function: inline code, no VPC, no CMK, no layers).
     ("AWS::Lambda::Function", "iam:PassRole"): Decision(
         resource=_role_arn("Role"), context={"iam:PassedToService": "lambda.amazonaws.com"}),
@@ -211,27 +222,16 @@ DECISIONS = {
     ("AWS::Lambda::Function", "lambda:PassCapacityProvider"): Decision(when="CapacityProviderConfig"),
     ("AWS::Lambda::Function", "lambda:AssociateRuntimeAlias"): Decision(when="PublishToLatestPublished"),
     ("AWS::Lambda::Function", "lambda:PublishVersion"): Decision(when="PublishToLatestPublished"),
-    ("AWS::Lambda::Function", "lambda:TagResource"): Decision(when="Tags"),
-    ("AWS::Lambda::Function", "lambda:UntagResource"): Decision(when="Tags"),
     # Model package group: the resource policy (multi-account read) is optional; its read always runs.
     ("AWS::SageMaker::ModelPackageGroup", "sagemaker:PutModelPackageGroupPolicy"): Decision(when="ModelPackageGroupPolicy"),
     ("AWS::SageMaker::ModelPackageGroup", "sagemaker:DeleteModelPackageGroupPolicy"): Decision(when="ModelPackageGroupPolicy"),
-    ("AWS::SageMaker::ModelPackageGroup", "sagemaker:AddTags"): Decision(when="Tags"),
-    ("AWS::SageMaker::ModelPackageGroup", "sagemaker:DeleteTags"): Decision(when="Tags"),
     # The endpoint stack (as the CloudFormation role).
     ("AWS::SageMaker::Model", "iam:PassRole"): Decision(
         resource=_role_arn("ExecutionRoleArn"), context={"iam:PassedToService": "sagemaker.amazonaws.com"}),
     ("AWS::SageMaker::EndpointConfig", "iam:PassRole"): Decision(when="ExecutionRoleArn"),
     ("AWS::SageMaker::EndpointConfig", "kms:DescribeKey"): Decision(when="KmsKeyId"),
-    **{(t, f"sagemaker:{a}"): Decision(when="Tags")
-       for t in ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint")
-       for a in ("AddTags", "DeleteTags")},
-    ("AWS::CloudWatch::Alarm", "cloudwatch:TagResource"): Decision(when="Tags"),
-    ("AWS::CloudWatch::Alarm", "cloudwatch:UntagResource"): Decision(when="Tags"),
     ("AWS::ApplicationAutoScaling::ScalableTarget", "application-autoscaling:PutScheduledAction"): Decision(when="ScheduledActions"),
     ("AWS::ApplicationAutoScaling::ScalableTarget", "application-autoscaling:DeleteScheduledAction"): Decision(when="ScheduledActions"),
-    ("AWS::ApplicationAutoScaling::ScalableTarget", "application-autoscaling:TagResource"): Decision(when="Tags"),
-    ("AWS::ApplicationAutoScaling::ScalableTarget", "application-autoscaling:UntagResource"): Decision(when="Tags"),
     ("AWS::ApplicationAutoScaling::ScalableTarget", "iam:PassRole"): Decision(when="RoleARN"),
     ("AWS::ApplicationAutoScaling::ScalableTarget", "iam:CreateServiceLinkedRole"): Decision(
         resource=lambda p, env: f"arn:aws:iam::{env.account}:role/aws-service-role/sagemaker.application-autoscaling"
@@ -247,22 +247,28 @@ DECISIONS = {
 }
 
 
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def _branches(value) -> list:
+    """The values ``value`` may take before conditions are resolved: every branch of an
+    Fn::If (nested ones too), never AWS::NoValue."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        return [taken for branch in value["Fn::If"][1:] for taken in _branches(branch)]
+    return [] if value == _NO_VALUE else [value]
+
+
 def _present(properties, path: str) -> bool:
-    """Whether the property path is set (any list item for ``[]``), before conditions are resolved."""
+    """Whether the property path is set (any list item for ``[]``) in some branch of the template."""
     values = [properties]
     for part in path.split("."):
-        many = part.endswith("[]")
-        key = part.removesuffix("[]")
+        many, key = part.endswith("[]"), part.removesuffix("[]")
         found = []
         for value in values:
-            if isinstance(value, dict) and "Fn::If" in value:  # either branch may set it
-                found += [branch for branch in value["Fn::If"][1:] if isinstance(branch, (dict, list))]
-                continue
             if isinstance(value, dict) and key in value:
-                item = value[key]
-                found += (item if isinstance(item, list) else [item]) if many else [item]
-        values = [v for v in found if v != {"Ref": "AWS::NoValue"}]
-        values = [x for v in values for x in ([v] if not (isinstance(v, dict) and "Fn::If" in v) else v["Fn::If"][1:])]
+                for item in _branches(value[key]):
+                    found += item if many and isinstance(item, list) else [item]
+        values = [taken for item in found for taken in _branches(item)]
         if not values:
             return False
     return True
@@ -280,8 +286,9 @@ def needed_calls(resource_type: str, raw: dict, resolved: dict, env) -> list[Aut
         for permission in permissions:
             decision = DECISIONS.get((resource_type, permission))
             if decision is None:
-                if permission.split(":")[0] != service or not is_iam_action(permission):
-                    undecided.append(f"{handler}: {permission}" + ("" if is_iam_action(permission) else " (not an IAM action)"))
+                known = is_iam_action(permission)
+                if permission.split(":")[0] != service or not known:
+                    undecided.append(f"{handler}: {permission}" + ("" if known else " (not an IAM action)"))
                     continue
                 decision = Decision()
             if decision.never or (decision.when and not _present(raw, decision.when)):

@@ -38,12 +38,26 @@ def _assumed_role(account: str, access_key: str) -> str | None:
     return None
 
 
-def role_policies(account: str, role_arn: str) -> list[dict]:
-    """The role's inline and attached policy documents, as the emulator's IAM holds them."""
+def _role(account: str, role_arn: str):
+    """The role in the emulator's IAM; moto's NotFoundException if there is none."""
     from moto.iam.models import iam_backends
 
-    backend = iam_backends[account]["aws"]
-    role = backend.get_role(role_arn.rsplit("/", 1)[1])
+    return iam_backends[account]["aws"].get_role(role_arn.rsplit("/", 1)[1])
+
+
+def role_exists(account: str, role_arn: str) -> bool:
+    from moto.iam.exceptions import NotFoundException
+
+    try:
+        _role(account, role_arn)
+    except NotFoundException:
+        return False
+    return True
+
+
+def role_policies(account: str, role_arn: str) -> list[dict]:
+    """The role's inline and attached policy documents, as the emulator's IAM holds them."""
+    role = _role(account, role_arn)
     documents = list(role.policies.values())
     for policy in role.managed_policies.values():
         documents.append(next(v.document for v in policy.versions if v.is_default))
@@ -59,13 +73,13 @@ def _log(entry: dict) -> None:
 
 def check(account: str, role_arn: str, checks: list, caller: str) -> None:
     """Evaluate each authorization; RoleDenied naming the first one the role's policies refuse."""
-    policies = role_policies(account, role_arn)
+    policies, role_name = role_policies(account, role_arn), role_arn.rsplit("/", 1)[1]
     for authorization in checks:
         decision = iam_evaluator.evaluate(policies, authorization.action, authorization.resource, authorization.context)
-        _log({"role": role_arn.rsplit("/", 1)[1], "action": authorization.action, "resource": authorization.resource,
+        _log({"role": role_name, "action": authorization.action, "resource": authorization.resource,
               "allowed": decision.allowed, "reason": decision.reason, "caller": caller})
         if not decision.allowed:
-            raise RoleDenied(f"{role_arn.rsplit('/', 1)[1]} is not authorized to perform: {authorization.action} "
+            raise RoleDenied(f"{role_name} is not authorized to perform: {authorization.action} "
                              f"on resource: {authorization.resource} ({decision.reason})")
 
 
@@ -99,8 +113,8 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
     if role_arn is None:
         return  # the harness's own credentials: not a project role
     if iam_request_cls.__name__ == "S3IAMRequest":
-        action = response.data.get("Action", "")
-        checks = [iam_resources.Authorization("s3:" + ("ListBucket" if action == "HeadBucket" else action), resource)]
+        operation = response.data.get("Action", "")
+        checks = [iam_resources.Authorization("s3:" + ("ListBucket" if operation == "HeadBucket" else operation), resource)]
     else:
         operation = response._get_action()
         try:
@@ -112,7 +126,7 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
             refused.code = 403
             raise refused from None
     try:
-        check(account, role_arn, checks, caller=f"{service}:{getattr(response, '_get_action', lambda: '')()}")
+        check(account, role_arn, checks, caller=f"{service}:{operation}")
     except RoleDenied as denied:
         if iam_request_cls.__name__ == "S3IAMRequest":  # S3's own AccessDenied, as boto3 expects it
             from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError

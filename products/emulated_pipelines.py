@@ -40,22 +40,7 @@ def _work_root() -> Path:
     return root
 
 
-def _roles_exist(account: str, role_arn: str) -> bool:
-    """Whether the pipeline's role exists in the emulator's IAM (the roles stack was deployed).
-
-    Where it does not (a test with no roles stack), steps run with the emulator's own
-    credentials and nothing is authorized; the execution log says so.
-    """
-    from moto.iam.models import iam_backends
-
-    try:
-        iam_backends[account]["aws"].get_role(role_arn.rsplit("/", 1)[1])
-        return True
-    except Exception:
-        return False
-
-
-def _run(endpoint_url: str, backend, execution, pipeline_name: str, pipeline_role_arn: str, work_root: Path) -> None:
+def _run(endpoint_url: str, execution, pipeline_name: str, pipeline_role_arn: str, work_root: Path) -> None:
     import boto3
 
     executor = executor_module()
@@ -86,10 +71,13 @@ def _run(endpoint_url: str, backend, execution, pipeline_name: str, pipeline_rol
         except emulated_iam.RoleDenied as denied:
             raise executor.StepFailed(f"AccessDenied: {denied}") from None
 
+    # Where the pipeline's role does not exist in the emulator (a test with no roles stack), steps
+    # run with the emulator's own credentials and nothing is authorized; the log says so.
+    roles = emulated_iam.role_exists(account, pipeline_role_arn)
     context = executor.StepContext(clients["s3"], clients["sagemaker"], region, account, execution_id, work_dir,
                                    lambda line: print(line, file=log), pipeline_role_arn=pipeline_role_arn,
-                                   clients_for_role=clients_for_role if _roles_exist(account, pipeline_role_arn) else None,
-                                   authorize=authorize if _roles_exist(account, pipeline_role_arn) else None)
+                                   clients_for_role=clients_for_role if roles else None,
+                                   authorize=authorize if roles else None)
     parameters = {p["Name"]: p["Value"] for p in execution.pipeline_parameters or []}
     if context.authorize is None:
         print(f"not authorized: role {pipeline_role_arn} does not exist in the emulator; steps run unchecked", file=log)
@@ -126,7 +114,7 @@ def install(endpoint_url: str) -> None:
         execution = pipeline.pipeline_executions[arn]
         execution.pipeline_execution_status = "Executing"
         _RUNS[arn] = {"steps": [], "failure_reason": None}
-        threading.Thread(target=_run, args=(endpoint_url, self, execution, pipeline.pipeline_name, pipeline.role_arn, work_root),
+        threading.Thread(target=_run, args=(endpoint_url, execution, pipeline.pipeline_name, pipeline.role_arn, work_root),
                          daemon=True, name=f"pipeline-{arn.rsplit('/', 1)[1]}").start()
         return response
 

@@ -23,7 +23,6 @@ class Authorization:
     context: dict = field(default_factory=dict)
 
 
-
 def _arn_or(kind: str, key: str):
     """A parameter that is an ARN, or a name of ``kind`` to build one from."""
     def resource(p, region, account):
@@ -73,7 +72,6 @@ RESOURCES = {
 PASSED_ROLES = {
     ("sagemaker", "CreatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
     ("sagemaker", "UpdatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
-    ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
 }
 
 

@@ -86,7 +86,7 @@ def run(kwargs: dict, parameters: dict[str, str], data: Path, work_dir: Path, bu
     result = execute(definition, parameters, context, kwargs["pipeline_name"])
     if result.failure_reason:  # the container's copy of the data is the user's --data file
         result.failure_reason = result.failure_reason.replace(f"{PREPROCESS_INPUT_DIR}/{INPUT_DATA_FILE}", str(data))
+    (work_dir / "steps").mkdir(exist_ok=True)
     for name, properties in result.scope.step_properties.items():
-        (work_dir / "steps" / f"{name}.json").parent.mkdir(parents=True, exist_ok=True)
         (work_dir / "steps" / f"{name}.json").write_text(json.dumps(properties, indent=2, default=str) + "\n")
     return LocalRun(result, definition, work_dir)

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -51,8 +52,12 @@ def fingerprint(*parts: str | bytes) -> str:
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=None)
 def python_version(python: str) -> str:
-    """'3.12.1' for an interpreter name or path; fails clearly when it is not installed."""
+    """'3.12.1' for an interpreter name or path; fails clearly when it is not installed.
+
+    Cached: every environment lookup asks, and an interpreter's version does not change
+    while this process runs."""
     try:
         out = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True, check=True)
@@ -61,6 +66,7 @@ def python_version(python: str) -> str:
     return out.stdout.strip()
 
 
+@lru_cache(maxsize=None)
 def find_python(version: str) -> str:
     """An interpreter of ``version`` ("3.12"): ``python3.12`` on PATH if it runs, else pyenv's,
     else one uv manages (``uv python install`` downloads it where the network allows).
