@@ -8,10 +8,15 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: demo catalog test test-fast templates seed-envs clean
 
-$(INSTALLED): setup.cfg pyproject.toml
+UV_VERSION := 0.13.9
+
+# uv (pinned; bootstrapped into the venv with pip) installs the pinned environment in seconds and
+# prints what it resolved and installed; pip took minutes, silently.
+$(INSTALLED): setup.cfg pyproject.toml constraints.txt
+	@echo "catalog tools: creating $(VENV) (uv $(UV_VERSION), then the packages pinned in constraints.txt)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --python $(BIN)/python -c constraints.txt -e '.[dev]'
 	touch $@
 
 SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build

@@ -2,33 +2,39 @@
 """Build, check and publish the SageMaker project template catalog.
 
 Exit codes: 0 success; 1 failed (lint findings, a failed deployment or check, an AWS
-error); 2 bad input (command line, configuration file, missing synth output);
-3 changes not confirmed (nothing was changed).
+error); 2 bad input (command line, configuration file, missing synth output); 3 changes
+not confirmed (nothing was changed); 4 changes pending (`plan --detailed-exitcode` only);
+130 interrupted (Ctrl-C; what was applied, if anything, is said).
 """
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+try:  # Ctrl-C while the libraries load is one line too, not a traceback
+    from botocore.exceptions import ClientError
+    from rich.console import Console
+    from rich.table import Table
 
-from products import PRODUCTS
-from products.config import DEFAULT_CONFIG, ConfigError, load_config
-from products.lint import lint_output
-from botocore.exceptions import ClientError
+    from products import PRODUCTS
+    from products.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, load_config
+    from products.lint import lint_output
+    from products.publishing.aws import Aws, BadInput, CallLog, PublishError
+    from products.synth import SynthError, synthesize, write_output
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted: nothing applied\n")
+    sys.exit(130)
 
-from products.publishing.aws import Aws, CallLog, PublishError
-from products.synth import SynthError, synthesize, write_output
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DECLINED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DECLINED, EXIT_CHANGES_PENDING = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 TARGET_CHOICES = {"servicecatalog": ("servicecatalog",), "s3": ("s3",), "both": ("servicecatalog", "s3")}
 DEFAULT_OUT = Path("build")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False)  # texts hold [brackets] (ARNs, paths, [y/N])
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def cmd_synth(args) -> int:
@@ -82,53 +88,154 @@ def _targets(args, config) -> tuple[str, ...]:
     return TARGET_CHOICES[args.target] if args.target else config.publish.targets
 
 
-def _confirmer(args, console: Console):
-    def confirm(stack: str, changes: list[str]) -> bool:
-        if args.yes:
-            return True
-        if not sys.stdin.isatty():
-            console.print(f"{stack}: not applied: confirmation needed; re-run with --yes")
-            return False
-        return input(f"Apply these {len(changes)} change(s) to {stack}? [y/N] ").strip().lower() in ("y", "yes")
+def _domain_id(args, config, targets) -> str:
+    """The Studio domain for the S3 route: --domain-id, else the configuration's; checked before any call."""
+    domain_id = getattr(args, "domain_id", None) or config.publish.studio_domain_id
+    if domain_id and not DOMAIN_ID.match(domain_id):
+        raise BadInput(f"--domain-id: expected a SageMaker domain id such as d-abcdefghijkl, got {domain_id!r}")
+    if "s3" in targets and not domain_id:
+        raise BadInput(
+            "the s3 target needs a Studio domain id (it tags the domain): pass --domain-id d-... "
+            f"or set publish.studio_domain_id in {config.path}"
+        )
+    return domain_id
 
-    return confirm
+
+def _sessions(args, config, log=None) -> list:
+    """One Aws per region, all built (regions and profile checked) before any call."""
+    return [Aws(region, args.profile, log) for region in _regions(args, config)]
+
+
+def _ask(args, console: Console, question: str) -> bool:
+    """Ask once. --yes answers yes; otherwise one line from stdin (a terminal, or a pipe such as `echo y |`)."""
+    if getattr(args, "yes", False):
+        return True
+    console.print(f"{question} [y/N] ", end="")
+    answer = sys.stdin.readline()
+    if not answer:
+        console.print("\nno answer (standard input is closed); re-run with --yes to apply without asking")
+        return False
+    if not sys.stdin.isatty():
+        console.print(answer.strip())  # a piped answer is not echoed by a terminal: show what was read
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _emit_json(payload: dict) -> None:
     print(json.dumps(payload, indent=2, sort_keys=True, default=str))
 
 
+def _show_plan(plan, console: Console) -> None:
+    """Everything the region's plan would do, resource by resource, with property changes under each Modify."""
+    console.print(f"{plan.region} (account {plan.account}):")
+    if plan.bucket_changes:
+        console.print(f"  asset bucket {plan.bucket}: " + ", ".join(
+            "create" if c == "bucket" else f"set {c}" for c in plan.bucket_changes))
+    for upload in plan.uploads:
+        console.print(f"  upload s3://{plan.bucket}/{upload.key}")
+    if plan.unchanged:
+        console.print(f"  {len(plan.unchanged)} artifact(s) already in s3://{plan.bucket}")
+    for stack_plan in plan.stack_plans:
+        console.print(f"  stack {stack_plan.stack}: {stack_plan.action}")
+        for change in stack_plan.changes:
+            console.print(f"    {change.line()}")
+            for detail in change.details:
+                console.print(f"        {detail}")
+        if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
+            console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
+    for line in plan.s3_route:
+        console.print(f"  S3 route: {line}")
+
+
+def _totals_line(plans) -> str:
+    totals = {}
+    for plan in plans:
+        for key, value in plan.totals().items():
+            totals[key] = totals.get(key, 0) + value
+    return (
+        f"Plan: {totals['add']} to add, {totals['change']} to change, {totals['remove']} to remove (stack resources); "
+        f"{totals['uploads']} upload(s), {totals['bucket_settings']} bucket setting(s), {totals['s3_route']} S3-route change(s)"
+    )
+
+
+def _without_interrupts(action) -> None:
+    """Run clean-up to its end: a second Ctrl-C must not leave change sets behind."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        action()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cmd_publish(args, apply: bool = True) -> int:
-    from products.publishing.publisher import Options, publish_region
+    """Plan every region, show it all with totals, ask once, then apply region by region."""
+    from products.publishing.publisher import Options, apply_region, discard_region, plan_region
 
     started = time.perf_counter()
     config = load_config(args.config)
+    targets = _targets(args, config)
+    domain_id = _domain_id(args, config, targets)
+    sessions = _sessions(args, config, log := CallLog())
     artifacts = synthesize(config)
     console = _progress(args)
-    log = CallLog()
-    results = []
-    for index, region in enumerate(_regions(args, config)):
-        console.print(f"{'publish' if apply else 'plan'}: {region}")
-        options = Options(
-            apply=apply, targets=_targets(args, config), confirm=_confirmer(args, console),
-            say=console.print, poll_seconds=args.poll_seconds, roles_here=index == 0,
-        )
-        result = publish_region(Aws(region, args.profile, log), config, artifacts, options)
-        results.append(result)
-        for stack in result.stacks:
-            console.print(f"  stack {stack['stack']}: {stack['action']}")
-        verb = "to upload" if not apply else "uploaded"
-        console.print(f"  {len(result.uploaded)} artifact(s) {verb}, {len(result.unchanged)} unchanged in s3://{result.bucket}")
-        console.print(f"{region}: " + ("up to date" if result.up_to_date else ("changes planned" if not apply else "published")))
-    declined = any(s["action"] == "declined" for r in results for s in r.stacks)
+    plans, state = [], {"applied": False, "declined": False}
+    verb = "publish" if apply else "plan"
+    try:
+        try:
+            for index, aws in enumerate(sessions):
+                console.print(f"{verb}: reading {aws.region}")
+                roles_first = config.publish.deploy_roles and "servicecatalog" in targets
+                options = Options(
+                    apply=apply, targets=targets, say=console.print, poll_seconds=args.poll_seconds,
+                    roles_here=index == 0, roles_planned_elsewhere=roles_first and index > 0, domain_id=domain_id,
+                )
+                plans.append(plan_region(aws, config, artifacts, options))
+            for plan in plans:
+                _show_plan(plan, console)
+            pending = [p for p in plans if not p.up_to_date]
+            if pending:
+                console.print(_totals_line(plans))
+            if apply and pending:
+                if _ask(args, console, f"Apply these changes to {', '.join(p.region for p in pending)}?"):
+                    state["applied"] = True
+                    for plan in pending:
+                        console.print(f"publish: applying {plan.region}")
+                        apply_region(plan, console.print)
+                else:
+                    state["declined"] = True
+        finally:
+            _without_interrupts(lambda: [discard_region(plan) for plan in plans])
+    except KeyboardInterrupt:
+        done = [line for plan in plans for line in plan.applied]
+        err.print("interrupted: " + ("applied " + "; ".join(done) if done else "nothing applied")
+                  + ("; a stack update under way continues in CloudFormation: run publish again to see where it stands"
+                     if any(o == "interrupted" for p in plans for o in p.outcomes.values()) else ""))
+        return EXIT_INTERRUPTED
+    except (PublishError, ClientError) as error:
+        done = [line for plan in plans for line in plan.applied]
+        if not done:
+            raise
+        text = f"AWS: {error}" if isinstance(error, ClientError) else str(error)
+        raise PublishError(f"{text} (already applied: {'; '.join(done)}; nothing after the failure)") from None
+    for plan in plans:
+        if plan.up_to_date:
+            status = "up to date"
+        elif not apply:
+            status = "changes pending"
+        elif state["declined"]:
+            status = "not applied (not confirmed); nothing changed"
+        else:
+            status = "published: " + "; ".join(line.split(": ", 1)[1] for line in plan.applied)
+        console.print(f"{plan.region}: {status}")
     summary = log.summary()
-    console.print(
-        f"{'publish' if apply else 'plan'}: {summary['total']} AWS calls "
-        f"({summary['writes']} writes) in {time.perf_counter() - started:.2f}s"
-    )
+    console.print(f"{verb}: {summary['total']} AWS calls ({summary['writes']} writes) in {time.perf_counter() - started:.2f}s")
     if args.output == "json":
-        _emit_json({"regions": [r.as_dict() for r in results], "calls": summary, "declined": declined})
-    return EXIT_DECLINED if declined else EXIT_OK
+        _emit_json({"regions": [p.as_dict() for p in plans], "calls": summary, "declined": state["declined"],
+                    "applied": state["applied"]})
+    if state["declined"]:
+        return EXIT_DECLINED
+    if not apply and getattr(args, "detailed_exitcode", False) and any(not p.up_to_date for p in plans):
+        return EXIT_CHANGES_PENDING
+    return EXIT_OK
 
 
 def cmd_plan(args) -> int:
@@ -139,37 +246,45 @@ def cmd_verify(args) -> int:
     from products.publishing.doctor import verify_region
 
     config = load_config(args.config)
+    targets = _targets(args, config)
+    domain_id = _domain_id(args, config, targets)  # needed for the S3 route; else optional (execution-role checks)
+    sessions = _sessions(args, config)
     console = _progress(args)
     everything = []
-    for region in _regions(args, config):
-        checks = verify_region(Aws(region, args.profile), config, _targets(args, config), args.domain_id or config.publish.studio_domain_id)
-        everything.extend({"region": region, **c.as_dict()} for c in checks)
-        for check in checks:
-            console.print(f"{'ok  ' if check.ok else 'FAIL'} {region} {check.name}: {check.detail}" + ("" if check.ok else f"\n     fix: {check.fix}"))
-    failed = [c for c in everything if not c["ok"]]
-    console.print(f"verify: {len(everything) - len(failed)} ok, {len(failed)} failed")
+    for aws in sessions:
+        for check in verify_region(aws, config, targets, domain_id):
+            everything.append({"region": aws.region, **check.as_dict()})
+            mark = {"pass": "ok  ", "fail": "FAIL", "not checked": "SKIP"}[check.status]
+            console.print(f"{mark} {aws.region} {check.name}: {check.detail}"
+                          + (f"\n     fix: {check.fix}" if check.status == "fail" and check.fix else ""))
+    counts = {status: sum(c["status"] == status for c in everything) for status in ("pass", "fail", "not checked")}
+    console.print(f"verify: {counts['pass']} ok, {counts['fail']} failed, {counts['not checked']} not checked")
     if args.output == "json":
-        _emit_json({"checks": everything, "failed": len(failed)})
-    return EXIT_FAILED if failed else EXIT_OK
+        _emit_json({"checks": everything, "failed": counts["fail"], "not_checked": counts["not checked"]})
+    return EXIT_FAILED if counts["fail"] else EXIT_OK
 
 
 def cmd_destroy(args) -> int:
     from products.publishing.publisher import destroy_region
 
     config = load_config(args.config)
+    sessions = _sessions(args, config)
     console = _progress(args)
     what = [config.publish.portfolio_stack] + ([config.publish.roles_stack] if args.roles else [])
     what += ["the asset bucket and every object version in it"] if args.buckets else []
-    regions = _regions(args, config)
-    if not args.yes:
-        question = f"Delete {', '.join(what)} in {', '.join(regions)}? [y/N] "
-        if not sys.stdin.isatty() or input(question).strip().lower() not in ("y", "yes"):
-            console.print("destroy: not confirmed; nothing deleted (re-run with --yes)")
-            return EXIT_DECLINED
+    if not _ask(args, console, f"Delete {', '.join(what)} in {', '.join(a.region for a in sessions)}?"):
+        console.print("destroy: not confirmed; nothing deleted")
+        return EXIT_DECLINED
     removed = {}
-    for region in regions:
-        removed[region] = destroy_region(Aws(region, args.profile), config, args.roles, args.buckets, console.print, args.poll_seconds)
-        console.print(f"{region}: removed " + (", ".join(removed[region]) or "nothing (nothing was there)"))
+    try:
+        for aws in sessions:
+            removed[aws.region] = destroy_region(aws, config, args.roles, args.buckets, console.print, args.poll_seconds)
+            console.print(f"{aws.region}: removed " + (", ".join(removed[aws.region]) or "nothing (nothing was there)"))
+    except KeyboardInterrupt:
+        done = [f"{region}: {', '.join(items)}" for region, items in removed.items() if items]
+        err.print("interrupted: " + ("removed " + "; ".join(done) if done else "nothing removed yet")
+                  + "; a stack deletion under way continues in CloudFormation")
+        return EXIT_INTERRUPTED
     if args.output == "json":
         _emit_json({"removed": removed})
     return EXIT_OK
@@ -178,7 +293,11 @@ def cmd_destroy(args) -> int:
 def cmd_demo(args) -> int:
     from products.demo import main as demo_main
 
-    return EXIT_OK if demo_main(say=out.print) == 0 else EXIT_FAILED
+    try:
+        return EXIT_OK if demo_main(say=out.print) == 0 else EXIT_FAILED
+    except KeyboardInterrupt:
+        err.print("interrupted: demo stopped; its emulator and temporary files are removed, nothing outside them changed")
+        return EXIT_INTERRUPTED
 
 
 def parser() -> argparse.ArgumentParser:
@@ -190,7 +309,8 @@ def parser() -> argparse.ArgumentParser:
             "boto3 credentials and honour AWS_ENDPOINT_URL."
         ),
         epilog="Exit codes: 0 success, 1 failed (lint findings, deployment, checks, AWS errors), "
-        "2 bad input, 3 changes not confirmed.",
+        "2 bad input, 3 changes not confirmed (nothing changed), 4 changes pending (plan --detailed-exitcode), "
+        "130 interrupted.",
     )
     verbs = main.add_subparsers(dest="verb", required=True, metavar="VERB")
 
@@ -226,32 +346,43 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(handler=cmd_demo)
 
-    def aws_verb(name, help_text, handler, aliases=()):
-        sub = verbs.add_parser(name, help=help_text, description=help_text, aliases=list(aliases))
+    def aws_verb(name, help_text, handler):
+        sub = verbs.add_parser(name, help=help_text, description=help_text, prog=f"publish.py {name}")
         sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="catalog configuration file")
         sub.add_argument("--region", action="append", help="region to act in (repeatable; default: the configuration's regions)")
         sub.add_argument("--profile", help="AWS profile (default: the usual boto3 lookup; AWS_ENDPOINT_URL is honoured)")
-        sub.add_argument("--output", choices=["text", "json"], default="text", help="json: a machine-readable result on stdout")
+        sub.add_argument("--output", choices=["text", "json"], default="text",
+                         help="json: a machine-readable result on stdout (progress and questions go to stderr)")
         sub.add_argument("--poll-seconds", type=float, default=5.0, help="how often to poll CloudFormation while waiting")
         sub.set_defaults(handler=handler)
         return sub
 
+    def domain_flag(sub, purpose):
+        sub.add_argument("--domain-id", help=f"Studio domain id (d-...) {purpose} (default: publish.studio_domain_id)")
+
     for name, help_text, handler in (
-        ("plan", "Show what publish would change, per artifact and per stack, without changing anything "
-                 "(change sets are created to show stack changes, then deleted).", cmd_plan),
-        ("publish", "Publish the catalog: asset bucket, content-hashed uploads, roles stack, portfolio stack "
-                    "through a change set (shown, then applied on --yes or confirmation), the S3 route.", cmd_publish),
+        ("plan", "Show everything publish would change in every region (bucket settings, uploads, each stack's "
+                 "resources with property and IAM statement changes, the S3 route) with totals; changes nothing "
+                 "(change sets are created to compute stack changes, then deleted).", cmd_plan),
+        ("publish", "Plan every region as `plan` does, show it with totals, ask once (--yes, or y on standard input), "
+                    "then apply: bucket settings, content-hashed uploads, roles stack, portfolio stack (never after a "
+                    "failed roles stack), the S3 route. Nothing is written before the answer.", cmd_publish),
     ):
         sub = aws_verb(name, help_text, handler)
         sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to publish (default: publish.targets)")
+        domain_flag(sub, "the S3 route tags")
         if name == "publish":
-            sub.add_argument("--yes", action="store_true", help="apply changes without asking")
-    sub = aws_verb(
-        "verify", "Check what makes templates invisible or unusable in Studio and say how to fix each.", cmd_verify,
-        aliases=("doctor",),
-    )
-    sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to check (default: publish.targets)")
-    sub.add_argument("--domain-id", help="Studio domain whose execution roles must see the templates")
+            sub.add_argument("--yes", action="store_true", help="apply without asking")
+        else:
+            sub.add_argument("--detailed-exitcode", action="store_true",
+                             help="exit 4 when changes are pending, 0 when everything is up to date (for CI)")
+    for name, extra in (("verify", ""), ("doctor", " (alias of verify)")):
+        sub = aws_verb(
+            name, "Check what makes templates invisible or unusable in Studio and say how to fix each; every check "
+                  "passes, fails or is 'not checked' (the endpoint lacks the API)" + extra + ".", cmd_verify,
+        )
+        sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to check (default: publish.targets)")
+        domain_flag(sub, "whose execution roles must see the templates")
     sub = aws_verb("destroy", "Remove what publish created: the portfolio stack, and on request the roles stack and buckets.", cmd_destroy)
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
@@ -260,10 +391,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         return args.handler(args)
-    except (ConfigError, SynthError) as error:
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing applied")
+        return EXIT_INTERRUPTED
+    except (ConfigError, SynthError, BadInput) as error:
         err.print(f"error: {error}")
         return EXIT_BAD_INPUT
     except PublishError as error:

@@ -4,6 +4,7 @@ Loading validates everything up front and raises ``ConfigError`` naming the file
 field and what was expected, so a bad file never leaves anything half-written.
 """
 
+import functools
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -139,6 +140,37 @@ class _Reader:
         return tuple(values)
 
 
+def _yaml_error(path: Path, text: str, error: yaml.YAMLError) -> ConfigError:
+    """Name the line to fix. YAML notices an unclosed quote only where the quoted value ends (at the next
+    quote, often lines later), so a quoted value spanning lines is reported where it starts."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    spanning = None
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and token.end_mark.line > token.start_mark.line:
+                spanning = token
+    except yaml.YAMLError:
+        pass
+    if spanning is not None and mark is not None and spanning.end_mark.line <= mark.line:
+        return ConfigError(path, f"line {spanning.start_mark.line + 1}", "a closing quote",
+                           f"a quoted value running on to line {spanning.end_mark.line + 1} ({problem})")
+    return ConfigError(path, f"line {mark.line + 1}" if mark else "(file)", "valid YAML", problem)
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows CloudFormation in, across partitions (no call to AWS)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("cloudformation", partition_name=partition)
+    )
+
+
 def _kind(value) -> str:
     return "nothing" if value is None else type(value).__name__
 
@@ -176,15 +208,16 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        raise ConfigError(path, where, "valid YAML", getattr(error, "problem", None) or str(error)) from None
+        raise _yaml_error(path, text, error) from None
 
     top = _Reader(path, data)
     top.only("regions", "assets", "roles", "portfolio", "products", "publish")
     regions = top.string_list("regions", _REGION, "AWS region names such as us-east-1")
     if not regions:
         raise top.error("regions", "at least one region", [])
+    for index, region in enumerate(regions):
+        if region not in known_regions():
+            raise ConfigError(path, f"regions[{index}]", "a region where CloudFormation is offered", region)
 
     assets = top.mapping("assets")
     assets.only("bucket")
@@ -210,6 +243,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
     principals = portfolio.string_list(
         "principals", _PRINCIPAL, "IAM role, user or group ARNs (arn:aws:iam::123456789012:role/Name)"
     )
+    if not principals:
+        raise portfolio.error("principals", "at least one principal (with none, nobody sees the templates in Studio)", [])
     tag_options = portfolio.mapping("tag_options", required=False)
     option_values = []
     for key in sorted(tag_options.data, key=str):
@@ -257,7 +292,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
 
 
 _STACK_PREFIX = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,100}$")
-_DOMAIN_ID = re.compile(r"^d-[a-z0-9]{12}$")
+DOMAIN_ID = re.compile(r"^d-(-*[a-z0-9]){1,61}$")  # the DomainId pattern of SageMaker's API model (botocore)
 _PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()/-]{1,200}$")
 
 
@@ -274,7 +309,7 @@ def _publish_config(section: _Reader) -> PublishConfig:
     if not isinstance(targets, list) or not targets or any(t not in TARGETS for t in targets):
         raise section.error("targets", "a non-empty list of: " + ", ".join(TARGETS), targets)
     domain = section.data.get("studio_domain_id", "")
-    if domain and (not isinstance(domain, str) or not _DOMAIN_ID.match(domain)):
+    if domain and (not isinstance(domain, str) or not DOMAIN_ID.match(domain)):
         raise section.error("studio_domain_id", "a SageMaker domain id such as d-abcdefghijkl, or empty", domain)
     if "s3" in targets and not domain:
         raise section.error("studio_domain_id", "a SageMaker domain id: the s3 target tags the Studio domain")

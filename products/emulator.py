@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -90,11 +91,31 @@ def main(argv=None) -> int:
     install_https_bucket_policies()
     emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
-    from moto.server import main as moto_main
+    import moto.server
 
-    moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
+    moto.server.signal_handler = _stop  # moto's own exits 0 on Ctrl-C, silently
+    try:
+        moto.server.main(["-H", "127.0.0.1", "-p", str(args.port)])
+    except _Interrupted:
+        print(f"interrupted: emulator on 127.0.0.1:{args.port} stopped (its state is gone)", file=sys.stderr)
+        return 130
     return 0
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised past werkzeug (which swallows KeyboardInterrupt and returns normally)."""
+
+
+def _stop(signum, frame) -> None:
+    """Ctrl-C is an interruption (exit 130, one line); SIGTERM, how moto_server() stops it, is a normal stop."""
+    if signum == signal.SIGINT:
+        raise _Interrupted
+    sys.exit(0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while moto loads
+        print("interrupted: emulator not started", file=sys.stderr)
+        sys.exit(130)

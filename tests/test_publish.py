@@ -31,7 +31,7 @@ def aws(aws_credentials):
         yield
 
 
-def publish(config, artifacts, apply=True, confirm=lambda stack, changes: True, targets=("servicecatalog",), log=None, inject=None):
+def publish(config, artifacts, apply=True, confirm=lambda plan: True, targets=("servicecatalog",), log=None, inject=None):
     log = log if log is not None else CallLog()
     session = Aws(REGION, log=log)
     if inject is not None:
@@ -118,10 +118,13 @@ def test_plan_changes_nothing(aws, config, artifacts):
     assert state() == before
 
 
-def test_declined_change_leaves_no_stack_and_no_change_set(aws, config, artifacts):
-    result, _ = publish(config, artifacts, confirm=lambda stack, changes: False)
-    assert [s["action"] for s in result.stacks] == ["declined", "declined"]
-    assert state()["stacks"] == {}
+def test_declined_plan_writes_nothing_but_its_discarded_change_sets(aws, config, artifacts):
+    asked = []
+    result, log = publish(config, artifacts, confirm=lambda plan: asked.append(plan) or False)
+    assert len(asked) == 1  # one question for the whole region
+    assert [s["action"] for s in result.stacks] == ["would create", "would create"]
+    assert set(log.writes) == {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack"}
+    assert state() == {"buckets": [], "objects": {}, "stacks": {}}
 
 
 class InjectedFault(Exception):
@@ -227,7 +230,7 @@ def test_missing_credentials_is_one_clear_error(monkeypatch, tmp_path, config, a
 def test_each_configured_region_gets_its_own_bucket_and_portfolio_and_iam_roles_once(aws, config, artifacts):
     for index, region in enumerate(("us-east-1", "eu-west-1")):
         options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
-                          poll_seconds=0, roles_here=index == 0)
+                          poll_seconds=0, roles_here=index == 0, roles_planned_elsewhere=index > 0)
         result = publish_region(Aws(region), config, artifacts, options)
         assert result.bucket == f"sagemaker-catalog-123456789012-{region}"
         assert [s["stack"] for s in result.stacks] == ([ROLES] if index == 0 else []) + [PORTFOLIO]

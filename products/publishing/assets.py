@@ -94,9 +94,8 @@ class AssetBucket:
                 return None
             raise
 
-    def ensure(self, cors: bool, say) -> list[str]:
-        """Create and configure what is missing; returns what was done."""
-        missing = self.missing_settings(cors)
+    def ensure(self, missing: list[str], say) -> None:
+        """Create and configure what ``missing_settings`` found missing (the plan's list, applied as shown)."""
         actions = {
             "bucket": self._create,
             "encryption": lambda: self.s3.put_bucket_encryption(
@@ -122,7 +121,6 @@ class AssetBucket:
         for setting in missing:
             say(f"  asset bucket {self.name}: {'creating' if setting == 'bucket' else 'setting ' + setting}")
             actions[setting]()
-        return missing
 
     def _create(self):
         arguments = {"Bucket": self.name}

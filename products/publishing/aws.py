@@ -1,24 +1,47 @@
 """AWS sessions for the publisher: standard retries, and every call counted.
 
 Throttling is retried with botocore's standard mode, so it never fails a run that would
-succeed later. The call log tells reads from writes, which is how the tests prove that
-a publish with nothing to change writes nothing.
+succeed later. A loopback endpoint (the emulator, LocalStack) is not AWS: it neither
+throttles nor recovers from a 5xx by waiting, so its calls are tried twice at most and an
+API it lacks is reported at once. The call log tells reads from writes, which is how the
+tests prove that a publish with nothing to change writes nothing.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError, NoRegionError,
+    ReadTimeoutError,
+)
+
+from products.config import known_regions
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="sagemaker-mlops-catalog")
+LOCAL_RETRIES = Config(
+    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, user_agent_extra="sagemaker-mlops-catalog"
+)
+# The first call of a run: a dead endpoint must fail in seconds, not after ten backed-off retries.
+PROBE = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15,
+               user_agent_extra="sagemaker-mlops-catalog")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 READ_PREFIXES = ("Get", "Head", "List", "Describe", "Search", "Scan")
 READ_ONLY = {"ValidateTemplate"}
 
 
 class PublishError(RuntimeError):
     """A problem the user must fix; ``str()`` is the one line to show."""
+
+
+class BadInput(PublishError):
+    """A problem with what the user asked for (a region, a domain id): exit code 2, like a bad flag."""
+
+
+def is_local(endpoint_url: str) -> bool:
+    return urlparse(endpoint_url).hostname in LOOPBACK
 
 
 def is_write(operation: str) -> bool:
@@ -47,30 +70,28 @@ class Aws:
         try:
             self.session = boto3.Session(profile_name=profile, region_name=region)
         except BotoCoreError as error:  # an unknown profile
-            raise PublishError(str(error)) from None
-        known = {
-            name
-            for partition in self.session.get_available_partitions()
-            for name in self.session.get_available_regions("cloudformation", partition_name=partition)
-        }
-        if region not in known:
+            raise BadInput(f"--profile: {error}") from None
+        if region not in known_regions():
             # Checked up front: an unreachable endpoint would otherwise be retried for minutes.
-            raise PublishError(f"unknown region {region!r}: CloudFormation is not offered there (check --region or regions)")
+            raise BadInput(f"--region: unknown region {region!r} (CloudFormation is not offered there)")
         self.region = region
         self.log = log if log is not None else CallLog()
         self._clients = {}
 
-    def client(self, service: str):
+    def client(self, service: str, config: Config = RETRIES):
         if service not in self._clients:
-            client = self.session.client(service, config=RETRIES)
+            client = self.session.client(service, config=config)
+            if is_local(client.meta.endpoint_url) and config is RETRIES:
+                client = self.session.client(service, config=LOCAL_RETRIES)
             client.meta.events.register("before-call", self.log.record)
             self._clients[service] = client
         return self._clients[service]
 
     def account_id(self) -> str:
-        """The caller's account; also the first check that credentials and region work."""
+        """The caller's account; also the first check that credentials, region and endpoint work."""
+        sts = self.client("sts", config=PROBE)
         try:
-            return self.client("sts").get_caller_identity()["Account"]
+            return sts.get_caller_identity()["Account"]
         except NoCredentialsError:
             raise PublishError(
                 "no AWS credentials found: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID "
@@ -78,8 +99,11 @@ class Aws:
             ) from None
         except NoRegionError:
             raise PublishError("no AWS region: pass --region or list regions in the configuration") from None
-        except EndpointConnectionError:
-            raise PublishError(f"cannot reach AWS in region {self.region!r}: is it a region your account uses?") from None
+        except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError):
+            endpoint = sts.meta.endpoint_url
+            hint = "check the region and the network" if ".amazonaws." in endpoint else (
+                "is AWS_ENDPOINT_URL (or the profile's endpoint_url) right, and is the endpoint running?")
+            raise PublishError(f"cannot reach {endpoint}: no answer; {hint}") from None
         except ClientError as error:
             raise PublishError(f"AWS refused the credentials in {self.region}: {error.response['Error']['Message']}") from None
 

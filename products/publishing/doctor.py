@@ -1,6 +1,8 @@
 """`verify` (alias `doctor`): what makes templates invisible or unusable in Studio, and how to fix it.
 
-Every check is a read. Each result says what was found and, when it fails, what to do.
+Every check is a read. Each result passes, fails (saying what to do) or is "not checked":
+the endpoint does not support the API the check needs (the emulator lacks several Service
+Catalog and SageMaker APIs). One check's error never hides the others' results.
 """
 
 import fnmatch
@@ -10,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
-from products.publishing.aws import Aws, error_code, fill_pseudo_parameters
+from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local
 from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_templates_location
 from products.roles import ROLE_SPECS
 
@@ -18,12 +20,44 @@ from products.roles import ROLE_SPECS
 @dataclass(frozen=True)
 class Check:
     name: str
-    ok: bool
+    passed: bool
     detail: str
     fix: str = ""
+    checked: bool = True  # False: the endpoint could not answer the check's API
+
+    @property
+    def status(self) -> str:
+        return "not checked" if not self.checked else ("pass" if self.passed else "fail")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass"
 
     def as_dict(self) -> dict:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        return {"check": self.name, "status": self.status, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+UNSUPPORTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException", "UnsupportedOperation"}
+
+
+def _lacks_api(error: ClientError, endpoint: str) -> bool:
+    """Whether the endpoint does not implement the operation (moto_server answers an unknown one with HTTP 500)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error_code(error) in UNSUPPORTED_CODES or status == 501 or (status == 500 and is_local(endpoint))
+
+
+def guarded(aws: Aws, names: list[str], run) -> list[Check]:
+    """``run()``'s checks; if an AWS call fails, one result per name saying why it could not be checked."""
+    try:
+        return run()
+    except ClientError as error:
+        operation = getattr(error, "operation_name", "the call")
+        if _lacks_api(error, aws.client("sts").meta.endpoint_url):
+            return [Check(name, False, f"not checked: the endpoint does not support {operation}", checked=False)
+                    for name in names]
+        message = error.response.get("Error", {}).get("Message", "")
+        return [Check(name, False, f"{operation} failed: {error_code(error)} {message}".strip(),
+                      "grant the caller read access to it, or check the API's status") for name in names]
 
 
 def _outputs(aws: Aws, stack: str) -> dict | None:
@@ -56,44 +90,47 @@ def studio_execution_roles(aws: Aws, domain_id: str) -> list[str]:
 
 
 def verify_region(aws: Aws, config: CatalogConfig, targets: tuple[str, ...], domain_id: str = "") -> list[Check]:
-    checks = []
     account = aws.account_id()
     partition = aws.session.get_partition_for_region(aws.region)
     resolve = lambda arn: fill_pseudo_parameters(arn, account, aws.region, partition)  # noqa: E731
 
-    status = aws.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status()["Status"]
-    checks.append(Check(
-        "SageMaker uses Service Catalog", status == "Enabled", f"status {status}",
-        "run `aws sagemaker enable-sagemaker-servicecatalog-portfolio` (or enable project templates in the Studio admin settings)",
-    ))
-
-    iam = aws.client("iam")
+    checks = guarded(aws, ["SageMaker uses Service Catalog"], lambda: [_portfolio_status(aws)])
     for role, (service, _, _) in ROLE_SPECS.items():
         name = getattr(config.roles, role)
-        try:
-            described = iam.get_role(RoleName=name)["Role"]
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise
-            checks.append(Check(f"role {name}", False, "missing", "deploy the roles stack: set publish.deploy_roles and publish"))
-            continue
-        trusted = [
-            principal
-            for statement in described["AssumeRolePolicyDocument"]["Statement"]
-            for principal in _as_list(statement.get("Principal", {}).get("Service", []))
-        ]
-        checks.append(Check(
-            f"role {name}", service in trusted, f"trusts {', '.join(trusted) or 'no service'}",
-            f"the role must trust {service}; redeploy the roles stack",
-        ))
-
+        checks += guarded(aws, [f"role {name}"], lambda name=name, service=service: [_role_check(aws, name, service)])
     if GIT_PRODUCT in config.products:
-        checks.extend(connection_checks(aws))
+        checks += guarded(aws, [f"a CodeConnections connection for {GIT_PRODUCT}"], lambda: connection_checks(aws))
     if "servicecatalog" in targets:
-        checks.extend(_portfolio_checks(aws, config, resolve, domain_id))
+        checks += guarded(aws, ["portfolio stack"], lambda: _portfolio_checks(aws, config, resolve, domain_id))
     if "s3" in targets:
-        checks.extend(_s3_route_checks(aws, config, account))
+        checks += _s3_route_checks(aws, config, account, domain_id or config.publish.studio_domain_id)
     return checks
+
+
+def _portfolio_status(aws: Aws) -> Check:
+    status = aws.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status()["Status"]
+    return Check(
+        "SageMaker uses Service Catalog", status == "Enabled", f"status {status}",
+        "run `aws sagemaker enable-sagemaker-servicecatalog-portfolio` (or enable project templates in the Studio admin settings)",
+    )
+
+
+def _role_check(aws: Aws, name: str, service: str) -> Check:
+    try:
+        described = aws.client("iam").get_role(RoleName=name)["Role"]
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        return Check(f"role {name}", False, "missing", "deploy the roles stack: set publish.deploy_roles and publish")
+    trusted = [
+        principal
+        for statement in described["AssumeRolePolicyDocument"]["Statement"]
+        for principal in _as_list(statement.get("Principal", {}).get("Service", []))
+    ]
+    return Check(
+        f"role {name}", service in trusted, f"trusts {', '.join(trusted) or 'no service'}",
+        f"the role must trust {service}; redeploy the roles stack",
+    )
 
 
 GIT_PRODUCT = "build-train-deploy-git"
@@ -136,78 +173,126 @@ def _as_list(value):
 
 def _portfolio_checks(aws: Aws, config: CatalogConfig, resolve, domain_id: str) -> list[Check]:
     outputs = _outputs(aws, config.publish.portfolio_stack)
-    if outputs is None or "PortfolioId" not in outputs:
+    if outputs is None:
         return [Check("portfolio stack", False, f"{config.publish.portfolio_stack} not found", "run `publish.py publish`")]
+    if "PortfolioId" not in outputs:
+        if is_local(aws.client("sts").meta.endpoint_url):  # moto keeps the stack but creates no Service Catalog resources
+            return [Check("portfolio stack", False, "not checked: the endpoint created no portfolio for "
+                          f"{config.publish.portfolio_stack} (no PortfolioId output)", checked=False)]
+        return [Check("portfolio stack", False, f"{config.publish.portfolio_stack} has no PortfolioId output",
+                      "republish the portfolio stack")]
     checks = [Check("portfolio stack", True, config.publish.portfolio_stack)]
     servicecatalog = aws.client("servicecatalog")
     portfolio_id = outputs["PortfolioId"]
     product_ids = {key[: -len("ProductId")]: value for key, value in outputs.items() if key.endswith("ProductId")}
     for name, product_id in sorted(product_ids.items()):
-        tags = {t["Key"]: t["Value"] for t in servicecatalog.describe_product_as_admin(Id=product_id).get("Tags", [])}
-        visible = all(tags.get(k) == v for k, v in STUDIO_VISIBILITY.items())
-        checks.append(Check(
-            f"product {name} is visible in Studio", visible, "tagged sagemaker:studio-visibility=true" if visible else "tag missing",
-            "the product needs the tag sagemaker:studio-visibility=true; republish the portfolio stack",
-        ))
-        constraints = servicecatalog.list_constraints_for_portfolio(PortfolioId=portfolio_id, ProductId=product_id)
-        launch = [c for c in constraints.get("ConstraintDetails", []) if c["Type"] == "LAUNCH"]
-        checks.append(Check(
-            f"product {name} has a launch constraint", bool(launch), f"{len(launch)} launch constraint(s)",
-            f"add a launch constraint with {config.roles.launch}; republish the portfolio stack",
-        ))
+        checks += guarded(aws, [f"product {name} is visible in Studio"], lambda product_id=product_id, name=name: [
+            _product_visibility(servicecatalog, name, product_id)])
+        checks += guarded(aws, [f"product {name} has a launch constraint"], lambda product_id=product_id, name=name: [
+            _launch_constraint(servicecatalog, config, portfolio_id, name, product_id)])
+    arns = [resolve(p.arn) for p in config.portfolio.principals]
+    checks += guarded(aws, [f"principal {arn} is associated" for arn in arns],
+                      lambda: _associations(servicecatalog, portfolio_id, arns))
+    if domain_id:
+        checks += guarded(aws, [f"Studio execution roles of {domain_id} see the templates"],
+                          lambda: _execution_role_checks(aws, domain_id, arns))
+    return checks
+
+
+def _product_visibility(servicecatalog, name: str, product_id: str) -> Check:
+    tags = {t["Key"]: t["Value"] for t in servicecatalog.describe_product_as_admin(Id=product_id).get("Tags", [])}
+    visible = all(tags.get(k) == v for k, v in STUDIO_VISIBILITY.items())
+    return Check(
+        f"product {name} is visible in Studio", visible, "tagged sagemaker:studio-visibility=true" if visible else "tag missing",
+        "the product needs the tag sagemaker:studio-visibility=true; republish the portfolio stack",
+    )
+
+
+def _launch_constraint(servicecatalog, config: CatalogConfig, portfolio_id: str, name: str, product_id: str) -> Check:
+    constraints = servicecatalog.list_constraints_for_portfolio(PortfolioId=portfolio_id, ProductId=product_id)
+    launch = [c for c in constraints.get("ConstraintDetails", []) if c["Type"] == "LAUNCH"]
+    return Check(
+        f"product {name} has a launch constraint", bool(launch), f"{len(launch)} launch constraint(s)",
+        f"add a launch constraint with {config.roles.launch}; republish the portfolio stack",
+    )
+
+
+def _associations(servicecatalog, portfolio_id: str, arns: list[str]) -> list[Check]:
     associated = {
         p["PrincipalARN"]
         for page in servicecatalog.get_paginator("list_principals_for_portfolio").paginate(PortfolioId=portfolio_id)
         for p in page.get("Principals", [])
     }
-    for principal in config.portfolio.principals:
-        arn = resolve(principal.arn)
+    return [
+        Check(f"principal {arn} is associated", arn in associated, "associated" if arn in associated else "not associated",
+              "republish the portfolio stack")
+        for arn in arns
+    ]
+
+
+def _execution_role_checks(aws: Aws, domain_id: str, patterns: list[str]) -> list[Check]:
+    checks = []
+    for role in studio_execution_roles(aws, domain_id):
+        covered = any(_principal_matches(role, pattern) for pattern in patterns)
         checks.append(Check(
-            f"principal {arn} is associated", arn in associated, "associated" if arn in associated else "not associated",
-            "republish the portfolio stack",
+            f"Studio execution role {role} sees the templates", covered,
+            "matches a portfolio principal" if covered else "matches no portfolio principal",
+            "add the role (or a wildcard ARN matching it) to portfolio.principals and publish",
         ))
-    if domain_id:
-        patterns = [resolve(p.arn) for p in config.portfolio.principals]
-        for role in studio_execution_roles(aws, domain_id):
-            covered = any(_principal_matches(role, pattern) for pattern in patterns)
-            checks.append(Check(
-                f"Studio execution role {role} sees the templates", covered,
-                "matches a portfolio principal" if covered else "matches no portfolio principal",
-                "add the role (or a wildcard ARN matching it) to portfolio.principals and publish",
-            ))
     return checks
 
 
-def _s3_route_checks(aws: Aws, config: CatalogConfig, account: str) -> list[Check]:
+def _s3_route_checks(aws: Aws, config: CatalogConfig, account: str, domain_id: str) -> list[Check]:
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
+    checks = guarded(aws, ["S3 route bucket allows Studio (CORS)"], lambda: [_cors_check(bucket)])
+    for name in config.products:
+        key = f"{config.publish.s3_templates_prefix}/{name}.json"
+        checks += guarded(aws, [f"S3 template {key} is visible in Studio"], lambda key=key: [_template_tag_check(aws, bucket, key)])
+    checks += guarded(aws, [f"domain {domain_id} points Studio at the templates"],
+                      lambda: [_domain_tag_check(aws, config, bucket, domain_id)])
+    return checks
+
+
+def _cors_check(bucket: AssetBucket) -> Check:
+    name = "S3 route bucket allows Studio (CORS)"
     if not bucket.exists():
-        return [Check("S3 route bucket", False, f"{bucket.name} missing", "run `publish.py publish --target s3`")]
+        return Check(name, False, f"bucket {bucket.name} missing", "run `publish.py publish --target s3`")
     missing = bucket.missing_settings(cors=True)
-    checks = [Check(
-        "S3 route bucket allows Studio (CORS)", "CORS for Studio" not in missing,
+    return Check(
+        name, "CORS for Studio" not in missing,
         "CORS allows " + STUDIO_ORIGIN if "CORS for Studio" not in missing else "no CORS rule for Studio",
         "run `publish.py publish --target s3`",
-    )]
-    s3 = aws.client("s3")
-    prefix = config.publish.s3_templates_prefix
-    for name in config.products:
-        key = f"{prefix}/{name}.json"
-        try:
-            tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket.name, Key=key)["TagSet"]}
-        except ClientError:
-            tags = None
-        ok = tags is not None and all(tags.get(k) == v for k, v in STUDIO_VISIBILITY.items())
-        checks.append(Check(
-            f"S3 template {key} is visible in Studio", ok,
-            "missing" if tags is None else ("tagged" if ok else "tag sagemaker:studio-visibility=true missing"),
-            "run `publish.py publish --target s3`",
-        ))
+    )
+
+
+def _template_tag_check(aws: Aws, bucket: AssetBucket, key: str) -> Check:
+    try:
+        tag_set = aws.client("s3").get_object_tagging(Bucket=bucket.name, Key=key)["TagSet"]
+    except ClientError as error:
+        if error_code(error) not in ("NoSuchKey", "NoSuchBucket", "404"):
+            raise
+        tag_set = None
+    tags = {t["Key"]: t["Value"] for t in tag_set} if tag_set is not None else None
+    ok = tags is not None and all(tags.get(k) == v for k, v in STUDIO_VISIBILITY.items())
+    return Check(
+        f"S3 template {key} is visible in Studio", ok,
+        "missing" if tags is None else ("tagged" if ok else "tag sagemaker:studio-visibility=true missing"),
+        "run `publish.py publish --target s3`",
+    )
+
+
+def _domain_tag_check(aws: Aws, config: CatalogConfig, bucket: AssetBucket, domain_id: str) -> Check:
+    name = f"domain {domain_id} points Studio at the templates"
     sagemaker = aws.client("sagemaker")
-    domain_arn = sagemaker.describe_domain(DomainId=config.publish.studio_domain_id)["DomainArn"]
+    try:
+        domain_arn = sagemaker.describe_domain(DomainId=domain_id)["DomainArn"]
+    except ClientError as error:
+        if error_code(error) not in ("ResourceNotFound", "ValidationException"):
+            raise
+        return Check(name, False, f"domain {domain_id} not found in {aws.region}", "check --domain-id or publish.studio_domain_id")
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
     location = studio_templates_location(config, bucket.name)
-    checks.append(Check(
-        f"domain {config.publish.studio_domain_id} points Studio at the templates", tags.get(S3_TEMPLATES_TAG) == location,
+    return Check(
+        name, tags.get(S3_TEMPLATES_TAG) == location,
         f"{S3_TEMPLATES_TAG}={tags.get(S3_TEMPLATES_TAG, '(unset)')}", "run `publish.py publish --target s3`",
-    ))
-    return checks
+    )

@@ -1,8 +1,12 @@
-"""Publish, plan and destroy the catalog in one region.
+"""Publish, plan and destroy the catalog in one region, in two halves: plan, then apply.
 
-Order: read-only preflight (credentials, principals, launch role), asset bucket, uploads
-keyed by content, the roles stack, the portfolio stack, the S3 route. Nothing is written
-before the preflight passes, and a plan writes nothing but the change sets it deletes.
+``plan_region`` reads everything (credentials, principals, launch role, bucket settings,
+stored artifacts, each stack's change set, the Studio domain's tag) and writes nothing but
+the change sets it needs to compute stack changes. ``apply_region`` then does exactly what
+the plan lists, in order: bucket settings, uploads, the roles stack, the portfolio stack
+(never after a failed roles stack), the S3 route. ``discard_region`` deletes whatever
+change sets the plan still holds; callers run it in ``finally``, so a declined, failed or
+interrupted publish leaves nothing of its plan behind.
 """
 
 import json
@@ -13,7 +17,7 @@ from botocore.exceptions import ClientError
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
 from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
-from products.publishing.stacks import Stacks
+from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks
 from products.publishing.versions import with_retained_versions
 from products.synth import Artifact
 
@@ -23,41 +27,99 @@ S3_TEMPLATES_TAG = "sagemaker:projectS3TemplatesLocation"
 
 @dataclass
 class Options:
-    apply: bool  # False: plan
+    apply: bool  # False: plan only
     targets: tuple[str, ...]
-    confirm: object  # (stack, changes) -> bool
+    confirm: object = None  # (RegionPlan) -> bool, asked once when the plan has changes
     say: object = print
     poll_seconds: float = 5.0
     # IAM is global: the roles stack lives in the first region only (named roles would clash).
     roles_here: bool = True
+    # Another region's plan in this run deploys the roles stack, so the launch role need not exist yet.
+    roles_planned_elsewhere: bool = False
+    domain_id: str = ""  # overrides publish.studio_domain_id
 
 
 @dataclass
-class RegionResult:
-    region: str
-    account: str = ""
-    bucket: str = ""
+class Upload:
+    key: str
+    artifact: Artifact
+    tags: dict | None = None  # the S3 route's copies are tagged for Studio
+
+
+@dataclass
+class DomainTag:
+    domain_id: str
+    domain_arn: str
+    location: str
+
+
+@dataclass
+class RegionPlan:
+    """Everything a publish would do in one region, and, once applied, what it did."""
+
+    aws: Aws
+    stacker: Stacks
+    account: str
+    asset_bucket: AssetBucket
     bucket_changes: list[str] = field(default_factory=list)
-    uploaded: list[str] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    stacks: list[dict] = field(default_factory=list)
-    s3_route: list[str] = field(default_factory=list)
+    stack_plans: list[StackPlan] = field(default_factory=list)
+    route_uploads: list[Upload] = field(default_factory=list)
+    domain_tag: DomainTag | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)  # stack -> "created"/"updated", as applied
+    applied: list[str] = field(default_factory=list)  # what apply_region did, in order
+
+    @property
+    def region(self) -> str:
+        return self.aws.region
+
+    @property
+    def s3_route(self) -> list[str]:
+        lines = [f"upload s3://{self.bucket}/{u.key} tagged sagemaker:studio-visibility=true" for u in self.route_uploads]
+        if self.domain_tag:
+            lines.append(f"tag domain {self.domain_tag.domain_id} {S3_TEMPLATES_TAG}={self.domain_tag.location}")
+        return lines
+
+    @property
+    def bucket(self) -> str:
+        return self.asset_bucket.name
+
+    @property
+    def uploaded(self) -> list[str]:
+        return [u.key for u in self.uploads]
 
     @property
     def up_to_date(self) -> bool:
-        return not (self.bucket_changes or self.uploaded or self.s3_route) and all(
-            s["action"] == "up to date" for s in self.stacks
-        )
+        return not (self.bucket_changes or self.uploads or self.s3_route) and not any(p.pending for p in self.stack_plans)
+
+    def totals(self) -> dict[str, int]:
+        counts = {"add": 0, "change": 0, "remove": 0}
+        for stack_plan in self.stack_plans:
+            for change in stack_plan.changes:
+                counts[ACTION_COUNTS.get(change.action, "change")] += 1
+        counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route))
+        return counts
+
+    def stack_action(self, stack_plan: StackPlan) -> str:
+        if stack_plan.stack in self.outcomes:
+            return self.outcomes[stack_plan.stack]
+        return "up to date" if not stack_plan.pending else f"would {stack_plan.action}"
+
+    @property
+    def stacks(self) -> list[dict]:
+        return [{**p.as_dict(), "action": self.stack_action(p)} for p in self.stack_plans]
 
     def as_dict(self) -> dict:
         return {
             "region": self.region, "account": self.account, "bucket": self.bucket,
             "bucket_changes": self.bucket_changes, "uploaded": self.uploaded, "unchanged": self.unchanged,
-            "stacks": self.stacks, "s3_route": self.s3_route, "up_to_date": self.up_to_date,
+            "stacks": self.stacks, "s3_route": self.s3_route, "totals": self.totals(),
+            "up_to_date": self.up_to_date, "applied": self.applied,
         }
 
 
-def preflight(aws: Aws, config: CatalogConfig, account: str) -> None:
+def preflight(aws: Aws, config: CatalogConfig, account: str, check_launch_role: bool) -> None:
     """Read-only checks that would otherwise fail halfway through a publish."""
     iam = aws.client("iam")
     partition = aws.session.get_partition_for_region(aws.region)
@@ -77,7 +139,7 @@ def preflight(aws: Aws, config: CatalogConfig, account: str) -> None:
             if error_code(error) == "NoSuchEntity":
                 raise PublishError(f"portfolio.principals[{index}]: {arn} does not exist in account {account}") from None
             raise
-    if not config.publish.deploy_roles:
+    if check_launch_role:
         try:
             iam.get_role(RoleName=config.roles.launch)
         except ClientError as error:
@@ -89,88 +151,124 @@ def preflight(aws: Aws, config: CatalogConfig, account: str) -> None:
             raise
 
 
-def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionResult:
-    result = RegionResult(aws.region)
-    say = options.say
-    result.account = account = aws.account_id()
-    preflight(aws, config, account)
-    bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
-    result.bucket = bucket.name
+def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+    """Read what is there and compute every change; writes only change sets (held by the plan)."""
+    account = aws.account_id()
+    roles_here = config.publish.deploy_roles and options.roles_here and "servicecatalog" in options.targets
+    needs_launch_role = "servicecatalog" in options.targets and not roles_here and not options.roles_planned_elsewhere
+    preflight(aws, config, account, check_launch_role=needs_launch_role)
     with_s3_route = "s3" in options.targets
-
-    if options.apply:
-        result.bucket_changes = bucket.ensure(cors=with_s3_route, say=say)
-    else:
-        result.bucket_changes = bucket.missing_settings(cors=with_s3_route)
-    bucket_exists = options.apply or "bucket" not in result.bucket_changes
+    domain_id = options.domain_id or config.publish.studio_domain_id
+    domain_arn = _domain_arn(aws, domain_id) if with_s3_route else ""
+    bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
+    plan = RegionPlan(aws, Stacks(aws, options.say, options.poll_seconds), account, bucket)
+    plan.bucket_changes = bucket.missing_settings(cors=with_s3_route)
+    bucket_exists = "bucket" not in plan.bucket_changes
 
     for artifact in artifacts:
         if artifact.key is None:
             continue
         if bucket_exists and not bucket.needs_upload(artifact.key, artifact.sha256):
-            result.unchanged.append(artifact.key)
-            continue
-        result.uploaded.append(artifact.key)
-        if options.apply:
-            say(f"  uploading s3://{bucket.name}/{artifact.key}")
-            bucket.upload(artifact.key, artifact)
-
-    stacks = Stacks(aws, say, options.poll_seconds)
-    by_kind = {a.kind: a for a in artifacts}
-    if "servicecatalog" in options.targets:
-        if config.publish.deploy_roles and options.roles_here:
-            outcome = stacks.deploy(
-                config.publish.roles_stack, json.loads(by_kind["roles"].data),
-                apply=options.apply, confirm=options.confirm, capabilities=("CAPABILITY_NAMED_IAM",),
+            plan.unchanged.append(artifact.key)
+        else:
+            plan.uploads.append(Upload(artifact.key, artifact))
+    try:
+        if "servicecatalog" in options.targets:
+            by_kind = {a.kind: a for a in artifacts}
+            if roles_here:
+                plan.stack_plans.append(plan.stacker.plan(
+                    config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
+            portfolio = with_retained_versions(
+                json.loads(by_kind["portfolio"].data),
+                plan.stacker.deployed_template(config.publish.portfolio_stack),
+                config.publish.keep_versions,
             )
-            result.stacks.append(outcome.as_dict())
-        portfolio = with_retained_versions(
-            json.loads(by_kind["portfolio"].data),
-            stacks.deployed_template(config.publish.portfolio_stack),
-            config.publish.keep_versions,
-        )
-        outcome = stacks.deploy(config.publish.portfolio_stack, portfolio, apply=options.apply, confirm=options.confirm)
-        result.stacks.append(outcome.as_dict())
-    if with_s3_route:
-        result.s3_route = publish_s3_route(aws, config, artifacts, bucket, bucket_exists, options)
-    return result
+            plan.stack_plans.append(plan.stacker.plan(config.publish.portfolio_stack, portfolio))
+        if with_s3_route:
+            _plan_s3_route(plan, config, artifacts, bucket_exists, domain_id, domain_arn)
+    except BaseException:
+        discard_region(plan)
+        raise
+    return plan
+
+
+def _domain_arn(aws: Aws, domain_id: str) -> str:
+    try:
+        return aws.client("sagemaker").describe_domain(DomainId=domain_id)["DomainArn"]
+    except ClientError as error:
+        if error_code(error) in ("ResourceNotFound", "ValidationException"):
+            raise PublishError(
+                f"Studio domain {domain_id} not found in {aws.region} (publish.studio_domain_id or --domain-id)"
+            ) from None
+        raise
 
 
 def studio_templates_location(config: CatalogConfig, bucket: str) -> str:
     return f"s3://{bucket}/{config.publish.s3_templates_prefix}/"
 
 
-def publish_s3_route(aws: Aws, config, artifacts, bucket: AssetBucket, bucket_exists: bool, options: Options) -> list[str]:
+def _plan_s3_route(plan: RegionPlan, config, artifacts, bucket_exists: bool, domain_id: str, domain_arn: str) -> None:
     """Product templates under the Studio prefix, tagged for Studio, and the domain pointed at them."""
-    changes = []
     prefix = config.publish.s3_templates_prefix
     for artifact in artifacts:
         if artifact.kind != "product-template":
             continue
         key = f"{prefix}/{artifact.product}.json"
-        if bucket_exists and not bucket.needs_upload(key, artifact.sha256):
-            continue
-        changes.append(f"upload s3://{bucket.name}/{key}")
-        if options.apply:
-            options.say(f"  S3 route: uploading s3://{bucket.name}/{key}")
-            bucket.upload(key, artifact, tags=STUDIO_VISIBILITY)
-    sagemaker = aws.client("sagemaker")
-    try:
-        domain_arn = sagemaker.describe_domain(DomainId=config.publish.studio_domain_id)["DomainArn"]
-    except ClientError as error:
-        if error_code(error) in ("ResourceNotFound", "ValidationException"):
-            raise PublishError(
-                f"publish.studio_domain_id: domain {config.publish.studio_domain_id} not found in {aws.region}"
-            ) from None
-        raise
-    location = studio_templates_location(config, bucket.name)
+        if not bucket_exists or plan.asset_bucket.needs_upload(key, artifact.sha256):
+            plan.route_uploads.append(Upload(key, artifact, STUDIO_VISIBILITY))
+    sagemaker = plan.aws.client("sagemaker")
+    location = studio_templates_location(config, plan.bucket)
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
     if tags.get(S3_TEMPLATES_TAG) != location:
-        changes.append(f"tag domain {config.publish.studio_domain_id} {S3_TEMPLATES_TAG}={location}")
-        if options.apply:
-            options.say(f"  S3 route: tagging domain {config.publish.studio_domain_id} with {location}")
-            sagemaker.add_tags(ResourceArn=domain_arn, Tags=[{"Key": S3_TEMPLATES_TAG, "Value": location}])
-    return changes
+        plan.domain_tag = DomainTag(domain_id, domain_arn, location)
+
+
+def apply_region(plan: RegionPlan, say) -> None:
+    """Do what the plan lists, in order, recording each step in ``plan.applied``; a failure stops here."""
+    region = plan.region
+    if plan.bucket_changes:
+        plan.asset_bucket.ensure(plan.bucket_changes, say=say)
+        plan.applied.append(f"{region}: asset bucket {plan.bucket} ({', '.join(plan.bucket_changes)})")
+    for upload in plan.uploads + plan.route_uploads:
+        say(f"  uploading s3://{plan.bucket}/{upload.key}")
+        plan.asset_bucket.upload(upload.key, upload.artifact, tags=upload.tags)
+    if plan.uploads or plan.route_uploads:
+        plan.applied.append(f"{region}: {len(plan.uploads) + len(plan.route_uploads)} upload(s)")
+    for stack_plan in plan.stack_plans:
+        if not stack_plan.pending:
+            continue
+        say(f"  {stack_plan.stack}: executing change set")
+        try:
+            plan.outcomes[stack_plan.stack] = plan.stacker.apply(stack_plan)
+        except KeyboardInterrupt:
+            plan.outcomes[stack_plan.stack] = "interrupted"  # CloudFormation carries on without us
+            raise
+        except Exception:
+            plan.outcomes[stack_plan.stack] = "failed"  # and the stacks after it (the portfolio) are never applied
+            raise
+        plan.applied.append(f"{region}: stack {stack_plan.stack} {plan.outcomes[stack_plan.stack]}")
+    if plan.domain_tag:
+        tag = plan.domain_tag
+        say(f"  S3 route: tagging domain {tag.domain_id} with {tag.location}")
+        plan.aws.client("sagemaker").add_tags(ResourceArn=tag.domain_arn, Tags=[{"Key": S3_TEMPLATES_TAG, "Value": tag.location}])
+        plan.applied.append(f"{region}: domain {tag.domain_id} tagged")
+
+
+def discard_region(plan: RegionPlan) -> None:
+    """Delete the change sets the plan still holds (executed ones are gone already)."""
+    for stack_plan in plan.stack_plans:
+        plan.stacker.discard(stack_plan)
+
+
+def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+    """Plan, ask ``options.confirm`` once if anything would change, apply; always discard what is left."""
+    plan = plan_region(aws, config, artifacts, options)
+    try:
+        if options.apply and not plan.up_to_date and (options.confirm is None or options.confirm(plan)):
+            apply_region(plan, options.say)
+    finally:
+        discard_region(plan)
+    return plan
 
 
 def destroy_region(aws: Aws, config: CatalogConfig, roles: bool, buckets: bool, say, poll_seconds: float = 5.0) -> list[str]:

@@ -1,9 +1,11 @@
-"""Deploy a stack through a change set: compare, create, show, confirm, execute, clean up.
+"""Deploy a stack in two halves: plan (a change set, described), then apply (executed).
 
-The deployed template is compared first, so an unchanged stack costs no write at all
-(not even a change set). A change set that is not executed is always deleted, and a
-stack left behind by an interrupted run (never executed, or failed on creation) is
-recovered, so re-running converges.
+Planning compares the deployed template first, so an unchanged stack costs no write at all
+(not even a change set). Otherwise it creates a change set and describes it with property
+values; the plan keeps it until the admin answers. Applying executes exactly that change
+set; discarding deletes it, and the empty stack a CREATE change set leaves. A stack left
+behind by an interrupted run (never executed, or failed on creation) is recovered, so
+re-running converges.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from botocore.exceptions import ClientError
 
 from products.publishing.aws import Aws, PublishError, error_code
+from products.publishing.diff import context_properties, property_diff
 
 CHANGE_SET_PREFIX = "publish-"
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -25,6 +28,7 @@ TERMINAL_FAILED = {
 }
 NEVER_CREATED = {"REVIEW_IN_PROGRESS"}
 FAILED_CREATION = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"}
+ACTION_COUNTS = {"Add": "add", "Modify": "change", "Remove": "remove", "Import": "add", "Dynamic": "change"}
 
 
 def _was_created(status: str | None) -> bool:
@@ -33,13 +37,48 @@ def _was_created(status: str | None) -> bool:
 
 
 @dataclass
-class StackOutcome:
-    stack: str
-    action: str  # "up to date", "created", "updated", "would create", "would update", "declined"
-    changes: list[str] = field(default_factory=list)
+class ResourceChange:
+    action: str  # CloudFormation's: Add, Modify, Remove, Import, Dynamic
+    logical_id: str
+    resource_type: str
+    replacement: str = ""  # True, False, Conditional (Modify only)
+    details: list[str] = field(default_factory=list)  # property-level changes
+
+    def line(self) -> str:
+        replacement = f" replacement={self.replacement}" if self.replacement in ("True", "Conditional") else ""
+        return f"{self.action:<7} {self.logical_id} ({self.resource_type}){replacement}"
 
     def as_dict(self) -> dict:
-        return {"stack": self.stack, "action": self.action, "changes": self.changes}
+        return {"action": self.action, "logical_id": self.logical_id, "type": self.resource_type,
+                "replacement": self.replacement, "details": self.details}
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    action: str  # "up to date", "create", "update", "replace" (a failed creation is deleted first)
+    template: dict
+    capabilities: tuple[str, ...] = ()
+    change_set: str | None = None  # its ARN, kept until applied or discarded
+    changes: list[ResourceChange] = field(default_factory=list)
+    properties_from: str = ""  # "change set" (AWS's resolved values) or "templates" (the change set had none)
+
+    @property
+    def pending(self) -> bool:
+        return self.action != "up to date"
+
+    def as_dict(self) -> dict:
+        return {"stack": self.stack, "action": self.action, "properties_from": self.properties_from,
+                "changes": [c.as_dict() for c in self.changes]}
+
+
+def _change_set_name(template: dict) -> str:
+    body = json.dumps(template, indent=2, sort_keys=True)
+    return CHANGE_SET_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _template_resources(template: dict | None) -> dict:
+    return (template or {}).get("Resources", {})
 
 
 class Stacks:
@@ -71,52 +110,55 @@ class Stacks:
                 self._deployed[name] = json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
         return self._deployed[name]
 
-    def deploy(self, name: str, template: dict, *, apply: bool, confirm, capabilities=()) -> StackOutcome:
+    def plan(self, name: str, template: dict, capabilities: tuple[str, ...] = ()) -> StackPlan:
+        """What deploying ``template`` would change; a pending plan holds a change set until applied or discarded."""
         status = self._settled_status(name)
-        if _was_created(status) and self.deployed_template(name, status) == template:
-            return StackOutcome(name, "up to date")
-        self._deployed.pop(name, None)  # whatever happens next may change it
+        deployed = self.deployed_template(name, status)
+        if _was_created(status) and deployed == template:
+            return StackPlan(name, "up to date", template, capabilities)
         if status in FAILED_CREATION:
-            if not apply:
-                return StackOutcome(name, "would create", [f"replace stack left in {status}"])
-            self.say(f"  {name}: deleting the stack a failed creation left in {status}")
-            started = datetime.now(timezone.utc)
-            self.cfn.delete_stack(StackName=name)
-            self._wait(name, started, deleting=True)
-            status = None
+            # CloudFormation takes no change set on such a stack: it is deleted on apply, then created.
+            changes = [ResourceChange("Add", lid, r["Type"]) for lid, r in sorted(_template_resources(template).items())]
+            return StackPlan(name, "replace", template, capabilities, changes=changes, properties_from="templates")
         self._delete_leftover_change_sets(name, status)
-        body = json.dumps(template, indent=2, sort_keys=True)
-        change_set = CHANGE_SET_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
         creating = status is None or status in NEVER_CREATED
-        self.cfn.create_change_set(
-            StackName=name,
-            ChangeSetName=change_set,
-            ChangeSetType="CREATE" if creating else "UPDATE",
-            TemplateBody=body,
-            Capabilities=list(capabilities),
-            Description="sagemaker-mlops-catalog publish",
-        )
-        executed = False
+        plan = StackPlan(name, "create" if creating else "update", template, capabilities)
+        plan.change_set = self._create_change_set(name, template, capabilities, creating)
         try:
-            changes = self._wait_for_change_set(name, change_set)
-            if changes is None:
-                return StackOutcome(name, "up to date")
-            for line in changes:
-                self.say(f"  {name}: {line}")
-            if not apply:
-                return StackOutcome(name, "would create" if creating else "would update", changes)
-            if not confirm(name, changes):
-                return StackOutcome(name, "declined", changes)
-            started = datetime.now(timezone.utc)
-            self.cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
-            executed = True
-            self._wait(name, started)
-            return StackOutcome(name, "created" if creating else "updated", changes)
-        finally:
-            if not executed:
-                self._delete_change_set(name, change_set)
-                if creating and self.status(name) in NEVER_CREATED:
-                    self.cfn.delete_stack(StackName=name)  # the empty stack a CREATE change set leaves
+            described = self._wait_for_change_set(name, plan.change_set)
+            if described is None:
+                self.discard(plan)
+                return StackPlan(name, "up to date", template, capabilities)
+            plan.changes, plan.properties_from = _resource_changes(described, deployed, template)
+        except BaseException:
+            self.discard(plan)
+            raise
+        return plan
+
+    def apply(self, plan: StackPlan) -> str:
+        """Execute the plan's change set and wait; returns "created" or "updated" (raises with the failed resources)."""
+        name = plan.stack
+        self._deployed.pop(name, None)  # whatever happens next changes it
+        if plan.action == "replace":
+            status = self.status(name)
+            self.say(f"  {name}: deleting the stack a failed creation left in {status}")
+            self.delete(name)
+            plan.change_set = self._create_change_set(name, plan.template, plan.capabilities, creating=True)
+            self._wait_for_change_set(name, plan.change_set)
+        started = datetime.now(timezone.utc)
+        self.cfn.execute_change_set(StackName=name, ChangeSetName=plan.change_set)
+        plan.change_set = None  # executed: nothing left to discard
+        self._wait(name, started)
+        return "updated" if plan.action == "update" else "created"
+
+    def discard(self, plan: StackPlan) -> None:
+        """Delete the plan's change set, and the empty stack a CREATE change set leaves behind."""
+        if plan.change_set is None:
+            return
+        self._delete_change_set(plan.stack, plan.change_set)
+        plan.change_set = None
+        if plan.action in ("create", "replace") and self.status(plan.stack) in NEVER_CREATED:
+            self.cfn.delete_stack(StackName=plan.stack)
 
     def delete(self, name: str) -> bool:
         if self.status(name) is None:
@@ -126,6 +168,19 @@ class Stacks:
         self.cfn.delete_stack(StackName=name)
         self._wait(name, started, deleting=True)
         return True
+
+    def _create_change_set(self, name: str, template: dict, capabilities, creating: bool) -> str:
+        """Create the change set; returns its ARN, by which it is then described, executed or deleted
+        (unambiguous where a name is not: moto keeps executed change sets and finds them by name first)."""
+        created = self.cfn.create_change_set(
+            StackName=name,
+            ChangeSetName=_change_set_name(template),
+            ChangeSetType="CREATE" if creating else "UPDATE",
+            TemplateBody=json.dumps(template, indent=2, sort_keys=True),
+            Capabilities=list(capabilities),
+            Description="sagemaker-mlops-catalog publish",
+        )
+        return created["Id"]
 
     def _settled_status(self, name: str) -> str | None:
         status = self.status(name)
@@ -137,11 +192,12 @@ class Stacks:
         return status
 
     def _delete_leftover_change_sets(self, name: str, status: str | None) -> None:
+        """Change sets an interrupted run of ours left: planning artefacts, deleted before planning anew."""
         if status is None:
             return
         for summary in self.cfn.list_change_sets(StackName=name).get("Summaries", []):
             if summary["ChangeSetName"].startswith(CHANGE_SET_PREFIX) and summary.get("ExecutionStatus") != "EXECUTE_COMPLETE":
-                self._delete_change_set(name, summary["ChangeSetName"])
+                self._delete_change_set(name, summary["ChangeSetId"])
 
     def _delete_change_set(self, name: str, change_set: str) -> None:
         try:
@@ -150,22 +206,22 @@ class Stacks:
             if error_code(error) not in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
                 raise
 
-    def _wait_for_change_set(self, name: str, change_set: str) -> list[str] | None:
-        """The change set's changes as lines, or None when it has none."""
+    def _wait_for_change_set(self, name: str, change_set: str) -> list[dict] | None:
+        """The change set's changes (every page, with property values), or None when it has none."""
         while True:
-            described = self.cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+            described = self.cfn.describe_change_set(StackName=name, ChangeSetName=change_set, IncludePropertyValues=True)
             if described["Status"] == "FAILED":
                 reason = described.get("StatusReason", "")
                 if any(text in reason for text in NO_CHANGES):
                     return None
                 raise PublishError(f"{name}: change set failed: {reason}")
             if described["Status"] == "CREATE_COMPLETE":
-                return [
-                    f"{c['ResourceChange']['Action']:<7} {c['ResourceChange']['LogicalResourceId']} "
-                    f"({c['ResourceChange']['ResourceType']})"
-                    + (f" replacement={c['ResourceChange']['Replacement']}" if c["ResourceChange"].get("Replacement") else "")
-                    for c in described.get("Changes", [])
-                ]
+                changes = list(described.get("Changes", []))
+                while described.get("NextToken"):
+                    described = self.cfn.describe_change_set(
+                        StackName=name, ChangeSetName=change_set, IncludePropertyValues=True, NextToken=described["NextToken"])
+                    changes += described.get("Changes", [])
+                return changes
             time.sleep(self.poll_seconds)
 
     def _wait(self, name: str, since: datetime, deleting: bool = False) -> None:
@@ -199,3 +255,28 @@ class Stacks:
                 ]
                 raise PublishError(f"{name}: {status}; failed resources: " + ("; ".join(failed) or "none reported"))
             time.sleep(self.poll_seconds)
+
+
+def _resource_changes(changes: list[dict], deployed: dict | None, template: dict) -> tuple[list[ResourceChange], str]:
+    """The change set's resource changes with property-level details for each Modify.
+
+    AWS returns each resource's properties before and after (BeforeContext/AfterContext, with
+    IncludePropertyValues); where a change set has none (moto's has none), the deployed and new
+    templates' properties are compared instead, and the plan says so.
+    """
+    result, source = [], "templates"
+    for change in changes:
+        raw = change.get("ResourceChange", {})
+        logical_id = raw.get("LogicalResourceId", "?")
+        before, after = context_properties(raw.get("BeforeContext")), context_properties(raw.get("AfterContext"))
+        if before is not None or after is not None:
+            source = "change set"
+        else:
+            before = _template_resources(deployed).get(logical_id, {}).get("Properties", {})
+            after = _template_resources(template).get(logical_id, {}).get("Properties", {})
+        action = raw.get("Action", "?")
+        result.append(ResourceChange(
+            action, logical_id, raw.get("ResourceType", "?"), raw.get("Replacement", ""),
+            property_diff(before, after) if action == "Modify" else [],
+        ))
+    return result, source
