@@ -25,6 +25,9 @@ from products import codebuild_image
 PHASES = ("install", "pre_build", "build", "post_build")
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+# How this machine reaches the package index (certificates, caches), which CodeBuild's network
+# does without: passed so the install phase's pip and uv work here, not part of the build's environment.
+_PACKAGE_ACCESS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "UV_CACHE_DIR", "PIP_NO_CACHE_DIR")
 
 
 class BuildspecError(RuntimeError):
@@ -111,7 +114,7 @@ def run_buildspec(
     started = time.perf_counter()
     buildspec = Path(buildspec)
     spec = yaml.safe_load(buildspec.read_text())
-    env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
+    env = {key: os.environ[key] for key in _PASSED_THROUGH + _PACKAGE_ACCESS if key in os.environ}
     env.update(extra_env or {})
     env.update(project_environment(project))
     env.update(overrides or {})

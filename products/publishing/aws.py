@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError, NoRegionError,
@@ -67,6 +66,8 @@ class Aws:
     """Clients for one region, sharing one call log."""
 
     def __init__(self, region: str, profile: str | None = None, log: CallLog | None = None):
+        import boto3  # here, not at the top: `publish.py --help` and the offline verbs need no boto3
+
         try:
             self.session = boto3.Session(profile_name=profile, region_name=region)
         except BotoCoreError as error:  # an unknown profile

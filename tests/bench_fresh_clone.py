@@ -1,0 +1,49 @@
+"""Time a fresh clone to the end of `make demo` and of `make test`, as a new machine would run them:
+a clone of the given revision, empty uv, pip and environment caches, CI=true.
+
+Run: .venv/bin/python tests/bench_fresh_clone.py [--rev REV] [--target demo|test ...]
+(e.g. --rev 742d3f8 for the state before issue 13's set-up changes). Prints one line per target.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
+    with tempfile.TemporaryDirectory(prefix="fresh-clone-") as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
+        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", rev], check=True)
+        env = {**os.environ, "CI": "true", "UV_CACHE_DIR": f"{tmp}/uv-cache", "PIP_NO_CACHE_DIR": "1",
+               "SAGEMAKER_LOCAL_CACHE": f"{tmp}/sagemaker-local"}
+        for key in ("VIRTUAL_ENV", "PYTHONPATH"):
+            env.pop(key, None)
+        started = time.perf_counter()
+        result = subprocess.run(["make", target], cwd=clone, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
+        return seconds, result.returncode, tail[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rev", default="HEAD", help="revision to clone (default: HEAD)")
+    parser.add_argument("--target", action="append", choices=["demo", "test"], help="make target(s) (default: both)")
+    args = parser.parse_args()
+    rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", args.rev],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    for target in args.target or ["demo", "test"]:
+        seconds, code, last = fresh_run(rev, target)
+        print(f"{rev} make {target:<5} {seconds:7.1f}s  exit {code}  last line: {last[:100]}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
