@@ -183,7 +183,7 @@ def cmd_publish(args, apply: bool = True) -> int:
         try:
             for index, aws in enumerate(sessions):
                 console.print(f"{verb}: reading {aws.region}")
-                roles_first = config.publish.deploy_roles and "servicecatalog" in targets
+                roles_first = config.publish.deploy_roles
                 options = Options(
                     apply=apply, targets=targets, say=console.print, poll_seconds=args.poll_seconds,
                     roles_here=index == 0, roles_planned_elsewhere=roles_first and index > 0, domain_id=domain_id,
@@ -290,6 +290,59 @@ def cmd_destroy(args) -> int:
     return EXIT_OK
 
 
+def cmd_create_project(args) -> int:
+    """Create a project on the S3 route as Studio does (CreateProject with a CloudFormation template provider)."""
+    from botocore.exceptions import ClientError as AwsError
+
+    from products.publishing.assets import AssetBucket, bucket_name
+    from products.publishing.doctor import lacks_api
+    from products.publishing.projects import create_project_request, describe, validated
+    from products.publishing.publisher import studio_template_key
+
+    config = load_config(args.config)
+    parameters = _key_values(args.parameter)
+    aws = _sessions(args, config)[0]  # one project, in the first region given (or configured)
+    console = _progress(args)
+    artifacts = synthesize(config)
+    studio_copies = {a.product: a for a in artifacts if a.kind == "studio-template"}
+    templates = {a.product: json.loads(a.data) for a in artifacts if a.kind == "product-template"}
+    template = templates.get(args.product, {})  # the same template as its YAML copy (tests/test_s3_route.py)
+    account = aws.account_id()
+    bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
+    sagemaker = aws.client("sagemaker")
+    request = validated(sagemaker, create_project_request(
+        config, product=args.product, template=template, project_name=args.name, parameters=parameters,
+        bucket=bucket.name, region=aws.region, account=account, partition=aws.session.get_partition_for_region(aws.region)))
+    key = studio_template_key(config, args.product)
+    if bucket.stored_sha256(key) != studio_copies[args.product].sha256:
+        raise PublishError(f"s3://{bucket.name}/{key} is missing or not this catalog's current template: "
+                           "run `publish.py publish --target s3` first")
+    console.print(f"create-project: CreateProject {args.name} from {request['TemplateProviders'][0]['CfnTemplateProvider']['TemplateURL']}")
+    try:
+        created = sagemaker.create_project(**request)
+    except AwsError as error:
+        if lacks_api(error, sagemaker.meta.endpoint_url):
+            raise PublishError(f"the endpoint does not support CreateProject: nothing created "
+                               f"(the request, valid for SageMaker's API model, was: {json.dumps(request)})") from None
+        raise
+    console.print(f"{aws.region}: project {args.name} created: {created['ProjectArn']} ({created['ProjectId']})")
+    if args.output == "json":
+        _emit_json({"request": request, "project_arn": created["ProjectArn"], "project_id": created["ProjectId"]})
+    else:
+        console.print(describe(request))
+    return EXIT_OK
+
+
+def _key_values(pairs) -> dict[str, str]:
+    values = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--parameter {pair!r}: expected KEY=VALUE")
+        values[key] = value
+    return values
+
+
 def cmd_demo(args) -> int:
     from products.demo import main as demo_main
 
@@ -305,7 +358,8 @@ def parser() -> argparse.ArgumentParser:
         prog="publish.py",
         description=(
             "Build the catalog of SageMaker project templates (synth, lint, products) and publish it "
-            "to Service Catalog and S3 (plan, publish, verify, destroy). AWS verbs use the usual "
+            "to Service Catalog and S3 (plan, publish, verify, destroy), and create a project on the S3 route as "
+            "Studio does (create-project). AWS verbs use the usual "
             "boto3 credentials and honour AWS_ENDPOINT_URL."
         ),
         epilog="Exit codes: 0 success, 1 failed (lint findings, deployment, checks, AWS errors), "
@@ -327,8 +381,8 @@ def parser() -> argparse.ArgumentParser:
 
     verb(
         "synth",
-        "Render every product template, portfolio.json, roles.json, the seed-code zips and "
-        "manifest.json into --out, replacing it as a whole. Deterministic: same input, same bytes.",
+        "Render every product template (and its YAML copy for the S3 route), portfolio.json, roles.json, the "
+        "seed-code zips and manifest.json into --out, replacing it as a whole. Deterministic: same input, same bytes.",
         cmd_synth,
     )
     verb(
@@ -340,7 +394,7 @@ def parser() -> argparse.ArgumentParser:
     verb("products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
     sub = verbs.add_parser(
         "demo",
-        help="Walk the whole flow locally against an embedded AWS emulator (needs the seed repos' environments: `make demo`).",
+        help="Walk the whole flow locally against an embedded AWS emulator (no AWS account; `make demo` sets it up).",
         description="Publish the catalog into an embedded AWS emulator, create a project, push, build and register "
         "a model, approve it, deploy staging, test it, deploy prod, and summarize; exits 1 naming the failing step.",
     )
@@ -383,6 +437,16 @@ def parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to check (default: publish.targets)")
         domain_flag(sub, "whose execution roles must see the templates")
+    sub = aws_verb(
+        "create-project",
+        "Create a SageMaker project on the S3 route as Studio does: a CreateProject request naming the "
+        "published YAML template, its parameters and the S3 launch role (validated against SageMaker's API "
+        "model before it is sent).", cmd_create_project,
+    )
+    sub.add_argument("name", help="the project name (1-32 letters, digits and hyphens)")
+    sub.add_argument("--product", required=True, help="the template (a product of the catalog, e.g. build-train-deploy)")
+    sub.add_argument("--parameter", action="append", metavar="KEY=VALUE",
+                     help="a template parameter Studio would ask for (repeatable); SageMaker fills in the project name and id")
     sub = aws_verb("destroy", "Remove what publish created: the portfolio stack, and on request the roles stack and buckets.", cmd_destroy)
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")

@@ -45,6 +45,18 @@ class Principal:
         """IAM_PATTERN for ARNs with wildcards, which Service Catalog matches by name."""
         return "IAM_PATTERN" if any(char in self.arn for char in "*?") else "IAM"
 
+    @property
+    def account(self) -> str:
+        """The ARN's account: 12 digits, ``${AWS::AccountId}``, or empty (a wildcard ARN: every account)."""
+        return _PRINCIPAL.match(self.arn).group("account") or ""
+
+    def in_account(self, account: str = "${AWS::AccountId}") -> str:
+        """The ARN (pattern) with ``account`` filled in where it names none (a wildcard ARN)."""
+        if self.account:
+            return self.arn
+        position = self.arn.index(":iam::") + len(":iam::")
+        return self.arn[:position] + account + self.arn[position:]
+
 
 @dataclass(frozen=True)
 class PortfolioConfig:

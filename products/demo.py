@@ -46,12 +46,18 @@ from products.config import load_config
 from products.emulator import moto_server
 from products.eventroute import EventRouter
 from products.publishing.aws import Aws, PublishError
+from products.publishing.projects import create_project_request, validated
 from products.publishing.publisher import Options, publish_region
+from products.roles import STUDIO_USER_POLICY
 from products.resolve import resolve
 from products.seed_executor import executor_module
 from products.synth import SEEDCODE_DIR, synthesize
 
-REGION = "us-east-1"
+REGION, ACCOUNT = "us-east-1", "123456789012"
+STUDIO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-demo"
+STUDIO_USER_POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/service-role/{STUDIO_USER_POLICY}"
+SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = "build-train-deploy"
 DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION}
@@ -169,19 +175,21 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         def publish_catalog():
             domain = sagemaker.create_domain(
                 DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
-                DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-demo"},
+                DefaultUserSettings={"ExecutionRole": STUDIO_ROLE},
             )
             demo_config = replace(config, publish=replace(
                 config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1]))
             options = Options(apply=True, targets=demo_config.publish.targets, confirm=lambda *_: True,
                               say=lambda line: say("    " + line.strip()), poll_seconds=0.2)
             published = publish_region(Aws(REGION), demo_config, list(artifacts.values()), options)
+            state["config"], state["bucket"] = demo_config, published.bucket
             for stack in published.stacks:
                 say(f"    stack {stack['stack']}: {stack['action']}")
             say(f"    {len(published.uploaded)} artifacts in s3://{published.bucket}; S3 route: {len(published.s3_route)} change(s)")
             say("    not emulated: moto keeps the portfolio stack but creates no Service Catalog portfolio or products")
 
         def create_project():
+            studio_s3_route(state["config"], state["bucket"])
             bucket = props["ArtifactBucket"]["BucketName"]
             clients["s3"].create_bucket(Bucket=bucket)
             clients["s3"].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -194,6 +202,33 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             say(f"    bucket {bucket}, model package group {group['ModelPackageGroupName']}, "
                 f"{len(state['router'].queues)} EventBridge rules")
             say("    not emulated: CodeCommit seeding, CodeBuild and CodePipeline (the next steps run their parts here)")
+
+        def studio_s3_route(demo_config, asset_bucket: str):
+            """What Studio does on the S3 route, as far as the emulator goes: the CreateProject request it
+            sends (validated against SageMaker's API model), and, as the Studio execution role with the
+            roles stack's S3-route user policy attached, the template reads (authorized by the emulator)."""
+            request = validated(sagemaker, create_project_request(
+                demo_config, product=PRODUCT, template=template, project_name=project_name, parameters={},
+                bucket=asset_bucket, region=REGION, account=ACCOUNT, partition="aws"))
+            provider = request["TemplateProviders"][0]["CfnTemplateProvider"]
+            iam = boto3.client("iam", region_name=REGION)
+            iam.create_role(RoleName=STUDIO_ROLE.rsplit("/", 1)[1], Path="/service-role/",
+                            AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))
+            iam.attach_role_policy(RoleName=STUDIO_ROLE.rsplit("/", 1)[1], PolicyArn=STUDIO_USER_POLICY_ARN)
+            credentials = clients["sts"].assume_role(RoleArn=STUDIO_ROLE, RoleSessionName="studio")["Credentials"]
+            s3 = boto3.client("s3", region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                              aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+            key = provider["TemplateURL"].split(".amazonaws.com/", 1)[1]
+            listed = [o["Key"] for o in s3.list_objects_v2(Bucket=asset_bucket, Prefix=key.rsplit("/", 1)[0] + "/")["Contents"]]
+            tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=asset_bucket, Key=key)["TagSet"]}
+            s3.get_object(Bucket=asset_bucket, Key=key)["Body"].read()
+            if key not in listed or tags.get("sagemaker:studio-visibility") != "true":
+                raise RuntimeError(f"S3 route: s3://{asset_bucket}/{key} is not offered to Studio ({tags})")
+            say(f"    S3 route, as Studio's execution role: {len(listed)} templates listed, {key} read with its tags")
+            say(f"    CreateProject request valid for SageMaker's API model: {provider['TemplateName']}, "
+                f"launch role {provider['RoleARN'].rsplit('/', 1)[1]}")
+            say("    not emulated: SageMaker's CreateProject and CloudFormation creating the stack (moto cannot create "
+                "the product's resources); the harness creates the ones the next steps use, from the resolved template")
 
         def started_pipelines(event) -> list[str]:
             pipelines = [d.target_arn.rsplit(":", 1)[1] for d in state["router"].route(event)]

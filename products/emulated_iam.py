@@ -114,7 +114,11 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
         return  # the harness's own credentials: not a project role
     if iam_request_cls.__name__ == "S3IAMRequest":
         operation = response.data.get("Action", "")
-        checks = [iam_resources.Authorization("s3:" + ("ListBucket" if operation == "HeadBucket" else operation), resource)]
+        action = "s3:" + ("ListBucket" if operation == "HeadBucket" else operation)
+        # A listing's prefix is the s3:prefix condition key (S3 User Guide, "Condition key examples").
+        prefix = response.querystring.get("prefix") if action == "s3:ListBucket" else None
+        context = {"s3:prefix": prefix[0] if isinstance(prefix, list) else prefix} if prefix is not None else {}
+        checks = [iam_resources.Authorization(action, resource, context)]
     else:
         operation = response._get_action()
         try:

@@ -86,8 +86,11 @@ def main(argv=None) -> int:
                     "SageMaker pipeline executions run by the seed executor. Point boto3 at it with "
                     "AWS_ENDPOINT_URL=http://127.0.0.1:PORT.",
     )
-    parser.add_argument("port", type=int, help="the loopback port to listen on")
+    parser.add_argument("port", type=int, nargs="?", help="the loopback port to listen on (default: a free one)")
     args = parser.parse_args(argv)
+    if args.port is None:
+        args.port = free_port()
+    print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     install_https_bucket_policies()
     emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")

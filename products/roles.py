@@ -12,7 +12,10 @@ Who uses which role:
 - function: the Lambda functions behind a project's custom resources (seed check-in).
 """
 
-from awacs.aws import Condition, PolicyDocument, StringEquals, StringEqualsIgnoreCase, StringLike
+from awacs.aws import (
+    Action, Allow, ArnLike, Condition, PolicyDocument, Principal, Statement, StringEquals, StringEqualsIgnoreCase,
+    StringLike,
+)
 from troposphere import GetAtt, Output, Sub, iam
 
 from products.blocks.iam import (
@@ -45,7 +48,13 @@ def _read_write_project_buckets() -> list:
     ]
 
 
-def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
+# The stacks each route creates: Service Catalog names a provisioned product's stack SC-<...>; on the
+# S3 route SageMaker names a project's stack SP-<...> (AWS's S3-route sample policies,
+# sagemaker-custom-project-templates/s3_templates, scope their CloudFormation permissions to stack/SP-*).
+SERVICE_CATALOG_STACKS, S3_ROUTE_STACKS = "stack/SC-*", "stack/SP-*"
+
+
+def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVICE_CATALOG_STACKS) -> list:
     """Create, update and delete the resources of a product stack."""
     passed = {
         "codebuild": "codebuild.amazonaws.com",
@@ -63,7 +72,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
                 "cloudformation:ContinueUpdateRollback", "cloudformation:TagResource",
                 "cloudformation:UntagResource",
             ],
-            [_service_arn("cloudformation", "stack/SC-*")],
+            [_service_arn("cloudformation", stacks)],
         ),
         allow(["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"], ["*"]),
         allow(["s3:GetObject"], [arn(f"arn:${{AWS::Partition}}:s3:::{asset_bucket}/*")]),
@@ -88,8 +97,9 @@ def _launch_statements(names: RoleNames, asset_bucket: str) -> list:
         # Service Catalog reads its own copy of the provisioning artifact as the launch role, from
         # a bucket the account does not name (Service Catalog Administrator Guide, "Grant end
         # users access to the portfolio": launch roles need exactly this condition).
-        allow(["s3:GetObject"], ["*"],
-              Condition(StringEquals({"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}))),
+        *([allow(["s3:GetObject"], ["*"],
+                 Condition(StringEquals({"s3:ExistingObjectTag/servicecatalog:provisioning": "true"})))]
+          if stacks == SERVICE_CATALOG_STACKS else []),
         allow(
             [
                 "codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
@@ -392,6 +402,11 @@ def _function_statements(names: RoleNames, asset_bucket: str) -> list:
     ]
 
 
+def _s3_launch_statements(names: RoleNames, asset_bucket: str) -> list:
+    """The launch role's permissions for the S3 route's SP-* stacks; nothing of Service Catalog's."""
+    return _launch_statements(names, asset_bucket, stacks=S3_ROUTE_STACKS)
+
+
 ROLE_SPECS = {
     # role field: (trusted service, statements, description)
     "launch": ("servicecatalog.amazonaws.com", _launch_statements, "Service Catalog launches SageMaker project products"),
@@ -402,15 +417,68 @@ ROLE_SPECS = {
     "cloudformation": ("cloudformation.amazonaws.com", _cloudformation_statements, "CloudFormation deploys project endpoints"),
     "execution": ("sagemaker.amazonaws.com", _execution_statements, "SageMaker jobs and models of projects"),
     "function": ("lambda.amazonaws.com", _function_statements, "Lambda functions behind project custom resources"),
+    "s3_launch": ("cloudformation.amazonaws.com", _s3_launch_statements,
+                  "CloudFormation creates SageMaker projects from the S3 route's templates"),
 }
 
 
 def _logical_id(role: str) -> str:
-    return role.capitalize() + "Role"
+    return "".join(part.capitalize() for part in role.split("_")) + "Role"
 
 
-def build(names: RoleNames, asset_bucket: str):
-    """The roles stack for the given role names and asset bucket pattern.
+def principal_patterns(principals) -> list[Sub]:
+    """The configured principals' ARN patterns, a wildcard ARN without an account id in this account."""
+    return [arn(principal.in_account()) for principal in principals]
+
+
+def s3_launch_trust(principals) -> PolicyDocument:
+    """CloudFormation, which creates the project's stack with this role, and the Studio execution
+    roles (the configured principals), as AWS's S3-route sample launch role trusts them.
+
+    A role cannot be named by wildcard in a trust policy's Principal, so the account is trusted
+    and the condition keeps only the configured principals' ARNs (aws:PrincipalArn)."""
+    statements = trust_policy("cloudformation.amazonaws.com").Statement
+    patterns = principal_patterns(principals)
+    if patterns:
+        statements.append(Statement(
+            Effect=Allow,
+            Principal=Principal("AWS", [arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
+            Action=[Action("sts", "AssumeRole")],
+            Condition=Condition(ArnLike({"aws:PrincipalArn": patterns})),
+        ))
+    return PolicyDocument(Version=POLICY_VERSION, Statement=statements)
+
+
+STUDIO_USER_POLICY = "AmazonSageMakerProjectsS3TemplatesUserPolicy"
+
+
+def studio_user_statements(names: RoleNames, asset_bucket: str, templates_prefix: str) -> list:
+    """What a Studio execution role needs to create a project on the S3 route (attach the policy to it).
+
+    Studio lists and reads the templates and their tags as the user (s3:GetObjectTagging is the
+    permission AWS's S3-route README says is most often missing); CloudFormation reads the template
+    URL with the caller's credentials; the stack (SP-*) is created with the S3 launch role passed to
+    CloudFormation, which the user may also assume, as in AWS's sample.
+    """
+    bucket = f"arn:${{AWS::Partition}}:s3:::{asset_bucket}"
+    return [
+        allow(["s3:ListBucket"], [arn(bucket)],
+              Condition(StringLike({"s3:prefix": [f"{templates_prefix}/", f"{templates_prefix}/*"]}))),
+        allow(["s3:GetObject", "s3:GetObjectTagging"], [arn(f"{bucket}/{templates_prefix}/*")]),
+        pass_role(names.arn("s3_launch"), "cloudformation.amazonaws.com"),
+        allow(["sts:AssumeRole"], [names.arn("s3_launch")]),
+        allow(
+            ["cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+             "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+             "cloudformation:TagResource", "cloudformation:UntagResource"],
+            [_service_arn("cloudformation", S3_ROUTE_STACKS)],
+        ),
+        allow(["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"], ["*"]),
+    ]
+
+
+def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: str = "studio-templates"):
+    """The roles stack for the given role names, asset bucket pattern and Studio principals.
 
     IAM is global and the stack is deployed in one region, so ``${AWS::Region}`` in the
     bucket pattern becomes ``*``: the roles serve the asset buckets of every region.
@@ -425,7 +493,7 @@ def build(names: RoleNames, asset_bucket: str):
             RoleName=getattr(names, role),
             Path=names.path,
             Description=description,
-            AssumeRolePolicyDocument=trust_policy(service),
+            AssumeRolePolicyDocument=s3_launch_trust(principals) if role == "s3_launch" else trust_policy(service),
             Policies=[
                 iam.Policy(
                     PolicyName=f"{role}-permissions",
@@ -435,4 +503,13 @@ def build(names: RoleNames, asset_bucket: str):
         )
         template.add_resource(resource)
         template.add_output(Output(f"{_logical_id(role)}Arn", Value=GetAtt(resource, "Arn")))
+    user_policy = template.add_resource(iam.ManagedPolicy(
+        "StudioS3RouteUserPolicy",
+        ManagedPolicyName=STUDIO_USER_POLICY,
+        Path=names.path,
+        Description="Attach to Studio execution roles: create SageMaker projects from the S3 route's templates",
+        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
+                                      Statement=studio_user_statements(names, asset_bucket, templates_prefix)),
+    ))
+    template.add_output(Output("StudioS3RouteUserPolicyArn", Value=user_policy.ref()))
     return template

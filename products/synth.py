@@ -45,7 +45,7 @@ class SynthError(RuntimeError):
 @dataclass(frozen=True)
 class Artifact:
     path: str  # relative to the output directory
-    kind: str  # product-template | portfolio | roles | seed-code
+    kind: str  # product-template | studio-template | portfolio | roles | seed-code
     data: bytes
     key: str | None = None  # S3 object key, for what the publisher uploads
     product: str | None = None
@@ -151,9 +151,21 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
                 key=release.template_key, product=product.name, version=release.version_name,
             )
         )
+    artifacts += [studio_template(artifact) for artifact in artifacts if artifact.kind == "product-template"]
     artifacts.append(Artifact(PORTFOLIO_TEMPLATE, "portfolio", render_json(portfolio.build(config, releases))))
-    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(config.roles, config.asset_bucket))))
+    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(config.roles, config.asset_bucket, config.portfolio.principals,
+                                                                        config.publish.s3_templates_prefix))))
     return artifacts
+
+
+def studio_template(product_template: Artifact) -> Artifact:
+    """The S3 route's copy of a product template: the same template in YAML, the form every AWS
+    S3-route sample template takes (sagemaker-custom-project-templates, s3_templates/)."""
+    from cfn_tools import dump_yaml, load_json
+
+    data = dump_yaml(load_json(product_template.data.decode("utf-8"))).encode("utf-8")
+    return Artifact(f"studio-templates/{product_template.product}.yaml", "studio-template", data,
+                    product=product_template.product, version=product_template.version)
 
 
 def manifest(artifacts: list[Artifact]) -> bytes:

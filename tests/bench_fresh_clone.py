@@ -1,7 +1,8 @@
 """Time a fresh clone to the end of `make demo` and of `make test`, as a new machine would run them:
-a clone of the given revision, empty uv, pip and environment caches, CI=true.
+a clone of the given revision, empty uv, pip and environment caches, CI=true. Target `setup` is the
+set-up `make test` does before its first test: the catalog's .venv and the seed repos' environments.
 
-Run: .venv/bin/python tests/bench_fresh_clone.py [--rev REV] [--target demo|test ...]
+Run: .venv/bin/python tests/bench_fresh_clone.py [--rev REV] [--target demo|test|setup ...]
 (e.g. --rev 742d3f8 for the state before issue 13's set-up changes). Prints one line per target.
 """
 
@@ -26,7 +27,8 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
         for key in ("VIRTUAL_ENV", "PYTHONPATH"):
             env.pop(key, None)
         started = time.perf_counter()
-        result = subprocess.run(["make", target], cwd=clone, env=env, capture_output=True, text=True)
+        goals = [".venv/.installed", "seed-envs"] if target == "setup" else [target]
+        result = subprocess.run(["make", *goals], cwd=clone, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
         return seconds, result.returncode, tail[0]
@@ -35,7 +37,7 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="HEAD", help="revision to clone (default: HEAD)")
-    parser.add_argument("--target", action="append", choices=["demo", "test"], help="make target(s) (default: both)")
+    parser.add_argument("--target", action="append", choices=["demo", "test", "setup"], help="make target(s) (default: both)")
     args = parser.parse_args()
     rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", args.rev],
                          check=True, capture_output=True, text=True).stdout.strip()

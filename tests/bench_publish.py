@@ -1,7 +1,9 @@
 """Measure publishing against moto_server on 127.0.0.1: wall time and AWS call counts of a
 first publish, a no-op re-publish, a one-product change (the build-train product's
 template description edited, so only that template and the portfolio change) and a seed-code change
-(model-deploy, used by two products). Run: .venv/bin/python tests/bench_publish.py
+(model-deploy, used by two products); then, in a fresh emulator with a Studio domain, the S3 route
+alone (--target s3): first publish, no-op, and the checks `verify --target s3` makes.
+Run: .venv/bin/python tests/bench_publish.py
 """
 
 import os
@@ -54,7 +56,34 @@ def main() -> int:
                 actions = ", ".join(f"{s['stack']} {s['action']}" for s in result.stacks)
                 print(f"{name:<20} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
                       f"({len(result.uploaded)} uploads; {actions})")
+    s3_route(load_config())
     return 0
+
+
+def s3_route(config) -> None:
+    import boto3
+
+    from products.publishing.doctor import verify_region
+
+    with moto_server() as endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        domain = boto3.client("sagemaker").create_domain(
+            DomainName="studio", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
+            DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-x"})
+        domain_id = domain["DomainArn"].rsplit("/", 1)[1]
+        s3_config = replace(config, publish=replace(config.publish, targets=("s3",), studio_domain_id=domain_id))
+        artifacts = synthesize(s3_config)
+        for name in ("S3 route first", "S3 route no-op"):
+            log = CallLog()
+            options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
+            started = time.perf_counter()
+            result = publish_region(Aws("us-east-1", log=log), s3_config, artifacts, options)
+            print(f"{name:<20} {time.perf_counter() - started:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
+                  f"({len(result.uploaded)} uploads, {len(result.s3_route)} S3-route changes)")
+        checks = verify_region(Aws("us-east-1"), s3_config, ("s3",), domain_id)
+        counts = {status: sum(c.status == status for c in checks) for status in ("pass", "fail", "not checked")}
+        print(f"verify --target s3   {len(checks)} checks: {counts['pass']} pass, {counts['fail']} fail, "
+              f"{counts['not checked']} not checked (the emulator lacks the APIs)")
 
 
 if __name__ == "__main__":

@@ -33,11 +33,13 @@ def test_the_demo_walks_the_whole_flow():
     assert package["status"] == "Approved" and package["mse"] == result.mse
     assert [(s["stage"], s["status"], s["endpoint_status"]) for s in summary["stacks"]] == [
         ("prod", "CREATE_COMPLETE", "InService"), ("staging", "CREATE_COMPLETE", "InService")]
-    # Every call of the buildspecs and pipeline steps was checked against its role. The one
-    # denial: the SDK's ListBuckets (boto3 reads a bucket's creation date through it and treats
-    # AccessDenied as unknown; the SDK then uses HeadBucket, which the role allows).
+    # Every call of Studio on the S3 route (as the execution role, with the roles stack's user policy),
+    # the buildspecs and pipeline steps was checked against its role. The one denial: the SDK's
+    # ListBuckets (boto3 reads a bucket's creation date through it and treats AccessDenied as unknown;
+    # the SDK then uses HeadBucket, which the role allows).
     checks = result.iam_checks
-    assert set(checks) == {"CodeBuildRole", "UseRole", "ExecutionRole"}
+    assert set(checks) == {"AmazonSageMaker-ExecutionRole-demo", "CodeBuildRole", "UseRole", "ExecutionRole"}
+    assert checks["AmazonSageMaker-ExecutionRole-demo"]["checked"] == 3  # list, tags, read of the template
     assert all(role["checked"] > 0 for role in checks.values())
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 

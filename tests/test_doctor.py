@@ -30,7 +30,7 @@ def session(aws_credentials, config):
     with mock_aws():
         iam = boto3.client("iam")
         roles = build_roles(config.roles, config.asset_bucket).to_dict()["Resources"]
-        for role in roles.values():
+        for role in (r for r in roles.values() if r["Type"] == "AWS::IAM::Role"):
             props = role["Properties"]
             import json
 
@@ -93,8 +93,8 @@ def test_a_healthy_catalog_passes_every_check(session, config):
     stubs = _wire(session) + (_connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}])),)
     checks = verify_region(session, config, ("servicecatalog",), DOMAIN)
     assert _failed(checks) == {}
-    # status, roles, connection, stack, product x2, principal, one distinct studio role
-    assert len(checks) == 1 + 8 + 1 + 1 + 2 + 1 + 1
+    # status, roles (both launch roles), connection, stack, product x2, principal, one distinct studio role
+    assert len(checks) == 1 + 9 + 1 + 1 + 2 + 1 + 1
     for stub in stubs:
         stub.assert_no_pending_responses()
 
@@ -145,7 +145,9 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
         SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
     )
     domain_id = domain["DomainArn"].rsplit("/", 1)[1]
-    s3_config = dataclasses.replace(config, publish=dataclasses.replace(config.publish, targets=("s3",), studio_domain_id=domain_id))
+    # The fixture made the roles already: publish the S3 route alone.
+    s3_config = dataclasses.replace(config, publish=dataclasses.replace(
+        config.publish, targets=("s3",), studio_domain_id=domain_id, deploy_roles=False))
     options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
     publish_region(Aws(REGION), s3_config, artifacts, options)
 
@@ -155,6 +157,9 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
         stub.add_response("describe_domain", {"DomainId": domain_id, "DomainArn": domain["DomainArn"]}, {"DomainId": domain_id})
         stub.add_response("list_tags", {"Tags": [{"Key": "sagemaker:projectS3TemplatesLocation", "Value": location}]},
                           {"ResourceArn": domain["DomainArn"]})
+        # A domain whose users have no execution role yet: the per-role checks are tested below.
+        stub.add_response("describe_domain", {"DomainId": domain_id}, {"DomainId": domain_id})
+        stub.add_response("list_user_profiles", {"UserProfiles": []}, {"DomainIdEquals": domain_id})
 
     bucket = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
     stubbed_sagemaker(f"s3://{bucket}/studio-templates/")
@@ -162,12 +167,53 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
     assert _failed(verify_region(session, s3_config, ("s3",))) == {}
 
     boto3.client("s3").delete_bucket_cors(Bucket=bucket)
-    boto3.client("s3").delete_object_tagging(Bucket=bucket, Key="studio-templates/deploy.json")
+    boto3.client("s3").delete_object_tagging(Bucket=bucket, Key="studio-templates/deploy.yaml")
     stubbed_sagemaker("s3://elsewhere/")
     _connections(session, ("github", "AVAILABLE", [{"Key": "sagemaker", "Value": "true"}]))
     failed = _failed(verify_region(session, s3_config, ("s3",)))
     assert set(failed) == {
         "S3 route bucket allows Studio (CORS)",
-        "S3 template studio-templates/deploy.json is visible in Studio",
+        "S3 template studio-templates/deploy.yaml is visible in Studio",
         f"domain {domain_id} points Studio at the templates",
     }
+
+
+def test_s3_route_permissions_of_each_studio_role_are_simulated_per_check(config):
+    """moto has no iam:SimulatePrincipalPolicy: IAM is stubbed (Stubber checks the requests against the API model)."""
+    from products.publishing.doctor import s3_route_permissions, s3_route_user_checks
+
+    session = Aws(REGION)
+    iam = _stub(session, "iam")
+    bucket = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
+    wanted = s3_route_permissions(config, bucket, "aws", REGION, ACCOUNT)
+    for index, (actions, resources, context) in enumerate(wanted.values()):
+        decision = "implicitDeny" if index == 2 else "allowed"  # the PassRole of the S3 launch role is missing
+        iam.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": decision} for a in actions]},
+            {"PolicySourceArn": PATTERN_ROLE, "ActionNames": actions, "ResourceArns": resources, "ContextEntries": context},
+        )
+    checks = s3_route_user_checks(session, config, bucket, PATTERN_ROLE, ACCOUNT)
+    iam.assert_no_pending_responses()
+    assert [(c.name.split(" may ", 1)[1], c.status) for c in checks] == [
+        ("list the S3 templates", "pass"), ("read the S3 templates and their tags", "pass"),
+        (f"pass {config.roles.s3_launch} to CloudFormation", "fail"),
+        ("create and delete the project's stack (SP-*)", "pass")]
+    assert checks[2].detail == "refused: iam:PassRole (implicitDeny)"
+    assert "AmazonSageMakerProjectsS3TemplatesUserPolicy" in checks[2].fix
+    assert wanted[f"pass {config.roles.s3_launch} to CloudFormation"][1] == [
+        f"arn:aws:iam::{ACCOUNT}:role/service-role/{config.roles.s3_launch}"]
+
+
+def test_an_endpoint_without_iam_simulation_leaves_the_checks_not_checked(monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from products.publishing.doctor import guarded
+
+    def unsupported():
+        raise ClientError({"Error": {"Code": "500", "Message": "<html>"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+                          "SimulatePrincipalPolicy")
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")  # a loopback endpoint answering HTTP 500
+    (check,) = guarded(Aws(REGION), ["a check"], unsupported)
+    assert check.status == "not checked" and "does not support SimulatePrincipalPolicy" in check.detail

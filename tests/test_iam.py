@@ -74,13 +74,22 @@ def test_pass_role_is_limited_to_one_role_and_its_service(rendered):
     assert found >= 4
 
 
-def test_each_role_trusts_exactly_one_service(rendered):
+def test_each_role_trusts_exactly_one_service_and_only_the_s3_launch_role_the_studio_roles(rendered, config):
     roles = {k: r for k, r in rendered["roles.json"]["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
     assert len(roles) == len(ROLE_FIELDS)
     for logical_id, role in roles.items():
-        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert statement["Action"] == ["sts:AssumeRole"]
-        assert list(statement["Principal"]) == ["Service"] and len(statement["Principal"]["Service"]) == 1, logical_id
+        service, *others = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert service["Action"] == ["sts:AssumeRole"]
+        assert list(service["Principal"]) == ["Service"] and len(service["Principal"]["Service"]) == 1, logical_id
+        if logical_id != "S3LaunchRole":
+            assert others == [], logical_id
+            continue
+        # As AWS's S3-route sample launch role: the Studio execution roles may assume it too, here
+        # only those the configuration names (by ARN pattern, as a trust policy cannot name roles by wildcard).
+        (studio,) = others
+        assert studio["Principal"] == {"AWS": [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}]}
+        assert studio["Condition"] == {"ArnLike": {"aws:PrincipalArn": [
+            {"Fn::Sub": p.in_account()} for p in config.portfolio.principals]}}
 
 
 def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rendered, config):
@@ -147,7 +156,8 @@ def test_roles_read_the_asset_bucket_of_every_region_they_serve(rendered, config
     bucket = config.asset_bucket.replace("${AWS::AccountId}", "123456789012")
     for region in ("us-east-1", "eu-west-1"):
         name = bucket.replace("${AWS::Region}", region)
-        key = f"arn:aws:s3:::{name}/seedcode/model-build/0123.zip"
         for pattern in asset_patterns:
+            path = "studio-templates/deploy.yaml" if "/studio-templates/" in pattern else "seedcode/model-build/0123.zip"
+            key = f"arn:aws:s3:::{name}" + ("" if pattern.endswith("-*") else f"/{path}")
             regex = re.escape(pattern.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "123456789012"))
             assert re.fullmatch(regex.replace(r"\*", ".*"), key), (pattern, key)

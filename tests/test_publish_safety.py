@@ -11,9 +11,11 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import boto3
@@ -70,14 +72,15 @@ def assert_one_error_line(result):
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
 
 
-def test_no_answer_shows_the_whole_plan_and_writes_nothing(endpoint):
+def test_no_answer_shows_the_whole_plan_and_writes_nothing(endpoint, rendered):
+    resources = len(rendered["roles.json"]["Resources"]) + len(rendered["portfolio.json"]["Resources"])
     result = run(endpoint, "publish", "--poll-seconds", "0", "--output", "json")
     assert result.returncode == 3, result.stderr
     shown = result.stderr  # progress, the plan and the question go to stderr when stdout carries JSON
     for text in ("asset bucket sagemaker-catalog-123456789012-us-east-1: create, set encryption",
                  "upload s3://sagemaker-catalog-123456789012-us-east-1/seedcode/model-build/",
                  f"stack {ROLES}: create", "Add     LaunchRole (AWS::IAM::Role)",
-                 "Plan: 22 to add, 0 to change, 0 to remove (stack resources); 6 upload(s), 5 bucket setting(s)",
+                 f"Plan: {resources} to add, 0 to change, 0 to remove (stack resources); 6 upload(s), 5 bucket setting(s)",
                  "Apply these changes to us-east-1? [y/N]", "no answer (standard input is closed)",
                  "us-east-1: not applied (not confirmed); nothing changed"):
         assert text in shown, text
@@ -226,7 +229,7 @@ def test_ctrl_c_while_the_libraries_load_is_one_line(endpoint):
     (("plan",), ('    - "arn:${AWS::Partition}:iam:::role/service-role/AmazonSageMaker-ExecutionRole-*"\n', "    []\n"),
      "portfolio.principals: expected at least one principal (with none, nobody sees the templates in Studio)"),
     (("plan",), ("display_name: SageMaker MLOps project templates", 'display_name: "SageMaker MLOps project templates'),
-     "catalog.yaml: line 20: expected a closing quote"),
+     "catalog.yaml: line {display_name}: expected a closing quote"),
     (("plan", "--output", "yaml"), None, "argument --output: invalid choice: 'yaml'"),
 ])
 def test_bad_input_is_one_line_and_exit_2_before_any_call(args, config_edit, message, tmp_path):
@@ -241,7 +244,9 @@ def test_bad_input_is_one_line_and_exit_2_before_any_call(args, config_edit, mes
         extra = ("--config", str(config))
     result = run(dead, *args, *extra)
     assert result.returncode == 2, result.stderr
-    assert message in result.stderr
+    lines = (REPO_ROOT / "catalog.yaml").read_text().splitlines()
+    display_name = next(n for n, line in enumerate(lines, 1) if "display_name:" in line)
+    assert message.format(display_name=display_name) in result.stderr
     assert "Traceback" not in result.stderr and "cannot reach" not in result.stderr
 
 
@@ -267,29 +272,29 @@ def test_verify_reports_every_check_and_json_is_always_on_stdout(endpoint):
     assert "does not support GetSagemakerServicecatalogPortfolioStatus" in checks["SageMaker uses Service Catalog"]["detail"]
     assert checks["portfolio stack"]["status"] == "not checked"  # moto creates no portfolio from the stack
     assert checks["role AmazonSageMakerServiceCatalogProductsLaunchRole"]["status"] == "pass"
-    assert checks["S3 template studio-templates/deploy.json is visible in Studio"]["status"] == "fail"
+    assert checks["S3 template studio-templates/deploy.yaml is visible in Studio"]["status"] == "fail"
     assert checks[f"domain {domain_id} points Studio at the templates"]["status"] == "fail"
     text = run(endpoint, "verify", "--target", "both", "--domain-id", domain_id)
-    assert text.stdout.splitlines()[-1].startswith("verify: 8 ok, 6 failed, 3 not checked")
+    # not checked: portfolio status, connections, the portfolio, and the execution roles (no ListUserProfiles)
+    assert text.stdout.splitlines()[-1].startswith("verify: 9 ok, 6 failed, 4 not checked")
 
 
 def test_doctor_help_is_doctors_and_the_emulator_explains_its_port():
     helped = subprocess.run([sys.executable, "publish.py", "doctor", "--help"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert helped.returncode == 0 and helped.stdout.startswith("usage: publish.py doctor")
-    emulator = subprocess.run([sys.executable, "-m", "products.emulator"], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert emulator.returncode == 2 and "the following arguments are required: port" in emulator.stderr
+    emulator = subprocess.run([sys.executable, "-m", "products.emulator", "http"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert emulator.returncode == 2 and "argument port: invalid int value: 'http'" in emulator.stderr
     usage = subprocess.run([sys.executable, "-m", "products.emulator", "--help"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert "AWS_ENDPOINT_URL=http://127.0.0.1:PORT" in usage.stdout
 
 
-def test_ctrl_c_stops_the_emulator_with_one_line():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "products.emulator", str(port)], cwd=REPO_ROOT,
+def test_the_emulator_says_where_it_listens_and_stops_on_ctrl_c_with_one_line():
+    process = subprocess.Popen([sys.executable, "-m", "products.emulator"], cwd=REPO_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        import socket
-        import time
-
+        first = process.stderr.readline()
+        assert first.startswith("emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:")
+        port = int(first.split("127.0.0.1:", 1)[1].split()[0])
         for _ in range(300):  # wait until it listens (polling, not a timed assertion)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -303,3 +308,25 @@ def test_ctrl_c_stops_the_emulator_with_one_line():
     assert process.returncode == 130
     assert stderr.splitlines()[-1] == f"interrupted: emulator on 127.0.0.1:{port} stopped (its state is gone)"
     assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_demo_is_one_line_and_stops_its_emulator():
+    """SIGINT lands while the demo routes its first event (step 3), from inside the process."""
+    program = interrupting("""
+        import products.eventroute as eventroute
+        real_route = eventroute.EventRouter.route
+        def route(self, event):
+            os.kill(os.getpid(), signal.SIGINT)
+            return real_route(self, event)
+        eventroute.EventRouter.route = route
+    """)
+    result = subprocess.run([sys.executable, *program, "demo"], cwd=REPO_ROOT, capture_output=True, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"})
+    assert result.returncode == 130, result.stderr[-2000:]
+    assert result.stderr == ("interrupted: demo stopped; its emulator and temporary files are removed, "
+                             "nothing outside them changed\n")
+    endpoint = next(line for line in result.stdout.splitlines() if "AWS emulator at" in line).rsplit(" ", 1)[1]
+    port = int(endpoint.rsplit(":", 1)[1])
+    with pytest.raises(OSError):  # the emulator is gone
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -19,7 +19,7 @@ def test_two_runs_give_identical_bytes(config, tmp_path):
     write_output(synthesize(config), tmp_path / "two")
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
     assert one == two
-    products = {f"templates/{name}.json" for name in config.products}
+    products = {f"templates/{name}.json" for name in config.products} | {f"studio-templates/{name}.yaml" for name in config.products}
     assert {"manifest.json", "portfolio.json", "roles.json", "seedcode/model-build.zip", "seedcode/model-deploy.zip",
             *products} == set(one)
 

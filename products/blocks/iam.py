@@ -25,6 +25,9 @@ class RoleNames:
     cloudformation: str = "AmazonSageMakerServiceCatalogProductsCloudformationRole"
     execution: str = "AmazonSageMakerServiceCatalogProductsExecutionRole"
     function: str = "AmazonSageMakerServiceCatalogProductsLambdaRole"
+    # The S3 route's launch role: CloudFormation creates a project's stack with it (AWS's S3-route
+    # samples name theirs AmazonSageMakerProjectsLaunchRole).
+    s3_launch: str = "AmazonSageMakerProjectsLaunchRole"
     path: str = "/service-role/"
 
     def arn(self, role: str) -> Sub:
@@ -32,7 +35,7 @@ class RoleNames:
         return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{self.path}{getattr(self, role)}")
 
 
-ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudformation", "execution", "function")
+ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudformation", "execution", "function", "s3_launch")
 
 # Actions that AWS only authorizes on Resource "*" (the service defines no resource
 # type for them). Every Allow statement on "*" in our templates must use only these;

@@ -15,7 +15,7 @@ from products.synth import Artifact
 
 TLS_STATEMENT_ID = "DenyInsecureTransport"
 STUDIO_ORIGIN = "https://*.sagemaker.aws"
-CONTENT_TYPES = {".json": "application/json", ".zip": "application/zip"}
+CONTENT_TYPES = {".json": "application/json", ".zip": "application/zip", ".yaml": "application/yaml"}
 
 
 def bucket_name(pattern: str, account: str, region: str) -> str:
@@ -135,6 +135,15 @@ class AssetBucket:
             if error_code(error) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
+
+    def keys(self, prefix: str) -> list[str]:
+        """The keys under ``prefix`` (current versions)."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix, ExpectedBucketOwner=self.account)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def remove(self, key: str) -> None:
+        """Delete ``key`` (in a versioned bucket: a delete marker; earlier versions stay)."""
+        self.s3.delete_object(Bucket=self.name, Key=key, ExpectedBucketOwner=self.account)
 
     def needs_upload(self, key: str, sha256: str) -> bool:
         return self.stored_sha256(key) != sha256

@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
 from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local
-from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_templates_location
-from products.roles import ROLE_SPECS
+from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_template_key, studio_templates_location
+from products.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Check:
 UNSUPPORTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException", "UnsupportedOperation"}
 
 
-def _lacks_api(error: ClientError, endpoint: str) -> bool:
+def lacks_api(error: ClientError, endpoint: str) -> bool:
     """Whether the endpoint does not implement the operation (moto_server answers an unknown one with HTTP 500)."""
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return error_code(error) in UNSUPPORTED_CODES or status == 501 or (status == 500 and is_local(endpoint))
@@ -52,7 +52,7 @@ def guarded(aws: Aws, names: list[str], run) -> list[Check]:
         return run()
     except ClientError as error:
         operation = getattr(error, "operation_name", "the call")
-        if _lacks_api(error, aws.client("sts").meta.endpoint_url):
+        if lacks_api(error, aws.client("sts").meta.endpoint_url):
             return [Check(name, False, f"not checked: the endpoint does not support {operation}", checked=False)
                     for name in names]
         message = error.response.get("Error", {}).get("Message", "")
@@ -246,11 +246,53 @@ def _s3_route_checks(aws: Aws, config: CatalogConfig, account: str, domain_id: s
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
     checks = guarded(aws, ["S3 route bucket allows Studio (CORS)"], lambda: [_cors_check(bucket)])
     for name in config.products:
-        key = f"{config.publish.s3_templates_prefix}/{name}.json"
+        key = studio_template_key(config, name)
         checks += guarded(aws, [f"S3 template {key} is visible in Studio"], lambda key=key: [_template_tag_check(aws, bucket, key)])
     checks += guarded(aws, [f"domain {domain_id} points Studio at the templates"],
                       lambda: [_domain_tag_check(aws, config, bucket, domain_id)])
+    checks += guarded(aws, [f"Studio execution roles of {domain_id} can create projects from the S3 route"],
+                      lambda: [check for role in studio_execution_roles(aws, domain_id)
+                               for check in s3_route_user_checks(aws, config, bucket.name, role, account)])
     return checks
+
+
+def s3_route_permissions(config: CatalogConfig, bucket: str, partition: str, region: str, account: str) -> dict:
+    """What a Studio execution role does to create a project on the S3 route, as IAM simulation requests:
+    check name -> (actions, resource ARNs, context entries)."""
+    prefix = config.publish.s3_templates_prefix
+    launch_role = f"arn:{partition}:iam::{account}:role{config.roles.path}{config.roles.s3_launch}"
+    templates = [f"arn:{partition}:s3:::{bucket}/{studio_template_key(config, name)}" for name in config.products]
+    return {
+        "list the S3 templates": (["s3:ListBucket"], [f"arn:{partition}:s3:::{bucket}"],
+                                  [{"ContextKeyName": "s3:prefix", "ContextKeyValues": [f"{prefix}/"], "ContextKeyType": "string"}]),
+        "read the S3 templates and their tags": (["s3:GetObject", "s3:GetObjectTagging"], templates, []),
+        f"pass {config.roles.s3_launch} to CloudFormation": (["iam:PassRole"], [launch_role], [
+            {"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["cloudformation.amazonaws.com"],
+             "ContextKeyType": "string"}]),
+        "create and delete the project's stack (SP-*)": (
+            ["cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStacks"],
+            [f"arn:{partition}:cloudformation:{region}:{account}:stack/SP-project/*"], []),
+    }
+
+
+def s3_route_user_checks(aws: Aws, config: CatalogConfig, bucket: str, role: str, account: str) -> list[Check]:
+    """Each S3-route permission of one Studio execution role, simulated by IAM (iam:SimulatePrincipalPolicy)."""
+    partition = aws.session.get_partition_for_region(aws.region)
+    fix = (f"attach the roles stack's {STUDIO_USER_POLICY} policy to the role "
+           "(output StudioS3RouteUserPolicyArn), or grant the same permissions")
+    checks = []
+    for what, (actions, resources, context) in s3_route_permissions(config, bucket, partition, aws.region, account).items():
+        name = f"Studio execution role {role} may {what}"
+        checks += guarded(aws, [name], lambda actions=actions, resources=resources, context=context, name=name: [
+            _simulated(aws, role, name, actions, resources, context, fix)])
+    return checks
+
+
+def _simulated(aws: Aws, role: str, name: str, actions, resources, context, fix: str) -> Check:
+    results = aws.client("iam").simulate_principal_policy(
+        PolicySourceArn=role, ActionNames=actions, ResourceArns=resources, ContextEntries=context)["EvaluationResults"]
+    refused = sorted({f"{r['EvalActionName']} ({r['EvalDecision']})" for r in results if r["EvalDecision"] != "allowed"})
+    return Check(name, not refused, "allowed" if not refused else "refused: " + ", ".join(refused), fix)
 
 
 def _cors_check(bucket: AssetBucket) -> Check:

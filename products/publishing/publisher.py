@@ -66,6 +66,7 @@ class RegionPlan:
     unchanged: list[str] = field(default_factory=list)
     stack_plans: list[StackPlan] = field(default_factory=list)
     route_uploads: list[Upload] = field(default_factory=list)
+    route_removals: list[str] = field(default_factory=list)  # keys of catalog templates Studio must no longer offer
     domain_tag: DomainTag | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # stack -> "created"/"updated", as applied
     applied: list[str] = field(default_factory=list)  # what apply_region did, in order
@@ -77,6 +78,7 @@ class RegionPlan:
     @property
     def s3_route(self) -> list[str]:
         lines = [f"upload s3://{self.bucket}/{u.key} tagged sagemaker:studio-visibility=true" for u in self.route_uploads]
+        lines += [f"remove s3://{self.bucket}/{key} (not a template this catalog offers now)" for key in self.route_removals]
         if self.domain_tag:
             lines.append(f"tag domain {self.domain_tag.domain_id} {S3_TEMPLATES_TAG}={self.domain_tag.location}")
         return lines
@@ -119,7 +121,7 @@ class RegionPlan:
         }
 
 
-def preflight(aws: Aws, config: CatalogConfig, account: str, check_launch_role: bool) -> None:
+def preflight(aws: Aws, config: CatalogConfig, account: str, launch_roles: list[str]) -> None:
     """Read-only checks that would otherwise fail halfway through a publish."""
     iam = aws.client("iam")
     partition = aws.session.get_partition_for_region(aws.region)
@@ -139,13 +141,13 @@ def preflight(aws: Aws, config: CatalogConfig, account: str, check_launch_role: 
             if error_code(error) == "NoSuchEntity":
                 raise PublishError(f"portfolio.principals[{index}]: {arn} does not exist in account {account}") from None
             raise
-    if check_launch_role:
+    for role in launch_roles:
         try:
-            iam.get_role(RoleName=config.roles.launch)
+            iam.get_role(RoleName=role)
         except ClientError as error:
             if error_code(error) == "NoSuchEntity":
                 raise PublishError(
-                    f"launch role {config.roles.launch} does not exist in account {account}: set publish.deploy_roles "
+                    f"launch role {role} does not exist in account {account}: set publish.deploy_roles "
                     "to true, or create the roles from templates/roles.json"
                 ) from None
             raise
@@ -154,9 +156,12 @@ def preflight(aws: Aws, config: CatalogConfig, account: str, check_launch_role: 
 def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
     """Read what is there and compute every change; writes only change sets (held by the plan)."""
     account = aws.account_id()
-    roles_here = config.publish.deploy_roles and options.roles_here and "servicecatalog" in options.targets
-    needs_launch_role = "servicecatalog" in options.targets and not roles_here and not options.roles_planned_elsewhere
-    preflight(aws, config, account, check_launch_role=needs_launch_role)
+    # The roles serve the products on both routes; only their launch roles differ.
+    roles_here = config.publish.deploy_roles and options.roles_here
+    launch_roles = [] if roles_here or options.roles_planned_elsewhere else [
+        role for route, role in (("servicecatalog", config.roles.launch), ("s3", config.roles.s3_launch))
+        if route in options.targets]
+    preflight(aws, config, account, launch_roles)
     with_s3_route = "s3" in options.targets
     domain_id = options.domain_id or config.publish.studio_domain_id
     domain_arn = _domain_arn(aws, domain_id) if with_s3_route else ""
@@ -173,11 +178,11 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
         else:
             plan.uploads.append(Upload(artifact.key, artifact))
     try:
+        by_kind = {a.kind: a for a in artifacts}
+        if roles_here:
+            plan.stack_plans.append(plan.stacker.plan(
+                config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
         if "servicecatalog" in options.targets:
-            by_kind = {a.kind: a for a in artifacts}
-            if roles_here:
-                plan.stack_plans.append(plan.stacker.plan(
-                    config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
             portfolio = with_retained_versions(
                 json.loads(by_kind["portfolio"].data),
                 plan.stacker.deployed_template(config.publish.portfolio_stack),
@@ -207,15 +212,29 @@ def studio_templates_location(config: CatalogConfig, bucket: str) -> str:
     return f"s3://{bucket}/{config.publish.s3_templates_prefix}/"
 
 
+def studio_template_key(config: CatalogConfig, product: str) -> str:
+    return f"{config.publish.s3_templates_prefix}/{product}.yaml"
+
+
 def _plan_s3_route(plan: RegionPlan, config, artifacts, bucket_exists: bool, domain_id: str, domain_arn: str) -> None:
-    """Product templates under the Studio prefix, tagged for Studio, and the domain pointed at them."""
-    prefix = config.publish.s3_templates_prefix
+    """Product templates (YAML) under the Studio prefix, tagged for Studio, and the domain pointed at them.
+
+    Copies of this catalog's products that are no longer offered (a disabled product, or the JSON
+    copies earlier versions published) are removed; other objects under the prefix are left alone."""
+    from products import PRODUCTS
+
+    wanted = set()
     for artifact in artifacts:
-        if artifact.kind != "product-template":
+        if artifact.kind != "studio-template":
             continue
-        key = f"{prefix}/{artifact.product}.json"
+        key = studio_template_key(config, artifact.product)
+        wanted.add(key)
         if not bucket_exists or plan.asset_bucket.needs_upload(key, artifact.sha256):
             plan.route_uploads.append(Upload(key, artifact, STUDIO_VISIBILITY))
+    if bucket_exists:
+        ours = {f"{config.publish.s3_templates_prefix}/{name}{suffix}" for name in PRODUCTS for suffix in (".json", ".yaml")}
+        plan.route_removals = sorted(key for key in plan.asset_bucket.keys(f"{config.publish.s3_templates_prefix}/")
+                                     if key in ours and key not in wanted)
     sagemaker = plan.aws.client("sagemaker")
     location = studio_templates_location(config, plan.bucket)
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
@@ -234,6 +253,11 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.asset_bucket.upload(upload.key, upload.artifact, tags=upload.tags)
     if plan.uploads or plan.route_uploads:
         plan.applied.append(f"{region}: {len(plan.uploads) + len(plan.route_uploads)} upload(s)")
+    for key in plan.route_removals:
+        say(f"  S3 route: removing s3://{plan.bucket}/{key}")
+        plan.asset_bucket.remove(key)
+    if plan.route_removals:
+        plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
     for stack_plan in plan.stack_plans:
         if not stack_plan.pending:
             continue
