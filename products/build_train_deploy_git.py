@@ -8,18 +8,19 @@ stack (seed check-in); repositories with commits are left as they are. The pipel
 wait for the check-in, so their first run sees the seed code.
 """
 
-from troposphere import GetAtt, Output, Ref, Template
+from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
 from products.blocks.git_connection import (
     add_connection_parameter,
     add_distinct_repositories_rule,
     add_repository_parameters,
+    git_source,
+    seed_result_output,
 )
 from products.blocks.model_build import model_build
 from products.blocks.model_deploy import model_deploy
 from products.blocks.naming import model_package_group_name
-from products.blocks.pipelines import connection_source, push_trigger
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
 from products.blocks.seed_checkin import seed_checkin_machine
@@ -43,15 +44,10 @@ def build(settings: ProductSettings) -> Template:
     build_repo = add_repository_parameters(template, "ModelBuild", "model build")
     deploy_repo = add_repository_parameters(template, "ModelDeploy", "model deploy")
     add_distinct_repositories_rule(template, build_repo, deploy_repo)
-    source = contract.SOURCE_ARTIFACT
-    build_half = model_build(
-        roles, base.bucket, connection_source(connection, build_repo.full_name, build_repo.branch, source),
-        triggers=[push_trigger(build_repo.branch)],
-    )
-    deploy_half = model_deploy(
-        roles, base.bucket, connection_source(connection, deploy_repo.full_name, deploy_repo.branch, source),
-        triggers=[push_trigger(deploy_repo.branch)],
-    )
+    build_source, build_triggers = git_source(connection, build_repo)
+    build_half = model_build(roles, base.bucket, build_source, triggers=build_triggers)
+    deploy_source, deploy_triggers = git_source(connection, deploy_repo)
+    deploy_half = model_deploy(roles, base.bucket, deploy_source, triggers=deploy_triggers)
     seeding = seed_checkin_machine(roles)
     build_checkin = seeding.checkin(
         "ModelBuildSeedCheckin", connection, build_repo, base.seed[contract.MODEL_BUILD.name]
@@ -66,14 +62,13 @@ def build(settings: ProductSettings) -> Template:
         *build_half.resources, *deploy_half.resources,
     ):
         template.add_resource(resource)
-    seed_result = "pushed, or skipped when the repository already had commits"
     template.add_output([
         artifact_bucket_output(base.bucket),
         model_package_group_output(model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
         Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
-        Output("ModelBuildSeedResult", Value=GetAtt(build_checkin, "SeedResult"), Description=seed_result),
-        Output("ModelDeploySeedResult", Value=GetAtt(deploy_checkin, "SeedResult"), Description=seed_result),
+        seed_result_output("ModelBuild", build_checkin),
+        seed_result_output("ModelDeploy", deploy_checkin),
     ])
     return template
 

@@ -21,6 +21,18 @@ SEED_KEY_PARAMETERS = {contract.MODEL_DEPLOY.name: "ModelDeploySeedCodeKey"}
 GROUP_PARAMETER = "SourceModelPackageGroupName"
 
 
+def add_source_group_parameter(template: Template) -> Ref:
+    """The existing model package group whose approved models the project deploys."""
+    return Ref(template.add_parameter(Parameter(
+        GROUP_PARAMETER,
+        Type="String",
+        Description="Name of the existing model package group whose approved models this project deploys",
+        MinLength=1,
+        MaxLength=63,
+        AllowedPattern="^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+    )))
+
+
 def build(settings: ProductSettings) -> Template:
     base = project_base(
         "SageMaker project: deploy the newest approved model of an existing model package group to staging "
@@ -28,18 +40,11 @@ def build(settings: ProductSettings) -> Template:
         settings,
         SEED_KEY_PARAMETERS,
     )
-    group = base.template.add_parameter(Parameter(
-        GROUP_PARAMETER,
-        Type="String",
-        Description="Name of the existing model package group whose approved models this project deploys",
-        MinLength=1,
-        MaxLength=63,
-        AllowedPattern="^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-    ))
+    group = add_source_group_parameter(base.template)
     repo = codecommit_repository(
         "ModelDeployRepository", "modeldeploy", DEPLOY_REPO_DESCRIPTION, base.seed[contract.MODEL_DEPLOY.name]
     )
-    half = model_deploy(settings.roles, base.bucket, repo.action, group_name=Ref(group))
+    half = model_deploy(settings.roles, base.bucket, repo.action, group_name=group)
     for resource in (
         repo.repository, *half.resources,
         repo.push_rule("ModelDeployPushRule", "deploy", half.pipeline, settings.roles.arn("events")),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from products import PRODUCTS
 from products.config import load_config
 from products.functions import cfn_response
 from products.resolve import resolve
@@ -12,6 +13,22 @@ from products.synth import synthesize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
+CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+# What a user fills in, per parameter without a default (besides the project's name and id).
+SAMPLE_VALUES = {
+    "SourceModelPackageGroupName": "team-models",
+    "CodeConnectionArn": CONNECTION,
+    "ModelBuildCodeRepositoryFullname": "acme/build",
+    "ModelDeployCodeRepositoryFullname": "acme/deploy",
+}
+PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
+
+
+def sample_parameters(template: dict) -> dict:
+    """The parameters a user gives this product template for the sample project (KeyError: a new
+    required parameter needs a sample value above)."""
+    required = [name for name, p in template["Parameters"].items() if "Default" not in p and name not in SAMPLE_PROJECT]
+    return {**SAMPLE_PROJECT, **{name: SAMPLE_VALUES[name] for name in required}}
 
 
 @pytest.fixture(scope="session")

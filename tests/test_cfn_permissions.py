@@ -16,17 +16,8 @@ from products import cfn_permissions
 from products.cfn_permissions import DECISIONS, Undecided, handler_permissions, needed_calls
 from products.iam_evaluator import evaluate
 from products.resolve import Environment, resolve
-from tests.conftest import REPO_ROOT, SAMPLE_PROJECT
+from tests.conftest import PRODUCT_TEMPLATES, REPO_ROOT, sample_parameters
 
-CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
-PRODUCTS = {
-    "templates/build-train-deploy.json": {},
-    "templates/build-train.json": {},
-    "templates/deploy.json": {"SourceModelPackageGroupName": "team-models"},
-    "templates/build-train-deploy-git.json": {
-        "CodeConnectionArn": CONNECTION, "ModelBuildCodeRepositoryFullname": "acme/build",
-        "ModelDeployCodeRepositoryFullname": "acme/deploy"},
-}
 # A prod stage with every option on (guardrail alarm, autoscaling), as build.py writes its parameters.
 ENDPOINT_STAGE = {
     "SageMakerProjectName": "abalone", "StageName": "prod", "EnableAutoScaling": "true", "EnableDeploymentGuardrail": "true",
@@ -53,9 +44,9 @@ def _refused(policies, calls) -> list[str]:
                    for logical_id, c in calls if not evaluate(policies, c.action, c.resource, c.context).allowed})
 
 
-@pytest.mark.parametrize("path", list(PRODUCTS))
+@pytest.mark.parametrize("path", PRODUCT_TEMPLATES)
 def test_the_launch_role_allows_every_call_cloudformation_makes_for_a_product(rendered, role_policies, path):
-    calls = _calls(rendered[path], {**SAMPLE_PROJECT, **PRODUCTS[path]})
+    calls = _calls(rendered[path], sample_parameters(rendered[path]))
     assert calls
     assert _refused(role_policies["launch"], calls) == []
 
@@ -108,7 +99,7 @@ def test_every_decision_names_a_permission_its_type_really_lists():
 
 def test_every_needed_action_is_an_iam_action(rendered):
     """Schemas sometimes name the API call (s3:DeleteBucketEncryption) instead of the IAM action."""
-    calls = [c for path in PRODUCTS for _, c in _calls(rendered[path], {**SAMPLE_PROJECT, **PRODUCTS[path]})]
+    calls = [c for path in PRODUCT_TEMPLATES for _, c in _calls(rendered[path], sample_parameters(rendered[path]))]
     calls += [c for _, c in _calls(_endpoint_template(), ENDPOINT_STAGE)]
     assert sorted({c.action for c in calls if not cfn_permissions.is_iam_action(c.action)}) == []
 
@@ -122,7 +113,7 @@ def test_a_permission_without_a_decision_is_an_error(monkeypatch):
 
 
 def test_every_resource_type_of_the_templates_is_covered(rendered):
-    types = {r["Type"] for path in PRODUCTS for r in rendered[path]["Resources"].values()}
+    types = {r["Type"] for path in PRODUCT_TEMPLATES for r in rendered[path]["Resources"].values()}
     types |= {r["Type"] for r in _endpoint_template()["Resources"].values()}
     uncovered = sorted(t for t in types if t not in cfn_permissions.OWN and t not in cfn_permissions.WITHOUT_HANDLERS
                        and not t.startswith("Custom::"))

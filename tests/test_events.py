@@ -13,7 +13,7 @@ from products.aws_events import codecommit_reference_event, model_package_state_
 from products.eventroute import EventRouter
 from products.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
-from tests.test_git_product import CONNECTION
+from tests.conftest import sample_parameters
 
 PROJECT = f"{SAMPLE_PROJECT['SageMakerProjectName']}-{SAMPLE_PROJECT['SageMakerProjectId']}"
 BUILD_REPO = f"sagemaker-{PROJECT}-modelbuild"
@@ -101,16 +101,10 @@ def test_deploy_product_follows_the_given_group_not_its_own(aws_credentials, ren
 
 # Every product with an approval rule, resolved for a sample project, and the group it follows.
 APPROVAL_PRODUCTS = {
-    "templates/build-train-deploy.json": ({}, GROUP),
-    "templates/build-train-deploy-git.json": (
-        {
-            "CodeConnectionArn": CONNECTION,
-            "ModelBuildCodeRepositoryFullname": "acme/build",
-            "ModelDeployCodeRepositoryFullname": "acme/deploy",
-        },
-        GROUP,
-    ),
-    "templates/deploy.json": ({"SourceModelPackageGroupName": "team-models"}, "team-models"),
+    "templates/build-train-deploy.json": GROUP,
+    "templates/build-train-deploy-git.json": GROUP,
+    "templates/deploy.json": "team-models",
+    "templates/deploy-git.json": "team-models",
 }
 
 
@@ -131,8 +125,8 @@ def _approval_cases(group):
 
 @pytest.mark.parametrize("path", sorted(APPROVAL_PRODUCTS))
 def test_every_approval_rule_fires_on_its_group_decisions_only(aws_credentials, rendered, path):
-    extra, group = APPROVAL_PRODUCTS[path]
-    resources = resolve(rendered[path], {**SAMPLE_PROJECT, **extra}).resources()
+    group = APPROVAL_PRODUCTS[path]
+    resources = resolve(rendered[path], sample_parameters(rendered[path])).resources()
     deploy_pipeline = resources["ModelDeployPipeline"]["Properties"]["Name"]
     with mock_aws():
         router = EventRouter(boto3.client("events"), boto3.client("sqs"), resources)

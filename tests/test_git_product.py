@@ -8,9 +8,7 @@ from products.aws_events import model_package_state_event
 from products.eventroute import EventRouter
 from products.functions import seed_checkin
 from products.resolve import UnresolvableError, resolve
-from tests.conftest import SAMPLE_PROJECT
-
-CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+from tests.conftest import CONNECTION, SAMPLE_PROJECT
 GIT = {
     **SAMPLE_PROJECT,
     "CodeConnectionArn": CONNECTION,

@@ -6,7 +6,7 @@ import pytest
 
 from products.blocks.naming import PROJECT_ID_TAG, PROJECT_NAME_TAG
 from products.resolve import UnresolvableError, resolve
-from tests.test_git_product import CONNECTION
+from tests.conftest import PRODUCT_TEMPLATES, sample_parameters
 
 LONGEST = {"SageMakerProjectName": "a" + "b-" * 15 + "c", "SageMakerProjectId": "p-abcdefghijkl"}
 
@@ -31,22 +31,8 @@ def longest(product_template):
     return resolve(product_template, LONGEST).resources()
 
 
-PRODUCT_TEMPLATES = [
-    "templates/build-train-deploy.json", "templates/build-train-deploy-git.json",
-    "templates/build-train.json", "templates/deploy.json",
-]
-EXTRA_PARAMETERS = {
-    "templates/deploy.json": {"SourceModelPackageGroupName": "team-models"},
-    "templates/build-train-deploy-git.json": {
-        "CodeConnectionArn": CONNECTION,
-        "ModelBuildCodeRepositoryFullname": "acme/build",
-        "ModelDeployCodeRepositoryFullname": "acme/deploy",
-    },
-}
-
-
 def _longest(rendered, path):
-    return resolve(rendered[path], {**LONGEST, **EXTRA_PARAMETERS.get(path, {})}).resources()
+    return resolve(rendered[path], {**sample_parameters(rendered[path]), **LONGEST}).resources()
 
 
 @pytest.mark.parametrize("path", PRODUCT_TEMPLATES)

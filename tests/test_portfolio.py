@@ -13,11 +13,11 @@ def _resources(template, resource_type):
     return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
 
 
-def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artifacts):
+def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artifacts, config):
     portfolio = rendered["portfolio.json"]
     products = _resources(portfolio, "AWS::ServiceCatalog::CloudFormationProduct")
     templates = {a.product: a for a in artifacts if a.kind == "product-template"}
-    assert len(products) == len(templates) == 4
+    assert len(products) == len(templates) == len(config.products)
     for logical_id, product in products.items():
         assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Properties"]["Tags"]
         (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
@@ -25,11 +25,11 @@ def test_products_are_visible_in_studio_and_versioned_by_content(rendered, artif
         assert artifact["Name"] == f"1.0.0-{templates[name].sha256[:8]}"
 
 
-def test_launch_constraint_follows_the_association(rendered):
+def test_launch_constraint_follows_the_association(rendered, config):
     portfolio = rendered["portfolio.json"]
     associations = _resources(portfolio, "AWS::ServiceCatalog::PortfolioProductAssociation")
     constraints = _resources(portfolio, "AWS::ServiceCatalog::LaunchRoleConstraint")
-    assert len(associations) == len(constraints) == 4
+    assert len(associations) == len(constraints) == len(config.products)
     for constraint in constraints.values():
         (association_id,) = constraint["DependsOn"]
         assert associations[association_id]["Properties"]["ProductId"] == constraint["Properties"]["ProductId"]

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from products import PRODUCTS
 from products.publishing.aws import Aws, CallLog, PublishError
 from products.publishing.publisher import Options, destroy_region, publish_region
 from products.publishing.versions import versions
@@ -85,7 +86,8 @@ def test_changed_products_get_exactly_one_new_version_each_and_keep_the_old(aws,
     result, log = publish(config, changed)
     assert [s["action"] for s in result.stacks] == ["up to date", "updated"]
     assert sorted(result.uploaded) == sorted(a.key for a in changed if a.key and a.key not in {b.key for b in artifacts})
-    assert len(result.uploaded) == 4  # the model-deploy seed zip and the three product templates that use it
+    users = [name for name, product in PRODUCTS.items() if "model-deploy" in {r.name for r in product.seed_repos}]
+    assert len(result.uploaded) == 1 + len(users) == 5  # the model-deploy seed zip and the product templates that use it
     deployed = versions(json.loads(json.dumps(boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"])))
     old = {a.product: a.version for a in artifacts if a.kind == "product-template"}
     new = {a.product: a.version for a in changed if a.kind == "product-template"}

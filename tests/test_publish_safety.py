@@ -21,11 +21,13 @@ from pathlib import Path
 import boto3
 import pytest
 
+from products import PRODUCTS
 from products.emulator import free_port, moto_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROLES, PORTFOLIO = "sagemaker-catalog-roles", "sagemaker-catalog-portfolio"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+UPLOADS = 2 + len(PRODUCTS)  # the two seed zips and each product template
 PLAN_WRITES = {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack"}
 
 
@@ -80,7 +82,7 @@ def test_no_answer_shows_the_whole_plan_and_writes_nothing(endpoint, rendered):
     for text in ("asset bucket sagemaker-catalog-123456789012-us-east-1: create, set encryption",
                  "upload s3://sagemaker-catalog-123456789012-us-east-1/seedcode/model-build/",
                  f"stack {ROLES}: create", "Add     LaunchRole (AWS::IAM::Role)",
-                 f"Plan: {resources} to add, 0 to change, 0 to remove (stack resources); 6 upload(s), 5 bucket setting(s)",
+                 f"Plan: {resources} to add, 0 to change, 0 to remove (stack resources); {UPLOADS} upload(s), 5 bucket setting(s)",
                  "Apply these changes to us-east-1? [y/N]", "no answer (standard input is closed)",
                  "us-east-1: not applied (not confirmed); nothing changed"):
         assert text in shown, text
@@ -139,7 +141,7 @@ def test_a_failed_roles_stack_stops_the_portfolio_and_says_what_was_applied(endp
     result = run(endpoint, "publish", "--yes", "--poll-seconds", "0")
     assert result.returncode == 1
     assert_one_error_line(result)
-    assert "already applied: us-east-1: asset bucket" in result.stderr and "6 upload(s); nothing after the failure" in result.stderr
+    assert "already applied: us-east-1: asset bucket" in result.stderr and f"{UPLOADS} upload(s); nothing after the failure" in result.stderr
     assert f"{PORTFOLIO}: executing change set" not in result.stdout
     assert PORTFOLIO not in left_behind(endpoint)["stacks"]
 
@@ -275,8 +277,9 @@ def test_verify_reports_every_check_and_json_is_always_on_stdout(endpoint):
     assert checks["S3 template studio-templates/deploy.yaml is visible in Studio"]["status"] == "fail"
     assert checks[f"domain {domain_id} points Studio at the templates"]["status"] == "fail"
     text = run(endpoint, "verify", "--target", "both", "--domain-id", domain_id)
-    # not checked: portfolio status, connections, the portfolio, and the execution roles (no ListUserProfiles)
-    assert text.stdout.splitlines()[-1].startswith("verify: 9 ok, 6 failed, 4 not checked")
+    # failed: CORS, each template, the domain tag (the S3 route was not published); not checked: portfolio
+    # status, connections, the portfolio, and the execution roles (no ListUserProfiles)
+    assert text.stdout.splitlines()[-1].startswith(f"verify: 9 ok, {len(PRODUCTS) + 2} failed, 4 not checked")
 
 
 def test_doctor_help_is_doctors_and_the_emulator_explains_its_port():

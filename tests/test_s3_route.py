@@ -20,8 +20,9 @@ from cfnlint.decode import decode_str
 
 from products.iam_evaluator import evaluate
 from products.resolve import resolve
-from tests.test_cfn_permissions import PRODUCTS, _calls, _refused
-from tests.conftest import REPO_ROOT, SAMPLE_PROJECT
+from products import PRODUCTS
+from tests.conftest import PRODUCT_TEMPLATES, REPO_ROOT, sample_parameters
+from tests.test_cfn_permissions import _calls, _refused
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
@@ -44,7 +45,7 @@ def _allowed(policies, action, resource, **context):
     return evaluate(policies, action, resource, context).allowed
 
 
-@pytest.mark.parametrize("product", ["build-train-deploy", "build-train-deploy-git", "build-train", "deploy"])
+@pytest.mark.parametrize("product", sorted(PRODUCTS))
 def test_studio_reads_each_template_and_its_tags_as_the_execution_role(studio_user_policy, product):
     key = f"arn:aws:s3:::{BUCKET}/studio-templates/{product}.yaml"
     assert _allowed(studio_user_policy, "s3:GetObject", key)
@@ -90,9 +91,9 @@ def test_the_service_catalog_launch_role_is_not_assumable_by_cloudformation_or_s
     assert [s["Principal"] for s in statements] == [{"Service": ["servicecatalog.amazonaws.com"]}]
 
 
-@pytest.mark.parametrize("path", list(PRODUCTS))
+@pytest.mark.parametrize("path", PRODUCT_TEMPLATES)
 def test_the_s3_launch_role_allows_every_call_cloudformation_makes_for_a_product(rendered, role_policies, path):
-    calls = _calls(rendered[path], {**SAMPLE_PROJECT, **PRODUCTS[path]})
+    calls = _calls(rendered[path], sample_parameters(rendered[path]))
     assert calls
     assert _refused(role_policies["s3launch"], calls) == []
 

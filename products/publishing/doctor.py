@@ -98,8 +98,8 @@ def verify_region(aws: Aws, config: CatalogConfig, targets: tuple[str, ...], dom
     for role, (service, _, _) in ROLE_SPECS.items():
         name = getattr(config.roles, role)
         checks += guarded(aws, [f"role {name}"], lambda name=name, service=service: [_role_check(aws, name, service)])
-    if GIT_PRODUCT in config.products:
-        checks += guarded(aws, [f"a CodeConnections connection for {GIT_PRODUCT}"], lambda: connection_checks(aws))
+    if any(name in GIT_PRODUCTS for name in config.products):
+        checks += guarded(aws, ["a CodeConnections connection for the Git products"], lambda: connection_checks(aws))
     if "servicecatalog" in targets:
         checks += guarded(aws, ["portfolio stack"], lambda: _portfolio_checks(aws, config, resolve, domain_id))
     if "s3" in targets:
@@ -133,7 +133,8 @@ def _role_check(aws: Aws, name: str, service: str) -> Check:
     )
 
 
-GIT_PRODUCT = "build-train-deploy-git"
+# The products whose repositories live with a Git provider, reached through CodeConnections.
+GIT_PRODUCTS = ("build-train-deploy-git", "build-train-git", "deploy-git")
 
 
 def connection_checks(aws: Aws) -> list[Check]:
@@ -154,7 +155,7 @@ def connection_checks(aws: Aws) -> list[Check]:
            "sagemaker=true (the project roles may use only tagged connections): "
            "`aws codeconnections tag-resource --resource-arn <arn> --tags Key=sagemaker,Value=true`")
     if not connections:
-        return [Check("a CodeConnections connection for build-train-deploy-git", False, "no connection in this region", fix)]
+        return [Check("a CodeConnections connection for the Git products", False, "no connection in this region", fix)]
     checks = []
     for connection in connections:
         tags = {t["Key"]: t["Value"] for t in client.list_tags_for_resource(ResourceArn=connection["ConnectionArn"]).get("Tags", [])}

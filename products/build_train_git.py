@@ -1,0 +1,63 @@
+"""Product ``build-train-git``: the model-building half, with its repository on GitHub, GitLab or Bitbucket.
+
+``build-train`` through an AWS CodeConnections connection, as ``build-train-deploy-git`` does it:
+the pipeline starts on pushes to the configured branch only (V2 trigger), an empty repository
+gets the seed code pushed by the stack, and the pipeline waits for that check-in.
+"""
+
+from troposphere import Output, Ref, Template
+
+from products.blocks import build_contract as contract
+from products.blocks.git_connection import add_connection_parameter, add_repository_parameters, git_source, seed_result_output
+from products.blocks.model_build import model_build
+from products.blocks.naming import model_package_group_name
+from products.blocks.product import Product, ProductSettings
+from products.blocks.project_base import project_base
+from products.blocks.registry import model_package_group_output
+from products.blocks.seed_checkin import seed_checkin_machine
+from products.blocks.storage import artifact_bucket_output
+from products.build_train import SEED_KEY_PARAMETERS
+from products.build_train_deploy import project_model_package_group
+
+NAME = "build-train-git"
+VERSION = "1.0.0"
+
+
+def build(settings: ProductSettings) -> Template:
+    base = project_base(
+        "SageMaker project: build, train and register a model on every push; code on GitHub, GitLab or "
+        "Bitbucket through AWS CodeConnections.",
+        settings,
+        SEED_KEY_PARAMETERS,
+    )
+    template, roles = base.template, settings.roles
+    connection = add_connection_parameter(template)
+    repo = add_repository_parameters(template, "ModelBuild", "model build")
+    source, triggers = git_source(connection, repo)
+    half = model_build(roles, base.bucket, source, triggers=triggers)
+    seeding = seed_checkin_machine(roles)
+    checkin = seeding.checkin("ModelBuildSeedCheckin", connection, repo, base.seed[contract.MODEL_BUILD.name])
+    half.pipeline.DependsOn = [checkin.title]
+    for resource in (project_model_package_group(), *seeding.resources, checkin, *half.resources):
+        template.add_resource(resource)
+    template.add_output([
+        artifact_bucket_output(base.bucket),
+        model_package_group_output(model_package_group_name()),
+        Output("ModelBuildPipelineName", Value=Ref(half.pipeline)),
+        seed_result_output("ModelBuild", checkin),
+    ])
+    return template
+
+
+PRODUCT = Product(
+    name=NAME,
+    title="MLOps template for model building and training (third-party Git)",
+    description=(
+        "The build-train flow with the model-build repository on GitHub, GitHub Enterprise, GitLab or Bitbucket "
+        "through an AWS CodeConnections connection; an empty repository gets the seed code pushed when the project "
+        "is created."
+    ),
+    version=VERSION,
+    seed_repos=(contract.MODEL_BUILD,),
+    build=build,
+)

@@ -1,0 +1,61 @@
+"""Product ``deploy-git``: the model-deploy half for an existing group, with its repository on a Git provider.
+
+``deploy`` through an AWS CodeConnections connection: approving a package of the given group,
+or pushing to the configured branch (V2 trigger), deploys the newest approved package to
+staging, tests it, and after a manual approval to prod. An empty repository gets the seed code
+pushed by the stack, and the pipeline waits for that check-in.
+"""
+
+from troposphere import Output, Ref, Template
+
+from products.blocks import build_contract as contract
+from products.blocks.git_connection import add_connection_parameter, add_repository_parameters, git_source, seed_result_output
+from products.blocks.model_deploy import model_deploy
+from products.blocks.product import Product, ProductSettings
+from products.blocks.project_base import project_base
+from products.blocks.seed_checkin import seed_checkin_machine
+from products.blocks.storage import artifact_bucket_output
+from products.deploy import SEED_KEY_PARAMETERS, add_source_group_parameter
+
+NAME = "deploy-git"
+VERSION = "1.0.0"
+
+
+def build(settings: ProductSettings) -> Template:
+    base = project_base(
+        "SageMaker project: deploy the newest approved model of an existing model package group to staging and, "
+        "after a manual approval, prod; code on GitHub, GitLab or Bitbucket through AWS CodeConnections.",
+        settings,
+        SEED_KEY_PARAMETERS,
+    )
+    template, roles = base.template, settings.roles
+    group = add_source_group_parameter(template)
+    connection = add_connection_parameter(template)
+    repo = add_repository_parameters(template, "ModelDeploy", "model deploy")
+    source, triggers = git_source(connection, repo)
+    half = model_deploy(roles, base.bucket, source, group_name=group, triggers=triggers)
+    seeding = seed_checkin_machine(roles)
+    checkin = seeding.checkin("ModelDeploySeedCheckin", connection, repo, base.seed[contract.MODEL_DEPLOY.name])
+    half.pipeline.DependsOn = [*half.pipeline.DependsOn, checkin.title]  # and the endpoint cleanup
+    for resource in (*seeding.resources, checkin, *half.resources):
+        template.add_resource(resource)
+    template.add_output([
+        artifact_bucket_output(base.bucket),
+        Output("ModelDeployPipelineName", Value=Ref(half.pipeline)),
+        seed_result_output("ModelDeploy", checkin),
+    ])
+    return template
+
+
+PRODUCT = Product(
+    name=NAME,
+    title="MLOps template for model deployment (third-party Git)",
+    description=(
+        "The deploy flow with the model-deploy repository on GitHub, GitHub Enterprise, GitLab or Bitbucket "
+        "through an AWS CodeConnections connection: the newest approved package of an existing group goes to "
+        "staging and, after a test and a manual approval, to production."
+    ),
+    version=VERSION,
+    seed_repos=(contract.MODEL_DEPLOY,),
+    build=build,
+)
