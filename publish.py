@@ -292,8 +292,6 @@ def cmd_destroy(args) -> int:
 
 def cmd_create_project(args) -> int:
     """Create a project on the S3 route as Studio does (CreateProject with a CloudFormation template provider)."""
-    from botocore.exceptions import ClientError as AwsError
-
     from products.publishing.assets import AssetBucket, bucket_name
     from products.publishing.doctor import lacks_api
     from products.publishing.projects import create_project_request, describe, validated
@@ -320,7 +318,7 @@ def cmd_create_project(args) -> int:
     console.print(f"create-project: CreateProject {args.name} from {request['TemplateProviders'][0]['CfnTemplateProvider']['TemplateURL']}")
     try:
         created = sagemaker.create_project(**request)
-    except AwsError as error:
+    except ClientError as error:
         if lacks_api(error, sagemaker.meta.endpoint_url):
             raise PublishError(f"the endpoint does not support CreateProject: nothing created "
                                f"(the request, valid for SageMaker's API model, was: {json.dumps(request)})") from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from products import PRODUCTS
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
 from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
@@ -29,7 +30,7 @@ S3_TEMPLATES_TAG = "sagemaker:projectS3TemplatesLocation"
 class Options:
     apply: bool  # False: plan only
     targets: tuple[str, ...]
-    confirm: object = None  # (RegionPlan) -> bool, asked once when the plan has changes
+    confirm: object = None  # (RegionPlan) -> bool, asked once when the plan has changes; None applies without asking
     say: object = print
     poll_seconds: float = 5.0
     # IAM is global: the roles stack lives in the first region only (named roles would clash).
@@ -221,8 +222,6 @@ def _plan_s3_route(plan: RegionPlan, config, artifacts, bucket_exists: bool, dom
 
     Copies of this catalog's products that are no longer offered (a disabled product, or the JSON
     copies earlier versions published) are removed; other objects under the prefix are left alone."""
-    from products import PRODUCTS
-
     wanted = set()
     for artifact in artifacts:
         if artifact.kind != "studio-template":
