@@ -166,9 +166,61 @@ def _without_interrupts(action) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def _plan_regions(args, config, sessions, artifacts, targets, domain_id, console, plans: list, apply: bool) -> None:
+    """Plan each region in turn, appending to ``plans`` (so the caller can discard what was planned so far)."""
+    from products.publishing.publisher import Options, plan_region
+
+    for index, aws in enumerate(sessions):
+        console.print(f"{'publish' if apply else 'plan'}: reading {aws.region}")
+        options = Options(
+            apply=apply, targets=targets, say=console.print, poll_seconds=args.poll_seconds, domain_id=domain_id,
+            # IAM is global: the first region deploys the roles stack, the others rely on it.
+            roles_here=index == 0, roles_planned_elsewhere=config.publish.deploy_roles and index > 0,
+        )
+        plans.append(plan_region(aws, config, artifacts, options))
+
+
+def _ask_then_apply(args, plans, console) -> bool | None:
+    """One question for every pending region; True applied, False declined, None nothing to ask."""
+    from products.publishing.publisher import apply_region
+
+    pending = [p for p in plans if not p.up_to_date]
+    if not pending:
+        return None
+    if not _ask(args, console, f"Apply these changes to {', '.join(p.region for p in pending)}?"):
+        return False
+    for plan in pending:
+        console.print(f"publish: applying {plan.region}")
+        apply_region(plan, console.print)
+    return True
+
+
+def _applied(plans) -> list[str]:
+    return [line for plan in plans for line in plan.applied]
+
+
+def _interrupted(plans) -> int:
+    done = _applied(plans)
+    still_running = any(o == "interrupted" for p in plans for o in p.outcomes.values())
+    err.print("interrupted: " + ("applied " + "; ".join(done) if done else "nothing applied")
+              + ("; a stack update under way continues in CloudFormation: run publish again to see where it stands"
+                 if still_running else ""))
+    return EXIT_INTERRUPTED
+
+
+def _region_status(plan, apply: bool, declined: bool) -> str:
+    if plan.up_to_date:
+        return "up to date"
+    if not apply:
+        return "changes pending"
+    if declined:
+        return "not applied (not confirmed); nothing changed"
+    return "published: " + "; ".join(line.split(": ", 1)[1] for line in plan.applied)
+
+
 def cmd_publish(args, apply: bool = True) -> int:
     """Plan every region, show it all with totals, ask once, then apply region by region."""
-    from products.publishing.publisher import Options, apply_region, discard_region, plan_region
+    from products.publishing.publisher import discard_region
 
     started = time.perf_counter()
     config = load_config(args.config)
@@ -177,61 +229,34 @@ def cmd_publish(args, apply: bool = True) -> int:
     sessions = _sessions(args, config, log := CallLog())
     artifacts = synthesize(config)
     console = _progress(args)
-    plans, state = [], {"applied": False, "declined": False}
-    verb = "publish" if apply else "plan"
+    plans, answer = [], None
     try:
         try:
-            for index, aws in enumerate(sessions):
-                console.print(f"{verb}: reading {aws.region}")
-                roles_first = config.publish.deploy_roles
-                options = Options(
-                    apply=apply, targets=targets, say=console.print, poll_seconds=args.poll_seconds,
-                    roles_here=index == 0, roles_planned_elsewhere=roles_first and index > 0, domain_id=domain_id,
-                )
-                plans.append(plan_region(aws, config, artifacts, options))
+            _plan_regions(args, config, sessions, artifacts, targets, domain_id, console, plans, apply)
             for plan in plans:
                 _show_plan(plan, console)
-            pending = [p for p in plans if not p.up_to_date]
-            if pending:
+            if any(not p.up_to_date for p in plans):
                 console.print(_totals_line(plans))
-            if apply and pending:
-                if _ask(args, console, f"Apply these changes to {', '.join(p.region for p in pending)}?"):
-                    state["applied"] = True
-                    for plan in pending:
-                        console.print(f"publish: applying {plan.region}")
-                        apply_region(plan, console.print)
-                else:
-                    state["declined"] = True
+            answer = _ask_then_apply(args, plans, console) if apply else None
         finally:
             _without_interrupts(lambda: [discard_region(plan) for plan in plans])
     except KeyboardInterrupt:
-        done = [line for plan in plans for line in plan.applied]
-        err.print("interrupted: " + ("applied " + "; ".join(done) if done else "nothing applied")
-                  + ("; a stack update under way continues in CloudFormation: run publish again to see where it stands"
-                     if any(o == "interrupted" for p in plans for o in p.outcomes.values()) else ""))
-        return EXIT_INTERRUPTED
+        return _interrupted(plans)
     except (PublishError, ClientError) as error:
-        done = [line for plan in plans for line in plan.applied]
-        if not done:
+        if not _applied(plans):
             raise
         text = f"AWS: {error}" if isinstance(error, ClientError) else str(error)
-        raise PublishError(f"{text} (already applied: {'; '.join(done)}; nothing after the failure)") from None
+        raise PublishError(f"{text} (already applied: {'; '.join(_applied(plans))}; nothing after the failure)") from None
+    declined = answer is False
     for plan in plans:
-        if plan.up_to_date:
-            status = "up to date"
-        elif not apply:
-            status = "changes pending"
-        elif state["declined"]:
-            status = "not applied (not confirmed); nothing changed"
-        else:
-            status = "published: " + "; ".join(line.split(": ", 1)[1] for line in plan.applied)
-        console.print(f"{plan.region}: {status}")
+        console.print(f"{plan.region}: {_region_status(plan, apply, declined)}")
     summary = log.summary()
-    console.print(f"{verb}: {summary['total']} AWS calls ({summary['writes']} writes) in {time.perf_counter() - started:.2f}s")
+    console.print(f"{'publish' if apply else 'plan'}: {summary['total']} AWS calls ({summary['writes']} writes) "
+                  f"in {time.perf_counter() - started:.2f}s")
     if args.output == "json":
-        _emit_json({"regions": [p.as_dict() for p in plans], "calls": summary, "declined": state["declined"],
-                    "applied": state["applied"]})
-    if state["declined"]:
+        _emit_json({"regions": [p.as_dict() for p in plans], "calls": summary, "declined": declined,
+                    "applied": answer is True})
+    if declined:
         return EXIT_DECLINED
     if not apply and getattr(args, "detailed_exitcode", False) and any(not p.up_to_date for p in plans):
         return EXIT_CHANGES_PENDING
