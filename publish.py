@@ -9,13 +9,14 @@ not confirmed (nothing was changed); 4 changes pending (`plan --detailed-exitcod
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 try:  # Ctrl-C while the libraries load is one line too, not a traceback
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
     from rich.console import Console
     from rich.table import Table
 
@@ -356,6 +357,29 @@ def cmd_create_project(args) -> int:
     return EXIT_OK
 
 
+def cmd_projects(args) -> int:
+    """The fleet report: the account's projects made from this catalog, and which run an older version."""
+    from products.publishing.fleet import Fleet
+
+    config = load_config(args.config)
+    sessions = _sessions(args, config)
+    artifacts = synthesize(config)
+    console = _progress(args)
+    reports = {aws.region: Fleet(aws, config, artifacts).projects() for aws in sessions}
+    table = Table("region", "project", "route", "product", "version", "status", "last updated", box=None, pad_edge=False)
+    for region, projects in reports.items():
+        for r in projects:
+            version = f"{r.version} (older: the catalog has {r.current})" if r.outdated else r.version
+            table.add_row(region, f"{r.project} ({r.project_id})", r.route, r.product, version, r.status, r.last_updated)
+    console.print(table)
+    everything = [r for projects in reports.values() for r in projects]
+    console.print(f"projects: {len(everything)}, {sum(r.outdated for r in everything)} on an older version of their product, "
+                  f"{sum(not r.current for r in everything)} not from this catalog")
+    if args.output == "json":
+        _emit_json({"projects": [{"region": region, **r.as_dict()} for region, projects in reports.items() for r in projects]})
+    return EXIT_OK
+
+
 def _key_values(pairs) -> dict[str, str]:
     values = {}
     for pair in pairs or []:
@@ -381,8 +405,8 @@ def parser() -> argparse.ArgumentParser:
         prog="publish.py",
         description=(
             "Build the catalog of SageMaker project templates (synth, lint, products) and publish it "
-            "to Service Catalog and S3 (plan, publish, verify, destroy), and create a project on the S3 route as "
-            "Studio does (create-project). AWS verbs use the usual "
+            "to Service Catalog and S3 (plan, publish, verify, destroy), create a project on the S3 route as "
+            "Studio does (create-project), and report the projects made from it (projects). AWS verbs use the usual "
             "boto3 credentials and honour AWS_ENDPOINT_URL."
         ),
         epilog="Exit codes: 0 success, 1 failed (lint findings, deployment, checks, AWS errors), "
@@ -470,6 +494,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--product", required=True, help="the template (a product of the catalog, e.g. build-train-deploy)")
     sub.add_argument("--parameter", action="append", metavar="KEY=VALUE",
                      help="a template parameter Studio would ask for (repeatable); SageMaker fills in the project name and id")
+    aws_verb(
+        "projects",
+        "List the SageMaker projects made from this catalog's products (both routes), with the version each runs, "
+        "its status and last update, and which run an older version than the catalog's current one.", cmd_projects,
+    )
     sub = aws_verb("destroy", "Remove what publish created: the portfolio stack, and on request the roles stack and buckets.", cmd_destroy)
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
@@ -491,8 +520,21 @@ def main(argv=None) -> int:
         err.print(f"error: {error}")
         return EXIT_FAILED
     except ClientError as error:
+        err.print(f"error: AWS: {_one_line(error)}")
+        return EXIT_FAILED
+    except BotoCoreError as error:  # no credentials, an endpoint that stops answering mid-run, ...
         err.print(f"error: AWS: {error}")
         return EXIT_FAILED
+
+
+def _one_line(error: ClientError) -> str:
+    """An AWS error as one line: an endpoint lacking the API (moto answers with an HTML 500) says so."""
+    from products.publishing.doctor import lacks_api
+
+    operation = getattr(error, "operation_name", "the call")
+    if lacks_api(error, os.environ.get("AWS_ENDPOINT_URL", "")):
+        return f"the endpoint does not support {operation}"
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":
