@@ -143,6 +143,8 @@ def _show_plan(plan, console: Console) -> None:
                 console.print(f"        {detail}")
         if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
             console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
+    for change in plan.share_changes:
+        console.print(f"  portfolio: {change.line()}")
     for line in plan.s3_route:
         console.print(f"  S3 route: {line}")
 
@@ -155,6 +157,7 @@ def _totals_line(plans) -> str:
     return (
         f"Plan: {totals['add']} to add, {totals['change']} to change, {totals['remove']} to remove (stack resources); "
         f"{totals['uploads']} upload(s), {totals['bucket_settings']} bucket setting(s), {totals['s3_route']} S3-route change(s)"
+        + (f", {totals['shares']} portfolio share change(s)" if totals["shares"] else "")
     )
 
 

@@ -65,6 +65,9 @@ class PortfolioConfig:
     description: str
     principals: tuple[Principal, ...]
     tag_options: tuple[tuple[str, tuple[str, ...]], ...]
+    # Who the portfolio is shared with: (type, id) pairs, type ORGANIZATION, ORGANIZATIONAL_UNIT or
+    # ACCOUNT. None: shares are not managed; a tuple (even empty) is the whole set publish keeps.
+    share_with: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,29 @@ def _yaml_error(path: Path, text: str, error: yaml.YAMLError) -> ConfigError:
     return ConfigError(path, f"line {mark.line + 1}" if mark else "(file)", "valid YAML", problem)
 
 
+_SHARE_TARGETS = {  # config key -> (Service Catalog share type, id pattern, what it is)
+    "organization": ("ORGANIZATION", re.compile(r"^o-[a-z0-9]{10,32}$"), "an organization id such as o-exampleorgid"),
+    "organizational_units": ("ORGANIZATIONAL_UNIT", re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"),
+                             "organizational unit ids such as ou-ab12-cdefgh34"),
+    "accounts": ("ACCOUNT", re.compile(r"^\d{12}$"), "12-digit account ids"),
+}
+
+
+def _share_with(portfolio: _Reader) -> tuple[tuple[str, str], ...] | None:
+    if "share_with" not in portfolio.data:
+        return None
+    section = portfolio.mapping("share_with")
+    section.only(*_SHARE_TARGETS)
+    shares = []
+    for key, (share_type, pattern, what) in _SHARE_TARGETS.items():
+        if key == "organization":
+            if key in section.data:
+                shares.append((share_type, section.string(key, pattern=pattern, what=what)))
+        else:
+            shares += [(share_type, value) for value in section.string_list(key, pattern, what, required=False)]
+    return tuple(shares)
+
+
 @functools.cache
 def known_regions() -> frozenset[str]:
     """Every region botocore knows CloudFormation in, across partitions (no call to AWS)."""
@@ -251,7 +277,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
     )
 
     portfolio = top.mapping("portfolio")
-    portfolio.only("display_name", "provider_name", "description", "principals", "tag_options")
+    portfolio.only("display_name", "provider_name", "description", "principals", "tag_options", "share_with")
     principals = portfolio.string_list(
         "principals", _PRINCIPAL, "IAM role, user or group ARNs (arn:aws:iam::123456789012:role/Name)"
     )
@@ -272,6 +298,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> Catal
             for index, arn in enumerate(principals)
         ),
         tag_options=tuple(option_values),
+        share_with=_share_with(portfolio),
     )
 
     products = top.mapping("products")

@@ -14,6 +14,7 @@ from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
 from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local
 from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_template_key, studio_templates_location
+from products.publishing.stacks import stack_outputs
 from products.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
 
@@ -58,16 +59,6 @@ def guarded(aws: Aws, names: list[str], run) -> list[Check]:
         message = error.response.get("Error", {}).get("Message", "")
         return [Check(name, False, f"{operation} failed: {error_code(error)} {message}".strip(),
                       "grant the caller read access to it, or check the API's status") for name in names]
-
-
-def _outputs(aws: Aws, stack: str) -> dict | None:
-    try:
-        described = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    except ClientError as error:
-        if "does not exist" in str(error):
-            return None
-        raise
-    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
 def _principal_matches(role_arn: str, principal_arn: str) -> bool:
@@ -173,7 +164,7 @@ def _as_list(value):
 
 
 def _portfolio_checks(aws: Aws, config: CatalogConfig, resolve, domain_id: str) -> list[Check]:
-    outputs = _outputs(aws, config.publish.portfolio_stack)
+    outputs = stack_outputs(aws.client("cloudformation"), config.publish.portfolio_stack)
     if outputs is None:
         return [Check("portfolio stack", False, f"{config.publish.portfolio_stack} not found", "run `publish.py publish`")]
     if "PortfolioId" not in outputs:

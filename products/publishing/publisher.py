@@ -18,7 +18,8 @@ from products import PRODUCTS
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
 from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
-from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks
+from products.publishing import shares
+from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
 from products.publishing.versions import with_retained_versions
 from products.synth import Artifact
 
@@ -69,7 +70,9 @@ class RegionPlan:
     route_uploads: list[Upload] = field(default_factory=list)
     route_removals: list[str] = field(default_factory=list)  # keys of catalog templates Studio must no longer offer
     domain_tag: DomainTag | None = None
+    share_changes: list = field(default_factory=list)  # shares.ShareChange, made after the portfolio stack
     outcomes: dict[str, str] = field(default_factory=dict)  # stack -> "created"/"updated", as applied
+    config: CatalogConfig | None = None
     applied: list[str] = field(default_factory=list)  # what apply_region did, in order
 
     @property
@@ -94,14 +97,16 @@ class RegionPlan:
 
     @property
     def up_to_date(self) -> bool:
-        return not (self.bucket_changes or self.uploads or self.s3_route) and not any(p.pending for p in self.stack_plans)
+        return not (self.bucket_changes or self.uploads or self.s3_route or self.share_changes) and not any(
+            p.pending for p in self.stack_plans)
 
     def totals(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "remove": 0}
         for stack_plan in self.stack_plans:
             for change in stack_plan.changes:
                 counts[ACTION_COUNTS.get(change.action, "change")] += 1
-        counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route))
+        counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route),
+                      shares=len(self.share_changes))
         return counts
 
     def stack_action(self, stack_plan: StackPlan) -> str:
@@ -117,7 +122,8 @@ class RegionPlan:
         return {
             "region": self.region, "account": self.account, "bucket": self.bucket,
             "bucket_changes": self.bucket_changes, "uploaded": self.uploaded, "unchanged": self.unchanged,
-            "stacks": self.stacks, "s3_route": self.s3_route, "totals": self.totals(),
+            "stacks": self.stacks, "s3_route": self.s3_route, "shares": [c.line() for c in self.share_changes],
+            "totals": self.totals(),
             "up_to_date": self.up_to_date, "applied": self.applied,
         }
 
@@ -167,7 +173,7 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
     domain_id = options.domain_id or config.publish.studio_domain_id
     domain_arn = _domain_arn(aws, domain_id) if with_s3_route else ""
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
-    plan = RegionPlan(aws, Stacks(aws, options.say, options.poll_seconds), account, bucket)
+    plan = RegionPlan(aws, Stacks(aws, options.say, options.poll_seconds), account, bucket, config=config)
     plan.bucket_changes = bucket.missing_settings(cors=with_s3_route)
     bucket_exists = "bucket" not in plan.bucket_changes
 
@@ -190,12 +196,35 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
                 config.publish.keep_versions,
             )
             plan.stack_plans.append(plan.stacker.plan(config.publish.portfolio_stack, portfolio))
+            if config.portfolio.share_with is not None:
+                plan.share_changes = _plan_shares(aws, config)
         if with_s3_route:
             _plan_s3_route(plan, config, artifacts, bucket_exists, domain_id, domain_arn)
     except BaseException:
         discard_region(plan)
         raise
     return plan
+
+
+def _portfolio_id(aws: Aws, config: CatalogConfig) -> str | None:
+    return (stack_outputs(aws.client("cloudformation"), config.publish.portfolio_stack) or {}).get("PortfolioId")
+
+
+def _plan_shares(aws: Aws, config: CatalogConfig) -> list:
+    """What makes the portfolio's shares the configured set (all of it, for a portfolio not created yet)."""
+    portfolio_id = _portfolio_id(aws, config)
+    current = shares.existing(aws.client("servicecatalog"), portfolio_id) if portfolio_id else {}
+    return shares.changes(shares.wanted(config.portfolio.share_with), current)
+
+
+def _apply_shares(plan: "RegionPlan", config: CatalogConfig, say, poll_seconds: float) -> None:
+    portfolio_id = _portfolio_id(plan.aws, config)
+    if not portfolio_id:
+        raise PublishError(f"{config.publish.portfolio_stack} has no PortfolioId output: the portfolio cannot be shared "
+                           "(an emulator that creates no Service Catalog portfolio?)")
+    for change in plan.share_changes:
+        shares.apply(plan.aws.client("servicecatalog"), portfolio_id, change, say, poll_seconds)
+        plan.applied.append(f"{plan.region}: portfolio {change.line()}")
 
 
 def _domain_arn(aws: Aws, domain_id: str) -> str:
@@ -270,6 +299,8 @@ def apply_region(plan: RegionPlan, say) -> None:
             plan.outcomes[stack_plan.stack] = "failed"  # and the stacks after it (the portfolio) are never applied
             raise
         plan.applied.append(f"{region}: stack {stack_plan.stack} {plan.outcomes[stack_plan.stack]}")
+    if plan.share_changes:
+        _apply_shares(plan, plan.config, say, plan.stacker.poll_seconds)
     if plan.domain_tag:
         tag = plan.domain_tag
         say(f"  S3 route: tagging domain {tag.domain_id} with {tag.location}")

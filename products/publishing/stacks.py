@@ -72,6 +72,17 @@ class StackPlan:
                 "changes": [c.as_dict() for c in self.changes]}
 
 
+def stack_outputs(cfn, name: str) -> dict | None:
+    """The stack's outputs by key; None when there is no such stack."""
+    try:
+        described = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
 def _change_set_name(template: dict) -> str:
     body = json.dumps(template, indent=2, sort_keys=True)
     return CHANGE_SET_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
