@@ -24,6 +24,19 @@ SAMPLE_VALUES = {
 PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
 
 
+def stubbed(aws, service: str):
+    """Replace ``aws``'s client for ``service`` with one under an active botocore Stubber (for APIs moto lacks:
+    every request and response is still checked against the real API model)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(service, region_name=aws.region, aws_access_key_id="x", aws_secret_access_key="x")
+    aws._clients[service] = client
+    stub = Stubber(client)
+    stub.activate()
+    return stub
+
+
 def sample_parameters(template: dict) -> dict:
     """The parameters a user gives this product template for the sample project (KeyError: a new
     required parameter needs a sample value above)."""

@@ -10,12 +10,12 @@ import datetime
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from products.publishing.aws import Aws
 from products.publishing.doctor import verify_region
 from products.roles import build as build_roles
+from tests.conftest import stubbed
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PORTFOLIO_ID, PRODUCT_ID = "port-abcdefghijklm", "prod-abcdefghijklm"
@@ -39,24 +39,16 @@ def session(aws_credentials, config):
         yield Aws(REGION)
 
 
-def _stub(session, service):
-    client = boto3.client(service, region_name=REGION)
-    session._clients[service] = client
-    stubber = Stubber(client)
-    stubber.activate()
-    return stubber
-
-
 def _wire(session, *, tagged=True, launch=True, associated=True, status="Enabled", user_role=PATTERN_ROLE):
-    cfn = _stub(session, "cloudformation")
+    cfn = stubbed(session, "cloudformation")
     cfn.add_response("describe_stacks", {"Stacks": [{
         "StackName": "sagemaker-catalog-portfolio", "CreationTime": NOW, "StackStatus": "CREATE_COMPLETE",
         "Outputs": [{"OutputKey": "PortfolioId", "OutputValue": PORTFOLIO_ID},
                     {"OutputKey": "BuildTrainDeployProductId", "OutputValue": PRODUCT_ID}],
     }]}, {"StackName": "sagemaker-catalog-portfolio"})
-    sagemaker = _stub(session, "sagemaker")
+    sagemaker = stubbed(session, "sagemaker")
     sagemaker.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": status}, {})
-    sc = _stub(session, "servicecatalog")
+    sc = stubbed(session, "servicecatalog")
     tags = [{"Key": "sagemaker:studio-visibility", "Value": "true"}] if tagged else []
     sc.add_response("describe_product_as_admin", {"Tags": tags}, {"Id": PRODUCT_ID})
     constraints = [{"ConstraintId": "cons-abcdefghijklm", "Type": "LAUNCH"}] if launch else []
@@ -75,7 +67,7 @@ def _wire(session, *, tagged=True, launch=True, associated=True, status="Enabled
 
 
 def _connections(session, *connections):
-    stub = _stub(session, "codeconnections")
+    stub = stubbed(session, "codeconnections")
     stub.add_response("list_connections", {"Connections": [
         {"ConnectionName": name, "ConnectionArn": f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/{name}",
          "ProviderType": "GitHub", "ConnectionStatus": status} for name, status, _ in connections]}, {})
@@ -152,7 +144,7 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
     publish_region(Aws(REGION), s3_config, artifacts, options)
 
     def stubbed_sagemaker(location):
-        stub = _stub(session, "sagemaker")
+        stub = stubbed(session, "sagemaker")
         stub.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": "Enabled"}, {})
         stub.add_response("describe_domain", {"DomainId": domain_id, "DomainArn": domain["DomainArn"]}, {"DomainId": domain_id})
         stub.add_response("list_tags", {"Tags": [{"Key": "sagemaker:projectS3TemplatesLocation", "Value": location}]},
@@ -183,7 +175,7 @@ def test_s3_route_permissions_of_each_studio_role_are_simulated_per_check(config
     from products.publishing.doctor import s3_route_permissions, s3_route_user_checks
 
     session = Aws(REGION)
-    iam = _stub(session, "iam")
+    iam = stubbed(session, "iam")
     bucket = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
     wanted = s3_route_permissions(config, bucket, "aws", REGION, ACCOUNT)
     for index, (actions, resources, context) in enumerate(wanted.values()):

@@ -10,26 +10,16 @@ import os
 import subprocess
 import sys
 
-import boto3
-from botocore.stub import Stubber
 
 from products import PRODUCTS
 from products.publishing.aws import Aws
 from products.emulator import moto_server
 from products.publishing.fleet import NOT_OURS, Fleet
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, stubbed
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 WHEN = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
 BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
-
-
-def _stubbed(aws, service):
-    client = boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    aws._clients[service] = client
-    stub = Stubber(client)
-    stub.activate()
-    return stub
 
 
 def _service_catalog_project(name, product_id, artifact_id):
@@ -53,8 +43,8 @@ def test_each_project_is_compared_with_the_catalogs_current_version(aws_credenti
     current = {a.product: a for a in artifacts if a.kind == "product-template"}
     yaml = {a.product: a for a in artifacts if a.kind == "studio-template"}
     aws = Aws(REGION)
-    sts, sagemaker = _stubbed(aws, "sts"), _stubbed(aws, "sagemaker")
-    servicecatalog, cfn = _stubbed(aws, "servicecatalog"), _stubbed(aws, "cloudformation")
+    sts, sagemaker = stubbed(aws, "sts"), stubbed(aws, "sagemaker")
+    servicecatalog, cfn = stubbed(aws, "servicecatalog"), stubbed(aws, "cloudformation")
     sts.add_response("get_caller_identity", {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/admin", "UserId": "A"})
     projects = [
         _service_catalog_project("churn", "prod-aaaaaaaaaaaaa", "pa-current0000"),

@@ -7,15 +7,13 @@ response against the real API models.
 
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from products.config import ConfigError, load_config
 from products.publishing import shares
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import RegionPlan, _apply_shares, _plan_shares
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, stubbed
 
 REGION, PORTFOLIO_ID = "us-east-1", "port-abcdefghijklm"
 OU, ORG, ACCOUNT, OLD_ACCOUNT = "ou-ab12-cdefgh34", "o-exampleorg1", "210987654321", "111122223333"
@@ -57,14 +55,6 @@ def test_changes_make_the_shares_exactly_the_configured_set():
     assert shares.changes(wanted, {s: s.shares_principals for s in wanted}) == []  # a no-op
 
 
-def _stubbed(aws, service):
-    client = boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    aws._clients[service] = client
-    stub = Stubber(client)
-    stub.activate()
-    return stub
-
-
 def _portfolio_stack(cfn, config):
     cfn.add_response("describe_stacks", {"Stacks": [{
         "StackName": config.publish.portfolio_stack, "CreationTime": NOW, "StackStatus": "UPDATE_COMPLETE",
@@ -75,7 +65,7 @@ def _portfolio_stack(cfn, config):
 def test_a_plan_reads_every_share_type_then_apply_shares_waits_and_unshares(tmp_path):
     config = _config(tmp_path, f"  share_with:\n    organizational_units: [{OU}]\n    accounts: ['{ACCOUNT}']\n")
     aws = Aws(REGION)
-    cfn, servicecatalog = _stubbed(aws, "cloudformation"), _stubbed(aws, "servicecatalog")
+    cfn, servicecatalog = stubbed(aws, "cloudformation"), stubbed(aws, "servicecatalog")
     _portfolio_stack(cfn, config)
     for share_type, details in (("ORGANIZATION", []), ("ORGANIZATIONAL_UNIT", []),
                                 ("ACCOUNT", [{"PrincipalId": ACCOUNT, "Type": "ACCOUNT", "Accepted": True},
@@ -103,7 +93,7 @@ def test_a_plan_reads_every_share_type_then_apply_shares_waits_and_unshares(tmp_
 def test_a_share_that_fails_in_member_accounts_names_them(tmp_path):
     config = _config(tmp_path, f"  share_with:\n    organizational_units: [{OU}]\n")
     aws = Aws(REGION)
-    cfn, servicecatalog = _stubbed(aws, "cloudformation"), _stubbed(aws, "servicecatalog")
+    cfn, servicecatalog = stubbed(aws, "cloudformation"), stubbed(aws, "servicecatalog")
     _portfolio_stack(cfn, config)
     servicecatalog.add_response("create_portfolio_share", {"PortfolioShareToken": "share-token-2"}, {
         "PortfolioId": PORTFOLIO_ID, "OrganizationNode": {"Type": "ORGANIZATIONAL_UNIT", "Value": OU}, "SharePrincipals": True})
