@@ -1,5 +1,6 @@
 """What a plan shows under each modified resource: property paths, and IAM policies statement by statement."""
 
+import datetime
 import json
 
 import boto3
@@ -8,6 +9,7 @@ from botocore.stub import Stubber
 from products.publishing.aws import LOCAL_RETRIES, RETRIES, Aws
 from products.publishing.diff import property_diff
 from products.publishing.stacks import Stacks
+from tests.conftest import stubbed
 
 READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::sagemaker-*/*"}
 WRITE = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::sagemaker-*/*"}
@@ -79,3 +81,17 @@ def test_a_loopback_endpoint_is_tried_twice_at_most(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     remote = Aws("us-east-1").client("sagemaker")
     assert remote.meta.config.retries == RETRIES.retries
+
+
+def test_a_stack_whose_creation_failed_is_planned_as_a_replacement_without_a_change_set():
+    """CloudFormation takes no change set on a ROLLBACK_COMPLETE stack: the plan lists the template's resources."""
+    aws = Aws("us-east-1")
+    cfn = stubbed(aws, "cloudformation")
+    cfn.add_response("describe_stacks", {"Stacks": [{
+        "StackName": "roles", "CreationTime": datetime.datetime(2026, 1, 1), "StackStatus": "ROLLBACK_COMPLETE"}]},
+        {"StackName": "roles"})
+    plan = Stacks(aws, lambda *_: None, poll_seconds=0).plan("roles", {"Resources": {
+        "UseRole": {"Type": "AWS::IAM::Role", "Properties": {}}, "Bucket": {"Type": "AWS::S3::Bucket"}}})
+    cfn.assert_no_pending_responses()
+    assert (plan.action, plan.change_set) == ("replace", None)
+    assert [c.line() for c in plan.changes] == ["Add     Bucket (AWS::S3::Bucket)", "Add     UseRole (AWS::IAM::Role)"]

@@ -333,3 +333,24 @@ def test_ctrl_c_in_the_demo_is_one_line_and_stops_its_emulator():
     port = int(endpoint.rsplit(":", 1)[1])
     with pytest.raises(OSError):  # the emulator is gone
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_every_region_is_planned_and_shown_before_the_one_question(endpoint, tmp_path):
+    config = tmp_path / "catalog.yaml"
+    config.write_text((REPO_ROOT / "catalog.yaml").read_text().replace("  - us-east-1\n", "  - us-east-1\n  - eu-west-1\n"))
+    result = run(endpoint, "publish", "--config", str(config), "--poll-seconds", "0", stdin="y\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("[y/N]") == 1
+    question = out.index("Apply these changes to us-east-1, eu-west-1? [y/N]")
+    assert out.index("us-east-1 (account") < out.index("eu-west-1 (account") < question
+    assert out.index("publish: applying us-east-1") > question
+    # IAM is global: the roles stack is planned and deployed in the first region only.
+    assert f"stack {ROLES}: create" in out[:out.index("eu-west-1 (account")]
+    assert f"stack {ROLES}" not in out[out.index("eu-west-1 (account"):question]
+    closing = [line for line in out.splitlines() if line.startswith(("us-east-1: ", "eu-west-1: "))]
+    assert [line.split(":")[0] for line in closing] == ["us-east-1", "eu-west-1"]
+    assert all(": published: " in line for line in closing)
+    eu = boto3.client("cloudformation", endpoint_url=endpoint, region_name="eu-west-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    assert [s["StackName"] for s in eu.describe_stacks()["Stacks"]] == [PORTFOLIO]
