@@ -224,7 +224,12 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             s3.get_object(Bucket=asset_bucket, Key=key)["Body"].read()
             if key not in listed or tags.get("sagemaker:studio-visibility") != "true":
                 raise RuntimeError(f"S3 route: s3://{asset_bucket}/{key} is not offered to Studio ({tags})")
-            say(f"    S3 route, as Studio's execution role: {len(listed)} templates listed, {key} read with its tags")
+            cloudformation = boto3.client(
+                "cloudformation", region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+            cloudformation.validate_template(TemplateURL=provider["TemplateURL"])  # the emulator reads the URL from its S3
+            say(f"    S3 route, as Studio's execution role: {len(listed)} templates listed, {key} read with its tags; "
+                "CloudFormation read and validated the template from its URL")
             say(f"    CreateProject request valid for SageMaker's API model: {provider['TemplateName']}, "
                 f"launch role {provider['RoleARN'].rsplit('/', 1)[1]}")
             say("    not emulated: SageMaker's CreateProject and CloudFormation creating the stack (moto cannot create "

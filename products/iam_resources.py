@@ -65,6 +65,7 @@ RESOURCES = {
     ("sagemaker", "DescribeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("sagemaker", "InvokeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("cloudformation", "DescribeStacks"): _stack,
+    ("cloudformation", "ValidateTemplate"): ANY,  # no resource type (Service Authorization Reference)
     ("sts", "GetCallerIdentity"): None,  # needs no permission (IAM: "no permissions are required")
 }
 

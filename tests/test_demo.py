@@ -39,7 +39,8 @@ def test_the_demo_walks_the_whole_flow():
     # the SDK then uses HeadBucket, which the role allows).
     checks = result.iam_checks
     assert set(checks) == {"AmazonSageMaker-ExecutionRole-demo", "CodeBuildRole", "UseRole", "ExecutionRole"}
-    assert checks["AmazonSageMaker-ExecutionRole-demo"]["checked"] == 3  # list, tags, read of the template
+    # list, tags and read of the template, and CloudFormation's ValidateTemplate from its URL
+    assert checks["AmazonSageMaker-ExecutionRole-demo"]["checked"] == 4
     assert all(role["checked"] > 0 for role in checks.values())
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
