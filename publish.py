@@ -297,6 +297,7 @@ def cmd_destroy(args) -> int:
     from products.publishing.publisher import destroy_region
 
     config = load_config(args.config)
+    domain_id = _domain_id(args, config, ())  # with --buckets, its S3-templates tag goes when it points at the bucket
     sessions = _sessions(args, config)
     console = _progress(args)
     what = [config.publish.portfolio_stack] + ([config.publish.roles_stack] if args.roles else [])
@@ -307,7 +308,8 @@ def cmd_destroy(args) -> int:
     removed = {}
     try:
         for aws in sessions:
-            removed[aws.region] = destroy_region(aws, config, args.roles, args.buckets, console.print, args.poll_seconds)
+            removed[aws.region] = destroy_region(aws, config, args.roles, args.buckets, console.print, args.poll_seconds,
+                                                 domain_id)
             console.print(f"{aws.region}: removed " + (", ".join(removed[aws.region]) or "nothing (nothing was there)"))
     except KeyboardInterrupt:
         done = [f"{region}: {', '.join(items)}" for region, items in removed.items() if items]
@@ -502,7 +504,9 @@ def parser() -> argparse.ArgumentParser:
         "List the SageMaker projects made from this catalog's products (both routes), with the version each runs, "
         "its status and last update, and which run an older version than the catalog's current one.", cmd_projects,
     )
-    sub = aws_verb("destroy", "Remove what publish created: the portfolio stack, and on request the roles stack and buckets.", cmd_destroy)
+    sub = aws_verb("destroy", "Remove what publish created: the portfolio's shares and stack, and on request the roles "
+                              "stack, the buckets and the Studio domain's S3-templates tag pointing at them.", cmd_destroy)
+    domain_flag(sub, "whose S3-templates tag --buckets removes")
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
     sub.add_argument("--yes", action="store_true", help="delete without asking")

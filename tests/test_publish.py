@@ -213,6 +213,27 @@ def test_s3_route_tags_templates_and_the_domain(aws, config, artifacts):
     assert again.up_to_date and log.writes == []
 
 
+def test_destroy_with_buckets_removes_the_domain_tag_pointing_at_them_only(aws, config, artifacts):
+    import dataclasses
+
+    sagemaker = boto3.client("sagemaker")
+    domains = [sagemaker.create_domain(
+        DomainName=name, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/x"},
+        SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[])["DomainArn"] for name in ("studio", "other")]
+    ours, other = (arn.rsplit("/", 1)[1] for arn in domains)
+    s3_config = dataclasses.replace(config, publish=dataclasses.replace(config.publish, targets=("s3",), studio_domain_id=ours))
+    publish(s3_config, artifacts, targets=("s3",))
+    sagemaker.add_tags(ResourceArn=domains[1], Tags=[{"Key": "sagemaker:projectS3TemplatesLocation", "Value": "s3://elsewhere/"}])
+    destroy = lambda domain_id: destroy_region(  # noqa: E731
+        Aws(REGION), s3_config, roles=True, buckets=True, say=lambda *_: None, poll_seconds=0, domain_id=domain_id)
+    removed = destroy(ours)
+    assert removed[-2:] == [f"tag sagemaker:projectS3TemplatesLocation of domain {ours}", f"bucket {BUCKET}"]
+    assert destroy(other) == []  # its tag points elsewhere: not ours to remove
+    assert sagemaker.list_tags(ResourceArn=domains[0])["Tags"] == []
+    assert sagemaker.list_tags(ResourceArn=domains[1])["Tags"] == [
+        {"Key": "sagemaker:projectS3TemplatesLocation", "Value": "s3://elsewhere/"}]
+
+
 def test_destroy_removes_stacks_and_buckets(aws, config, artifacts):
     publish(config, artifacts)
     removed = destroy_region(Aws(REGION), config, roles=True, buckets=True, say=lambda *_: None, poll_seconds=0)

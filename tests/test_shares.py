@@ -118,3 +118,30 @@ def test_without_a_portfolio_id_nothing_is_shared(aws_credentials, tmp_path):
         plan = RegionPlan(aws, None, "123456789012", None, share_changes=_plan_shares(aws, config), config=config)
         with pytest.raises(PublishError, match="has no PortfolioId output: the portfolio cannot be shared"):
             _apply_shares(plan, config, say=lambda *_: None, poll_seconds=0)
+
+
+def test_destroy_unshares_the_portfolio_before_deleting_its_stack(aws_credentials):
+    """Service Catalog will not delete a shared portfolio, and the shares are not the stack's."""
+    from products.publishing.publisher import destroy_region
+
+    config = load_config()
+    aws = Aws(REGION)
+    sts, cfn, servicecatalog = stubbed(aws, "sts"), stubbed(aws, "cloudformation"), stubbed(aws, "servicecatalog")
+    sts.add_response("get_caller_identity", {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/a", "UserId": "A"})
+    _portfolio_stack(cfn, config)
+    for share_type, details in (("ORGANIZATION", []), ("ORGANIZATIONAL_UNIT", [{"PrincipalId": OU, "Type": "ORGANIZATIONAL_UNIT"}]),
+                                ("ACCOUNT", [])):
+        servicecatalog.add_response("describe_portfolio_shares", {"PortfolioShareDetails": details},
+                                    {"PortfolioId": PORTFOLIO_ID, "Type": share_type})
+    servicecatalog.add_response("delete_portfolio_share", {"PortfolioShareToken": "unshare-1"}, {
+        "PortfolioId": PORTFOLIO_ID, "OrganizationNode": {"Type": "ORGANIZATIONAL_UNIT", "Value": OU}})
+    servicecatalog.add_response("describe_portfolio_share_status", {"Status": "COMPLETED"}, {"PortfolioShareToken": "unshare-1"})
+    stack = config.publish.portfolio_stack
+    cfn.add_response("describe_stacks", {"Stacks": [{"StackName": stack, "CreationTime": NOW, "StackStatus": "UPDATE_COMPLETE"}]},
+                     {"StackName": stack})
+    cfn.add_response("delete_stack", {}, {"StackName": stack})
+    cfn.add_client_error("describe_stack_events", "ValidationError", f"Stack with id {stack} does not exist")
+    removed = destroy_region(aws, config, roles=False, buckets=False, say=lambda *_: None, poll_seconds=0)
+    for stub in (sts, cfn, servicecatalog):
+        stub.assert_no_pending_responses()
+    assert removed == [f"portfolio share with organizational unit {OU}", f"stack {stack}"]

@@ -325,17 +325,40 @@ def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], o
     return plan
 
 
-def destroy_region(aws: Aws, config: CatalogConfig, roles: bool, buckets: bool, say, poll_seconds: float = 5.0) -> list[str]:
+def _untag_domain(aws: Aws, config: CatalogConfig, bucket: str, domain_id: str) -> list[str]:
+    """The Studio domain's S3-templates tag, when it points at the bucket about to go (Studio would list a
+    location that no longer exists); a tag pointing elsewhere is not ours to remove."""
+    if not domain_id:
+        return []
+    sagemaker = aws.client("sagemaker")
+    domain_arn = _domain_arn(aws, domain_id)
+    tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
+    if tags.get(S3_TEMPLATES_TAG) != studio_templates_location(config, bucket):
+        return []
+    sagemaker.delete_tags(ResourceArn=domain_arn, TagKeys=[S3_TEMPLATES_TAG])
+    return [f"tag {S3_TEMPLATES_TAG} of domain {domain_id}"]
+
+
+def destroy_region(aws: Aws, config: CatalogConfig, roles: bool, buckets: bool, say, poll_seconds: float = 5.0,
+                   domain_id: str = "") -> list[str]:
     """Remove what publish created here; returns what was removed."""
     removed = []
     account = aws.account_id()
     stacks = Stacks(aws, say, poll_seconds)
+    # Service Catalog refuses to delete a shared portfolio: the shares go first (they are not the stack's).
+    portfolio_id = _portfolio_id(aws, config)
+    if portfolio_id:
+        servicecatalog = aws.client("servicecatalog")
+        for share in shares.existing(servicecatalog, portfolio_id):
+            shares.apply(servicecatalog, portfolio_id, shares.ShareChange("unshare", share), say, poll_seconds)
+            removed.append(f"portfolio share with {share}")
     names = [config.publish.portfolio_stack] + ([config.publish.roles_stack] if roles else [])
     for name in names:
         if stacks.delete(name):
             removed.append(f"stack {name}")
     if buckets:
         bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
+        removed += _untag_domain(aws, config, bucket.name, domain_id)
         if bucket.exists():
             s3 = aws.client("s3")
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket.name):
