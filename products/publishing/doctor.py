@@ -13,7 +13,9 @@ from botocore.exceptions import ClientError
 from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
 from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local
-from products.publishing.publisher import S3_TEMPLATES_TAG, STUDIO_VISIBILITY, studio_template_key, studio_templates_location
+from products.publishing.publisher import (
+    S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
+)
 from products.publishing.stacks import stack_outputs
 from products.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
@@ -324,9 +326,8 @@ def _domain_tag_check(aws: Aws, config: CatalogConfig, bucket: AssetBucket, doma
         if error_code(error) not in ("ResourceNotFound", "ValidationException"):
             raise
         return Check(name, False, f"domain {domain_id} not found in {aws.region}", "check --domain-id or publish.studio_domain_id")
-    tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
-    location = studio_templates_location(config, bucket.name)
+    pointed = domain_templates_location(sagemaker, domain_arn)
     return Check(
-        name, tags.get(S3_TEMPLATES_TAG) == location,
-        f"{S3_TEMPLATES_TAG}={tags.get(S3_TEMPLATES_TAG, '(unset)')}", "run `publish.py publish --target s3`",
+        name, pointed == studio_templates_location(config, bucket.name),
+        f"{S3_TEMPLATES_TAG}={'(unset)' if pointed is None else pointed}", "run `publish.py publish --target s3`",
     )

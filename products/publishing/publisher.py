@@ -242,6 +242,11 @@ def studio_templates_location(config: CatalogConfig, bucket: str) -> str:
     return f"s3://{bucket}/{config.publish.s3_templates_prefix}/"
 
 
+def domain_templates_location(sagemaker, domain_arn: str) -> str | None:
+    """Where the domain's tag points Studio for S3-route templates (None: the domain has no such tag)."""
+    return {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}.get(S3_TEMPLATES_TAG)
+
+
 def studio_template_key(config: CatalogConfig, product: str) -> str:
     return f"{config.publish.s3_templates_prefix}/{product}.yaml"
 
@@ -263,10 +268,8 @@ def _plan_s3_route(plan: RegionPlan, config, artifacts, bucket_exists: bool, dom
         ours = {f"{config.publish.s3_templates_prefix}/{name}{suffix}" for name in PRODUCTS for suffix in (".json", ".yaml")}
         plan.route_removals = sorted(key for key in plan.asset_bucket.keys(f"{config.publish.s3_templates_prefix}/")
                                      if key in ours and key not in wanted)
-    sagemaker = plan.aws.client("sagemaker")
     location = studio_templates_location(config, plan.bucket)
-    tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
-    if tags.get(S3_TEMPLATES_TAG) != location:
+    if domain_templates_location(plan.aws.client("sagemaker"), domain_arn) != location:
         plan.domain_tag = DomainTag(domain_id, domain_arn, location)
 
 
@@ -332,8 +335,7 @@ def _untag_domain(aws: Aws, config: CatalogConfig, bucket: str, domain_id: str) 
         return []
     sagemaker = aws.client("sagemaker")
     domain_arn = _domain_arn(aws, domain_id)
-    tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}
-    if tags.get(S3_TEMPLATES_TAG) != studio_templates_location(config, bucket):
+    if domain_templates_location(sagemaker, domain_arn) != studio_templates_location(config, bucket):
         return []
     sagemaker.delete_tags(ResourceArn=domain_arn, TagKeys=[S3_TEMPLATES_TAG])
     return [f"tag {S3_TEMPLATES_TAG} of domain {domain_id}"]
