@@ -11,13 +11,7 @@ wait for the check-in, so their first run sees the seed code.
 from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.git_connection import (
-    add_connection_parameter,
-    add_distinct_repositories_rule,
-    add_repository_parameters,
-    git_source,
-    seed_result_output,
-)
+from products.blocks.git_connection import add_connection_parameter, add_distinct_repositories_rule
 from products.blocks.model_build import model_build
 from products.blocks.model_deploy import model_deploy
 from products.blocks.naming import model_package_group_name
@@ -41,24 +35,17 @@ def build(settings: ProductSettings) -> Template:
     )
     template, roles = base.template, settings.roles
     connection = add_connection_parameter(template)
-    build_repo = add_repository_parameters(template, "ModelBuild", "model build")
-    deploy_repo = add_repository_parameters(template, "ModelDeploy", "model deploy")
-    add_distinct_repositories_rule(template, build_repo, deploy_repo)
-    build_source, build_triggers = git_source(connection, build_repo)
-    build_half = model_build(roles, base.bucket, build_source, triggers=build_triggers)
-    deploy_source, deploy_triggers = git_source(connection, deploy_repo)
-    deploy_half = model_deploy(roles, base.bucket, deploy_source, triggers=deploy_triggers)
     seeding = seed_checkin_machine(roles)
-    build_checkin = seeding.checkin(
-        "ModelBuildSeedCheckin", connection, build_repo, base.seed[contract.MODEL_BUILD.name]
-    )
-    deploy_checkin = seeding.checkin(
-        "ModelDeploySeedCheckin", connection, deploy_repo, base.seed[contract.MODEL_DEPLOY.name]
-    )
-    build_half.pipeline.DependsOn = [build_checkin.title]
-    deploy_half.pipeline.DependsOn = [*deploy_half.pipeline.DependsOn, deploy_checkin.title]  # and the endpoint cleanup
+    build_repo = seeding.seeded_source(template, connection, "ModelBuild", "model build", base.seed[contract.MODEL_BUILD.name])
+    deploy_repo = seeding.seeded_source(
+        template, connection, "ModelDeploy", "model deploy", base.seed[contract.MODEL_DEPLOY.name])
+    add_distinct_repositories_rule(template, build_repo.repository, deploy_repo.repository)
+    build_half = model_build(roles, base.bucket, build_repo.action, triggers=build_repo.triggers)
+    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action, triggers=deploy_repo.triggers)
+    build_repo.gate(build_half.pipeline)
+    deploy_repo.gate(deploy_half.pipeline)  # after the endpoint cleanup it already waits for
     for resource in (
-        project_model_package_group(), *seeding.resources, build_checkin, deploy_checkin,
+        project_model_package_group(), *seeding.resources, build_repo.checkin, deploy_repo.checkin,
         *build_half.resources, *deploy_half.resources,
     ):
         template.add_resource(resource)
@@ -67,8 +54,8 @@ def build(settings: ProductSettings) -> Template:
         model_package_group_output(model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
         Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
-        seed_result_output("ModelBuild", build_checkin),
-        seed_result_output("ModelDeploy", deploy_checkin),
+        build_repo.seed_result_output(),
+        deploy_repo.seed_result_output(),
     ])
     return template
 

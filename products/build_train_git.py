@@ -8,7 +8,7 @@ gets the seed code pushed by the stack, and the pipeline waits for that check-in
 from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.git_connection import add_connection_parameter, add_repository_parameters, git_source, seed_result_output
+from products.blocks.git_connection import add_connection_parameter
 from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
@@ -31,20 +31,18 @@ def build(settings: ProductSettings) -> Template:
         SEED_KEY_PARAMETERS,
     )
     template, roles = base.template, settings.roles
-    connection = add_connection_parameter(template)
-    repo = add_repository_parameters(template, "ModelBuild", "model build")
-    source, triggers = git_source(connection, repo)
-    half = model_build(roles, base.bucket, source, triggers=triggers)
     seeding = seed_checkin_machine(roles)
-    checkin = seeding.checkin("ModelBuildSeedCheckin", connection, repo, base.seed[contract.MODEL_BUILD.name])
-    half.pipeline.DependsOn = [checkin.title]
-    for resource in (project_model_package_group(), *seeding.resources, checkin, *half.resources):
+    repo = seeding.seeded_source(template, add_connection_parameter(template), "ModelBuild", "model build",
+                                 base.seed[contract.MODEL_BUILD.name])
+    half = model_build(roles, base.bucket, repo.action, triggers=repo.triggers)
+    repo.gate(half.pipeline)
+    for resource in (project_model_package_group(), *seeding.resources, repo.checkin, *half.resources):
         template.add_resource(resource)
     template.add_output([
         artifact_bucket_output(base.bucket),
         model_package_group_output(model_package_group_name()),
         Output("ModelBuildPipelineName", Value=Ref(half.pipeline)),
-        seed_result_output("ModelBuild", checkin),
+        repo.seed_result_output(),
     ])
     return template
 

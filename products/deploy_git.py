@@ -9,7 +9,7 @@ pushed by the stack, and the pipeline waits for that check-in.
 from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.git_connection import add_connection_parameter, add_repository_parameters, git_source, seed_result_output
+from products.blocks.git_connection import add_connection_parameter
 from products.blocks.model_deploy import model_deploy
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
@@ -30,19 +30,17 @@ def build(settings: ProductSettings) -> Template:
     )
     template, roles = base.template, settings.roles
     group = add_source_group_parameter(template)
-    connection = add_connection_parameter(template)
-    repo = add_repository_parameters(template, "ModelDeploy", "model deploy")
-    source, triggers = git_source(connection, repo)
-    half = model_deploy(roles, base.bucket, source, group_name=group, triggers=triggers)
     seeding = seed_checkin_machine(roles)
-    checkin = seeding.checkin("ModelDeploySeedCheckin", connection, repo, base.seed[contract.MODEL_DEPLOY.name])
-    half.pipeline.DependsOn = [*half.pipeline.DependsOn, checkin.title]  # and the endpoint cleanup
-    for resource in (*seeding.resources, checkin, *half.resources):
+    repo = seeding.seeded_source(template, add_connection_parameter(template), "ModelDeploy", "model deploy",
+                                 base.seed[contract.MODEL_DEPLOY.name])
+    half = model_deploy(roles, base.bucket, repo.action, group_name=group, triggers=repo.triggers)
+    repo.gate(half.pipeline)  # after the endpoint cleanup it already waits for
+    for resource in (*seeding.resources, repo.checkin, *half.resources):
         template.add_resource(resource)
     template.add_output([
         artifact_bucket_output(base.bucket),
         Output("ModelDeployPipelineName", Value=Ref(half.pipeline)),
-        seed_result_output("ModelDeploy", checkin),
+        repo.seed_result_output(),
     ])
     return template
 

@@ -7,10 +7,9 @@ full name and branch.
 
 from dataclasses import dataclass
 
-from troposphere import Equals, GetAtt, Not, Output, Parameter, Ref, Template
+from troposphere import Equals, Not, Parameter, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.pipelines import connection_source, push_trigger
 
 # GitHub "owner/repo"; GitLab may nest groups: "group/subgroup/repo".
 REPOSITORY_PATTERN = "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$"
@@ -63,17 +62,3 @@ def add_distinct_repositories_rule(template: Template, first: GitRepository, sec
         "AssertDescription": "The model build and model deploy repositories must be different repositories.",
     }]})
 
-
-def git_source(connection: Ref, repository: GitRepository) -> tuple:
-    """The pipeline's Source action and its V2 trigger: checkout through the connection, started
-    only by pushes to the repository's configured branch."""
-    action = connection_source(connection, repository.full_name, repository.branch, contract.SOURCE_ARTIFACT)
-    return action, [push_trigger(repository.branch)]
-
-
-SEED_RESULT = "pushed, or skipped when the repository already had commits"
-
-
-def seed_result_output(role: str, checkin) -> Output:
-    """``<role>SeedResult``: what the seed check-in did to the repository."""
-    return Output(f"{role}SeedResult", Value=GetAtt(checkin, "SeedResult"), Description=SEED_RESULT)

@@ -9,13 +9,14 @@ and reports the result to CloudFormation. The function's code is
 from dataclasses import dataclass
 from pathlib import Path
 
-from troposphere import AWSObject, GetAtt, Ref, awslambda, codebuild
+from troposphere import AWSObject, GetAtt, Output, Ref, Template, awslambda, codebuild
 
 from products.blocks import build_contract as contract
 from products.blocks.codebuild import standalone_build_project
-from products.blocks.git_connection import GitRepository
+from products.blocks.git_connection import GitRepository, add_repository_parameters
 from products.blocks.iam import RoleNames
 from products.blocks.naming import PROJECT_ID_PARAMETER, PROJECT_NAME_PARAMETER, project_resource_name
+from products.blocks.pipelines import connection_source, push_trigger
 from products.blocks.functions import CUSTOM_RESOURCE_FUNCTION_SKIPS, custom_resource_function
 from products.functions import seed_checkin as handler_module
 
@@ -42,6 +43,29 @@ class SeedCheckin(AWSObject):
     }
 
 
+SEED_RESULT = "pushed, or skipped when the repository already had commits"
+
+
+@dataclass(frozen=True)
+class SeededGitSource:
+    """One repository reached through the connection: the pipeline's Source action, started only by
+    pushes to the configured branch (V2 trigger), and the check-in that seeds the repository."""
+
+    role: str  # ModelBuild | ModelDeploy: names the parameters, the check-in and its output
+    repository: GitRepository
+    action: object  # codepipeline.Actions
+    triggers: list
+    checkin: SeedCheckin
+
+    def gate(self, pipeline) -> None:
+        """A new pipeline runs once on creation: it waits for the check-in, so that run finds the seed code."""
+        pipeline.DependsOn = [*getattr(pipeline, "DependsOn", []), self.checkin.title]
+
+    def seed_result_output(self) -> Output:
+        """``<role>SeedResult``: what the check-in did to the repository."""
+        return Output(f"{self.role}SeedResult", Value=GetAtt(self.checkin, "SeedResult"), Description=SEED_RESULT)
+
+
 @dataclass(frozen=True)
 class SeedCheckinMachine:
     project: codebuild.Project
@@ -64,6 +88,14 @@ class SeedCheckinMachine:
             SeedCodeBucket=bucket,
             SeedCodeKey=key,
         )
+
+    def seeded_source(self, template: Template, connection_arn, role: str, title: str, seed_location) -> SeededGitSource:
+        """The repository's parameters (``<role>CodeRepositoryFullname``/``Branch``), Source action, trigger
+        and check-in (``<role>SeedCheckin``)."""
+        repository = add_repository_parameters(template, role, title)
+        action = connection_source(connection_arn, repository.full_name, repository.branch, contract.SOURCE_ARTIFACT)
+        checkin = self.checkin(f"{role}SeedCheckin", connection_arn, repository, seed_location)
+        return SeededGitSource(role, repository, action, [push_trigger(repository.branch)], checkin)
 
 
 def seed_checkin_machine(roles: RoleNames) -> SeedCheckinMachine:
