@@ -72,15 +72,20 @@ class StackPlan:
                 "changes": [c.as_dict() for c in self.changes]}
 
 
-def stack_outputs(cfn, name: str) -> dict | None:
-    """The stack's outputs by key; None when there is no such stack."""
+def describe_stack(cfn, name: str) -> dict | None:
+    """The stack's description; None when there is no such stack."""
     try:
-        described = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
-        if "does not exist" in str(error):
+        if error_code(error) == "ValidationError" and "does not exist" in str(error):
             return None
         raise
-    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def stack_outputs(cfn, name: str) -> dict | None:
+    """The stack's outputs by key; None when there is no such stack."""
+    described = describe_stack(cfn, name)
+    return None if described is None else {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
 def _change_set_name(template: dict) -> str:
@@ -100,12 +105,8 @@ class Stacks:
         self._deployed: dict[str, dict | None] = {}  # read once per stack until this run changes it
 
     def status(self, name: str) -> str | None:
-        try:
-            return self.cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
-        except ClientError as error:
-            if error_code(error) == "ValidationError" and "does not exist" in str(error):
-                return None
-            raise
+        described = describe_stack(self.cfn, name)
+        return None if described is None else described["StackStatus"]
 
     def deployed_template(self, name: str, status: str | None = None) -> dict | None:
         """The template of a stack that exists and was created (None otherwise).
