@@ -23,7 +23,7 @@ try:  # Ctrl-C while the libraries load is one line too, not a traceback
     from products import PRODUCTS
     from products.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, load_config
     from products.lint import lint_output
-    from products.publishing.aws import Aws, BadInput, CallLog, PublishError
+    from products.publishing.aws import Aws, BadInput, CallLog, PublishError, lacks_api
     from products.synth import SynthError, synthesize, write_output
 except KeyboardInterrupt:
     sys.stderr.write("interrupted: nothing applied\n")
@@ -324,7 +324,6 @@ def cmd_destroy(args) -> int:
 def cmd_create_project(args) -> int:
     """Create a project on the S3 route as Studio does (CreateProject with a CloudFormation template provider)."""
     from products.publishing.assets import AssetBucket, bucket_name
-    from products.publishing.doctor import lacks_api
     from products.publishing.projects import create_project_request, describe, validated
     from products.publishing.publisher import studio_template_key
 
@@ -536,8 +535,6 @@ def main(argv=None) -> int:
 
 def _one_line(error: ClientError) -> str:
     """An AWS error as one line: an endpoint lacking the API (moto answers with an HTML 500) says so."""
-    from products.publishing.doctor import lacks_api
-
     operation = getattr(error, "operation_name", "the call")
     if lacks_api(error, os.environ.get("AWS_ENDPOINT_URL", "")):
         return f"the endpoint does not support {operation}"

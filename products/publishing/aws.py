@@ -118,3 +118,12 @@ def fill_pseudo_parameters(text: str, account: str, region: str, partition: str)
 
 def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
+
+
+UNSUPPORTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException", "UnsupportedOperation"}
+
+
+def lacks_api(error: ClientError, endpoint: str) -> bool:
+    """Whether the endpoint does not implement the operation (moto_server answers an unknown one with HTTP 500)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error_code(error) in UNSUPPORTED_CODES or status == 501 or (status == 500 and is_local(endpoint))

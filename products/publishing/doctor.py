@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from products.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
-from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local
+from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local, lacks_api
 from products.publishing.publisher import (
     S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
 )
@@ -38,15 +38,6 @@ class Check:
 
     def as_dict(self) -> dict:
         return {"check": self.name, "status": self.status, "ok": self.ok, "detail": self.detail, "fix": self.fix}
-
-
-UNSUPPORTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException", "UnsupportedOperation"}
-
-
-def lacks_api(error: ClientError, endpoint: str) -> bool:
-    """Whether the endpoint does not implement the operation (moto_server answers an unknown one with HTTP 500)."""
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return error_code(error) in UNSUPPORTED_CODES or status == 501 or (status == 500 and is_local(endpoint))
 
 
 def guarded(aws: Aws, names: list[str], run) -> list[Check]:
