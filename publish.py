@@ -398,7 +398,7 @@ def cmd_demo(args) -> int:
     from products.demo import main as demo_main
 
     try:
-        return EXIT_OK if demo_main(say=out.print) == 0 else EXIT_FAILED
+        return EXIT_OK if demo_main(say=out.print, scenario=args.scenario) == 0 else EXIT_FAILED
     except KeyboardInterrupt:
         err.print("interrupted: demo stopped; its emulator and temporary files are removed, nothing outside them changed")
         return EXIT_INTERRUPTED
@@ -447,8 +447,11 @@ def parser() -> argparse.ArgumentParser:
         "demo",
         help="Walk the whole flow locally against an embedded AWS emulator (no AWS account; `make demo` sets it up).",
         description="Publish the catalog into an embedded AWS emulator, create a project, push, build and register "
-        "a model, approve it, deploy staging, test it, deploy prod, and summarize; exits 1 naming the failing step.",
+        "a model, approve it, then (scenario endpoints) deploy staging, test it, deploy prod, or (scenario batch) "
+        "score the batch input at approval and again as the schedule would; summarize. Exits 1 naming the failing step.",
     )
+    sub.add_argument("--scenario", choices=["endpoints", "batch"], default="endpoints",
+                     help="endpoints: product build-train-deploy (default); batch: product build-train-batch")
     sub.set_defaults(handler=cmd_demo)
 
     def aws_verb(name, help_text, handler):

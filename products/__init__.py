@@ -6,14 +6,16 @@ Shared building blocks live in ``products.blocks``; the portfolio and roles stac
 
 from products.blocks.product import Product
 from products.build_train import PRODUCT as BUILD_TRAIN
+from products.build_train_batch import PRODUCT as BUILD_TRAIN_BATCH
 from products.build_train_deploy import PRODUCT as BUILD_TRAIN_DEPLOY
 from products.build_train_deploy_git import PRODUCT as BUILD_TRAIN_DEPLOY_GIT
 from products.build_train_git import PRODUCT as BUILD_TRAIN_GIT
 from products.deploy import PRODUCT as DEPLOY
 from products.deploy_git import PRODUCT as DEPLOY_GIT
 
-# Each flow comes in two flavours: CodeCommit, and third-party Git through CodeConnections.
+# The endpoint flows come in two flavours: CodeCommit, and third-party Git through CodeConnections.
 PRODUCTS: dict[str, Product] = {
     product.name: product
-    for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN, BUILD_TRAIN_GIT, DEPLOY, DEPLOY_GIT)
+    for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN, BUILD_TRAIN_GIT, DEPLOY, DEPLOY_GIT,
+                    BUILD_TRAIN_BATCH)
 }

@@ -95,6 +95,8 @@ OWN = {
     "AWS::CloudWatch::Alarm": ("cloudwatch", _arn("cloudwatch", "alarm:{AlarmName}")),
     "AWS::ApplicationAutoScaling::ScalableTarget": ("application-autoscaling", _arn("application-autoscaling", "scalable-target/*")),
     "AWS::ApplicationAutoScaling::ScalingPolicy": ("application-autoscaling", _arn("application-autoscaling", "scalable-target/*")),
+    "AWS::Scheduler::Schedule": ("scheduler", _arn("scheduler", "schedule/{GroupName}/{Name}")),
+    "AWS::Scheduler::ScheduleGroup": ("scheduler", _arn("scheduler", "schedule-group/{Name}")),
 }
 
 # Types with no registry handlers: CloudFormation's own (legacy) code manages them, so
@@ -169,6 +171,7 @@ _TAGGING = {
     "AWS::CloudWatch::Alarm": ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
     "AWS::ApplicationAutoScaling::ScalableTarget": ("application-autoscaling:TagResource",
                                                     "application-autoscaling:UntagResource"),
+    "AWS::Scheduler::ScheduleGroup": ("scheduler:TagResource", "scheduler:UntagResource"),
 }
 
 DECISIONS = {
@@ -242,6 +245,11 @@ DECISIONS = {
     **{("AWS::ApplicationAutoScaling::ScalableTarget", f"lambda:{a}"): Decision(
         never="ServiceNamespace is sagemaker, not lambda (provisioned concurrency)")
        for a in ("DeleteProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig", "PutProvisionedConcurrencyConfig")},
+    # EventBridge Scheduler: the target's role is passed; deleting a group deletes its schedules.
+    ("AWS::Scheduler::Schedule", "iam:PassRole"): Decision(
+        resource=lambda p, env: p["Target"]["RoleArn"], context={"iam:PassedToService": "scheduler.amazonaws.com"}),
+    ("AWS::Scheduler::ScheduleGroup", "scheduler:DeleteSchedule"): Decision(
+        resource=_arn("scheduler", "schedule/{Name}/*")),
     ("AWS::ApplicationAutoScaling::ScalingPolicy", "cloudwatch:GetMetricData"): Decision(
         when="PredictiveScalingPolicyConfiguration", resource=lambda p, env: "*"),
 }

@@ -60,6 +60,11 @@ SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = "build-train-deploy"
+# A scenario is a product and the steps after the model is approved; both start with the same five.
+SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch"}
+# The pipeline approving a model must start, per scenario (a logical id of the product's template).
+APPROVAL_STARTS = {"endpoints": "ModelDeployPipeline", "batch": "BatchInferencePipeline"}
+SCHEDULED_TIME = "2026-11-26T03:00:00Z"  # the demo's stand-in for <aws.scheduler.scheduled-time>
 DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION}
 
 
@@ -123,8 +128,9 @@ def _predictions(model_archive: bytes, image: str, request_body: str, work: Path
 
 
 def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print,
-             roles_mutator=None) -> DemoResult:
-    """Run the eight steps; raise DemoFailed naming the step that broke."""
+             roles_mutator=None, scenario: str = "endpoints") -> DemoResult:
+    """Run the scenario's steps; raise DemoFailed naming the step that broke."""
+    product = SCENARIOS[scenario]
     project_id = "p-" + secrets.token_hex(6)
     result = DemoResult(project_name, project_id)
     config = load_config()
@@ -132,7 +138,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     if roles_mutator:  # tests: publish a changed roles stack
         roles = roles_mutator(json.loads(artifacts["roles.json"].data))
         artifacts["roles.json"] = replace(artifacts["roles.json"], data=json.dumps(roles, indent=2).encode())
-    template = json.loads(artifacts[f"templates/{PRODUCT}.json"].data)
+    template = json.loads(artifacts[f"templates/{product}.json"].data)
     if template_mutator:
         template = template_mutator(template)
     resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id}).resources()
@@ -159,7 +165,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         state = {}
 
         def step(number: int, title: str, action):
-            say(f"\n[{number}/8] {title}")
+            say(f"\n[{number}/{len(steps)}] {title}")
             started = time.perf_counter()
             try:
                 action()
@@ -208,7 +214,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             sends (validated against SageMaker's API model), and, as the Studio execution role with the
             roles stack's S3-route user policy attached, the template reads (authorized by the emulator)."""
             request = validated(sagemaker, create_project_request(
-                demo_config, product=PRODUCT, template=template, project_name=project_name, parameters={},
+                demo_config, product=product, template=template, project_name=project_name, parameters={},
                 bucket=asset_bucket, region=REGION, account=ACCOUNT, partition="aws"))
             provider = request["TemplateProviders"][0]["CfnTemplateProvider"]
             iam = boto3.client("iam", region_name=REGION)
@@ -250,6 +256,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
 
         def model_build():
             source = _unzip(artifacts["seedcode/model-build.zip"].data, work / "src" / "model-build")
+            state["build_source"] = source
             project = props["ModelBuildProject"]
             say("    CodeBuild (stood in for here): the buildspec as written, in a Python 3.12 environment holding"
                 " only what its install phase installs")
@@ -270,8 +277,9 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             event = model_package_state_event(
                 package["ModelPackageGroupName"], package["ModelPackageVersion"], "Approved", region=REGION)
             say(f"    SageMaker Model Package State Change: {package['ModelPackageArn']} Approved")
-            if started_pipelines(event) != [props["ModelDeployPipeline"]["Name"]]:
-                raise RuntimeError(f"approving the package did not start exactly {props['ModelDeployPipeline']['Name']}")
+            expected = props[APPROVAL_STARTS[scenario]]["Name"]
+            if started_pipelines(event) != [expected]:
+                raise RuntimeError(f"approving the package did not start exactly {expected}")
 
         def model_deploy():
             source = _unzip(artifacts["seedcode/model-deploy.zip"].data, work / "src" / "model-deploy")
@@ -321,6 +329,38 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         def prod():
             say("    ApproveDeployment: approved (the demo approves in place of a person)")
             deploy_stage("DeployProd")
+            finish()
+
+        def batch_build():
+            project = props["BatchInferenceProject"]
+            source = state["build_source"]
+            say("    CodeBuild (stood in for here): the batch buildspec as written, in the same environment")
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
+                          extra_env={**as_service_role(project), "RUN_PIPELINE_POLL_SECONDS": "1"}, say=say)
+            say(f"    batch predictions: {', '.join(_batch_outputs(clients, props))}")
+
+        def scheduled_batch():
+            schedule = props["BatchSchedule"]
+            request = json.loads(schedule["Target"]["Input"].replace("<aws.scheduler.scheduled-time>", SCHEDULED_TIME))
+            say(f"    schedule {schedule['Name']} ({schedule['ScheduleExpression']}) fires; its target: "
+                f"{schedule['Target']['Arn']} as {schedule['Target']['RoleArn'].rsplit('/', 1)[1]}")
+            say("    not emulated: EventBridge Scheduler; its request (validated against SageMaker's API model) is "
+                f"sent here as the schedule's role, with {SCHEDULED_TIME} as the scheduled time")
+            scheduler_sagemaker = boto3.client("sagemaker", region_name=REGION, **_credentials_of(
+                clients["sts"].assume_role(RoleArn=schedule["Target"]["RoleArn"], RoleSessionName="scheduler")))
+            arn = scheduler_sagemaker.start_pipeline_execution(**validated(sagemaker, request, "StartPipelineExecution"))[
+                "PipelineExecutionArn"]
+            status = _wait_for_execution(sagemaker, arn)
+            if status != "Succeeded":
+                raise RuntimeError(f"the scheduled batch run {status}: "
+                                   f"{sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn).get('FailureReason')}")
+            outputs = _batch_outputs(clients, props)
+            if not any(f"/{SCHEDULED_TIME}/" in output for output in outputs):
+                raise RuntimeError(f"the scheduled run wrote nothing under its scheduled time: {outputs}")
+            say(f"    batch predictions: {', '.join(outputs)}")
+            finish()
+
+        def finish():
             result.summary = summarize(clients, project_name, project_id, props)
             result.iam_checks = _iam_checks(work / "iam-checks.jsonl")
             say("    calls checked against their role's policies: " + ", ".join(
@@ -337,10 +377,17 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             ("push to the model-build repo", push),
             ("model build: buildspec and pipeline run", model_build),
             ("approve the model package", approve),
-            ("model deploy: buildspec writes stage configs", model_deploy),
-            ("deploy staging and test it", staging),
-            ("approve, deploy prod, summarize", prod),
-        ]
+        ] + ({
+            "endpoints": [
+                ("model deploy: buildspec writes stage configs", model_deploy),
+                ("deploy staging and test it", staging),
+                ("approve, deploy prod, summarize", prod),
+            ],
+            "batch": [
+                ("batch build: the approved model scores the batch input", batch_build),
+                ("the schedule runs the batch pipeline again, summarize", scheduled_batch),
+            ],
+        }[scenario])
         try:
             for number, (title, action) in enumerate(steps, start=1):
                 step(number, title, action)
@@ -351,6 +398,32 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 else:
                     os.environ[key] = value
     return result
+
+
+def _credentials_of(assumed: dict) -> dict:
+    credentials = assumed["Credentials"]
+    return {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"]}
+
+
+def _wait_for_execution(sagemaker, arn: str, timeout_seconds: float = 300) -> str:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        if status in ("Succeeded", "Failed", "Stopped"):
+            return status
+        time.sleep(0.5)
+    raise RuntimeError(f"{arn} did not finish in {timeout_seconds:.0f}s")
+
+
+def _batch_outputs(clients, props: dict) -> list[str]:
+    """The batch prediction files in the project bucket (the product's BatchOutputLocation)."""
+    bucket = props["ArtifactBucket"]["BucketName"]
+    prefix = f"{props['ModelPackageGroup']['ModelPackageGroupName']}/batch-transform/"
+    listed = clients["s3"].list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    if not listed:
+        raise RuntimeError(f"no batch predictions under s3://{bucket}/{prefix}")
+    return [f"s3://{bucket}/{item['Key']}" for item in listed]
 
 
 def _iam_checks(log: Path) -> dict:
@@ -395,7 +468,7 @@ def summarize(clients, project_name: str, project_id: str, props: dict) -> dict:
                            "endpoint_status": endpoint["EndpointStatus"]})
     return {
         "project": {"name": project_name, "id": project_id},
-        "pipelines": [props["ModelBuildPipeline"]["Name"], props["ModelDeployPipeline"]["Name"]],
+        "pipelines": [p["Name"] for p in props.values() if "Stages" in p],
         "model_packages": packages,
         "stacks": sorted(stacks, key=lambda s: s["stack"]),
     }
@@ -410,10 +483,10 @@ def describe(summary: dict) -> list[str]:
     return lines
 
 
-def main(say=print) -> int:
+def main(say=print, scenario: str = "endpoints") -> int:
     started = time.perf_counter()
     try:
-        result = run_demo(say=say)
+        result = run_demo(say=say, scenario=scenario)
     except DemoFailed as failure:
         say(f"\ndemo failed at step {failure.step} ({failure.title}): {failure.reason}")
         return 1

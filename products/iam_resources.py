@@ -62,6 +62,9 @@ RESOURCES = {
     # A new version of a group: authorized on the group's packages (model-package/<group>/*).
     ("sagemaker", "CreateModelPackage"): lambda p, region, account:
         f"arn:aws:sagemaker:{region}:{account}:model-package/{p['ModelPackageGroupName'].lower()}/*",
+    # The batch pipeline's Model step (as the pipeline role), and its Transform step reading the model.
+    ("sagemaker", "CreateModel"): _arn_or("model", "ModelName"),
+    ("sagemaker", "DescribeModel"): _arn_or("model", "ModelName"),
     ("sagemaker", "DescribeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("sagemaker", "InvokeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("cloudformation", "DescribeStacks"): _stack,
@@ -73,6 +76,7 @@ RESOURCES = {
 PASSED_ROLES = {
     ("sagemaker", "CreatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
     ("sagemaker", "UpdatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
+    ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
 }
 
 

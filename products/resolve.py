@@ -40,6 +40,8 @@ _REF = {
     "AWS::SageMaker::ModelPackageGroup": _arn("sagemaker", "model-package-group/{ModelPackageGroupName}"),
     "AWS::IAM::Role": lambda props, env: props["RoleName"],
     "AWS::CloudWatch::Alarm": lambda props, env: props["AlarmName"],
+    "AWS::Scheduler::ScheduleGroup": lambda props, env: props["Name"],
+    "AWS::Scheduler::Schedule": lambda props, env: props["Name"],
 }
 # Resources whose Ref is an id AWS generates: a stable stand-in from the logical id.
 _GENERATED_ID_PREFIX = {

@@ -159,6 +159,17 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
             ],
             [_service_arn("sagemaker", "model-package-group/*")],
         ),
+        # The batch schedule (build-train-batch), in the project's own schedule group.
+        allow(
+            ["scheduler:CreateScheduleGroup", "scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup",
+             "scheduler:TagResource", "scheduler:UntagResource", "scheduler:ListTagsForResource"],
+            [_service_arn("scheduler", "schedule-group/sagemaker-*")],
+        ),
+        allow(
+            ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+            [_service_arn("scheduler", "schedule/sagemaker-*/*")],
+        ),
+        pass_role(names.arn("events"), "scheduler.amazonaws.com"),
         *[pass_role(names.arn(role), service) for role, service in passed.items()],
     ]
 
@@ -270,7 +281,12 @@ def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
 
 
 def _events_statements(names: RoleNames, asset_bucket: str) -> list:
-    return [allow(["codepipeline:StartPipelineExecution"], [_service_arn("codepipeline", "sagemaker-*")])]
+    """EventBridge rules start CodePipelines; the batch schedule (EventBridge Scheduler, a universal
+    target calling the SageMaker API as this role) starts the project's batch SageMaker pipeline."""
+    return [
+        allow(["codepipeline:StartPipelineExecution"], [_service_arn("codepipeline", "sagemaker-*")]),
+        allow(["sagemaker:StartPipelineExecution"], [_service_arn("sagemaker", "pipeline/sagemaker-*-batch")]),
+    ]
 
 
 def _cloudformation_statements(names: RoleNames, asset_bucket: str) -> list:
@@ -337,10 +353,15 @@ def _use_statements(names: RoleNames, asset_bucket: str) -> list:
                 "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
                 "sagemaker:StopProcessingJob", "sagemaker:CreateTrainingJob",
                 "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags",
+                # The batch pipeline: a model from the approved package, then a transform job.
+                "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
+                "sagemaker:CreateModel", "sagemaker:DescribeModel",
             ],
             [
                 _service_arn("sagemaker", "processing-job/*"),
                 _service_arn("sagemaker", "training-job/*"),
+                _service_arn("sagemaker", "transform-job/*"),
+                _service_arn("sagemaker", "model/*"),
             ],
         ),
         allow(
@@ -413,7 +434,8 @@ ROLE_SPECS = {
     "use": ("sagemaker.amazonaws.com", _use_statements, "SageMaker Pipelines runs project pipelines"),
     "codebuild": ("codebuild.amazonaws.com", _codebuild_statements, "CodeBuild runs project builds"),
     "codepipeline": ("codepipeline.amazonaws.com", _codepipeline_statements, "CodePipeline runs project pipelines"),
-    "events": ("events.amazonaws.com", _events_statements, "EventBridge starts project pipelines"),
+    "events": (("events.amazonaws.com", "scheduler.amazonaws.com"), _events_statements,
+               "EventBridge rules and EventBridge Scheduler start project pipelines"),
     "cloudformation": ("cloudformation.amazonaws.com", _cloudformation_statements, "CloudFormation deploys project endpoints"),
     "execution": ("sagemaker.amazonaws.com", _execution_statements, "SageMaker jobs and models of projects"),
     "function": ("lambda.amazonaws.com", _function_statements, "Lambda functions behind project custom resources"),

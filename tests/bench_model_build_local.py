@@ -1,7 +1,9 @@
 """Measure the model-build seed repo's local run (`run-pipeline --local --offline`): wall
 time and the executor's time per step, median of 3 runs with the image runtimes cached,
 plus one run with an empty runtime cache (the runtimes are built with uv first); the test
-MSE; the size of the repo's pinned environment.
+MSE; the size of the repo's pinned environment; and the batch pipeline's local run
+(`run-batch-pipeline --local --offline`: model build, approval, then the batch steps), median
+per batch step over 3 runs.
 Needs seedcode/model-build/.venv (`make -C seedcode/model-build test` creates it).
 Run: .venv/bin/python tests/bench_model_build_local.py
 """
@@ -22,6 +24,7 @@ STEP_LINE = re.compile(r"^  (\w+) succeeded in ([\d.]+)s")
 
 
 def run_once(run_pipeline: Path, work: str, cache: str | None) -> tuple[float, dict, str]:
+    """One offline local run of ``run_pipeline`` (run-pipeline or run-batch-pipeline)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}  # the machine's, no AWS
     env.pop("SAGEMAKER_LOCAL_CACHE", None)
     if cache:
@@ -59,7 +62,22 @@ def main() -> int:
     print(f"test MSE {mse:.4f}, RMSE {mse ** 0.5:.4f}")
     size = subprocess.run(["du", "-sh", str(REPO / ".venv")], capture_output=True, text=True).stdout.split()[0]
     print(f"installed environment (.venv, '.[test]' with constraints.txt): {size}")
+    report_batch_run()
     return 0
+
+
+BATCH_STEPS = ("PrepareBatchInput", "CreateModel", "BatchTransform")
+
+
+def report_batch_run() -> None:
+    batch_steps: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(RUNS):
+            _wall, seconds, _ = run_once(REPO / ".venv" / "bin" / "run-batch-pipeline", f"{tmp}/batch{index}", None)
+            for name in BATCH_STEPS:
+                batch_steps.setdefault(name, []).append(seconds[name])
+    print("batch pipeline, local run (4177 rows scored), runtimes cached, median over "
+          f"{RUNS} runs: " + ", ".join(f"{name} {statistics.median(v):.3f}s" for name, v in batch_steps.items()))
 
 
 if __name__ == "__main__":

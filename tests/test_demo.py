@@ -45,6 +45,35 @@ def test_the_demo_walks_the_whole_flow():
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
 
+def test_the_batch_scenario_scores_at_approval_and_again_on_the_schedule_as_its_role():
+    result = run_demo(say=quiet, scenario="batch")
+    assert list(result.durations) == TITLES[:5] + [
+        "batch build: the approved model scores the batch input", "the schedule runs the batch pipeline again, summarize"]
+    (package,) = result.summary["model_packages"]
+    assert package["status"] == "Approved" and result.summary["stacks"] == []
+    checks = result.iam_checks
+    # The schedule's one call (StartPipelineExecution as the events role); the batch pipeline's model and
+    # transform job as the pipeline and execution roles, like the training pipeline's steps.
+    assert checks["EventsRole"] == {"checked": 1, "denied": []}
+    assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
+
+
+def _batch_role_without_transform_jobs(roles):
+    policy = roles["Resources"]["UseRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    for statement in policy["Statement"]:
+        statement["Action"] = [a for a in statement["Action"] if a != "sagemaker:CreateTransformJob"]
+    return roles
+
+
+def test_a_pipeline_role_that_cannot_start_transform_jobs_fails_the_batch_build():
+    lines = []
+    with pytest.raises(DemoFailed) as failed:
+        run_demo(say=lines.append, scenario="batch", roles_mutator=_batch_role_without_transform_jobs)
+    assert failed.value.step == 6 and "execution Failed" in failed.value.reason
+    (transform,) = [line for line in lines if "BatchTransform" in line and "Failed" in line]
+    assert "AccessDenied" in transform and "sagemaker:CreateTransformJob" in transform
+
+
 def _rename_build_variable(template):
     env = template["Resources"]["ModelBuildProject"]["Properties"]["Environment"]["EnvironmentVariables"]
     for variable in env:

@@ -74,13 +74,18 @@ def test_pass_role_is_limited_to_one_role_and_its_service(rendered):
     assert found >= 4
 
 
-def test_each_role_trusts_exactly_one_service_and_only_the_s3_launch_role_the_studio_roles(rendered, config):
+# The one role two services assume: EventBridge rules and EventBridge Scheduler both start pipelines with it.
+TWO_SERVICES = {"EventsRole": ["events.amazonaws.com", "scheduler.amazonaws.com"]}
+
+
+def test_each_role_trusts_exactly_its_services_and_only_the_s3_launch_role_the_studio_roles(rendered, config):
     roles = {k: r for k, r in rendered["roles.json"]["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
     assert len(roles) == len(ROLE_FIELDS)
     for logical_id, role in roles.items():
         service, *others = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert service["Action"] == ["sts:AssumeRole"]
-        assert list(service["Principal"]) == ["Service"] and len(service["Principal"]["Service"]) == 1, logical_id
+        assert list(service["Principal"]) == ["Service"], logical_id
+        assert len(service["Principal"]["Service"]) == 1 or service["Principal"]["Service"] == TWO_SERVICES[logical_id]
         if logical_id != "S3LaunchRole":
             assert others == [], logical_id
             continue
@@ -105,9 +110,11 @@ def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rende
 
 def test_events_role_can_only_start_project_pipelines(rendered):
     resource = rendered["roles.json"]["Resources"]["EventsRole"]
-    (statement,) = resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == ["codepipeline:StartPipelineExecution"]
-    assert statement["Resource"][0]["Fn::Sub"].endswith(":sagemaker-*")
+    codepipelines, batch_pipelines = resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert codepipelines["Action"] == ["codepipeline:StartPipelineExecution"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in codepipelines["Resource"]] == ["sagemaker-*"]
+    assert batch_pipelines["Action"] == ["sagemaker:StartPipelineExecution"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in batch_pipelines["Resource"]] == ["pipeline/sagemaker-*-batch"]
 
 
 def _role_statements(rendered, logical_id):

@@ -19,8 +19,12 @@ NAME_RULES = {
     ("AWS::Events::Rule", "Name"): r"[\.\-_A-Za-z0-9]{1,64}",
     ("AWS::SageMaker::ModelPackageGroup", "ModelPackageGroupName"): r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
     ("AWS::Lambda::Function", "FunctionName"): r"[a-zA-Z0-9-_]{1,64}",
+    ("AWS::Scheduler::Schedule", "Name"): r"[0-9a-zA-Z-_.]{1,64}",
+    ("AWS::Scheduler::ScheduleGroup", "Name"): r"[0-9a-zA-Z-_.]{1,64}",
 }
-UNTAGGABLE = ("AWS::S3::BucketPolicy", "Custom::")  # a custom resource is the stack's answer, not an AWS resource
+# A custom resource is the stack's answer, not an AWS resource; a Scheduler schedule takes no tags
+# (AWS::Scheduler::Schedule has no Tags property), so it lives in the project's tagged schedule group.
+UNTAGGABLE = ("AWS::S3::BucketPolicy", "Custom::", "AWS::Scheduler::Schedule")
 STACK_NAME = r"[a-zA-Z][-a-zA-Z0-9]{0,127}"
 SAGEMAKER_PIPELINE_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}"
 

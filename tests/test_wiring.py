@@ -16,7 +16,7 @@ import yaml
 from products.blocks import build_contract as contract
 from products.buildspec_runner import project_environment, referenced_variables
 from products.resolve import resolve
-from tests.conftest import SAMPLE_PROJECT
+from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT
 
 BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"
 CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
@@ -53,11 +53,21 @@ def test_every_buildspec_is_placed_once_and_every_file_in_buildspecs_is_used():
     assert len(set(sources)) == len(sources)
 
 
+def _product_running(rendered, buildspec: str) -> dict:
+    """The resolved resources of the first product with a CodeBuild project running ``buildspec``."""
+    for path in PRODUCT_TEMPLATES:
+        resources = resolve(rendered[path], SAMPLE_PROJECT).resources()
+        if buildspec in _projects_by_buildspec(resources):
+            return resources
+    raise AssertionError(f"no product runs {buildspec}")
+
+
 @pytest.mark.parametrize("repo, source, target", _placements(), ids=[s for _, s, _ in _placements()])
-def test_buildspec_uses_only_variables_its_project_sets(resources, repo, source, target):
+def test_buildspec_uses_only_variables_its_project_sets(rendered, repo, source, target):
     spec = yaml.safe_load((BUILDSPECS / source).read_text())
     assert spec["version"] == 0.2
     assert str(spec["phases"]["install"]["runtime-versions"]["python"]) == "3.12"
+    resources = _product_running(rendered, target)
     logical_id, project = _projects_by_buildspec(resources)[target]
     defined = set(project_environment(project)) | CODEBUILD_PROVIDED
     inputs = [

@@ -19,7 +19,11 @@ class SeedRepo:
     buildspecs: dict[str, str]
 
 
-MODEL_BUILD = SeedRepo("model-build", {"model-build.yml": "codebuild-buildspec.yml"})
+# The batch buildspec ships in every model-build repo; only build-train-batch's CodeBuild project runs it.
+MODEL_BUILD = SeedRepo(
+    "model-build",
+    {"model-build.yml": "codebuild-buildspec.yml", "batch-inference.yml": "batch-buildspec.yml"},
+)
 MODEL_DEPLOY = SeedRepo(
     "model-deploy",
     {"model-deploy.yml": "buildspec.yml", "staging-test.yml": "test/buildspec.yml"},

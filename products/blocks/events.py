@@ -45,8 +45,11 @@ def branch_push_rule(logical_id, name, repository, branch: str, pipeline, role_a
     return _rule(logical_id, name, f"Start the pipeline on a push to {branch}", pattern, pipeline, role_arn)
 
 
-def model_approval_rule(logical_id, name, model_package_group_name, pipeline, role_arn) -> events.Rule:
-    """Start a pipeline when a package of the group is approved or rejected.
+DECIDED = [{"anything-but": ["PendingManualApproval"]}]
+
+
+def model_approval_rule(logical_id, name, model_package_group_name, pipeline, role_arn, statuses=None) -> events.Rule:
+    """Start a pipeline when a package of the group is approved or rejected (or: gets one of ``statuses``).
 
     A rejection also redeploys, so that the endpoints fall back to the latest package
     that is still approved. Only packages of this account and region count: a bus that
@@ -60,7 +63,7 @@ def model_approval_rule(logical_id, name, model_package_group_name, pipeline, ro
         ],
         "detail": {
             "ModelPackageGroupName": [model_package_group_name],
-            "ModelApprovalStatus": [{"anything-but": ["PendingManualApproval"]}],
+            "ModelApprovalStatus": statuses or DECIDED,
         },
     }
     return _rule(

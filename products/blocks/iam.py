@@ -86,14 +86,15 @@ def pass_role(role_arn: Sub, service: str) -> Statement:
     )
 
 
-def trust_policy(service: str) -> PolicyDocument:
-    """A trust policy for exactly one AWS service principal."""
+def trust_policy(service: str | tuple[str, ...]) -> PolicyDocument:
+    """A trust policy for exactly the given AWS service principal(s)."""
+    services = [service] if isinstance(service, str) else list(service)
     return PolicyDocument(
         Version=POLICY_VERSION,
         Statement=[
             Statement(
                 Effect=Allow,
-                Principal=Principal("Service", [service]),
+                Principal=Principal("Service", services),
                 Action=[Action("sts", "AssumeRole")],
             )
         ],

@@ -32,33 +32,41 @@ def project_environment(bucket: s3.Bucket, roles: RoleNames, group_name) -> dict
     }
 
 
-def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None) -> ModelBuild:
-    """Source -> Build, where Build upserts and runs the project's SageMaker Pipeline.
+def sagemaker_pipeline_runner(logical_prefix: str, name_suffix: str, description: str, action_name: str, buildspec: str,
+                              sagemaker_pipeline_name, roles: RoleNames, bucket: s3.Bucket, source: cp.Actions,
+                              group_name=None, triggers=None) -> ModelBuild:
+    """Source -> Build, where the build (``buildspec`` of the model-build repo) upserts and runs a SageMaker pipeline.
 
     ``group_name`` defaults to the project's own model package group.
     """
     project = pipeline_build_project(
-        "ModelBuildProject",
-        project_resource_name("modelbuild"),
-        "Runs the project's SageMaker Pipeline (upsert and start, waits for the result)",
+        f"{logical_prefix}Project",
+        project_resource_name(name_suffix),
+        description,
         roles.arn("codebuild"),
-        contract.MODEL_BUILD.buildspecs["model-build.yml"],
+        buildspec,
         {
             **project_environment(bucket, roles, group_name or model_package_group_name()),
-            contract.ENV_PIPELINE_NAME: project_resource_name(),
+            contract.ENV_PIPELINE_NAME: sagemaker_pipeline_name,
             contract.ENV_PIPELINE_ROLE_ARN: roles.arn("use"),
         },
         timeout_minutes=480,
     )
-    build_pipeline = pipeline(
-        "ModelBuildPipeline",
-        project_resource_name("modelbuild"),
+    runner = pipeline(
+        f"{logical_prefix}Pipeline",
+        project_resource_name(name_suffix),
         roles.arn("codepipeline"),
         bucket,
-        [
-            ("Source", [source]),
-            ("Build", [codebuild_action("BuildAndRunSageMakerPipeline", project, [contract.SOURCE_ARTIFACT])]),
-        ],
+        [("Source", [source]), ("Build", [codebuild_action(action_name, project, [contract.SOURCE_ARTIFACT])])],
         triggers=triggers,
     )
-    return ModelBuild(project, build_pipeline)
+    return ModelBuild(project, runner)
+
+
+def model_build(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None) -> ModelBuild:
+    """The training pipeline's runner: ``sagemaker-<project>`` upserted and run on every push."""
+    return sagemaker_pipeline_runner(
+        "ModelBuild", "modelbuild", "Runs the project's SageMaker Pipeline (upsert and start, waits for the result)",
+        "BuildAndRunSageMakerPipeline", contract.MODEL_BUILD.buildspecs["model-build.yml"], project_resource_name(),
+        roles, bucket, source, group_name, triggers,
+    )

@@ -54,15 +54,15 @@ def create_project_request(config: CatalogConfig, *, product: str, template: dic
     }
 
 
-def validated(client, request: dict) -> dict:
-    """``request`` if botocore's model of CreateProject accepts it; BadInput naming the problem otherwise."""
+def validated(client, request: dict, operation: str = "CreateProject") -> dict:
+    """``request`` if botocore's model of ``operation`` accepts it; BadInput naming the problem otherwise."""
     from botocore.exceptions import ParamValidationError
     from botocore.validate import validate_parameters
 
     try:
-        validate_parameters(request, client.meta.service_model.operation_model("CreateProject").input_shape)
+        validate_parameters(request, client.meta.service_model.operation_model(operation).input_shape)
     except ParamValidationError as error:
-        raise BadInput(f"CreateProject request: {error}") from None
+        raise BadInput(f"{operation} request: {error}") from None
     return request
 
 

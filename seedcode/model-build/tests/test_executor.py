@@ -91,3 +91,30 @@ def test_archive_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)
     assert deterministic_tar_gz(tmp_path / "model") == first
     assert first[4:8] == b"\0\0\0\0"  # the gzip header's mtime
+
+
+def _transform_step(model_name: str, split_type: str = "Line") -> dict:
+    return {"Name": "Score", "Type": "Transform", "Arguments": {
+        "ModelName": model_name,
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket-x/in/"}},
+                           "ContentType": "text/csv", "SplitType": split_type},
+        "TransformOutput": {"S3OutputPath": "s3://bucket-x/out", "Accept": "text/csv", "AssembleWith": "Line"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}
+
+
+def _model(context, image: str) -> str:
+    context.sagemaker.create_model(ModelName="m1", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                                   PrimaryContainer={"Image": image, "ModelDataUrl": "s3://bucket-x/model.tar.gz"})
+    return "m1"
+
+
+def test_a_transform_with_a_model_image_it_cannot_stand_in_for_fails_naming_the_image(context):
+    model = _model(context, "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own-image:1")
+    result = execute(_definition(_transform_step(model)), {}, context, "p")
+    assert result.status == "Failed" and "my-own-image:1 has no local runtime" in result.failure_reason
+
+
+def test_a_transform_option_the_stand_in_does_not_follow_fails_instead_of_running_otherwise(context):
+    model = _model(context, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+    result = execute(_definition(_transform_step(model, split_type="RecordIO")), {}, context, "p")
+    assert result.status == "Failed" and "SplitType 'RecordIO' cannot run locally" in result.failure_reason

@@ -153,8 +153,8 @@ def _add_data_check_step(package):
         name="DataCheck",
         step_args=preprocessor.run(
             code=str(SCRIPTS / "data_check.py"),
-            inputs=[_processing_input("input", input_data, "/opt/ml/processing/input")],
-            outputs=[_processing_output("report", _run_path(default_bucket, prefix, "report"), "/opt/ml/processing/report")],
+            inputs=[processing_input("input", input_data, "/opt/ml/processing/input")],
+            outputs=[processing_output("report", run_path(default_bucket, prefix, "report"), "/opt/ml/processing/report")],
         ),
     )
 '''

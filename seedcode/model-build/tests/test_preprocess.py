@@ -78,3 +78,25 @@ def test_malformed_csv_fails_with_a_clear_error(tmp_path, capsys, content, messa
 def test_missing_input_fails(tmp_path, capsys):
     assert preprocess.main(["--input-dir", str(tmp_path / "nothing"), "--output-dir", str(tmp_path / "out")]) == 1
     assert "no input file" in capsys.readouterr().err
+
+
+def test_batch_mode_writes_features_only_per_file_with_or_without_rings(tmp_path):
+    FEATURES, prepare_batch = preprocess.FEATURES, preprocess.prepare_batch
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "with-rings.csv").write_text("M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\n")
+    (tmp_path / "in" / "without.csv").write_text("F,0.53,0.42,0.135,0.677,0.2565,0.1415,0.21\nI,0.33,0.255,0.08,0.205,0.0895,0.0395,0.055\n")
+    assert prepare_batch(tmp_path / "in", tmp_path / "out") == {"with-rings.csv": 1, "without.csv": 2}
+    rows = (tmp_path / "out" / "batch" / "without.csv").read_text().splitlines()
+    assert [len(row.split(",")) for row in rows] == [len(FEATURES)] * 2
+    assert rows[1].endswith(",0.0,1.0,0.0")  # sex one-hot F, I, M: the same encoding as training
+    assert (tmp_path / "out" / "batch" / "with-rings.csv").read_text().split(",")[0] == "0.455"
+
+
+def test_batch_mode_still_rejects_a_file_of_the_wrong_shape(tmp_path):
+    DataError, prepare_batch = preprocess.DataError, preprocess.prepare_batch
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.csv").write_text("M,1,2\n")
+    with pytest.raises(DataError, match="bad.csv: expected 9 columns"):
+        prepare_batch(tmp_path / "in", tmp_path / "out")

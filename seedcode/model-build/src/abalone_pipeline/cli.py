@@ -46,11 +46,11 @@ def _json_argument(text: str | None, flag: str, kind: type):
     return value
 
 
-def parse_kwargs(text: str | None, required: list[str]) -> dict:
+def parse_kwargs(text: str | None, required: list[str], known: list[str] = PIPELINE_ARGUMENTS) -> dict:
     kwargs = _json_argument(text, "--kwargs", dict)
-    unknown = sorted(set(kwargs) - set(PIPELINE_ARGUMENTS))
+    unknown = sorted(set(kwargs) - set(known))
     if unknown:
-        raise UsageError(f"--kwargs: unknown key {unknown[0]!r}; expected keys: {', '.join(PIPELINE_ARGUMENTS)}")
+        raise UsageError(f"--kwargs: unknown key {unknown[0]!r}; expected keys: {', '.join(known)}")
     missing = [name for name in required if name not in kwargs]
     if missing:
         raise UsageError(f"--kwargs: missing {', '.join(missing)}")
@@ -72,7 +72,7 @@ class _QuietSdk(logging.Filter):
         return not (record.name.split(".")[0] == "sagemaker" and record.levelno < logging.ERROR)
 
 
-def _quiet_sdk(verbose: bool) -> None:
+def quiet_sdk(verbose: bool) -> None:
     """The SDK's log and warnings only with --verbose."""
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     if verbose:
@@ -93,7 +93,7 @@ def parse_parameters(values: list[str]) -> dict[str, str]:
     return parameters
 
 
-def _get_pipeline(kwargs: dict):
+def build_pipeline(kwargs: dict):
     os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
     from abalone_pipeline.pipeline import get_pipeline
 
@@ -124,37 +124,45 @@ def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, cl
         time.sleep(poll_seconds)
 
 
-def run_pipeline_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="run-pipeline",
-        description="Upsert the abalone SageMaker Pipeline and start it, or run its steps on this machine (--local).",
-        epilog="Exit codes: 0 success, 1 the run failed, 2 bad command line.",
-    )
+def add_run_arguments(parser: argparse.ArgumentParser, kwargs_help: str, offline_help: str, parameter_example: str,
+                      work_dir: str) -> None:
+    """The options `run-pipeline` and `run-batch-pipeline` share."""
     parser.add_argument("--role-arn", help="role SageMaker Pipelines runs the pipeline as (required unless --local)")
     parser.add_argument("--tags", help='JSON list of tags for the pipeline: [{"Key": "k", "Value": "v"}]')
-    parser.add_argument("--kwargs", help=f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}")
+    parser.add_argument("--kwargs", help=kwargs_help)
     parser.add_argument("--wait", action="store_true", help="wait for the execution and fail unless it succeeds")
     parser.add_argument("--poll-seconds", type=float, default=float(os.environ.get("RUN_PIPELINE_POLL_SECONDS", 30)),
                         help="status polling interval with --wait (default: $RUN_PIPELINE_POLL_SECONDS, else 30)")
     parser.add_argument("--local", action="store_true",
                         help="execute the pipeline's definition on this machine (no Docker, no SageMaker jobs); "
                              "S3 and SageMaker calls go where boto3 points unless --offline")
-    parser.add_argument("--offline", action="store_true",
-                        help="with --local: S3 and SageMaker are emulated in this process (moto); "
-                             "--kwargs may then be left out")
+    parser.add_argument("--offline", action="store_true", help=offline_help)
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
-                        help="a pipeline parameter for this execution, e.g. MseThreshold=5.5 (repeatable)")
-    parser.add_argument("--work-dir", type=Path, default=Path("build/local-run"), help="with --local: where outputs go")
+                        help=f"a pipeline parameter for this execution, e.g. {parameter_example} (repeatable)")
+    parser.add_argument("--work-dir", type=Path, default=Path(work_dir), help="with --local: where outputs go")
+    parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
+
+
+def run_pipeline_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run-pipeline",
+        description="Upsert the abalone SageMaker Pipeline and start it, or run its steps on this machine (--local).",
+        epilog="Exit codes: 0 success, 1 the run failed, 2 bad command line.",
+    )
+    add_run_arguments(
+        parser, f"JSON object of get_pipeline arguments: {', '.join(PIPELINE_ARGUMENTS)}",
+        "with --local: S3 and SageMaker are emulated in this process (moto); --kwargs may then be left out",
+        "MseThreshold=5.5", "build/local-run",
+    )
     parser.add_argument("--data", type=Path, default=PACKAGED_DATA,
                         help="with --local: the raw abalone CSV to upload as the pipeline's input")
-    parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
     return parser
 
 
 def run_pipeline(argv=None) -> int:
     parser = run_pipeline_parser()
     args = parser.parse_args(argv)
-    _quiet_sdk(args.verbose)
+    quiet_sdk(args.verbose)
     try:
         parameters = parse_parameters(args.parameter)
         if args.local:
@@ -180,7 +188,7 @@ def run_pipeline(argv=None) -> int:
         if "input_data_url" not in kwargs:
             kwargs["input_data_url"] = upload_packaged_data(kwargs)
             print(f"uploaded the bundled data set to {kwargs['input_data_url']}")
-        pipeline = _get_pipeline(kwargs)
+        pipeline = build_pipeline(kwargs)
         pipeline.upsert(role_arn=args.role_arn, tags=tags)
         print(f"upserted pipeline {kwargs['pipeline_name']}")
         execution_arn = boto3.client("sagemaker", region_name=kwargs["region"]).start_pipeline_execution(
@@ -202,7 +210,7 @@ def _run_local(args, kwargs: dict, parameters: dict[str, str]) -> int:
     from abalone_pipeline import local_run
 
     started = time.perf_counter()
-    build = lambda pipeline_kwargs: _get_pipeline(pipeline_kwargs).definition()  # noqa: E731
+    build = lambda pipeline_kwargs: build_pipeline(pipeline_kwargs).definition()  # noqa: E731
     try:
         with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
             run = local_run.run(kwargs, parameters, args.data, args.work_dir, build)
@@ -239,7 +247,7 @@ def get_pipeline_definition(argv=None) -> int:
     parser.add_argument("--file-name", type=Path, default=Path("pipeline-definition.json"))
     parser.add_argument("--verbose", action="store_true", help="show the SageMaker SDK's log")
     args = parser.parse_args(argv)
-    _quiet_sdk(args.verbose)
+    quiet_sdk(args.verbose)
     try:
         kwargs = parse_kwargs(args.kwargs, [] if args.offline else REQUIRED_FOR_CLOUD)
     except UsageError as error:
@@ -252,7 +260,7 @@ def get_pipeline_definition(argv=None) -> int:
     kwargs = {**OFFLINE_KWARGS, **kwargs} if args.offline else kwargs
     try:
         with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
-            definition = json.loads(_get_pipeline(kwargs).definition())
+            definition = json.loads(build_pipeline(kwargs).definition())
     except (ClientError, BotoCoreError) as error:
         print(f"get-pipeline-definition: error: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -69,23 +69,30 @@ def offline_aws(kwargs: dict):
 
 def run(kwargs: dict, parameters: dict[str, str], data: Path, work_dir: Path, build_definition, say=print) -> LocalRun:
     """Upload ``data`` as the input, build the definition and execute it; never raises for a failed step."""
-    from pipeline_executor import StepContext, execute
-
     if not Path(data).is_file():
         raise LocalRunError(f"--data {data}: file not found")
     work_dir = prepare_work_dir(work_dir)
-    region = kwargs["region"]
-    s3, sagemaker = boto3.client("s3", region_name=region), boto3.client("sagemaker", region_name=region)
+    s3 = boto3.client("s3", region_name=kwargs["region"])
     key = f"{kwargs['base_job_prefix']}/input/{INPUT_DATA_FILE}"
     s3.upload_file(str(data), kwargs["default_bucket"], key)
     say(f"uploaded {data} to s3://{kwargs['default_bucket']}/{key}")
     definition = build_definition({**kwargs, "input_data_url": f"s3://{kwargs['default_bucket']}/{key}"})
+    run = execute_definition(definition, parameters, kwargs, work_dir, say)
+    if run.result.failure_reason:  # the container's copy of the data is the user's --data file
+        run.result.failure_reason = run.result.failure_reason.replace(f"{PREPROCESS_INPUT_DIR}/{INPUT_DATA_FILE}", str(data))
+    return run
+
+
+def execute_definition(definition: str, parameters: dict[str, str], kwargs: dict, work_dir: Path, say=print) -> LocalRun:
+    """Execute a pipeline definition here, keeping it and every step's request under ``work_dir``."""
+    from pipeline_executor import StepContext, execute
+
+    region = kwargs["region"]
+    s3, sagemaker = boto3.client("s3", region_name=region), boto3.client("sagemaker", region_name=region)
     (work_dir / "pipeline-definition.json").write_text(json.dumps(json.loads(definition), indent=2, sort_keys=True) + "\n")
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     context = StepContext(s3, sagemaker, region, account, secrets.token_hex(6), work_dir / "steps", say)
     result = execute(definition, parameters, context, kwargs["pipeline_name"])
-    if result.failure_reason:  # the container's copy of the data is the user's --data file
-        result.failure_reason = result.failure_reason.replace(f"{PREPROCESS_INPUT_DIR}/{INPUT_DATA_FILE}", str(data))
     (work_dir / "steps").mkdir(exist_ok=True)
     for name, properties in result.scope.step_properties.items():
         (work_dir / "steps" / f"{name}.json").write_text(json.dumps(properties, indent=2, default=str) + "\n")

@@ -42,19 +42,19 @@ from abalone_pipeline.settings import (
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 
 
-def _run_path(bucket: str, prefix: str, *parts) -> Join:
+def run_path(bucket: str, prefix: str, *parts) -> Join:
     """s3://<bucket>/<prefix>/<execution id>/<parts>: one folder per pipeline run."""
     return Join(on="/", values=["s3:/", bucket, prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
 
 
-def _processing_input(name: str, source, local_path: str) -> ProcessingInput:
+def processing_input(name: str, source, local_path: str) -> ProcessingInput:
     return ProcessingInput(
         input_name=name,
         s3_input=ProcessingS3Input(s3_uri=source, local_path=local_path, s3_data_type="S3Prefix", s3_input_mode="File"),
     )
 
 
-def _processing_output(name: str, destination, local_path: str) -> ProcessingOutput:
+def processing_output(name: str, destination, local_path: str) -> ProcessingOutput:
     return ProcessingOutput(
         output_name=name,
         s3_output=ProcessingS3Output(s3_uri=destination, local_path=local_path, s3_upload_mode="EndOfJob"),
@@ -110,9 +110,9 @@ def get_pipeline(
         name="Preprocess",
         step_args=preprocessor.run(
             code=str(SCRIPTS / "preprocess.py"),
-            inputs=[_processing_input("input", input_data, PREPROCESS_INPUT_DIR)],
+            inputs=[processing_input("input", input_data, PREPROCESS_INPUT_DIR)],
             outputs=[
-                _processing_output(split, _run_path(default_bucket, prefix, "preprocess", split), f"/opt/ml/processing/{split}")
+                processing_output(split, run_path(default_bucket, prefix, "preprocess", split), f"/opt/ml/processing/{split}")
                 for split in ("train", "validation", "test")
             ],
         ),
@@ -126,7 +126,7 @@ def get_pipeline(
         training_image=xgboost_image,
         compute=Compute(instance_type=training_instance_type, instance_count=training_instance_count),
         hyperparameters=HYPERPARAMETERS,
-        output_data_config=OutputDataConfig(s3_output_path=_run_path(default_bucket, prefix, "model")),
+        output_data_config=OutputDataConfig(s3_output_path=run_path(default_bucket, prefix, "model")),
         base_job_name=f"{prefix}-train",
         role=role,
         sagemaker_session=session,
@@ -157,12 +157,12 @@ def get_pipeline(
         step_args=evaluator.run(
             code=str(SCRIPTS / "evaluate.py"),
             inputs=[
-                _processing_input("model", model_data, "/opt/ml/processing/model"),
-                _processing_input("test", split_uri["test"], "/opt/ml/processing/test"),
+                processing_input("model", model_data, "/opt/ml/processing/model"),
+                processing_input("test", split_uri["test"], "/opt/ml/processing/test"),
             ],
             outputs=[
-                _processing_output(
-                    "evaluation", _run_path(default_bucket, prefix, "evaluation"), "/opt/ml/processing/evaluation"
+                processing_output(
+                    "evaluation", run_path(default_bucket, prefix, "evaluation"), "/opt/ml/processing/evaluation"
                 )
             ],
         ),

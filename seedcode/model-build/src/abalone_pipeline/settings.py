@@ -28,3 +28,9 @@ TRANSFORM_INSTANCES = ["ml.m5.large"]
 # and the name the data file is uploaded under: an error about that file is about --data.
 PREPROCESS_INPUT_DIR = "/opt/ml/processing/input"
 INPUT_DATA_FILE = "abalone.data"
+
+# Batch inference (batch_pipeline.py): the input prefix under the project bucket and the
+# default of the BatchTime parameter when a run is started by hand, not by the schedule.
+BATCH_INPUT_FOLDER = "batch-input"
+BATCH_OUTPUT_FOLDER = "batch-transform"
+UNSCHEDULED_BATCH_TIME = "unscheduled"

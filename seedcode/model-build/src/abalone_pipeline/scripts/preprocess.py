@@ -7,6 +7,10 @@ expects. Only the target column is moved; nothing learned from the data is appli
 information from the validation or test rows reaches training.
 
     python preprocess.py [--input-dir /opt/ml/processing/input] [--output-dir /opt/ml/processing]
+
+With --batch it prepares data for batch inference instead: each input file (the abalone
+columns, with or without rings) becomes batch/<file name> with the features only, in the
+order the model reads them. Training and inference share this one encoding.
 """
 
 import argparse
@@ -29,40 +33,53 @@ class DataError(ValueError):
     """The input data is not the abalone CSV this script expects."""
 
 
-def read_abalone(input_dir: Path) -> pd.DataFrame:
+def input_files(input_dir: Path) -> list[Path]:
     files = sorted(p for p in Path(input_dir).iterdir() if p.is_file()) if Path(input_dir).is_dir() else []
     if not files:
         raise DataError(f"{input_dir}: no input file")
-    frames = []
-    for path in files:
-        try:
-            frame = pd.read_csv(path, header=None)
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{path}: the file is empty; expected the abalone CSV (no header, {len(COLUMNS)} columns)") from None
-        if frame.shape[1] != len(COLUMNS):
-            raise DataError(f"{path}: expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), found {frame.shape[1]}")
-        frame.columns = COLUMNS
-        if str(frame.iloc[0]["sex"]).strip().lower() == "sex":
-            raise DataError(f"{path}: row 1 is a header row ({', '.join(map(str, frame.iloc[0]))}); "
-                            "the file must have no header, like the UCI abalone file")
-        unknown = sorted(set(frame["sex"]) - set(SEXES))
-        if unknown:
-            raise DataError(f"{path}: column sex: expected one of {SEXES}, found {unknown}")
-        numeric = frame[MEASUREMENTS + [TARGET]].apply(pd.to_numeric, errors="coerce")
-        if numeric.isna().any().any():
-            row = int(numeric.isna().any(axis=1).to_numpy().argmax())
-            raise DataError(f"{path}: row {row + 1}: expected numbers in every measurement and rings column")
-        frame[MEASUREMENTS + [TARGET]] = numeric
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return files
 
 
-def encode(frame: pd.DataFrame) -> pd.DataFrame:
-    """Target first, then the measurements and sex one-hot (F, I, M), as the model reads them."""
-    encoded = frame[[TARGET] + MEASUREMENTS].astype(float).copy()
+def read_abalone_file(path: Path, target_optional: bool = False) -> pd.DataFrame:
+    """One abalone CSV, checked; without the rings column only if ``target_optional``."""
+    try:
+        frame = pd.read_csv(path, header=None)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; expected the abalone CSV (no header, {len(COLUMNS)} columns)") from None
+    columns = COLUMNS[:frame.shape[1]] if target_optional and frame.shape[1] == len(COLUMNS) - 1 else COLUMNS
+    if frame.shape[1] != len(columns):
+        raise DataError(f"{path}: expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), found {frame.shape[1]}")
+    frame.columns = columns
+    if str(frame.iloc[0]["sex"]).strip().lower() == "sex":
+        raise DataError(f"{path}: row 1 is a header row ({', '.join(map(str, frame.iloc[0]))}); "
+                        "the file must have no header, like the UCI abalone file")
+    unknown = sorted(set(frame["sex"]) - set(SEXES))
+    if unknown:
+        raise DataError(f"{path}: column sex: expected one of {SEXES}, found {unknown}")
+    numbers = [column for column in columns if column != "sex"]
+    numeric = frame[numbers].apply(pd.to_numeric, errors="coerce")
+    if numeric.isna().any().any():
+        row = int(numeric.isna().any(axis=1).to_numpy().argmax())
+        raise DataError(f"{path}: row {row + 1}: expected numbers in every measurement and rings column")
+    frame[numbers] = numeric
+    return frame
+
+
+def read_abalone(input_dir: Path) -> pd.DataFrame:
+    return pd.concat([read_abalone_file(path) for path in input_files(input_dir)], ignore_index=True)
+
+
+def features(frame: pd.DataFrame) -> pd.DataFrame:
+    """The measurements and sex one-hot (F, I, M), in the order the model reads them."""
+    encoded = frame[MEASUREMENTS].astype(float).copy()
     for sex in SEXES:
         encoded[f"sex_{sex}"] = (frame["sex"] == sex).astype(float)
     return encoded
+
+
+def encode(frame: pd.DataFrame) -> pd.DataFrame:
+    """Target first, then the features, as SageMaker's XGBoost trains on CSV."""
+    return pd.concat([frame[[TARGET]].astype(float), features(frame)], axis=1)
 
 
 def split(frame: pd.DataFrame, seed: int = SEED) -> dict[str, pd.DataFrame]:
@@ -83,13 +100,26 @@ def preprocess(input_dir: Path, output_dir: Path) -> dict[str, int]:
     return {name: len(part) for name, part in parts.items()}
 
 
+def prepare_batch(input_dir: Path, output_dir: Path) -> dict[str, int]:
+    """Write batch/<file name> (features only) for each input file; returns their row counts."""
+    target_dir = Path(output_dir) / "batch"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for path in input_files(input_dir):
+        rows = features(read_abalone_file(path, target_optional=True))
+        rows.to_csv(target_dir / path.name, header=False, index=False)
+        counts[path.name] = len(rows)
+    return counts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input-dir", type=Path, default=Path("/opt/ml/processing/input"))
     parser.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing"))
+    parser.add_argument("--batch", action="store_true", help="prepare batch inference input (features only)")
     args = parser.parse_args(argv)
     try:
-        counts = preprocess(args.input_dir, args.output_dir)
+        counts = (prepare_batch if args.batch else preprocess)(args.input_dir, args.output_dir)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
