@@ -448,10 +448,12 @@ def parser() -> argparse.ArgumentParser:
         help="Walk the whole flow locally against an embedded AWS emulator (no AWS account; `make demo` sets it up).",
         description="Publish the catalog into an embedded AWS emulator, create a project, push, build and register "
         "a model, approve it, then (scenario endpoints) deploy staging, test it, deploy prod, or (scenario batch) "
-        "score the batch input at approval and again as the schedule would; summarize. Exits 1 naming the failing step.",
+        "score the batch input at approval and again as the schedule would, or (scenario monitor) deploy, point the "
+        "drift monitor at prod, feed it drifted requests and show drift starting one retrain per cooldown; summarize. Exits 1 naming the failing step.",
     )
-    sub.add_argument("--scenario", choices=["endpoints", "batch"], default="endpoints",
-                     help="endpoints: product build-train-deploy (default); batch: product build-train-batch")
+    sub.add_argument("--scenario", choices=["endpoints", "batch", "monitor"], default="endpoints",
+                     help="endpoints: product build-train-deploy (default); batch: product build-train-batch; "
+                          "monitor: product build-train-deploy-monitor, up to drift starting a retrain")
     sub.set_defaults(handler=cmd_demo)
 
     def aws_verb(name, help_text, handler):

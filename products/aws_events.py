@@ -2,8 +2,10 @@
 
 Used by the tests (and the local demo) instead of EventBridge's TestEventPattern, which
 moto does not implement. Shapes: "CodeCommit Repository State Change" (CodeCommit user
-guide, monitoring events) and "SageMaker Model Package State Change" (SageMaker
-developer guide, events SageMaker sends to EventBridge).
+guide, monitoring events), "SageMaker Model Package State Change" and "SageMaker Model
+Building Pipeline Execution Status Change" (SageMaker developer guide, events SageMaker sends
+to EventBridge), "CodePipeline Pipeline Execution State Change" (CodePipeline user guide,
+pipeline-level events).
 """
 
 import json
@@ -86,6 +88,49 @@ def model_package_state_event(
     return _envelope(
         "aws.sagemaker", "SageMaker Model Package State Change", [package_arn], detail, account, region, time
     )
+
+
+def codepipeline_execution_event(
+    pipeline: str,
+    state: str,
+    execution_id: str = "01234567-89ab-cdef-0123-456789abcdef",
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    time: str = "2026-01-01T00:00:00Z",
+) -> dict:
+    """A pipeline execution changed state (STARTED, SUCCEEDED, FAILED, ...)."""
+    detail = {"pipeline": pipeline, "execution-id": execution_id, "execution-trigger": {"trigger-type": "CloudWatchEvent"},
+              "state": state, "version": 1.0, "pipeline-execution-attempt": 1.0}
+    return _envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change",
+                     [f"arn:aws:codepipeline:{region}:{account}:{pipeline}"], detail, account, region, time)
+
+
+def sagemaker_pipeline_execution_event(
+    pipeline: str,
+    execution_id: str,
+    status: str,
+    previous_status: str = "Executing",
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    time: str = "2026-01-01T00:00:00Z",
+) -> dict:
+    """A SageMaker pipeline execution changed status (Executing, Succeeded, Failed, ...).
+
+    SageMaker ARNs carry the pipeline's name in lowercase.
+    """
+    pipeline_arn = f"arn:aws:sagemaker:{region}:{account}:pipeline/{pipeline.lower()}"
+    execution_arn = f"{pipeline_arn}/execution/{execution_id}"
+    detail = {
+        "pipelineExecutionDisplayName": f"execution-{execution_id}",
+        "currentPipelineExecutionStatus": status,
+        "previousPipelineExecutionStatus": previous_status,
+        "executionStartTime": time,
+        "executionEndTime": time,
+        "pipelineArn": pipeline_arn,
+        "pipelineExecutionArn": execution_arn,
+    }
+    return _envelope("aws.sagemaker", "SageMaker Model Building Pipeline Execution Status Change",
+                     [pipeline_arn, execution_arn], detail, account, region, time)
 
 
 def put_events_entry(event: dict, bus: str = "default") -> dict:

@@ -7,7 +7,7 @@ a batch pipeline that the project's schedule runs (``products.blocks.batch_infer
 from troposphere import Output, Ref, Sub, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.batch_inference import add_schedule_parameter, batch_inference, batch_pipeline_name
+from products.blocks.batch_inference import add_batch_schedule_parameter, batch_inference, batch_pipeline_name
 from products.blocks.codecommit_source import codecommit_repository
 from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
@@ -32,7 +32,7 @@ def build(settings: ProductSettings) -> Template:
     template, roles = base.template, settings.roles
     repo = codecommit_repository("ModelBuildRepository", "modelbuild", BUILD_REPO_DESCRIPTION, base.seed[contract.MODEL_BUILD.name])
     build_half = model_build(roles, base.bucket, repo.action)
-    batch_half = batch_inference(roles, base.bucket, repo.action, add_schedule_parameter(template))
+    batch_half = batch_inference(roles, base.bucket, repo.action, add_batch_schedule_parameter(template))
     for resource in (
         project_model_package_group(), repo.repository, *build_half.resources, *batch_half.resources,
         repo.push_rule("ModelBuildPushRule", "build", build_half.pipeline, roles.arn("events")),

@@ -5,15 +5,17 @@ model as PendingManualApproval; approving it (or pushing to the model-deploy rep
 runs the deploy pipeline: build stage configs, deploy staging, test, manual gate, prod.
 """
 
-from troposphere import Output, Ref, Sub, Template
+from dataclasses import dataclass
+
+from troposphere import Output, Ref, Sub, Template, codepipeline as cp
 
 from products.blocks import build_contract as contract
 from products.blocks.codecommit_source import codecommit_repository
-from products.blocks.model_build import model_build
-from products.blocks.model_deploy import model_deploy
+from products.blocks.model_build import ModelBuild, model_build
+from products.blocks.model_deploy import ModelDeploy, model_deploy
 from products.blocks.naming import PROJECT, model_package_group_name
 from products.blocks.product import Product, ProductSettings
-from products.blocks.project_base import project_base
+from products.blocks.project_base import ProjectBase, project_base
 from products.blocks.registry import model_package_group
 from products.blocks.storage import artifact_bucket_output
 from products.blocks.registry import model_package_group_output
@@ -35,14 +37,23 @@ def project_model_package_group():
     )
 
 
-def build(settings: ProductSettings) -> Template:
+@dataclass(frozen=True)
+class Composed:
+    """A build-train-deploy project, for products that add to it (the monitor products)."""
+
+    base: ProjectBase
+    build_source: cp.Actions
+    build_half: ModelBuild
+    deploy_half: ModelDeploy
+
+
+DESCRIPTION = ("SageMaker project: build, train and register a model on every push, deploy it to "
+               "staging and prod on approval (CodeCommit, CodePipeline, CodeBuild).")
+
+
+def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Composed:
     roles = settings.roles
-    base = project_base(
-        "SageMaker project: build, train and register a model on every push, deploy it to "
-        "staging and prod on approval (CodeCommit, CodePipeline, CodeBuild).",
-        settings,
-        SEED_KEY_PARAMETERS,
-    )
+    base = project_base(description, settings, SEED_KEY_PARAMETERS)
     build_repo = codecommit_repository(
         "ModelBuildRepository", "modelbuild", BUILD_REPO_DESCRIPTION, base.seed[contract.MODEL_BUILD.name]
     )
@@ -69,7 +80,11 @@ def build(settings: ProductSettings) -> Template:
             Output("ModelDeployPipelineName", Value=Ref(deploy_half.pipeline)),
         ]
     )
-    return base.template
+    return Composed(base, build_repo.action, build_half, deploy_half)
+
+
+def build(settings: ProductSettings) -> Template:
+    return compose(settings).base.template
 
 
 PRODUCT = Product(

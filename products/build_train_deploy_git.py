@@ -20,19 +20,18 @@ from products.blocks.project_base import project_base
 from products.blocks.seed_checkin import seed_checkin_machine
 from products.blocks.storage import artifact_bucket_output
 from products.blocks.registry import model_package_group_output
-from products.build_train_deploy import SEED_KEY_PARAMETERS, project_model_package_group
+from products.build_train_deploy import SEED_KEY_PARAMETERS, Composed, project_model_package_group
 
 NAME = "build-train-deploy-git"
 VERSION = "1.0.0"
 
 
-def build(settings: ProductSettings) -> Template:
-    base = project_base(
-        "SageMaker project: build, train and register a model on every push, deploy it to staging and prod "
-        "on approval; code on GitHub, GitLab or Bitbucket through AWS CodeConnections.",
-        settings,
-        SEED_KEY_PARAMETERS,
-    )
+DESCRIPTION = ("SageMaker project: build, train and register a model on every push, deploy it to staging and prod "
+               "on approval; code on GitHub, GitLab or Bitbucket through AWS CodeConnections.")
+
+
+def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Composed:
+    base = project_base(description, settings, SEED_KEY_PARAMETERS)
     template, roles = base.template, settings.roles
     connection = add_connection_parameter(template)
     seeding = seed_checkin_machine(roles)
@@ -57,7 +56,11 @@ def build(settings: ProductSettings) -> Template:
         build_repo.seed_result_output(),
         deploy_repo.seed_result_output(),
     ])
-    return template
+    return Composed(base, build_repo.action, build_half, deploy_half)
+
+
+def build(settings: ProductSettings) -> Template:
+    return compose(settings).base.template
 
 
 PRODUCT = Product(

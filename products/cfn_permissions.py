@@ -85,6 +85,8 @@ OWN = {
     "AWS::CodePipeline::Pipeline": ("codepipeline", _arn("codepipeline", "{Name}")),
     "AWS::Events::Rule": ("events", _arn("events", "rule/{Name}")),
     "AWS::Lambda::Function": ("lambda", _arn("lambda", "function:{FunctionName}")),
+    # A permission acts on its function (FunctionName is the function's name here: a Ref).
+    "AWS::Lambda::Permission": ("lambda", _arn("lambda", "function:{FunctionName}")),
     "AWS::SageMaker::ModelPackageGroup": ("sagemaker", lambda p, env:
                                           f"arn:aws:sagemaker:{env.region}:{env.account}:model-package-group/{p['ModelPackageGroupName'].lower()}"),
     # Names CloudFormation generates (no name property): <logical id>-<random>, lowercased in ARNs.

@@ -36,14 +36,18 @@ import time
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
 
-from products.aws_events import codecommit_reference_event, model_package_state_event
+from products.aws_events import (
+    codecommit_reference_event, codepipeline_execution_event, model_package_state_event, sagemaker_pipeline_execution_event,
+)
 from products.buildspec_runner import BuildspecError, run_buildspec
 from products.config import load_config
 from products.emulator import moto_server
+from products.functions import retrain_on_drift
 from products.eventroute import EventRouter
 from products.publishing.aws import Aws, PublishError
 from products.publishing.projects import create_project_request, validated
@@ -61,9 +65,11 @@ SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = "build-train-deploy"
 # A scenario is a product and the steps after the model is approved; both start with the same five.
-SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch"}
+SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch", "monitor": "build-train-deploy-monitor"}
 # The pipeline approving a model must start, per scenario (a logical id of the product's template).
-APPROVAL_STARTS = {"endpoints": "ModelDeployPipeline", "batch": "BatchInferencePipeline"}
+APPROVAL_STARTS = {"endpoints": "ModelDeployPipeline", "batch": "BatchInferencePipeline", "monitor": "ModelDeployPipeline"}
+# Two monitor runs an hour apart: both find drift, only the first may start a model-build run (cooldown).
+MONITOR_TIMES = ("2026-11-26T04:00:00Z", "2026-11-26T05:00:00Z")
 SCHEDULED_TIME = "2026-11-26T03:00:00Z"  # the demo's stand-in for <aws.scheduler.scheduled-time>
 DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION}
 
@@ -329,7 +335,6 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         def prod():
             say("    ApproveDeployment: approved (the demo approves in place of a person)")
             deploy_stage("DeployProd")
-            finish()
 
         def batch_build():
             project = props["BatchInferenceProject"]
@@ -339,18 +344,22 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                           extra_env={**as_service_role(project), "RUN_PIPELINE_POLL_SECONDS": "1"}, say=say)
             say(f"    batch predictions: {', '.join(_batch_outputs(clients, props))}")
 
-        def scheduled_batch():
-            schedule = props["BatchSchedule"]
-            request = json.loads(schedule["Target"]["Input"].replace("<aws.scheduler.scheduled-time>", SCHEDULED_TIME))
-            say(f"    schedule {schedule['Name']} ({schedule['ScheduleExpression']}) fires; its target: "
+        def scheduled_run(logical_id: str, scheduled_time: str) -> tuple[str, str]:
+            """The schedule fires: its request, as its role; the execution's ARN and final status."""
+            schedule = props[logical_id]
+            request = json.loads(schedule["Target"]["Input"].replace("<aws.scheduler.scheduled-time>", scheduled_time))
+            say(f"    schedule {schedule['GroupName']}/{schedule['Name']} ({schedule['ScheduleExpression']}) fires; its target: "
                 f"{schedule['Target']['Arn']} as {schedule['Target']['RoleArn'].rsplit('/', 1)[1]}")
             say("    not emulated: EventBridge Scheduler; its request (validated against SageMaker's API model) is "
-                f"sent here as the schedule's role, with {SCHEDULED_TIME} as the scheduled time")
+                f"sent here as the schedule's role, with {scheduled_time} as the scheduled time")
             scheduler_sagemaker = boto3.client("sagemaker", region_name=REGION, **_credentials_of(
                 clients["sts"].assume_role(RoleArn=schedule["Target"]["RoleArn"], RoleSessionName="scheduler")))
             arn = scheduler_sagemaker.start_pipeline_execution(**validated(sagemaker, request, "StartPipelineExecution"))[
                 "PipelineExecutionArn"]
-            status = _wait_for_execution(sagemaker, arn)
+            return arn, _wait_for_execution(sagemaker, arn)
+
+        def scheduled_batch():
+            arn, status = scheduled_run("BatchSchedule", SCHEDULED_TIME)
             if status != "Succeeded":
                 raise RuntimeError(f"the scheduled batch run {status}: "
                                    f"{sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn).get('FailureReason')}")
@@ -359,6 +368,66 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 raise RuntimeError(f"the scheduled run wrote nothing under its scheduled time: {outputs}")
             say(f"    batch predictions: {', '.join(outputs)}")
             finish()
+
+        def monitor_build():
+            event = codepipeline_execution_event(props["ModelDeployPipeline"]["Name"], "SUCCEEDED", region=REGION)
+            say(f"    CodePipeline Pipeline Execution State Change: {props['ModelDeployPipeline']['Name']} SUCCEEDED")
+            expected = props["DriftMonitorPipeline"]["Name"]
+            if started_pipelines(event) != [expected]:
+                raise RuntimeError(f"deploying prod did not start exactly {expected}")
+            project = props["DriftMonitorProject"]
+            source = state["build_source"]
+            say("    CodeBuild (stood in for here): the monitor buildspec as written, in the same environment")
+            run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
+                          extra_env=as_service_role(project), say=say)
+            build_pipeline = props["ModelBuildPipeline"]
+            # moto's CreatePipeline reads the role's trusted service only as a string, where AWS (and the roles
+            # stack) may give a list; the pipeline is made with a stand-in role trusting CodePipeline that way.
+            stand_in = boto3.client("iam", region_name=REGION).create_role(
+                RoleName="demo-codepipeline-stand-in", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+            boto3.client("codepipeline", region_name=REGION).create_pipeline(
+                pipeline={**_codepipeline_request(build_pipeline), "roleArn": stand_in["Role"]["Arn"]})
+            say(f"    not emulated: CodePipeline runs; {build_pipeline['Name']} is created here (no execution yet, with a "
+                "stand-in role) so that the retrain function's calls reach it")
+
+        def drift_loop():
+            endpoint = _prod_endpoint(cfn, props)
+            count = _write_drifted_capture(clients["s3"], props, endpoint, state["build_source"], MONITOR_TIMES[0])
+            say(f"    not emulated: the endpoint's data capture; {count} requests of larger animals are written in "
+                f"SageMaker's capture format under {_capture_prefix(props)}{endpoint}/")
+            decisions = []
+            for scheduled_time in MONITOR_TIMES:
+                arn, status = scheduled_run("MonitorSchedule", scheduled_time)
+                steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+                failed = [f"{s['StepName']}: {s.get('FailureReason', '')}" for s in steps if s["StepStatus"] == "Failed"]
+                say(f"    monitor run {status}" + (f" at {failed[0]}" if failed else ""))
+                decisions.append(retrain(arn, status, scheduled_time))
+            if [d["action"] for d in decisions] != ["started", "none"] or not decisions[1]["reason"].startswith("cooldown"):
+                raise RuntimeError(f"drift did not start exactly one model-build run: {decisions}")
+            finish()
+
+        def retrain(execution_arn: str, status: str, scheduled_time: str) -> dict:
+            """The run's status-change event on the bus; the function its rule invokes, as its role."""
+            event = sagemaker_pipeline_execution_event(_monitor_variables(props)["SAGEMAKER_PIPELINE_NAME"],
+                                                       execution_arn.rsplit("/", 1)[1], status, region=REGION,
+                                                       time=scheduled_time)
+            event["detail"]["pipelineExecutionArn"] = execution_arn
+            function = props["RetrainOnDriftFunction"]
+            targets = [d.target_arn for d in state["router"].route(event)]
+            if targets != [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function['FunctionName']}"]:
+                raise RuntimeError(f"the failed monitor run's event reached {targets}, not the retrain function")
+            say("    not emulated: SageMaker's event and Lambda; the documented-shape event went through the rules on the "
+                "bus to the function, which runs here as its role")
+            session = boto3.Session(region_name=REGION, **_credentials_of(
+                clients["sts"].assume_role(RoleArn=function["Role"], RoleSessionName="retrain")))
+            # The function's clock, as in Lambda: the emulator stamps executions with it too, so the cooldown
+            # compares two readings of one clock (the scheduled times only name the runs).
+            decision = retrain_on_drift.decide(event, session.client("sagemaker"), session.client("codepipeline"),
+                                               datetime.now(timezone.utc), function["Environment"]["Variables"])
+            say(f"    retrain function: {decision['action']}" + (f" ({decision['reason']})" if decision.get("reason") else
+                                                                 f" {decision['modelBuildPipeline']}"))
+            return decision
 
         def finish():
             result.summary = summarize(clients, project_name, project_id, props)
@@ -381,11 +450,18 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             "endpoints": [
                 ("model deploy: buildspec writes stage configs", model_deploy),
                 ("deploy staging and test it", staging),
-                ("approve, deploy prod, summarize", prod),
+                ("approve, deploy prod, summarize", lambda: (prod(), finish())),
             ],
             "batch": [
                 ("batch build: the approved model scores the batch input", batch_build),
                 ("the schedule runs the batch pipeline again, summarize", scheduled_batch),
+            ],
+            "monitor": [
+                ("model deploy: buildspec writes stage configs", model_deploy),
+                ("deploy staging and test it", staging),
+                ("approve, deploy prod", prod),
+                ("prod deployed: the monitor build points the drift monitor at prod's model", monitor_build),
+                ("requests drift: the scheduled monitor fails, drift retrains once per cooldown, summarize", drift_loop),
             ],
         }[scenario])
         try:
@@ -424,6 +500,59 @@ def _batch_outputs(clients, props: dict) -> list[str]:
     if not listed:
         raise RuntimeError(f"no batch predictions under s3://{bucket}/{prefix}")
     return [f"s3://{bucket}/{item['Key']}" for item in listed]
+
+
+def _codepipeline_request(pipeline: dict) -> dict:
+    """A resolved AWS::CodePipeline::Pipeline as a CreatePipeline request (stages and actions as declared)."""
+    def lower(key: str) -> str:
+        return key[0].lower() + key[1:]
+
+    return {"name": pipeline["Name"], "roleArn": pipeline["RoleArn"],
+            "artifactStore": {"type": "S3", "location": pipeline["ArtifactStore"]["Location"]},
+            "stages": [{"name": stage["Name"], "actions": [
+                {"name": action["Name"], "actionTypeId": {lower(k): v for k, v in action["ActionTypeId"].items()},
+                 "configuration": {k: str(v) for k, v in action.get("Configuration", {}).items()}}
+                for action in stage["Actions"]]} for stage in pipeline["Stages"]]}
+
+
+def _monitor_variables(props: dict) -> dict:
+    """The monitor build's variables: the monitor pipeline's name, prod's stack and capture folder."""
+    return {v["Name"]: v["Value"] for v in props["DriftMonitorProject"]["Environment"]["EnvironmentVariables"]}
+
+
+def _capture_prefix(props: dict) -> str:
+    return _monitor_variables(props)["CAPTURE_URI"]
+
+
+def _prod_endpoint(cfn, props: dict) -> str:
+    stack = cfn.describe_stacks(StackName=_monitor_variables(props)["PROD_STACK_NAME"])
+    return {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}["EndpointName"]
+
+
+def _test_rows(s3, props: dict) -> list[str]:
+    """The test split the model-build run wrote (target first): rows the model never trained on."""
+    bucket = props["ArtifactBucket"]["BucketName"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=props["ModelPackageGroup"]["ModelPackageGroupName"] + "/")
+    (key,) = [o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith("/preprocess/test/test.csv")]
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+
+
+def _write_drifted_capture(s3, props: dict, endpoint: str, build_source: Path, monitor_time: str) -> int:
+    """Requests of larger animals (the test split's rows, measurements x 1.5) as the endpoint's data capture
+    would hold them, an hour before ``monitor_time``: the seed's own record format and drift, not a copy."""
+    sys.path.insert(0, str(build_source / "src"))
+    try:
+        from abalone_pipeline.capture import capture_record, drifted
+    finally:
+        sys.path.remove(str(build_source / "src"))
+    rows = [[float(v) for v in line.split(",")[1:]] for line in _test_rows(s3, props)]
+    at = datetime.fromisoformat(monitor_time.replace("Z", "+00:00")) - timedelta(hours=1)
+    lines = [capture_record(",".join(f"{v:g}" for v in drifted(row)), "10.0", f"demo-{i}", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+             for i, row in enumerate(rows)]
+    bucket, _, prefix = _capture_prefix(props).removeprefix("s3://").partition("/")
+    key = f"{prefix}{endpoint}/AllTraffic/{at:%Y/%m/%d/%H}/capture.jsonl"
+    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode())
+    return len(lines)
 
 
 def _iam_checks(log: Path) -> dict:

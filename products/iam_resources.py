@@ -67,6 +67,11 @@ RESOURCES = {
     ("sagemaker", "DescribeModel"): _arn_or("model", "ModelName"),
     ("sagemaker", "DescribeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("sagemaker", "InvokeEndpoint"): _arn_or("endpoint", "EndpointName"),
+    # The retrain-on-drift function (CodePipeline's JSON API names the pipeline in lowerCamel keys).
+    ("codepipeline", "ListPipelineExecutions"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
+    ("codepipeline", "StartPipelineExecution"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
     ("cloudformation", "DescribeStacks"): _stack,
     ("cloudformation", "ValidateTemplate"): ANY,  # no resource type (Service Authorization Reference)
     ("sts", "GetCallerIdentity"): None,  # needs no permission (IAM: "no permissions are required")

@@ -40,6 +40,7 @@ _REF = {
     "AWS::SageMaker::ModelPackageGroup": _arn("sagemaker", "model-package-group/{ModelPackageGroupName}"),
     "AWS::IAM::Role": lambda props, env: props["RoleName"],
     "AWS::CloudWatch::Alarm": lambda props, env: props["AlarmName"],
+    "AWS::Lambda::Function": lambda props, env: props["FunctionName"],
     "AWS::Scheduler::ScheduleGroup": lambda props, env: props["Name"],
     "AWS::Scheduler::Schedule": lambda props, env: props["Name"],
 }

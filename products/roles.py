@@ -148,6 +148,9 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
                 # The function handler's read.
                 "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
                 "lambda:GetFunctionScalingConfig", "lambda:GetRuntimeManagementConfig",
+                # The retrain-on-drift function: reserved concurrency, and EventBridge's permission to invoke it.
+                "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+                "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
             ],
             [_service_arn("lambda", "function:sagemaker-*")],
         ),
@@ -281,11 +284,12 @@ def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
 
 
 def _events_statements(names: RoleNames, asset_bucket: str) -> list:
-    """EventBridge rules start CodePipelines; the batch schedule (EventBridge Scheduler, a universal
-    target calling the SageMaker API as this role) starts the project's batch SageMaker pipeline."""
+    """EventBridge rules start CodePipelines; the schedules (EventBridge Scheduler, a universal target
+    calling the SageMaker API as this role) start the project's batch and drift-monitor SageMaker pipelines."""
     return [
         allow(["codepipeline:StartPipelineExecution"], [_service_arn("codepipeline", "sagemaker-*")]),
-        allow(["sagemaker:StartPipelineExecution"], [_service_arn("sagemaker", "pipeline/sagemaker-*-batch")]),
+        allow(["sagemaker:StartPipelineExecution"], [_service_arn("sagemaker", "pipeline/sagemaker-*-batch"),
+                                                     _service_arn("sagemaker", "pipeline/sagemaker-*-monitor")]),
     ]
 
 
@@ -403,9 +407,14 @@ def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
 
 
 def _function_statements(names: RoleNames, asset_bucket: str) -> list:
-    """Start and watch a project's seed check-in build; delete its endpoint stacks with it;
+    """Start and watch a project's seed check-in build; delete its endpoint stacks with it; retrain
+    on drift (read the monitor run's steps, the model-build pipeline's last start, start it);
     write the functions' logs."""
     return [
+        allow(["sagemaker:ListPipelineExecutionSteps"],
+              [_service_arn("sagemaker", "pipeline/sagemaker-*-monitor/execution/*")]),
+        allow(["codepipeline:ListPipelineExecutions", "codepipeline:StartPipelineExecution"],
+              [_service_arn("codepipeline", "sagemaker-*-modelbuild")]),
         allow(
             ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
             [_service_arn("codebuild", "project/sagemaker-*")],

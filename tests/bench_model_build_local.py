@@ -2,8 +2,9 @@
 time and the executor's time per step, median of 3 runs with the image runtimes cached,
 plus one run with an empty runtime cache (the runtimes are built with uv first); the test
 MSE; the size of the repo's pinned environment; and the batch pipeline's local run
-(`run-batch-pipeline --local --offline`: model build, approval, then the batch steps), median
-per batch step over 3 runs.
+(`run-batch-pipeline --local --offline`: model build, approval, then the batch steps) and the
+drift monitor's (`update-monitor-pipeline --local --offline`), median per step over 3 runs; the
+model-build run's steps include the DriftBaseline step.
 Needs seedcode/model-build/.venv (`make -C seedcode/model-build test` creates it).
 Run: .venv/bin/python tests/bench_model_build_local.py
 """
@@ -66,18 +67,23 @@ def main() -> int:
     return 0
 
 
-BATCH_STEPS = ("PrepareBatchInput", "CreateModel", "BatchTransform")
+# The batch and monitor commands' offline runs: their own steps, after the model-build run they start with.
+OTHER_RUNS = {
+    "batch pipeline (4177 rows scored)": ("run-batch-pipeline", ("PrepareBatchInput", "CreateModel", "BatchTransform")),
+    "drift monitor (628 captured requests)": ("update-monitor-pipeline", ("DriftCheck", "CheckDrift")),
+}
 
 
 def report_batch_run() -> None:
-    batch_steps: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for index in range(RUNS):
-            _wall, seconds, _ = run_once(REPO / ".venv" / "bin" / "run-batch-pipeline", f"{tmp}/batch{index}", None)
-            for name in BATCH_STEPS:
-                batch_steps.setdefault(name, []).append(seconds[name])
-    print("batch pipeline, local run (4177 rows scored), runtimes cached, median over "
-          f"{RUNS} runs: " + ", ".join(f"{name} {statistics.median(v):.3f}s" for name, v in batch_steps.items()))
+    for title, (command, step_names) in OTHER_RUNS.items():
+        steps: dict = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for index in range(RUNS):
+                _wall, seconds, _ = run_once(REPO / ".venv" / "bin" / command, f"{tmp}/run{index}", None)
+                for name in step_names:
+                    steps.setdefault(name, []).append(seconds[name])
+        print(f"{title}, local run, runtimes cached, median over {RUNS} runs: "
+              + ", ".join(f"{name} {statistics.median(v):.3f}s" for name, v in steps.items()))
 
 
 if __name__ == "__main__":

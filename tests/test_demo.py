@@ -58,6 +58,22 @@ def test_the_batch_scenario_scores_at_approval_and_again_on_the_schedule_as_its_
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
 
+def test_the_monitor_scenario_turns_drift_into_exactly_one_model_build_run():
+    lines = []
+    result = run_demo(say=lines.append, scenario="monitor")
+    assert list(result.durations)[-2:] == [
+        "prod deployed: the monitor build points the drift monitor at prod's model",
+        "requests drift: the scheduled monitor fails, drift retrains once per cooldown, summarize"]
+    decisions = [line.strip() for line in lines if line.strip().startswith("retrain function:")]
+    assert decisions[0] == f"retrain function: started sagemaker-abalone-{result.project_id}-modelbuild"
+    assert decisions[1].startswith("retrain function: none (cooldown:") and len(decisions) == 2
+    checks = result.iam_checks
+    # The two scheduled monitor runs, and the function's three calls per decision less the start it skipped.
+    assert checks["EventsRole"] == {"checked": 2, "denied": []}
+    assert checks["LambdaRole"] == {"checked": 5, "denied": []}
+    assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
+
+
 def _batch_role_without_transform_jobs(roles):
     policy = roles["Resources"]["UseRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     for statement in policy["Statement"]:

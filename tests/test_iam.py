@@ -114,7 +114,8 @@ def test_events_role_can_only_start_project_pipelines(rendered):
     assert codepipelines["Action"] == ["codepipeline:StartPipelineExecution"]
     assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in codepipelines["Resource"]] == ["sagemaker-*"]
     assert batch_pipelines["Action"] == ["sagemaker:StartPipelineExecution"]
-    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in batch_pipelines["Resource"]] == ["pipeline/sagemaker-*-batch"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[-1] for r in batch_pipelines["Resource"]] == [
+        "pipeline/sagemaker-*-batch", "pipeline/sagemaker-*-monitor"]
 
 
 def _role_statements(rendered, logical_id):

@@ -24,7 +24,8 @@ NAME_RULES = {
 }
 # A custom resource is the stack's answer, not an AWS resource; a Scheduler schedule takes no tags
 # (AWS::Scheduler::Schedule has no Tags property), so it lives in the project's tagged schedule group.
-UNTAGGABLE = ("AWS::S3::BucketPolicy", "Custom::", "AWS::Scheduler::Schedule")
+# A Lambda permission is a statement in its function's policy, not a resource of its own.
+UNTAGGABLE = ("AWS::S3::BucketPolicy", "Custom::", "AWS::Scheduler::Schedule", "AWS::Lambda::Permission")
 STACK_NAME = r"[a-zA-Z][-a-zA-Z0-9]{0,127}"
 SAGEMAKER_PIPELINE_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}"
 

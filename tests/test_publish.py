@@ -87,7 +87,7 @@ def test_changed_products_get_exactly_one_new_version_each_and_keep_the_old(aws,
     assert [s["action"] for s in result.stacks] == ["up to date", "updated"]
     assert sorted(result.uploaded) == sorted(a.key for a in changed if a.key and a.key not in {b.key for b in artifacts})
     users = [name for name, product in PRODUCTS.items() if "model-deploy" in {r.name for r in product.seed_repos}]
-    assert len(result.uploaded) == 1 + len(users) == 5  # the model-deploy seed zip and the product templates that use it
+    assert len(result.uploaded) == 1 + len(users) == 7  # the model-deploy seed zip and the product templates that use it
     deployed = versions(json.loads(json.dumps(boto3.client("cloudformation").get_template(StackName=PORTFOLIO)["TemplateBody"])))
     old = {a.product: a.version for a in artifacts if a.kind == "product-template"}
     new = {a.product: a.version for a in changed if a.kind == "product-template"}

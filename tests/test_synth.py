@@ -64,7 +64,7 @@ def test_seed_zip_skips_caches_and_changes_key_with_content(config, tmp_path):
     (seedcode / "model-build" / "__pycache__" / "x.pyc").write_bytes(b"\0")
     first = {a.path: a for a in synthesize(config, seedcode_dir=seedcode)}
     names = zipfile.ZipFile(io.BytesIO(first["seedcode/model-build.zip"].data)).namelist()
-    assert names == ["README.md", "batch-buildspec.yml", "codebuild-buildspec.yml"]
+    assert names == ["README.md", "batch-buildspec.yml", "codebuild-buildspec.yml", "monitor-buildspec.yml"]
     (seedcode / "model-build" / "README.md").write_text(f"changed\n{MARKERS}")
     second = {a.path: a for a in synthesize(config, seedcode_dir=seedcode)}
     assert second["seedcode/model-build.zip"].key != first["seedcode/model-build.zip"].key

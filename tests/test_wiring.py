@@ -16,7 +16,7 @@ import yaml
 from products.blocks import build_contract as contract
 from products.buildspec_runner import project_environment, referenced_variables
 from products.resolve import resolve
-from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT
+from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters
 
 BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"
 CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
@@ -56,7 +56,7 @@ def test_every_buildspec_is_placed_once_and_every_file_in_buildspecs_is_used():
 def _product_running(rendered, buildspec: str) -> dict:
     """The resolved resources of the first product with a CodeBuild project running ``buildspec``."""
     for path in PRODUCT_TEMPLATES:
-        resources = resolve(rendered[path], SAMPLE_PROJECT).resources()
+        resources = resolve(rendered[path], sample_parameters(rendered[path])).resources()
         if buildspec in _projects_by_buildspec(resources):
             return resources
     raise AssertionError(f"no product runs {buildspec}")

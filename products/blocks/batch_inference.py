@@ -6,23 +6,19 @@ approved model and runs it once; an EventBridge Scheduler schedule starts the sa
 pipeline on the project's schedule, dating its output with the scheduled time.
 """
 
-import json
 from dataclasses import dataclass
 
-from troposphere import Parameter, Ref, Sub, Template, codebuild, codepipeline as cp, events, s3, scheduler
+from troposphere import Sub, Template, codebuild, codepipeline as cp, events, s3, scheduler
 
 from products.blocks import build_contract as contract
 from products.blocks.events import model_approval_rule
 from products.blocks.iam import RoleNames
 from products.blocks.model_build import sagemaker_pipeline_runner
-from products.blocks.naming import model_package_group_name, project_resource_name, project_tags
+from products.blocks.naming import model_package_group_name, project_resource_name
+from products.blocks.schedules import add_schedule_parameter, pipeline_schedule, project_schedule_group
 
 SCHEDULE_PARAMETER = "BatchScheduleExpression"
 DEFAULT_SCHEDULE = "cron(0 3 * * ? *)"
-# A universal target: Scheduler calls the SageMaker API itself, so the payload may carry the
-# scheduled time (EventBridge Scheduler User Guide, "Adding context attributes").
-START_PIPELINE_TARGET = "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution"
-SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 BATCH_TIME_PARAMETER = "BatchTime"
 
 
@@ -44,32 +40,9 @@ def batch_pipeline_name() -> Sub:
     return project_resource_name("batch")
 
 
-def add_schedule_parameter(template: Template) -> Ref:
-    template.add_parameter(Parameter(
-        SCHEDULE_PARAMETER,
-        Type="String",
-        Default=DEFAULT_SCHEDULE,
-        Description="When to score new data with the latest approved model: an EventBridge Scheduler "
-                    "cron() or rate() expression, in UTC (default: daily at 03:00).",
-        AllowedPattern=r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$",
-    ))
-    return Ref(SCHEDULE_PARAMETER)
-
-
-def start_batch_request() -> Sub:
-    """The StartPipelineExecution request the schedule sends (its Input).
-
-    ClientRequestToken is required by the API (SDKs fill it in; a universal target's payload is
-    the request as sent), 32 to 128 characters: one per scheduled time, so a retried attempt of
-    the same firing cannot start a second run.
-    """
-    request = {
-        "PipelineName": "${PipelineName}",
-        "ClientRequestToken": f"scheduled-batch-{SCHEDULED_TIME}",
-        "PipelineExecutionDescription": "Scheduled batch inference",
-        "PipelineParameters": [{"Name": BATCH_TIME_PARAMETER, "Value": SCHEDULED_TIME}],
-    }
-    return Sub(json.dumps(request, sort_keys=True), PipelineName=batch_pipeline_name())
+def add_batch_schedule_parameter(template: Template):
+    return add_schedule_parameter(template, SCHEDULE_PARAMETER, DEFAULT_SCHEDULE,
+                                  "score new data with the latest approved model (default: daily at 03:00)")
 
 
 def batch_inference(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, schedule, group_name=None) -> BatchInference:
@@ -81,28 +54,14 @@ def batch_inference(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, sch
         "RunBatchInference", contract.MODEL_BUILD.buildspecs["batch-inference.yml"], batch_pipeline_name(),
         roles, bucket, source, group_name,
     )
-    project, batch_pipeline = runner.project, runner.pipeline
     # A rejection changes nothing here: the schedule keeps scoring with the pipeline's model.
     approval_rule = model_approval_rule(
-        "BatchApprovalRule", project_resource_name("batch"), group_name, batch_pipeline, roles.arn("events"),
+        "BatchApprovalRule", project_resource_name("batch"), group_name, runner.pipeline, roles.arn("events"),
         statuses=["Approved"],
     )
-    group = scheduler.ScheduleGroup("BatchScheduleGroup", Name=project_resource_name(), Tags=project_tags())
-    schedule = scheduler.Schedule(
-        "BatchSchedule",
-        Name=project_resource_name("batch"),
-        GroupName=Ref(group),
-        Description="Scores new data with the latest approved model (the project's batch pipeline)",
-        ScheduleExpression=schedule,
-        ScheduleExpressionTimezone="UTC",
-        FlexibleTimeWindow=scheduler.FlexibleTimeWindow(Mode="OFF"),
-        State="ENABLED",
-        Target=scheduler.Target(
-            Arn=START_PIPELINE_TARGET,
-            RoleArn=roles.arn("events"),
-            Input=start_batch_request(),
-            # Before the first approval the pipeline does not exist; retrying would not create it.
-            RetryPolicy=scheduler.RetryPolicy(MaximumRetryAttempts=0),
-        ),
+    group = project_schedule_group()
+    schedule = pipeline_schedule(
+        "BatchSchedule", group, "batch", "Scores new data with the latest approved model (the project's batch pipeline)",
+        schedule, batch_pipeline_name(), BATCH_TIME_PARAMETER, roles.arn("events"),
     )
-    return BatchInference(project, batch_pipeline, approval_rule, group, schedule)
+    return BatchInference(runner.project, runner.pipeline, approval_rule, group, schedule)

@@ -19,10 +19,12 @@ class SeedRepo:
     buildspecs: dict[str, str]
 
 
-# The batch buildspec ships in every model-build repo; only build-train-batch's CodeBuild project runs it.
+# The batch and monitor buildspecs ship in every model-build repo; only the products with batch
+# inference (build-train-batch) or drift monitoring (*-monitor) have CodeBuild projects running them.
 MODEL_BUILD = SeedRepo(
     "model-build",
-    {"model-build.yml": "codebuild-buildspec.yml", "batch-inference.yml": "batch-buildspec.yml"},
+    {"model-build.yml": "codebuild-buildspec.yml", "batch-inference.yml": "batch-buildspec.yml",
+     "drift-monitor.yml": "monitor-buildspec.yml"},
 )
 MODEL_DEPLOY = SeedRepo(
     "model-deploy",
@@ -57,6 +59,12 @@ ENV_EXPORT_PROD_CONFIG = "EXPORT_TEMPLATE_PROD_CONFIG"
 ENV_BUILD_CONFIG = "BUILD_CONFIG"
 ENV_EXPORT_TEST_RESULTS = "EXPORT_TEST_RESULTS"
 ENV_STAGING_STACK_NAME = "STAGING_STACK_NAME"
+ENV_PROD_STACK_NAME = "PROD_STACK_NAME"
+ENV_CAPTURE_URI = "CAPTURE_URI"
+
+# Where the model-deploy seed's build.py points each stage's data capture (DataCaptureUploadPath):
+# s3://<artifact bucket>/<CAPTURE_FOLDER>/<stage>; the drift monitor reads prod's.
+CAPTURE_FOLDER = "datacapture"
 
 # The seed check-in build (third-party Git): the custom resource overrides these per repository.
 SEED_CHECKIN_BUILDSPEC = "seed-checkin.yml"

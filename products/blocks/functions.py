@@ -22,22 +22,41 @@ def inline_source(handler_module) -> str:
     return Path(cfn_response.__file__).read_text() + "\n\n" + Path(handler_module.__file__).read_text()
 
 
-def custom_resource_function(logical_id: str, name_suffix: str, description: str, handler_module,
-                             roles: RoleNames, checkov_skips: list[dict]) -> awslambda.Function:
-    """A project's function (``sagemaker-<project>-<suffix>``) running ``handler_module.handler``."""
-    return awslambda.Function(
+def project_function(logical_id: str, name_suffix: str, description: str, code: str, roles: RoleNames,
+                     checkov_skips: list[dict], environment: dict | None = None,
+                     reserved_concurrency: int | None = None) -> awslambda.Function:
+    """A project's function (``sagemaker-<project>-<suffix>``) running ``index.handler`` of ``code``."""
+    function = awslambda.Function(
         logical_id,
         FunctionName=project_resource_name(name_suffix),
         Description=description,
         Runtime=LAMBDA_RUNTIME,
         Handler="index.handler",
-        Code=awslambda.Code(ZipFile=inline_source(handler_module)),
+        Code=awslambda.Code(ZipFile=code),
         Role=roles.arn("function"),
         Timeout=FUNCTION_TIMEOUT_SECONDS,
         MemorySize=128,
         Tags=project_tags(),
         Metadata={"checkov": {"skip": checkov_skips}},
     )
+    if environment:
+        function.Environment = awslambda.Environment(Variables=environment)
+    if reserved_concurrency is not None:
+        function.ReservedConcurrentExecutions = reserved_concurrency
+    return function
+
+
+def custom_resource_function(logical_id: str, name_suffix: str, description: str, handler_module,
+                             roles: RoleNames, checkov_skips: list[dict]) -> awslambda.Function:
+    """A custom resource's function: the shared CloudFormation answer code, then ``handler_module``."""
+    return project_function(logical_id, name_suffix, description, inline_source(handler_module), roles, checkov_skips)
+
+
+def event_function(logical_id: str, name_suffix: str, description: str, handler_module, roles: RoleNames,
+                   checkov_skips: list[dict], environment: dict, reserved_concurrency: int) -> awslambda.Function:
+    """A function EventBridge invokes: ``handler_module`` alone (it answers nobody)."""
+    return project_function(logical_id, name_suffix, description, Path(handler_module.__file__).read_text(), roles,
+                            checkov_skips, environment, reserved_concurrency)
 
 
 # checkov's Lambda checks, and why they do not apply to a custom resource's function.

@@ -34,10 +34,10 @@ def project_environment(bucket: s3.Bucket, roles: RoleNames, group_name) -> dict
 
 def sagemaker_pipeline_runner(logical_prefix: str, name_suffix: str, description: str, action_name: str, buildspec: str,
                               sagemaker_pipeline_name, roles: RoleNames, bucket: s3.Bucket, source: cp.Actions,
-                              group_name=None, triggers=None) -> ModelBuild:
+                              group_name=None, triggers=None, environment: dict | None = None) -> ModelBuild:
     """Source -> Build, where the build (``buildspec`` of the model-build repo) upserts and runs a SageMaker pipeline.
 
-    ``group_name`` defaults to the project's own model package group.
+    ``group_name`` defaults to the project's own model package group; ``environment`` adds build variables.
     """
     project = pipeline_build_project(
         f"{logical_prefix}Project",
@@ -49,6 +49,7 @@ def sagemaker_pipeline_runner(logical_prefix: str, name_suffix: str, description
             **project_environment(bucket, roles, group_name or model_package_group_name()),
             contract.ENV_PIPELINE_NAME: sagemaker_pipeline_name,
             contract.ENV_PIPELINE_ROLE_ARN: roles.arn("use"),
+            **(environment or {}),
         },
         timeout_minutes=480,
     )

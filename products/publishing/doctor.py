@@ -17,6 +17,7 @@ from products.publishing.publisher import (
     S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
 )
 from products.publishing.stacks import stack_outputs
+from products import PRODUCTS
 from products.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
 
@@ -99,7 +100,7 @@ def _portfolio_status(aws: Aws) -> Check:
     )
 
 
-def _role_check(aws: Aws, name: str, service: str) -> Check:
+def _role_check(aws: Aws, name: str, service: str | tuple[str, ...]) -> Check:
     try:
         described = aws.client("iam").get_role(RoleName=name)["Role"]
     except ClientError as error:
@@ -111,14 +112,16 @@ def _role_check(aws: Aws, name: str, service: str) -> Check:
         for statement in described["AssumeRolePolicyDocument"]["Statement"]
         for principal in _as_list(statement.get("Principal", {}).get("Service", []))
     ]
+    services = (service,) if isinstance(service, str) else service
+    missing = [s for s in services if s not in trusted]
     return Check(
-        f"role {name}", service in trusted, f"trusts {', '.join(trusted) or 'no service'}",
-        f"the role must trust {service}; redeploy the roles stack",
+        f"role {name}", not missing, f"trusts {', '.join(trusted) or 'no service'}",
+        f"the role must trust {', '.join(missing)}; redeploy the roles stack",
     )
 
 
-# The products whose repositories live with a Git provider, reached through CodeConnections.
-GIT_PRODUCTS = ("build-train-deploy-git", "build-train-git", "deploy-git")
+# The products whose repositories live with a Git provider, reached through CodeConnections (the -git flavours).
+GIT_PRODUCTS = tuple(name for name in PRODUCTS if name.endswith("-git"))
 
 
 def connection_checks(aws: Aws) -> list[Check]:

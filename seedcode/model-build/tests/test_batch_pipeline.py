@@ -6,15 +6,14 @@ Refresh the golden file after an intended change with:
 """
 
 import json
-import os
 from pathlib import Path
 
 import boto3
 import pytest
 
-from abalone_pipeline import batch_cli
+from abalone_pipeline import batch_cli, registry
 from conftest import BUCKET, GROUP, KWARGS, PIPELINE_ROLE
-from test_pipeline_definition import _normalized
+from test_pipeline_definition import assert_matches_golden
 
 GOLDEN = Path(__file__).with_name("golden") / "batch-pipeline-definition.json"
 BATCH_KWARGS = {**{k: v for k, v in KWARGS.items() if k != "pipeline_name"}, "pipeline_name": f"{KWARGS['pipeline_name']}-batch"}
@@ -36,10 +35,7 @@ def definition(aws):
 
 
 def test_definition_matches_the_golden_file(definition):
-    rendered = _normalized(definition)
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(rendered)
-    assert rendered == GOLDEN.read_text(), "definition changed; if intended, refresh with UPDATE_GOLDEN=1"
+    assert_matches_golden(definition, GOLDEN)
 
 
 def test_the_model_comes_from_parameters_and_the_output_is_dated_by_batch_time(definition):
@@ -59,7 +55,7 @@ def test_latest_approved_model_skips_pending_and_rejected_and_takes_the_newest(a
     newest = _register("Approved", f"s3://{BUCKET}/model/2/model.tar.gz")
     _register("PendingManualApproval")
     _register("Rejected")
-    model = batch_cli.latest_approved_model(boto3.client("sagemaker"), GROUP)
+    model = registry.latest_approved_model(boto3.client("sagemaker"), GROUP)
     assert model["arn"] == newest != first and model["model_data_url"].endswith("/2/model.tar.gz")
 
 

@@ -34,7 +34,7 @@ def _model_archive(tmp_path) -> bytes:
 def test_local_run_registers_a_pending_model_with_its_metrics(aws, tmp_path, capsys):
     assert run_local(tmp_path) == 0
     out = capsys.readouterr().out
-    for step in ["Preprocess", "Train", "Evaluate", "CheckMSE", "RegisterModel"]:
+    for step in ["Preprocess", "DriftBaseline", "Train", "Evaluate", "CheckMSE", "RegisterModel"]:
         assert f"  {step} succeeded" in out
     assert "test MSE 5.3420" in out  # the bundled data, the settings' hyperparameters
     sagemaker = boto3.client("sagemaker")
@@ -158,8 +158,8 @@ def _add_data_check_step(package):
         ),
     )
 '''
-    text = text.replace(anchor, step + anchor, 1).replace("steps=[preprocess, train, evaluate, check]",
-                                                          "steps=[data_check, preprocess, train, evaluate, check]")
+    text = text.replace(anchor, step + anchor, 1).replace("steps=[preprocess, drift_baseline, train, evaluate, check]",
+                                                          "steps=[data_check, preprocess, drift_baseline, train, evaluate, check]")
     pipeline.write_text(text)
 
 

@@ -36,12 +36,17 @@ def _normalized(definition: dict) -> str:
     return re.sub(r"/code/[0-9a-f]{64}/", "/code/<hash>/", text)
 
 
-def test_definition_matches_the_golden_file(definition):
+def assert_matches_golden(definition: dict, golden: Path) -> None:
+    """The definition equals the committed file (rewritten instead with UPDATE_GOLDEN=1)."""
     rendered = _normalized(definition)
     if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(rendered)
-    assert rendered == GOLDEN.read_text(), "definition changed; if intended, refresh with UPDATE_GOLDEN=1"
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(rendered)
+    assert rendered == golden.read_text(), f"{golden.name}: definition changed; if intended, refresh with UPDATE_GOLDEN=1"
+
+
+def test_definition_matches_the_golden_file(definition):
+    assert_matches_golden(definition, GOLDEN)
 
 
 def test_definition_is_stable_and_has_no_timestamps(aws, definition):
@@ -54,7 +59,7 @@ def test_definition_is_stable_and_has_no_timestamps(aws, definition):
 
 def test_steps_and_condition(definition):
     steps = {step["Name"]: step for step in definition["Steps"]}
-    assert list(steps) == ["Preprocess", "Train", "Evaluate", "CheckMSE"]
+    assert list(steps) == ["Preprocess", "DriftBaseline", "Train", "Evaluate", "CheckMSE"]
     check = steps["CheckMSE"]["Arguments"]
     assert [s["Name"] for s in check["IfSteps"]] == ["RegisterModel"]
     assert [s["Name"] for s in check["ElseSteps"]] == ["MSEAboveThreshold"]
@@ -63,6 +68,16 @@ def test_steps_and_condition(definition):
     assert condition["LeftValue"]["Std:JsonGet"]["Path"] == "regression_metrics.mse.value"
     parameters = {p["Name"]: p.get("DefaultValue") for p in definition["Parameters"]}
     assert parameters["ModelApprovalStatus"] == "PendingManualApproval" and parameters["MseThreshold"] == 6.0
+    assert parameters["DriftThreshold"] == 0.2
+
+
+def test_the_model_is_registered_with_its_drift_baseline(definition):
+    register = next(s for s in definition["Steps"] if s["Name"] == "CheckMSE")["Arguments"]["IfSteps"][0]["Arguments"]
+    baseline = {"Get": "Steps.DriftBaseline.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"}
+    data_quality = register["DriftCheckBaselines"]["ModelDataQuality"]
+    assert data_quality["Statistics"]["S3Uri"] == {"Std:Join": {"On": "/", "Values": [baseline, "statistics.json"]}}
+    assert data_quality["Constraints"]["S3Uri"] == {"Std:Join": {"On": "/", "Values": [baseline, "constraints.json"]}}
+    assert register["ModelMetrics"]["ModelDataQuality"] == data_quality
 
 
 def test_training_uses_the_hyperparameters_in_settings(definition):

@@ -85,7 +85,7 @@ def test_role_is_required_for_a_cloud_run(capsys):
 def test_get_pipeline_definition_writes_the_file(aws, tmp_path):
     target = tmp_path / "definition.json"
     assert cli.get_pipeline_definition(["--kwargs", json.dumps(KWARGS), "--file-name", str(target)]) == 0
-    assert [s["Name"] for s in json.loads(target.read_text())["Steps"]] == ["Preprocess", "Train", "Evaluate", "CheckMSE"]
+    assert [s["Name"] for s in json.loads(target.read_text())["Steps"]] == ["Preprocess", "DriftBaseline", "Train", "Evaluate", "CheckMSE"]
 
 
 def test_get_pipeline_definition_offline_needs_no_aws(tmp_path, monkeypatch):
@@ -94,6 +94,6 @@ def test_get_pipeline_definition_offline_needs_no_aws(tmp_path, monkeypatch):
     target = tmp_path / "definition.json"
     assert cli.get_pipeline_definition(["--offline", "--file-name", str(target)]) == 0
     definition = json.loads(target.read_text())
-    assert [step["Name"] for step in definition["Steps"]] == ["Preprocess", "Train", "Evaluate", "CheckMSE"]
+    assert [step["Name"] for step in definition["Steps"]] == ["Preprocess", "DriftBaseline", "Train", "Evaluate", "CheckMSE"]
     code = definition["Steps"][0]["Arguments"]["ProcessingInputs"][-1]["S3Input"]["S3Uri"]
     assert code.startswith("s3://sagemaker-local-run/") and code.endswith("/preprocess.py")

@@ -23,7 +23,8 @@ from abalone_pipeline.cli import (
     EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_run_arguments, parse_kwargs, parse_parameters, parse_tags,
     quiet_sdk, wait_for,
 )
-from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError
+from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError, offline_with_approved_model
+from abalone_pipeline.registry import NoApprovedModel, latest_approved_model
 from abalone_pipeline.settings import BATCH_INPUT_FOLDER, INPUT_DATA_FILE
 
 BATCH_ARGUMENTS = ["region", "role", "default_bucket", "pipeline_name", "model_package_group_name", "base_job_prefix",
@@ -31,24 +32,6 @@ BATCH_ARGUMENTS = ["region", "role", "default_bucket", "pipeline_name", "model_p
 REQUIRED = BATCH_ARGUMENTS[:-1]
 # Scheduler's <aws.scheduler.scheduled-time> format; a run started here is dated the same way.
 BATCH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-class NoApprovedModel(RuntimeError):
-    pass
-
-
-def latest_approved_model(sagemaker, group: str) -> dict:
-    """The newest Approved package of ``group``: its ARN, image and model data URL."""
-    summaries = sagemaker.list_model_packages(
-        ModelPackageGroupName=group, ModelApprovalStatus="Approved", SortBy="CreationTime", SortOrder="Descending",
-        MaxResults=1,
-    )["ModelPackageSummaryList"]
-    if not summaries:
-        raise NoApprovedModel(f"model package group {group} has no approved model package; approve one in Studio "
-                              "(Models > Model registry) first")
-    arn = summaries[0]["ModelPackageArn"]
-    (container, *_rest) = sagemaker.describe_model_package(ModelPackageName=arn)["InferenceSpecification"]["Containers"]
-    return {"arn": arn, "image": container["Image"], "model_data_url": container["ModelDataUrl"]}
 
 
 def ensure_batch_input(kwargs: dict, say=print) -> str:
@@ -117,7 +100,7 @@ def run_batch_pipeline(argv=None) -> int:
             from abalone_pipeline.local_run import prepare_work_dir
 
             work_dir = prepare_work_dir(args.work_dir)
-            with _offline_with_approved_model(kwargs, work_dir) if args.offline else contextlib.nullcontext():
+            with offline_with_approved_model(kwargs, work_dir) if args.offline else contextlib.nullcontext():
                 return _run_local(kwargs, parameters, work_dir)
         return _run_in_sagemaker(kwargs, parameters, args, tags)
     except NoApprovedModel as error:
@@ -148,26 +131,6 @@ def _run_in_sagemaker(kwargs: dict, parameters: dict, args, tags: list) -> int:
     status = wait_for(execution_arn, kwargs["region"], args.poll_seconds)
     print(f"execution {status}")
     return EXIT_OK if status == "Succeeded" else EXIT_FAILED
-
-
-@contextlib.contextmanager
-def _offline_with_approved_model(kwargs: dict, work_dir: Path):
-    """moto in this process, with a model trained by the model-build pipeline run here and approved."""
-    from abalone_pipeline import local_run
-    from abalone_pipeline.cli import build_pipeline
-
-    build_kwargs = {key: kwargs[key] for key in REQUIRED} | {"pipeline_name": OFFLINE_KWARGS["pipeline_name"]}
-    with local_run.offline_aws(build_kwargs):
-        print("offline: no approved model here, so the model-build pipeline runs first")
-        run = local_run.run(build_kwargs, {}, PACKAGED_DATA, work_dir / "model-build",
-                            lambda pipeline_kwargs: build_pipeline(pipeline_kwargs).definition())
-        if run.result.status != "Succeeded":
-            raise LocalRunError(f"the model-build run failed: {run.result.failure_reason}")
-        arn = run.result.properties("RegisterModel")["ModelPackageArn"]
-        boto3.client("sagemaker", region_name=kwargs["region"]).update_model_package(
-            ModelPackageArn=arn, ModelApprovalStatus="Approved")
-        print(f"approved {arn}")
-        yield
 
 
 def _run_local(kwargs: dict, parameters: dict, work_dir: Path) -> int:

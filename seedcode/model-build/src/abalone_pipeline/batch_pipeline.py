@@ -35,7 +35,7 @@ from abalone_pipeline.settings import (
     PREPROCESS_INPUT_DIR,
     SKLEARN_VERSION,
     TRANSFORM_INSTANCES,
-    UNSCHEDULED_BATCH_TIME,
+    UNSCHEDULED,
 )
 
 
@@ -64,7 +64,7 @@ def get_batch_pipeline(
     )
     image = ParameterString("ModelImageUri", default_value=model_image_uri)
     model_data = ParameterString("ModelDataUrl", default_value=model_data_url)
-    batch_time = ParameterString("BatchTime", default_value=UNSCHEDULED_BATCH_TIME)
+    batch_time = ParameterString("BatchTime", default_value=UNSCHEDULED)
 
     sklearn_image = image_uris.retrieve("sklearn", region=region, version=SKLEARN_VERSION, instance_type="ml.m5.xlarge")
     preparer = ScriptProcessor(

@@ -97,3 +97,24 @@ def execute_definition(definition: str, parameters: dict[str, str], kwargs: dict
     for name, properties in result.scope.step_properties.items():
         (work_dir / "steps" / f"{name}.json").write_text(json.dumps(properties, indent=2, default=str) + "\n")
     return LocalRun(result, definition, work_dir)
+
+
+@contextlib.contextmanager
+def offline_with_approved_model(kwargs: dict, work_dir: Path, say=print):
+    """moto in this process, with a model trained by the model-build pipeline run here (in
+    ``work_dir``/model-build) and approved: what the batch and monitor commands start from offline."""
+    from abalone_pipeline.cli import build_pipeline
+
+    build_kwargs = {key: kwargs[key] for key in ("region", "role", "default_bucket", "model_package_group_name",
+                                                 "base_job_prefix")} | {"pipeline_name": OFFLINE_KWARGS["pipeline_name"]}
+    with offline_aws(build_kwargs):
+        say("offline: no approved model here, so the model-build pipeline runs first")
+        build = run(build_kwargs, {}, PACKAGED_DATA, Path(work_dir) / "model-build",
+                    lambda pipeline_kwargs: build_pipeline(pipeline_kwargs).definition(), say)
+        if build.result.status != "Succeeded":
+            raise LocalRunError(f"the model-build run failed: {build.result.failure_reason}")
+        arn = build.result.properties("RegisterModel")["ModelPackageArn"]
+        boto3.client("sagemaker", region_name=kwargs["region"]).update_model_package(
+            ModelPackageArn=arn, ModelApprovalStatus="Approved")
+        say(f"approved {arn}")
+        yield arn

@@ -1,7 +1,11 @@
-"""The abalone SageMaker Pipeline: preprocess, train, evaluate, check the MSE, register.
+"""The abalone SageMaker Pipeline: preprocess, baseline, train, evaluate, check the MSE, register.
 
-    Preprocess ─▶ Train ─▶ Evaluate ─▶ CheckMSE ─┬─ MSE <= threshold ─▶ RegisterModel
-                                                  └─ otherwise ─────────▶ MSEAboveThreshold (fails)
+    Preprocess ─┬─▶ Train ─▶ Evaluate ─▶ CheckMSE ─┬─ MSE <= threshold ─▶ RegisterModel
+                └─▶ DriftBaseline ─────────────────┘  └─ otherwise ─────────▶ MSEAboveThreshold (fails)
+
+The model is registered with its drift baseline (the training features' statistics and the
+drift threshold), so whichever product deploys it can monitor the endpoint's requests
+against the data the model learned from.
 
 `get_pipeline` builds it with the SageMaker Python SDK v3. Every S3 path the pipeline
 writes is under the project bucket and the execution id, so the definition has no
@@ -13,6 +17,7 @@ from pathlib import Path
 
 import boto3
 from sagemaker.core import image_uris
+from sagemaker.core.drift_check_baselines import DriftCheckBaselines
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
@@ -29,8 +34,10 @@ from sagemaker.train.model_trainer import ModelTrainer
 
 from abalone_pipeline.settings import (
     CONTENT_TYPES,
+    DEFAULT_DRIFT_THRESHOLD,
     DEFAULT_MSE_THRESHOLD,
     EVALUATION_JSON_PATH,
+    FEATURE_NAMES,
     HYPERPARAMETERS,
     INFERENCE_INSTANCES,
     PREPROCESS_INPUT_DIR,
@@ -52,6 +59,12 @@ def processing_input(name: str, source, local_path: str) -> ProcessingInput:
         input_name=name,
         s3_input=ProcessingS3Input(s3_uri=source, local_path=local_path, s3_data_type="S3Prefix", s3_input_mode="File"),
     )
+
+
+def output_file(step: ProcessingStep, output_name: str, file_name: str) -> MetricsSource:
+    """A JSON file a processing step wrote under one of its outputs, as the model registry references it."""
+    uri = step.properties.ProcessingOutputConfig.Outputs[output_name].S3Output.S3Uri
+    return MetricsSource(s3_uri=Join(on="/", values=[uri, file_name]), content_type="application/json")
 
 
 def processing_output(name: str, destination, local_path: str) -> ProcessingOutput:
@@ -93,6 +106,7 @@ def get_pipeline(
     )
     approval_status = ParameterString("ModelApprovalStatus", default_value="PendingManualApproval")
     mse_threshold = ParameterFloat("MseThreshold", default_value=DEFAULT_MSE_THRESHOLD)
+    drift_threshold = ParameterFloat("DriftThreshold", default_value=DEFAULT_DRIFT_THRESHOLD)
 
     sklearn_image = image_uris.retrieve("sklearn", region=region, version=SKLEARN_VERSION, instance_type="ml.m5.xlarge")
     xgboost_image = image_uris.retrieve("xgboost", region=region, version=XGBOOST_VERSION)
@@ -169,15 +183,22 @@ def get_pipeline(
         property_files=[evaluation_report],
     )
 
-    metrics = ModelMetrics(
-        model_statistics=MetricsSource(
-            s3_uri=Join(
-                on="/",
-                values=[evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri, "evaluation.json"],
-            ),
-            content_type="application/json",
-        )
+    drift_baseline = ProcessingStep(
+        name="DriftBaseline",
+        step_args=preprocessor.run(
+            code=str(SCRIPTS / "drift.py"),
+            arguments=["baseline", "--features", ",".join(FEATURE_NAMES), "--threshold", drift_threshold.to_string()],
+            inputs=[processing_input("train", split_uri["train"], "/opt/ml/processing/train")],
+            outputs=[processing_output("baseline", run_path(default_bucket, prefix, "baseline"), "/opt/ml/processing/baseline")],
+        ),
     )
+    evaluation_json = output_file(evaluate, "evaluation", "evaluation.json")
+    statistics, constraints = (output_file(drift_baseline, "baseline", name) for name in ("statistics.json", "constraints.json"))
+    metrics = ModelMetrics(model_statistics=evaluation_json, model_data_statistics=statistics,
+                           model_data_constraints=constraints)
+    # What a monitor compares production with: the training data, and the test metrics.
+    drift_baselines = DriftCheckBaselines(model_statistics=evaluation_json, model_data_statistics=statistics,
+                                          model_data_constraints=constraints)
     model = ModelBuilder(image_uri=xgboost_image, s3_model_data_url=model_data, role_arn=role, sagemaker_session=session)
     register = ModelStep(
         name="RegisterModel",
@@ -189,6 +210,7 @@ def get_pipeline(
             transform_instances=TRANSFORM_INSTANCES,
             approval_status=approval_status,
             model_metrics=metrics,
+            drift_check_baselines=drift_baselines,
         ),
     )
     mse = JsonGet(step_name=evaluate.name, property_file=evaluation_report, json_path=EVALUATION_JSON_PATH)
@@ -212,8 +234,9 @@ def get_pipeline(
             input_data,
             approval_status,
             mse_threshold,
+            drift_threshold,
         ],
-        steps=[preprocess, train, evaluate, check],
+        steps=[preprocess, drift_baseline, train, evaluate, check],
         # The SDK's default makes SageMaker create an experiment and a trial per run, which
         # nothing here reads and which the pipeline role would need permissions for.
         pipeline_experiment_config=None,

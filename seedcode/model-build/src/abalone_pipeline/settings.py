@@ -18,6 +18,15 @@ HYPERPARAMETERS = {
     "seed": 42,
 }
 DEFAULT_MSE_THRESHOLD = 6.0
+# A feature whose population stability index between training and production exceeds this drifted.
+DEFAULT_DRIFT_THRESHOLD = 0.2
+
+# The model's features in column order, as scripts/preprocess.py writes them (it runs alone in its
+# container, so it keeps its own copy; tests/test_preprocess.py checks the two agree).
+FEATURE_NAMES = [
+    "length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight",
+    "sex_F", "sex_I", "sex_M",
+]
 EVALUATION_JSON_PATH = "regression_metrics.mse.value"
 
 CONTENT_TYPES = ["text/csv"]
@@ -30,7 +39,7 @@ PREPROCESS_INPUT_DIR = "/opt/ml/processing/input"
 INPUT_DATA_FILE = "abalone.data"
 
 # Batch inference (batch_pipeline.py): the input prefix under the project bucket and the
-# default of the BatchTime parameter when a run is started by hand, not by the schedule.
+# default of the BatchTime and MonitorTime parameters when a run is started by hand, not by a schedule.
 BATCH_INPUT_FOLDER = "batch-input"
 BATCH_OUTPUT_FOLDER = "batch-transform"
-UNSCHEDULED_BATCH_TIME = "unscheduled"
+UNSCHEDULED = "unscheduled"
