@@ -49,7 +49,7 @@ test-fast: $(INSTALLED)
 templates: $(INSTALLED)
 	$(BIN)/python publish.py synth --out build
 	rm -f templates/*.json
-	cp build/templates/*.json build/portfolio.json build/roles.json templates/
+	cp build/templates/*.json build/portfolio.json build/roles.json build/target-account.json templates/
 	$(BIN)/python -c 'import pathlib, products.docs as d; p = pathlib.Path("README.md"); p.write_text(d.readme_with_products(p.read_text()))'
 
 clean:

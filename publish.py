@@ -76,6 +76,39 @@ def cmd_products(args) -> int:
     return EXIT_OK
 
 
+def cmd_grants(args) -> int:
+    """The grant matrix of a deploying product, rendered in memory (nothing is read from AWS)."""
+    from products.grant_matrix import as_json, grants, resolve_accounts, table
+
+    config = load_config(args.config)
+    artifacts = {a.path: json.loads(a.data) for a in synthesize(config) if a.path.endswith(".json")}
+    path = f"templates/{args.product}.json"
+    if path not in artifacts or "StagingAccountId" not in artifacts[path]["Parameters"]:
+        deploying = sorted(p.removeprefix("templates/").removesuffix(".json") for p, t in artifacts.items()
+                           if p.startswith("templates/") and "StagingAccountId" in t.get("Parameters", {}))
+        raise BadInput(f"--product {args.product}: not a product of the catalog that deploys to other accounts "
+                       f"(one of: {', '.join(deploying)})")
+    parameters = {name: "placeholder" for name, spec in artifacts[path]["Parameters"].items()
+                  if "Default" not in spec and name not in ("SageMakerProjectName", "SageMakerProjectId")}
+    if "CodeConnectionArn" in parameters:
+        parameters["CodeConnectionArn"] = "arn:aws:codeconnections:us-east-1:111111111111:connection/sample"
+        parameters.update({k: f"acme/{k.lower()}" for k in parameters if k.endswith("Fullname")})
+    rows = grants(resolve_accounts(artifacts[path], artifacts["roles.json"], artifacts["target-account.json"],
+                                   parameters=parameters))
+    if args.output == "json":
+        print(as_json(rows))
+    else:
+        out.print(f"{args.product}: every call into another account, for a project in 111111111111 deploying staging to "
+                  "222222222222 and prod to 333333333333 (both sides must allow it)")
+        for line in table(rows):
+            out.print(line)
+    missing = [g for g in rows if not g.allowed]
+    if missing:
+        err.print(f"grants: {len(missing)} of {len(rows)} calls are missing a grant")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _progress(args) -> Console:
     """Progress goes to stderr when stdout carries JSON."""
     return err if getattr(args, "output", "text") == "json" else out
@@ -143,6 +176,12 @@ def _show_plan(plan, console: Console) -> None:
                 console.print(f"        {detail}")
         if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
             console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
+    for target in plan.target_plans:
+        console.print(f"  account {target.account}: stack {target.stack_plan.stack}: {target.stack_plan.action}")
+        for change in target.stack_plan.changes:
+            console.print(f"    {change.line()}")
+            for detail in change.details:
+                console.print(f"        {detail}")
     for change in plan.share_changes:
         console.print(f"  portfolio: {change.line()}")
     for line in plan.s3_route:
@@ -443,6 +482,12 @@ def parser() -> argparse.ArgumentParser:
         cmd_lint,
     )
     verb("products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
+    sub = verb("grants", "Print the grant matrix of a product that deploys staging and prod to other accounts: every call "
+               "into another account, the caller's policy and the resource's policy that allow it, evaluated on the "
+               "rendered templates for sample accounts; exit 1 if either side of a call is missing.", cmd_grants,
+               needs_out=False)
+    sub.add_argument("--product", default="build-train-deploy", help="the product (default: build-train-deploy)")
+    sub.add_argument("--output", choices=["text", "json"], default="text")
     sub = verbs.add_parser(
         "demo",
         help="Walk the whole flow locally against an embedded AWS emulator (no AWS account; `make demo` sets it up).",

@@ -11,6 +11,7 @@ from troposphere import Output, Ref, Sub, Template, codepipeline as cp
 
 from products.blocks import build_contract as contract
 from products.blocks.codecommit_source import codecommit_repository
+from products.blocks.cross_account import TargetAccounts, group_policy
 from products.blocks.model_build import ModelBuild, model_build
 from products.blocks.model_deploy import ModelDeploy, model_deploy
 from products.blocks.naming import PROJECT, model_package_group_name
@@ -31,9 +32,11 @@ BUILD_REPO_DESCRIPTION = "Model build code: the SageMaker Pipeline that trains a
 DEPLOY_REPO_DESCRIPTION = "Model deploy code: staging and prod endpoints for the latest approved model"
 
 
-def project_model_package_group():
+def project_model_package_group(accounts: TargetAccounts | None = None):
+    """The project's group; with ``accounts``, readable by the staging and prod accounts' roles."""
     return model_package_group(
-        "ModelPackageGroup", model_package_group_name(), Sub(f"Models of SageMaker project {PROJECT}")
+        "ModelPackageGroup", model_package_group_name(), Sub(f"Models of SageMaker project {PROJECT}"),
+        group_policy(accounts) if accounts else None,
     )
 
 
@@ -53,7 +56,7 @@ DESCRIPTION = ("SageMaker project: build, train and register a model on every pu
 
 def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Composed:
     roles = settings.roles
-    base = project_base(description, settings, SEED_KEY_PARAMETERS)
+    base = project_base(description, settings, SEED_KEY_PARAMETERS, deploys_to_accounts=True)
     build_repo = codecommit_repository(
         "ModelBuildRepository", "modelbuild", BUILD_REPO_DESCRIPTION, base.seed[contract.MODEL_BUILD.name]
     )
@@ -61,9 +64,9 @@ def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Compos
         "ModelDeployRepository", "modeldeploy", DEPLOY_REPO_DESCRIPTION, base.seed[contract.MODEL_DEPLOY.name]
     )
     build_half = model_build(roles, base.bucket, build_repo.action)
-    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action)
+    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action, accounts=base.accounts, key=base.key)
     for resource in (
-        project_model_package_group(), build_repo.repository, deploy_repo.repository,
+        project_model_package_group(base.accounts), build_repo.repository, deploy_repo.repository,
         *build_half.resources, *deploy_half.resources,
         build_repo.push_rule("ModelBuildPushRule", "build", build_half.pipeline, roles.arn("events")),
         deploy_repo.push_rule("ModelDeployPushRule", "deploy", deploy_half.pipeline, roles.arn("events")),

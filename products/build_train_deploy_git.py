@@ -31,7 +31,7 @@ DESCRIPTION = ("SageMaker project: build, train and register a model on every pu
 
 
 def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Composed:
-    base = project_base(description, settings, SEED_KEY_PARAMETERS)
+    base = project_base(description, settings, SEED_KEY_PARAMETERS, deploys_to_accounts=True)
     template, roles = base.template, settings.roles
     connection = add_connection_parameter(template)
     seeding = seed_checkin_machine(roles)
@@ -40,11 +40,12 @@ def compose(settings: ProductSettings, description: str = DESCRIPTION) -> Compos
         template, connection, "ModelDeploy", "model deploy", base.seed[contract.MODEL_DEPLOY.name])
     add_distinct_repositories_rule(template, build_repo.repository, deploy_repo.repository)
     build_half = model_build(roles, base.bucket, build_repo.action, triggers=build_repo.triggers)
-    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action, triggers=deploy_repo.triggers)
+    deploy_half = model_deploy(roles, base.bucket, deploy_repo.action, triggers=deploy_repo.triggers,
+                               accounts=base.accounts, key=base.key)
     build_repo.gate(build_half.pipeline)
     deploy_repo.gate(deploy_half.pipeline)  # after the endpoint cleanup it already waits for
     for resource in (
-        project_model_package_group(), *seeding.resources, build_repo.checkin, deploy_repo.checkin,
+        project_model_package_group(base.accounts), *seeding.resources, build_repo.checkin, deploy_repo.checkin,
         *build_half.resources, *deploy_half.resources,
     ):
         template.add_resource(resource)

@@ -97,6 +97,9 @@ OWN = {
     "AWS::CloudWatch::Alarm": ("cloudwatch", _arn("cloudwatch", "alarm:{AlarmName}")),
     "AWS::ApplicationAutoScaling::ScalableTarget": ("application-autoscaling", _arn("application-autoscaling", "scalable-target/*")),
     "AWS::ApplicationAutoScaling::ScalingPolicy": ("application-autoscaling", _arn("application-autoscaling", "scalable-target/*")),
+    # A key's id is generated: any key of the account (the launch role holds keys by their aliases).
+    "AWS::KMS::Key": ("kms", _arn("kms", "key/*")),
+    "AWS::KMS::Alias": ("kms", _arn("kms", "{AliasName}")),
     "AWS::Scheduler::Schedule": ("scheduler", _arn("scheduler", "schedule/{GroupName}/{Name}")),
     "AWS::Scheduler::ScheduleGroup": ("scheduler", _arn("scheduler", "schedule-group/{Name}")),
 }
@@ -247,6 +250,14 @@ DECISIONS = {
     **{("AWS::ApplicationAutoScaling::ScalableTarget", f"lambda:{a}"): Decision(
         never="ServiceNamespace is sagemaker, not lambda (provisioned concurrency)")
        for a in ("DeleteProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig", "PutProvisionedConcurrencyConfig")},
+    # KMS (the cross-account artifact key): CreateKey and ListAliases act on no key; an alias also acts on its key.
+    ("AWS::KMS::Key", "kms:CreateKey"): Decision(resource=lambda p, env: "*"),
+    ("AWS::KMS::Key", "kms:DisableKey"): Decision(when="Enabled"),
+    ("AWS::KMS::Key", "kms:EnableKey"): Decision(when="Enabled"),
+    ("AWS::KMS::Key", "kms:DisableKeyRotation"): Decision(never="rotation is always on"),
+    ("AWS::KMS::Key", "kms:TagResource"): Decision(when="Tags"),
+    ("AWS::KMS::Key", "kms:UntagResource"): Decision(when="Tags"),
+    ("AWS::KMS::Alias", "kms:ListAliases"): Decision(resource=lambda p, env: "*"),
     # EventBridge Scheduler: the target's role is passed; deleting a group deletes its schedules.
     ("AWS::Scheduler::Schedule", "iam:PassRole"): Decision(
         resource=lambda p, env: p["Target"]["RoleArn"], context={"iam:PassedToService": "scheduler.amazonaws.com"}),

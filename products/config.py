@@ -71,6 +71,17 @@ class PortfolioConfig:
 
 
 @dataclass(frozen=True)
+class TargetAccount:
+    """An account projects deploy staging or prod into, and the role publish assumes there."""
+
+    account: str
+    role: str
+
+
+DEFAULT_TARGET_ROLE = "OrganizationAccountAccessRole"  # the role AWS Organizations creates in member accounts
+
+
+@dataclass(frozen=True)
 class PublishConfig:
     """How `publish.py publish` puts the catalog into an account."""
 
@@ -80,6 +91,11 @@ class PublishConfig:
     targets: tuple[str, ...] = ("servicecatalog",)
     studio_domain_id: str = ""
     s3_templates_prefix: str = "studio-templates"
+    target_accounts: tuple[TargetAccount, ...] = ()
+
+    @property
+    def target_account_stack(self) -> str:
+        return f"{self.stack_prefix}-target-account"
 
     @property
     def portfolio_stack(self) -> str:
@@ -336,7 +352,8 @@ _PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()/-]{1,200}$")
 
 
 def _publish_config(section: _Reader) -> PublishConfig:
-    section.only("stack_prefix", "deploy_roles", "keep_versions", "targets", "studio_domain_id", "s3_templates_prefix")
+    section.only("stack_prefix", "deploy_roles", "keep_versions", "targets", "studio_domain_id", "s3_templates_prefix",
+                 "target_accounts")
     defaults = PublishConfig()
     deploy_roles = section.data.get("deploy_roles", defaults.deploy_roles)
     if not isinstance(deploy_roles, bool):
@@ -361,4 +378,28 @@ def _publish_config(section: _Reader) -> PublishConfig:
         s3_templates_prefix=section.string(
             "s3_templates_prefix", defaults.s3_templates_prefix, _PREFIX, "an S3 key prefix"
         ).strip("/"),
+        target_accounts=_target_accounts(section),
     )
+
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _target_accounts(section: _Reader) -> tuple[TargetAccount, ...]:
+    """publish.target_accounts: [{account: "210987654321", role: <ARN, default its OrganizationAccountAccessRole>}]."""
+    entries = section.data.get("target_accounts", [])
+    if not isinstance(entries, list):
+        raise section.error("target_accounts", "a list of {account, role} mappings", entries)
+    targets = []
+    for index, entry in enumerate(entries):
+        item = _Reader(section.path, entry, section.field(f"target_accounts[{index}]."))
+        item.only("account", "role")
+        account = item.string("account", pattern=_ACCOUNT, what="a 12-digit AWS account id (quoted)")
+        role = item.string("role", f"arn:aws:iam::{account}:role/{DEFAULT_TARGET_ROLE}", _ROLE_ARN, "an IAM role ARN")
+        if role.split(":")[4] != account:
+            raise item.error("role", f"a role of account {account}", role)
+        targets.append(TargetAccount(account, role))
+    if len({t.account for t in targets}) != len(targets):
+        raise section.error("target_accounts", "each account once", [t.account for t in targets])
+    return tuple(targets)

@@ -125,4 +125,32 @@ def evaluate(policies: list[dict], action: str, resource: str, context: dict | N
     return Decision(False, "no statement allows it")
 
 
-__all__ = ["Decision", "UnsupportedCondition", "action_matches", "arn_matches", "evaluate"]
+def _principal_matches(statement: dict, principal_arn: str) -> bool:
+    """A resource policy statement names the caller: its ARN, its account's root, or everyone."""
+    given = statement.get("Principal")
+    if given == "*":
+        return True
+    account = principal_arn.split(":")[4]
+    return any(p in ("*", principal_arn) or re.fullmatch(rf"arn:aws[\w-]*:iam::{account}:root", p) or p == account
+               for p in _listed((given or {}).get("AWS", [])))
+
+
+def resource_policy_allows(policy: dict, principal_arn: str, action: str, resource: str, context: dict | None = None) -> Decision:
+    """Whether a resource policy (a bucket, key, group or trust policy) allows ``principal_arn`` the call.
+
+    For a call from another account IAM needs this and the caller's identity policy both. The
+    caller's ARN is in the condition context as aws:PrincipalArn (a trust policy may test it).
+    """
+    context = {"aws:PrincipalArn": principal_arn, **(context or {})}
+    allowed_by = None
+    for index, statement in enumerate(_listed(policy.get("Statement", []))):
+        if not _principal_matches(statement, principal_arn) or not statement_applies(statement, action, resource, context):
+            continue
+        where = statement.get("Sid") or f"statement {index + 1}"
+        if statement["Effect"] == "Deny":
+            return Decision(False, f"explicitly denied by {where}")
+        allowed_by = allowed_by or where
+    return Decision(True, f"allowed by {allowed_by}") if allowed_by else Decision(False, "no statement names the caller for it")
+
+
+__all__ = ["Decision", "UnsupportedCondition", "action_matches", "arn_matches", "evaluate", "resource_policy_allows"]

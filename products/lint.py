@@ -9,7 +9,7 @@ from pathlib import Path
 
 from products.synth import read_manifest
 
-TEMPLATE_KINDS = ("product-template", "portfolio", "roles")
+TEMPLATE_KINDS = ("product-template", "portfolio", "roles", "target-account")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ _REF = {
     "AWS::IAM::Role": lambda props, env: props["RoleName"],
     "AWS::CloudWatch::Alarm": lambda props, env: props["AlarmName"],
     "AWS::Lambda::Function": lambda props, env: props["FunctionName"],
+    "AWS::KMS::Key": lambda props, env: "generated-key-id",
     "AWS::Scheduler::ScheduleGroup": lambda props, env: props["Name"],
     "AWS::Scheduler::Schedule": lambda props, env: props["Name"],
 }
@@ -58,6 +59,8 @@ _GETATT = {
     ("AWS::Events::Rule", "Arn"): _arn("events", "rule/{Name}"),
     ("AWS::IAM::Role", "Arn"): lambda props, env: f"arn:{env.partition}:iam::{env.account}:role{props.get('Path', '/')}{props['RoleName']}",
     ("AWS::Lambda::Function", "Arn"): _arn("lambda", "function:{FunctionName}"),
+    # KMS generates a key's id: a stand-in names the key by its logical id.
+    ("AWS::KMS::Key", "Arn"): lambda props, env: f"arn:{env.partition}:kms:{env.region}:{env.account}:key/generated-key-id",
     # Names CloudFormation generates when the template sets none: a stand-in marks them.
     ("AWS::SageMaker::Model", "ModelName"): lambda props, env: props.get("ModelName", "generated-model-name"),
     ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"):
@@ -72,10 +75,15 @@ class Resolver:
         self.parameters = self._parameters(parameters or {})
         self._resources: dict[str, dict] = {}
         self._resolving: set[str] = set()
-        self.conditions = {
-            name: bool(self.value(expression)) for name, expression in template.get("Conditions", {}).items()
-        }
+        self._conditions: dict[str, bool] = {}
+        self.conditions = {name: self.condition(name) for name in template.get("Conditions", {})}
         self._check_rules()
+
+    def condition(self, name: str) -> bool:
+        """A template condition's value (conditions may use others, in any order)."""
+        if name not in self._conditions:
+            self._conditions[name] = bool(self.value(self.template["Conditions"][name]))
+        return self._conditions[name]
 
     def _check_rules(self) -> None:
         """Template rules, which CloudFormation checks before it creates anything."""
@@ -128,10 +136,11 @@ class Resolver:
         return self._resources[logical_id]
 
     def resources(self) -> dict:
-        """``{logical id: {"Type": ..., "Properties": resolved}}`` for every resource."""
+        """``{logical id: {"Type": ..., "Properties": resolved}}`` for every resource its condition creates."""
         return {
             logical_id: {"Type": resource["Type"], "Properties": self.properties(logical_id)}
             for logical_id, resource in self.template["Resources"].items()
+            if "Condition" not in resource or self.condition(resource["Condition"])
         }
 
     def outputs(self) -> dict:
@@ -197,7 +206,7 @@ class Resolver:
                 return separator.join(str(item) for item in self.value(items))
             if key == "Fn::If":
                 name, when_true, when_false = argument
-                return self.value(when_true if self.conditions[name] else when_false)
+                return self.value(when_true if self.condition(name) else when_false)
             if key == "Fn::Equals":
                 left, right = self.value(argument)
                 return left == right
@@ -208,7 +217,7 @@ class Resolver:
             if key == "Fn::Or":
                 return any(self.value(argument))
             if key == "Condition":
-                return self.conditions[argument]
+                return self.condition(argument)
             if key.startswith("Fn::"):
                 raise UnresolvableError(f"{key} is not supported")
         return {key: value for key, value in ((k, self.value(v)) for k, v in node.items()) if value is not _NO_VALUE}

@@ -13,8 +13,8 @@ Who uses which role:
 """
 
 from awacs.aws import (
-    Action, Allow, ArnLike, Condition, PolicyDocument, Principal, Statement, StringEquals, StringEqualsIgnoreCase,
-    StringLike,
+    Action, Allow, ArnLike, Condition, ForAnyValueStringLike, PolicyDocument, Principal, Statement, StringEquals,
+    StringEqualsIgnoreCase, StringLike,
 )
 from troposphere import GetAtt, Output, Sub, iam
 
@@ -27,6 +27,7 @@ from products.blocks.iam import (
     pass_role,
     trust_policy,
 )
+from products.blocks.cross_account import TARGET_DEPLOY_ROLE
 from products.blocks.product import new_template
 
 # IAM is global and the roles stack is deployed in one region, while projects live in every
@@ -159,9 +160,21 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
                 "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
                 "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags", "sagemaker:DeleteTags",
                 "sagemaker:ListTags", "sagemaker:GetModelPackageGroupPolicy",
+                # Its resource policy, when a stage is in another account.
+                "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroupPolicy",
             ],
             [_service_arn("sagemaker", "model-package-group/*")],
         ),
+        # The project's artifact key and its alias, when a stage is in another account. A key has no name
+        # until it exists, so the key's own actions are on the account's keys; its alias scopes the rest.
+        allow(["kms:CreateKey", "kms:ListAliases"], ["*"]),
+        allow(["kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource", "kms:UntagResource",
+               "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
+               "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion"],
+              [arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")]),
+        allow(["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+              [arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:alias/sagemaker-*"),
+               arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")]),
         # The batch schedule (build-train-batch), in the project's own schedule group.
         allow(
             ["scheduler:CreateScheduleGroup", "scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup",
@@ -178,8 +191,10 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
 
 
 def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
-    """Run the buildspecs: SageMaker Pipelines upsert/start, stage configs, staging test."""
+    """Run the buildspecs: SageMaker Pipelines upsert/start, stage configs, staging test (in a staging
+    account of its own through its deploy role)."""
     return [
+        *_cross_account_statements(names),
         allow(
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             [_service_arn("logs", "log-group:/aws/codebuild/sagemaker-*")],
@@ -249,9 +264,22 @@ def _pass_connection_to_codepipeline() -> list:
     ]
 
 
-def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
-    """Check out CodeCommit, run CodeBuild, deploy the endpoint stacks."""
+def _cross_account_statements(names: RoleNames) -> list:
+    """A stage in another account: assume that account's deploy role (made by the target-account
+    stack), and use the project's artifact key (the key's policy delegates this account's use to IAM;
+    only keys aliased ``alias/sagemaker-*``, the projects' own)."""
     return [
+        allow(["sts:AssumeRole"], [arn(f"arn:${{AWS::Partition}}:iam::*:role{names.path}{TARGET_DEPLOY_ROLE}")]),
+        allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+              [arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")],
+              Condition(ForAnyValueStringLike({"kms:ResourceAliases": "alias/sagemaker-*"}))),
+    ]
+
+
+def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
+    """Check out CodeCommit, run CodeBuild, deploy the endpoint stacks (here, or in a stage's account)."""
+    return [
+        *_cross_account_statements(names),
         *_read_write_project_buckets(),
         allow(
             [

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from products import PRODUCTS, portfolio, roles, seed_readme
+from products import PRODUCTS, portfolio, roles, seed_readme, target_account
 from products.blocks.build_contract import SEED_REPOS, SeedRepo
 from products.blocks.product import ProductSettings
 from products.config import CatalogConfig
@@ -31,6 +31,7 @@ BUILDSPECS_DIR = REPO_ROOT / "buildspecs"
 MANIFEST = "manifest.json"
 PORTFOLIO_TEMPLATE = "portfolio.json"
 ROLES_TEMPLATE = "roles.json"
+TARGET_ACCOUNT_TEMPLATE = "target-account.json"
 
 _SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".venv", ".git", "build", "dist", ".mypy_cache", ".ruff_cache"}
 _SKIPPED_SUFFIXES = (".pyc", ".egg-info")
@@ -155,6 +156,8 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
     artifacts.append(Artifact(PORTFOLIO_TEMPLATE, "portfolio", render_json(portfolio.build(config, releases))))
     artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(config.roles, config.asset_bucket, config.portfolio.principals,
                                                                         config.publish.s3_templates_prefix))))
+    artifacts.append(Artifact(TARGET_ACCOUNT_TEMPLATE, "target-account",
+                              render_json(target_account.build(config.roles, config.asset_bucket))))
     return artifacts
 
 

@@ -33,7 +33,7 @@ def test_synth_then_lint_is_clean(tmp_path, config):
     out = tmp_path / "out"
     synth = run("synth", "--out", str(out))
     assert synth.returncode == 0, synth.stderr
-    templates = len(config.products) + 2  # products, portfolio, roles
+    templates = len(config.products) + 3  # products, portfolio, roles, target-account
     # and the products' YAML copies for the S3 route, and two seed zips
     assert f"wrote {templates + len(config.products) + 2} artifacts" in synth.stdout
     lint = run("lint", "--out", str(out))

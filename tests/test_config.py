@@ -19,7 +19,17 @@ def _with(change):
     return yaml.safe_dump(data)
 
 
+def _targets(*entries):
+    return _with(lambda d: d.setdefault("publish", {}).update(target_accounts=list(entries)))
+
+
 CASES = {
+    "target-account-not-12-digits": (_targets({"account": "2222"}), "publish.target_accounts[0].account", "12-digit"),
+    "target-role-of-another-account": (
+        _targets({"account": "222222222222", "role": "arn:aws:iam::333333333333:role/Admin"}),
+        "publish.target_accounts[0].role", "a role of account 222222222222"),
+    "target-account-twice": (_targets({"account": "222222222222"}, {"account": "222222222222"}),
+                             "publish.target_accounts", "each account once"),
     "unknown-product": (_with(lambda d: d["products"].update({"churn": {}})), "products.churn", "one of: build-train, build-train-batch, build-train-deploy, build-train-deploy-git, build-train-deploy-monitor, build-train-deploy-monitor-git, build-train-git, deploy, deploy-git"),
     "invalid-yaml": ("regions: [us-east-1\nportfolio: {}\n", "line 2", "valid YAML"),
     "missing-display-name": (_with(lambda d: d["portfolio"].pop("display_name")), "portfolio.display_name", "non-empty string"),

@@ -14,8 +14,11 @@ def _statements(rendered):
             if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy"):
                 documents.append(props["PolicyDocument"])
             for document in documents:
-                for statement in document["Statement"]:
-                    yield path, logical_id, statement
+                # A policy that depends on a condition (Fn::If): every branch is checked.
+                branches = document["Fn::If"][1:] if "Fn::If" in document else [document]
+                for branch in branches:
+                    for statement in branch["Statement"]:
+                        yield path, logical_id, statement
 
 
 def _as_list(value):
@@ -98,7 +101,9 @@ def test_each_role_trusts_exactly_its_services_and_only_the_s3_launch_role_the_s
 
 
 def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rendered, config):
-    role_names = {r["Properties"]["RoleName"] for r in rendered["roles.json"]["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+    """...or, for a stage in another account, the roles the target-account stack creates there."""
+    role_names = {r["Properties"]["RoleName"] for name in ("roles.json", "target-account.json")
+                  for r in rendered[name]["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
     for path, template in rendered.items():
         if not path.startswith("templates/"):
             continue

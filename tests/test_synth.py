@@ -20,8 +20,8 @@ def test_two_runs_give_identical_bytes(config, tmp_path):
     one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
     assert one == two
     products = {f"templates/{name}.json" for name in config.products} | {f"studio-templates/{name}.yaml" for name in config.products}
-    assert {"manifest.json", "portfolio.json", "roles.json", "seedcode/model-build.zip", "seedcode/model-deploy.zip",
-            *products} == set(one)
+    assert {"manifest.json", "portfolio.json", "roles.json", "target-account.json", "seedcode/model-build.zip",
+            "seedcode/model-deploy.zip", *products} == set(one)
 
 
 def test_manifest_lists_every_artifact_with_its_hash(config, tmp_path):

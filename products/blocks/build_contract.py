@@ -60,6 +60,10 @@ ENV_BUILD_CONFIG = "BUILD_CONFIG"
 ENV_EXPORT_TEST_RESULTS = "EXPORT_TEST_RESULTS"
 ENV_STAGING_STACK_NAME = "STAGING_STACK_NAME"
 ENV_PROD_STACK_NAME = "PROD_STACK_NAME"
+# The staging test's way into a staging account of its own (empty: staging is in this account).
+ENV_STAGING_ROLE_ARN = "STAGING_ROLE_ARN"
+# Each stage's model role for the stage configurations: the stage account's execution role (or this account's).
+ENV_STAGE_EXECUTION_ROLE_ARN = {"staging": "STAGING_EXECUTION_ROLE_ARN", "prod": "PROD_EXECUTION_ROLE_ARN"}
 ENV_CAPTURE_URI = "CAPTURE_URI"
 
 # Where the model-deploy seed's build.py points each stage's data capture (DataCaptureUploadPath):

@@ -7,10 +7,11 @@ is approved or rejected (wired here).
 
 from dataclasses import dataclass
 
-from troposphere import AWSObject, GetAtt, Ref, awslambda, codebuild, codepipeline as cp, events, s3
+from troposphere import AWSObject, GetAtt, If, NoValue, Ref, awslambda, codebuild, codepipeline as cp, events, s3
 
 from products.blocks import build_contract as contract
 from products.blocks.codebuild import pipeline_build_project
+from products.blocks.cross_account import ANY_OTHER_ACCOUNT, TargetAccounts
 from products.blocks.events import model_approval_rule
 from products.blocks.functions import CUSTOM_RESOURCE_FUNCTION_SKIPS, custom_resource_function
 from products.blocks.iam import RoleNames
@@ -67,25 +68,30 @@ def stage_stack_name(stage: str):
     return project_resource_name(f"deploy-{stage}")
 
 
-def _deploy_stage(stage: str, roles: RoleNames) -> tuple[str, list[cp.Actions]]:
+def _deploy_stage(stage: str, roles: RoleNames, accounts: TargetAccounts | None) -> tuple[str, list[cp.Actions]]:
+    """Deploy a stage's endpoint stack: here with this account's CloudFormation role, or, for a stage in
+    another account, through that account's deploy role (the action's role) with its CloudFormation role."""
     built = contract.BUILD_ARTIFACT
     name = f"Deploy{stage.capitalize()}"
-    return (
-        name,
-        [
-            cloudformation_deploy(
-                f"{name}Endpoint",
-                stage_stack_name(stage),
-                f"{built}::{contract.EXPORT_TEMPLATE_NAME}",
-                f"{built}::{STAGE_CONFIGS[stage]}",
-                roles.arn("cloudformation"),
-            )
-        ],
+    action = cloudformation_deploy(
+        f"{name}Endpoint",
+        stage_stack_name(stage),
+        f"{built}::{contract.EXPORT_TEMPLATE_NAME}",
+        f"{built}::{STAGE_CONFIGS[stage]}",
+        accounts.role_for(stage, "cloudformation") if accounts else roles.arn("cloudformation"),
     )
+    if accounts:
+        action.RoleArn = accounts.action_role(stage)
+    return name, [action]
 
 
-def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None) -> ModelDeploy:
-    """The deploy pipeline for the models of ``group_name`` (default: the project's own group)."""
+def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_name=None, triggers=None,
+                 accounts: TargetAccounts | None = None, key=None) -> ModelDeploy:
+    """The deploy pipeline for the models of ``group_name`` (default: the project's own group).
+
+    ``accounts`` and ``key`` (``project_base(..., deploys_to_accounts=True)``): stages may live in other
+    accounts; the staging test then reaches the staging endpoint through the staging deploy role.
+    """
     group_name = group_name or model_package_group_name()
     build_project = pipeline_build_project(
         "ModelDeployProject",
@@ -98,6 +104,8 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
             contract.ENV_EXPORT_TEMPLATE_NAME: contract.EXPORT_TEMPLATE_NAME,
             contract.ENV_EXPORT_STAGING_CONFIG: contract.EXPORT_STAGING_CONFIG,
             contract.ENV_EXPORT_PROD_CONFIG: contract.EXPORT_PROD_CONFIG,
+            **{contract.ENV_STAGE_EXECUTION_ROLE_ARN[stage]: accounts.role_for(stage, "execution") if accounts
+               else roles.arn("execution") for stage in STAGE_CONFIGS},
         },
     )
     test_project = pipeline_build_project(
@@ -112,6 +120,8 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
             contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
             contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
             contract.ENV_STAGING_STACK_NAME: stage_stack_name("staging"),
+            contract.ENV_STAGING_ROLE_ARN: (If(accounts.elsewhere("staging"), accounts.target_role("staging", "deploy"), "")
+                                            if accounts else ""),
         },
     )
     source_artifact, built = contract.SOURCE_ARTIFACT, contract.BUILD_ARTIFACT
@@ -123,15 +133,17 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
         [
             ("Source", [source]),
             ("Build", [codebuild_action("BuildStageConfigs", build_project, [source_artifact], [built])]),
-            _deploy_stage("staging", roles),
+            _deploy_stage("staging", roles, accounts),
             (
                 "TestStaging",
                 [codebuild_action("TestStagingEndpoint", test_project, [source_artifact, built], [contract.TEST_ARTIFACT])],
             ),
             ("ApproveDeployment", [manual_approval("ApproveDeployment", "Approve to deploy the tested model to production")]),
-            _deploy_stage("prod", roles),
+            _deploy_stage("prod", roles, accounts),
         ],
         triggers=triggers,
+        encryption_key=(If(ANY_OTHER_ACCOUNT, cp.EncryptionKey(Id=GetAtt(key, "Arn"), Type="KMS"), NoValue)
+                        if accounts else None),
     )
     approval_rule = model_approval_rule(
         "ModelApprovalRule", project_resource_name("model"), group_name, deploy_pipeline, roles.arn("events")

@@ -93,11 +93,14 @@ def manual_approval(name: str, message: str) -> cp.Actions:
     return _action(name, "Approval", "Manual", {"CustomData": message})
 
 
-def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tuple[str, list[cp.Actions]]], triggers=None) -> cp.Pipeline:
+def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tuple[str, list[cp.Actions]]], triggers=None,
+             encryption_key=None) -> cp.Pipeline:
     """A V2 pipeline; each stage is ``(name, actions)``.
 
     SUPERSEDED execution mode: a newer source or approval event replaces an execution
     still waiting, so the deploy pipeline always promotes the latest approved model.
+    ``encryption_key``: the artifacts' key (an expression that may be AWS::NoValue); without it
+    CodePipeline encrypts them with S3's AWS-managed key, which no other account can use.
     """
     resource = cp.Pipeline(
         logical_id,
@@ -106,7 +109,8 @@ def pipeline(logical_id: str, name, role_arn, artifact_bucket, stages: list[tupl
         ExecutionMode="SUPERSEDED",
         RoleArn=role_arn,
         RestartExecutionOnUpdate=False,
-        ArtifactStore=cp.ArtifactStore(Type="S3", Location=Ref(artifact_bucket)),
+        ArtifactStore=cp.ArtifactStore(Type="S3", Location=Ref(artifact_bucket),
+                                       **({"EncryptionKey": encryption_key} if encryption_key is not None else {})),
         Stages=[cp.Stages(Name=stage_name, Actions=actions) for stage_name, actions in stages],
         Tags=project_tags(),
     )

@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
-from troposphere import Template, s3
+from troposphere import Template, kms, s3
 
+from products.blocks.cross_account import (
+    TargetAccounts, add_target_account_parameters, artifact_key, bucket_statements, key_arn_if_elsewhere,
+)
 from products.blocks.naming import artifact_bucket_name
 from products.blocks.parameters import add_project_parameters, add_seed_code_parameters
 from products.blocks.product import ProductSettings, new_template
@@ -15,12 +18,17 @@ class ProjectBase:
     template: Template
     bucket: s3.Bucket
     seed: dict  # seed repo -> (bucket expression, key expression)
+    accounts: TargetAccounts | None = None  # where staging and prod may live (products that deploy)
+    key: kms.Key | None = None  # the artifact key, made when a stage is in another account
 
 
-def project_base(description: str, settings: ProductSettings, seed_key_parameters: dict[str, str]) -> ProjectBase:
+def project_base(description: str, settings: ProductSettings, seed_key_parameters: dict[str, str],
+                 deploys_to_accounts: bool = False) -> ProjectBase:
     """A template with the project parameters, the artifact bucket and its policy added.
 
     ``seed_key_parameters`` maps each seed repo the product uses to its key parameter's name.
+    ``deploys_to_accounts``: the staging and prod account parameters, and what the bucket grants
+    those accounts (a customer-managed key and policy statements, made only when one is set).
     """
     template = new_template(description)
     add_project_parameters(template)
@@ -32,7 +40,13 @@ def project_base(description: str, settings: ProductSettings, seed_key_parameter
             settings.asset_bucket,
             {repo: (parameter, settings.seed_code_keys[repo]) for repo, parameter in seed_key_parameters.items()},
         )
-    bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name())
-    template.add_resource(bucket)
-    template.add_resource(policy)
-    return ProjectBase(template, bucket, seed)
+    if not deploys_to_accounts:
+        bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name())
+        template.add_resource([bucket, policy])
+        return ProjectBase(template, bucket, seed)
+    accounts = add_target_account_parameters(template, settings.roles)
+    key, alias = artifact_key(accounts)
+    bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name(), key_arn_if_elsewhere(key),
+                                     lambda bucket: bucket_statements(accounts, bucket))
+    template.add_resource([key, alias, bucket, policy])
+    return ProjectBase(template, bucket, seed, accounts, key)

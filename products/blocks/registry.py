@@ -5,11 +5,11 @@ from troposphere import Output, Sub, sagemaker
 from products.blocks.naming import project_tags
 
 
-def model_package_group(logical_id: str, name: Sub, description: Sub) -> sagemaker.ModelPackageGroup:
+def model_package_group(logical_id: str, name: Sub, description: Sub, policy=None) -> sagemaker.ModelPackageGroup:
     """A model package group tagged with its project, kept when the project is deleted:
     SageMaker refuses to delete a group that holds model packages, and the packages are
-    the record of what was trained and approved."""
-    return sagemaker.ModelPackageGroup(
+    the record of what was trained and approved. ``policy``: its resource policy, if any."""
+    group = sagemaker.ModelPackageGroup(
         logical_id,
         ModelPackageGroupName=name,
         ModelPackageGroupDescription=description,
@@ -17,6 +17,9 @@ def model_package_group(logical_id: str, name: Sub, description: Sub) -> sagemak
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
     )
+    if policy is not None:
+        group.ModelPackageGroupPolicy = policy
+    return group
 
 
 def model_package_group_output(name: Sub) -> Output:

@@ -44,11 +44,13 @@ def tls_only_policy(bucket: s3.Bucket) -> PolicyDocument:
     )
 
 
-def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPolicy]:
+def artifact_bucket(logical_id: str, name: Sub, kms_key_arn=None, grants=None) -> tuple[s3.Bucket, s3.BucketPolicy]:
     """An encrypted, versioned, private, TLS-only bucket and its policy; overwritten versions
     expire after NONCURRENT_VERSION_DAYS and abandoned multipart uploads are aborted.
 
-    Requires ``add_access_logging_parameter`` on the same template.
+    ``kms_key_arn``: a customer-managed key instead of S3's AWS-managed one; ``grants``: a function
+    of the bucket giving a condition and the statements the policy holds too when it is true. Requires ``add_access_logging_parameter``
+    on the same template.
     """
     bucket = s3.Bucket(
         logical_id,
@@ -56,7 +58,8 @@ def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPol
         BucketEncryption=s3.BucketEncryption(
             ServerSideEncryptionConfiguration=[
                 s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms"),
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                        SSEAlgorithm="aws:kms", **({"KMSMasterKeyID": kms_key_arn} if kms_key_arn is not None else {})),
                     BucketKeyEnabled=True,
                 )
             ]
@@ -90,11 +93,12 @@ def artifact_bucket(logical_id: str, name: Sub) -> tuple[s3.Bucket, s3.BucketPol
         ),
         Tags=project_tags(),
     )
-    policy = s3.BucketPolicy(
-        f"{logical_id}Policy",
-        Bucket=Ref(bucket),
-        PolicyDocument=tls_only_policy(bucket),
-    )
+    document = tls_only_policy(bucket)
+    if grants is not None:  # (condition, statements): the statements join the policy when the condition holds
+        condition, statements = grants(bucket)
+        granting = PolicyDocument(Version=POLICY_VERSION, Statement=[*document.Statement, *statements])
+        document = If(condition, granting, document)
+    policy = s3.BucketPolicy(f"{logical_id}Policy", Bucket=Ref(bucket), PolicyDocument=document)
     # Kept when the project is deleted: it holds the trained models and data (a versioned
     # bucket is never empty, and CloudFormation cannot delete a bucket that is not). Its
     # TLS-only policy stays with it.

@@ -28,7 +28,7 @@ PROBE = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=
                user_agent_extra="sagemaker-mlops-catalog")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 READ_PREFIXES = ("Get", "Head", "List", "Describe", "Search", "Scan")
-READ_ONLY = {"ValidateTemplate"}
+READ_ONLY = {"ValidateTemplate", "AssumeRole"}  # AssumeRole only hands out credentials: it changes nothing
 
 
 class PublishError(RuntimeError):
@@ -107,6 +107,22 @@ class Aws:
             raise PublishError(f"cannot reach {endpoint}: no answer; {hint}") from None
         except ClientError as error:
             raise PublishError(f"AWS refused the credentials in {self.region}: {error.response['Error']['Message']}") from None
+
+
+def assumed(aws: "Aws", role_arn: str, session_name: str = "sagemaker-catalog-publish") -> "Aws":
+    """Clients for the same region with ``role_arn``'s credentials (another account's), sharing the call log."""
+    import boto3
+
+    try:
+        credentials = aws.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    except ClientError as error:
+        raise PublishError(f"cannot assume {role_arn}: {error.response['Error']['Message']}; publishing into that "
+                           "account needs a role there that this one may assume (publish.target_accounts[].role)") from None
+    other = object.__new__(Aws)
+    other.session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                                  aws_session_token=credentials["SessionToken"], region_name=aws.region)
+    other.region, other.log, other._clients = aws.region, aws.log, {}
+    return other
 
 
 def fill_pseudo_parameters(text: str, account: str, region: str, partition: str) -> str:

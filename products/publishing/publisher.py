@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from products import PRODUCTS
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
-from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
+from products.publishing.aws import Aws, PublishError, assumed, error_code, fill_pseudo_parameters
 from products.publishing import shares
 from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
 from products.publishing.versions import with_retained_versions
@@ -71,6 +71,7 @@ class RegionPlan:
     route_removals: list[str] = field(default_factory=list)  # keys of catalog templates Studio must no longer offer
     domain_tag: DomainTag | None = None
     share_changes: list = field(default_factory=list)  # shares.ShareChange, made after the portfolio stack
+    target_plans: list["TargetPlan"] = field(default_factory=list)  # the target-account stack in each target account
     outcomes: dict[str, str] = field(default_factory=dict)  # stack -> "created"/"updated", as applied
     config: CatalogConfig | None = None
     applied: list[str] = field(default_factory=list)  # what apply_region did, in order
@@ -98,11 +99,11 @@ class RegionPlan:
     @property
     def up_to_date(self) -> bool:
         return not (self.bucket_changes or self.uploads or self.s3_route or self.share_changes) and not any(
-            p.pending for p in self.stack_plans)
+            p.pending for p in [*self.stack_plans, *(t.stack_plan for t in self.target_plans)])
 
     def totals(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "remove": 0}
-        for stack_plan in self.stack_plans:
+        for stack_plan in [*self.stack_plans, *(t.stack_plan for t in self.target_plans)]:
             for change in stack_plan.changes:
                 counts[ACTION_COUNTS.get(change.action, "change")] += 1
         counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route),
@@ -116,7 +117,9 @@ class RegionPlan:
 
     @property
     def stacks(self) -> list[dict]:
-        return [{**p.as_dict(), "action": self.stack_action(p)} for p in self.stack_plans]
+        return [{**p.as_dict(), "action": self.stack_action(p)} for p in self.stack_plans] + [
+            {**t.stack_plan.as_dict(), "account": t.account, "action": t.outcome or (
+                "up to date" if not t.stack_plan.pending else f"would {t.stack_plan.action}")} for t in self.target_plans]
 
     def as_dict(self) -> dict:
         return {
@@ -160,6 +163,31 @@ def preflight(aws: Aws, config: CatalogConfig, account: str, launch_roles: list[
             raise
 
 
+@dataclass
+class TargetPlan:
+    """The target-account stack in one account projects deploy into, planned through the role publish assumes there."""
+
+    account: str
+    stacker: Stacks
+    stack_plan: StackPlan
+    outcome: str | None = None
+
+
+def _plan_target_accounts(aws: Aws, config: CatalogConfig, template: dict, account: str, say, poll_seconds) -> list:
+    """The target-account stack in each configured account (IAM is global: planned in the first region only)."""
+    plans = []
+    for target in config.publish.target_accounts:
+        target_aws = assumed(aws, target.role)
+        if target_aws.account_id() != target.account:
+            raise PublishError(f"{target.role} gave credentials of account {target_aws.account_id()}, not {target.account}")
+        body = json.loads(json.dumps(template))
+        body["Parameters"]["ToolingAccountId"]["Default"] = account  # the account publishing: the projects' tooling account
+        stacker = Stacks(target_aws, say, poll_seconds)
+        plans.append(TargetPlan(target.account, stacker, stacker.plan(
+            config.publish.target_account_stack, body, capabilities=("CAPABILITY_NAMED_IAM",))))
+    return plans
+
+
 def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
     """Read what is there and compute every change; writes only change sets (held by the plan)."""
     account = aws.account_id()
@@ -189,6 +217,9 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
         if roles_here:
             plan.stack_plans.append(plan.stacker.plan(
                 config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
+        if options.roles_here and config.publish.target_accounts:
+            plan.target_plans = _plan_target_accounts(aws, config, json.loads(by_kind["target-account"].data), account,
+                                                      options.say, options.poll_seconds)
         if "servicecatalog" in options.targets:
             portfolio = with_retained_versions(
                 json.loads(by_kind["portfolio"].data),
@@ -289,6 +320,16 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.asset_bucket.remove(key)
     if plan.route_removals:
         plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
+    for target in plan.target_plans:  # before the project templates are offered: KMS needs these roles to exist
+        if not target.stack_plan.pending:
+            continue
+        say(f"  account {target.account}: {target.stack_plan.stack}: executing change set")
+        try:
+            target.outcome = target.stacker.apply(target.stack_plan)
+        except Exception:
+            target.outcome = "failed"
+            raise
+        plan.applied.append(f"account {target.account}: stack {target.stack_plan.stack} {target.outcome}")
     for stack_plan in plan.stack_plans:
         if not stack_plan.pending:
             continue
@@ -315,6 +356,8 @@ def discard_region(plan: RegionPlan) -> None:
     """Delete the change sets the plan still holds (executed ones are gone already)."""
     for stack_plan in plan.stack_plans:
         plan.stacker.discard(stack_plan)
+    for target in plan.target_plans:
+        target.stacker.discard(target.stack_plan)
 
 
 def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:

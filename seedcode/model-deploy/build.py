@@ -111,7 +111,8 @@ def stage_configuration(stage: str, stage_config: dict, package_arn: str, args, 
     parameters = {
         "SageMakerProjectName": args.sagemaker_project_name,
         "ModelPackageName": package_arn,
-        "ModelExecutionRoleArn": args.model_execution_role,
+        # A stage in an account of its own runs its model as that account's execution role.
+        "ModelExecutionRoleArn": getattr(args, f"{stage}_execution_role", None) or args.model_execution_role,
         "StageName": stage,
         "DataCaptureUploadPath": f"s3://{args.s3_bucket}/datacapture/{stage}",
         **stage_config["Parameters"],
@@ -141,6 +142,9 @@ def parse_args(argv=None):
     parser.add_argument("--check", action="store_true", help="only check the stage configuration files (offline)")
     parser.add_argument("--model-package-group-name")
     parser.add_argument("--model-execution-role", help="ARN of the role the hosted model runs as")
+    for stage in ("staging", "prod"):
+        parser.add_argument(f"--{stage}-execution-role", default="",
+                            help=f"the {stage} model's role when {stage} is in another account (empty: --model-execution-role)")
     parser.add_argument("--sagemaker-project-name")
     parser.add_argument("--sagemaker-project-id")
     parser.add_argument("--s3-bucket", help="project artifact bucket (data capture goes there)")

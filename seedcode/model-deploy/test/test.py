@@ -78,7 +78,19 @@ def parse_args(argv=None):
     parser.add_argument("--stack-name", required=True, help="the staging endpoint stack")
     parser.add_argument("--import-build-config", type=Path, required=True, help="the staging stack configuration")
     parser.add_argument("--export-test-results", type=Path, required=True, help="where to write the JSON report")
+    parser.add_argument("--role-arn", default="",
+                        help="a role to assume first: staging's deploy role when staging is in another account "
+                             "(empty: this account's credentials)")
     return parser.parse_args(argv)
+
+
+def staging_session(role_arn: str) -> boto3.Session:
+    """This account's credentials, or the staging account's deploy role's when it is elsewhere."""
+    if not role_arn:
+        return boto3.Session()
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="staging-test")["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"])
 
 
 def main(argv=None) -> int:
@@ -86,11 +98,12 @@ def main(argv=None) -> int:
     model_package = json.loads(args.import_build_config.read_text())["Parameters"]["ModelPackageName"]
     rows = list(csv.reader(SAMPLE.open()))
     try:
-        endpoint_name = stack_endpoint_name(boto3.client("cloudformation"), args.stack_name)
+        session = staging_session(args.role_arn)
+        endpoint_name = stack_endpoint_name(session.client("cloudformation"), args.stack_name)
     except (ClientError, KeyError, IndexError) as error:
         endpoint_name, checks = None, [{"name": "staging stack has an endpoint", "passed": False, "detail": str(error)}]
     else:
-        checks = run_checks(boto3.client("sagemaker-runtime"), boto3.client("sagemaker"), endpoint_name, rows)
+        checks = run_checks(session.client("sagemaker-runtime"), session.client("sagemaker"), endpoint_name, rows)
     passed = bool(checks) and all(check["passed"] for check in checks)
     report = {"endpoint_name": endpoint_name, "model_package": model_package, "passed": passed, "checks": checks}
     args.export_test_results.write_text(json.dumps(report, indent=2) + "\n")

@@ -121,3 +121,14 @@ def test_staging_test_fails_when_the_stack_is_missing(aws, tmp_path):
     code = staging_test.main(["--stack-name", STACK, "--import-build-config", str(config), "--export-test-results", str(report)])
     assert code == 1
     assert json.loads(report.read_text())["checks"][0]["name"] == "staging stack has an endpoint"
+
+
+def test_with_a_role_the_test_reaches_staging_as_that_role(aws_credentials):
+    """Staging in an account of its own: the test assumes that account's deploy role first."""
+    from moto import mock_aws
+
+    role = "arn:aws:iam::210987654321:role/service-role/AmazonSageMakerProjectsDeployRole"
+    with mock_aws():
+        identity = staging_test.staging_session(role).client("sts").get_caller_identity()
+        assert identity["Arn"].startswith("arn:aws:sts::210987654321:assumed-role/AmazonSageMakerProjectsDeployRole/")
+        assert staging_test.staging_session("").client("sts").get_caller_identity()["Account"] == "123456789012"

@@ -1,0 +1,140 @@
+"""Staging and prod in accounts of their own: what the tooling account's project grants them.
+
+A project deploys into this account unless ``StagingAccountId`` or ``ProdAccountId`` names
+another (empty, the default: today's behaviour, nothing below is created). For a stage in
+another account, the deploy pipeline's action assumes that account's deploy role
+(``TARGET_DEPLOY_ROLE``, made by the ``target-account`` stack), which creates the endpoint
+stack there with that account's CloudFormation role; the endpoint runs as that account's
+execution role. They read what the tooling account keeps:
+
+- pipeline artifacts and model data in the project bucket: a customer-managed KMS key
+  (AWS-managed keys cannot be shared across accounts, the failure users of multi-account
+  samples report most), the key's policy and the bucket's policy name the target roles;
+- the model package: the model package group's resource policy.
+
+KMS refuses a key policy naming a role that does not exist, so the target-account stack is
+published into an account before a project deploys there (publish.py does it first).
+``products/grant_matrix.py`` lists every such call with the policies on both sides.
+"""
+
+from dataclasses import dataclass
+
+from awacs.aws import Action, Allow, PolicyDocument, Principal, Statement
+from troposphere import AWSHelperFn, Equals, GetAtt, If, NoValue, Not, Or, Parameter, Ref, Sub, Template, kms
+
+from products.blocks.iam import POLICY_VERSION, RoleNames
+from products.blocks.naming import PROJECT, project_tags
+
+STAGES = ("staging", "prod")
+TARGET_DEPLOY_ROLE = "AmazonSageMakerProjectsDeployRole"  # in each target account, under the roles' path
+ANY_OTHER_ACCOUNT = "DeploysToOtherAccounts"
+
+
+def _parameter(stage: str) -> str:
+    return f"{stage.capitalize()}AccountId"
+
+
+def _condition(stage: str) -> str:
+    return f"{stage.capitalize()}InOtherAccount"
+
+
+@dataclass(frozen=True)
+class TargetAccounts:
+    """The stages' accounts, as template conditions and the role ARNs they imply."""
+
+    roles: RoleNames
+
+    def elsewhere(self, stage: str) -> str:
+        return _condition(stage)
+
+    def account(self, stage: str) -> Ref:
+        return Ref(_parameter(stage))
+
+    def target_role(self, stage: str, role: str) -> Sub:
+        """A role of the stage's account: the deploy role, or one named like this account's (``role`` a field)."""
+        name = TARGET_DEPLOY_ROLE if role == "deploy" else getattr(self.roles, role)
+        return Sub(f"arn:${{AWS::Partition}}:iam::${{Account}}:role{self.roles.path}{name}", Account=self.account(stage))
+
+    def role_for(self, stage: str, role: str) -> If:
+        """The stage's role ``role``: the target account's where the stage is elsewhere, else this account's."""
+        return If(self.elsewhere(stage), self.target_role(stage, role), self.roles.arn(role))
+
+    def action_role(self, stage: str) -> If:
+        """The role a deploy action assumes: the target's deploy role, or none (the pipeline's own)."""
+        return If(self.elsewhere(stage), self.target_role(stage, "deploy"), NoValue)
+
+    def principals(self, role: str, stages=STAGES) -> list:
+        """The stages' target roles of one kind, for a resource policy (a stage here adds none)."""
+        return [If(self.elsewhere(stage), self.target_role(stage, role), NoValue) for stage in stages]
+
+
+def add_target_account_parameters(template: Template, roles: RoleNames) -> TargetAccounts:
+    for stage in STAGES:
+        template.add_parameter(Parameter(
+            _parameter(stage), Type="String", Default="", AllowedPattern=r"^(\d{12})?$",
+            ConstraintDescription="an AWS account id (12 digits), or empty",
+            Description=f"Account to deploy the {stage} endpoint into (its target-account stack published first); "
+                        "empty for this account.",
+        ))
+        template.add_condition(_condition(stage), Not(Equals(Ref(_parameter(stage)), "")))
+    template.add_condition(ANY_OTHER_ACCOUNT, Or(*[{"Condition": _condition(stage)} for stage in STAGES]))
+    return TargetAccounts(roles)
+
+
+def _allow(sid: str, principals: list, actions: list[str], resources: list) -> Statement:
+    return Statement(Sid=sid, Effect=Allow, Principal=Principal("AWS", principals),
+                     Action=[Action(*a.split(":", 1)) for a in actions], Resource=resources)
+
+
+def artifact_key(accounts: TargetAccounts) -> tuple[kms.Key, kms.Alias]:
+    """The project's customer-managed key, for a project that deploys into other accounts.
+
+    This account administers it and its roles use it through IAM (the root statement); the target
+    accounts' deploy roles read pipeline artifacts and their execution roles read model data and
+    write prod's data capture.
+    """
+    key = kms.Key(
+        "ArtifactKey",
+        Condition=ANY_OTHER_ACCOUNT,
+        Description=Sub(f"Artifacts of SageMaker project {PROJECT}, read by its staging and prod accounts"),
+        EnableKeyRotation=True,
+        KeyPolicy=PolicyDocument(Version=POLICY_VERSION, Statement=[
+            _allow("ThisAccountAdministersAndItsRolesUseThroughIam",
+                   [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")], ["kms:*"], ["*"]),
+            _allow("TargetDeployRolesReadArtifacts", accounts.principals("deploy"), ["kms:Decrypt", "kms:DescribeKey"], ["*"]),
+            _allow("TargetExecutionRolesReadModelsAndWriteCapture", accounts.principals("execution"),
+                   ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], ["*"]),
+        ]),
+        Tags=project_tags(),
+    )
+    alias = kms.Alias("ArtifactKeyAlias", Condition=ANY_OTHER_ACCOUNT,
+                      AliasName=Sub(f"alias/sagemaker-{PROJECT}-artifacts"), TargetKeyId=Ref(key))
+    return key, alias
+
+
+def key_arn_if_elsewhere(key: kms.Key) -> AWSHelperFn:
+    return If(ANY_OTHER_ACCOUNT, GetAtt(key, "Arn"), NoValue)
+
+
+def bucket_statements(accounts: TargetAccounts, bucket) -> tuple[str, list]:
+    """The bucket policy's grants to the target roles, and the condition under which it holds them."""
+    objects = Sub("${%s.Arn}/*" % bucket.title)
+    return ANY_OTHER_ACCOUNT, [
+        _allow("TargetDeployRolesReadArtifacts", accounts.principals("deploy"), ["s3:GetObject", "s3:GetObjectVersion"],
+               [objects]),
+        _allow("TargetExecutionRolesReadModels", accounts.principals("execution"), ["s3:GetObject"], [objects]),
+        _allow("ProdExecutionRoleWritesDataCapture", accounts.principals("execution", ("prod",)), ["s3:PutObject"],
+               [Sub("${%s.Arn}/datacapture/prod/*" % bucket.title)]),
+    ]
+
+
+def group_policy(accounts: TargetAccounts) -> If:
+    """The model package group's resource policy: the target accounts' CloudFormation and execution
+    roles read its packages and create models from them (SageMaker developer guide, cross-account
+    model registry: a resource policy on the group)."""
+    packages = Sub("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model-package/${Group}/*",
+                   Group=Sub("${SageMakerProjectName}-${SageMakerProjectId}"))
+    return If(ANY_OTHER_ACCOUNT, PolicyDocument(Version=POLICY_VERSION, Statement=[
+        _allow("TargetAccountsDeployPackages", [*accounts.principals("cloudformation"), *accounts.principals("execution")],
+               ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:CreateModel"], [packages]),
+    ]), NoValue)

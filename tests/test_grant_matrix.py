@@ -1,0 +1,131 @@
+"""Cross-account deployment: every call into another account is allowed on both sides, and only for the
+accounts a project names (products/grant_matrix.py, on the templates as rendered and resolved)."""
+
+import copy
+
+import pytest
+
+from products.grant_matrix import PROD, STAGING, TOOLING, grants, resolve_accounts
+from products.iam_evaluator import resource_policy_allows
+from products.resolve import Environment, resolve
+from tests.conftest import sample_parameters
+
+DEPLOYING = ["build-train-deploy", "build-train-deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git"]
+STRANGER = "444444444444"
+
+
+def _matrix(rendered, product, mutate=None):
+    template = copy.deepcopy(rendered[f"templates/{product}.json"])
+    if mutate:
+        mutate(template)
+    others = {k: v for k, v in sample_parameters(template).items() if k not in ("SageMakerProjectName", "SageMakerProjectId")}
+    return grants(resolve_accounts(template, rendered["roles.json"], rendered["target-account.json"], parameters=others))
+
+
+@pytest.mark.parametrize("product", DEPLOYING)
+def test_every_cross_account_call_is_allowed_on_both_sides(rendered, product):
+    rows = _matrix(rendered, product)
+    assert len(rows) == 15
+    refused = [f"{g.call}: identity {g.identity_decision.reason}; resource {g.resource_decision.reason}"
+               for g in rows if not g.allowed]
+    assert refused == []
+
+
+def _without_key_grant_to_deploy_roles(template):
+    policy = template["Resources"]["ArtifactKey"]["Properties"]["KeyPolicy"]
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != "TargetDeployRolesReadArtifacts"]
+
+
+def test_removing_the_key_policy_grant_fails_the_matrix(rendered):
+    rows = _matrix(rendered, "build-train-deploy", _without_key_grant_to_deploy_roles)
+    failing = sorted(g.call for g in rows if not g.allowed)
+    assert failing == ["prod deploy action: decrypt the artifact", "staging deploy action: decrypt the artifact"]
+    assert all(g.identity_decision.allowed for g in rows)  # the deploy roles' own policies still allow it
+
+
+def _stranger(rows, call):
+    (row,) = [g for g in rows if g.call == call]
+    return row.principal.replace(f":{PROD}:", f":{STRANGER}:")
+
+
+def test_a_deploy_role_of_an_account_not_listed_gets_nothing_from_the_projects_resources(rendered):
+    accounts = resolve_accounts(rendered["templates/build-train-deploy.json"], rendered["roles.json"],
+                                rendered["target-account.json"])
+    rows = grants(accounts)
+    project = accounts.project
+    checks = [
+        (project["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"], "prod deploy action: read the pipeline's artifact"),
+        (project["ArtifactKey"]["Properties"]["KeyPolicy"], "prod deploy action: decrypt the artifact"),
+        (project["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"], "prod endpoint stack: read the model package"),
+    ]
+    for policy, call in checks:
+        (row,) = [g for g in rows if g.call == call]
+        assert resource_policy_allows(policy, row.principal, row.action, row.resource).allowed
+        assert not resource_policy_allows(policy, _stranger(rows, call), row.action, row.resource).allowed, call
+
+
+def test_only_the_tooling_accounts_pipeline_and_build_roles_may_assume_a_deploy_role(rendered):
+    target = resolve(rendered["target-account.json"], {"ToolingAccountId": TOOLING}, Environment(account=PROD)).resources()
+    trust = target["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]
+    deploy = f"arn:aws:iam::{PROD}:role/service-role/AmazonSageMakerProjectsDeployRole"
+    role = f"arn:aws:iam::{TOOLING}:role/service-role/AmazonSageMakerServiceCatalogProducts%sRole"
+    assert resource_policy_allows(trust, role % "CodePipeline", "sts:AssumeRole", deploy).allowed
+    assert not resource_policy_allows(trust, role % "Events", "sts:AssumeRole", deploy).allowed
+    assert not resource_policy_allows(trust, (role % "CodePipeline").replace(TOOLING, STRANGER), "sts:AssumeRole", deploy).allowed
+
+
+def _deploy_resources(rendered, staging="", prod=""):
+    template = rendered["templates/build-train-deploy.json"]
+    return resolve(template, {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456",
+                              "StagingAccountId": staging, "ProdAccountId": prod}, Environment(account=TOOLING)).resources()
+
+
+def test_each_stage_deploys_with_its_own_accounts_roles_only(rendered):
+    resources = _deploy_resources(rendered, STAGING, PROD)
+    stages = {s["Name"]: s["Actions"][0] for s in resources["ModelDeployPipeline"]["Properties"]["Stages"]}
+    for stage, account in (("Staging", STAGING), ("Prod", PROD)):
+        action = stages[f"Deploy{stage}"]
+        assert action["RoleArn"] == f"arn:aws:iam::{account}:role/service-role/AmazonSageMakerProjectsDeployRole"
+        assert action["Configuration"]["RoleArn"].startswith(f"arn:aws:iam::{account}:role/")
+    variables = {v["Name"]: v["Value"] for v in resources["ModelDeployProject"]["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert variables["STAGING_EXECUTION_ROLE_ARN"].startswith(f"arn:aws:iam::{STAGING}:")
+    assert variables["PROD_EXECUTION_ROLE_ARN"].startswith(f"arn:aws:iam::{PROD}:")
+    tests = {v["Name"]: v["Value"] for v in resources["StagingTestProject"]["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert tests["STAGING_ROLE_ARN"] == f"arn:aws:iam::{STAGING}:role/service-role/AmazonSageMakerProjectsDeployRole"
+    store = resources["ModelDeployPipeline"]["Properties"]["ArtifactStore"]
+    assert store["EncryptionKey"]["Type"] == "KMS"  # S3's AWS-managed key cannot be shared with another account
+
+
+def test_a_mixed_project_deploys_staging_here_and_prod_elsewhere(rendered):
+    resources = _deploy_resources(rendered, "", PROD)
+    stages = {s["Name"]: s["Actions"][0] for s in resources["ModelDeployPipeline"]["Properties"]["Stages"]}
+    assert "RoleArn" not in stages["DeployStaging"] and stages["DeployProd"]["RoleArn"].startswith(f"arn:aws:iam::{PROD}:")
+    assert stages["DeployStaging"]["Configuration"]["RoleArn"].startswith(f"arn:aws:iam::{TOOLING}:")
+
+
+def test_without_target_accounts_nothing_changes(rendered):
+    resources = _deploy_resources(rendered)
+    assert "ArtifactKey" not in resources and "ArtifactKeyAlias" not in resources
+    encryption = resources["ArtifactBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms"}
+    assert [s["Sid"] for s in resources["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]] == [
+        "DenyInsecureTransport"]
+    assert "ModelPackageGroupPolicy" not in resources["ModelPackageGroup"]["Properties"]
+    stages = {s["Name"]: s["Actions"][0] for s in resources["ModelDeployPipeline"]["Properties"]["Stages"]}
+    assert "RoleArn" not in stages["DeployProd"] and "EncryptionKey" not in resources["ModelDeployPipeline"]["Properties"]["ArtifactStore"]
+
+
+def test_publish_py_grants_prints_the_matrix_and_refuses_a_product_that_does_not_deploy():
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    shown = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train-deploy-git"], cwd=REPO_ROOT,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "MISSING" not in shown.stdout and shown.stdout.count(": allows |") == 30  # both sides of 15 calls
+    refused = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train"], cwd=REPO_ROOT,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "not a product of the catalog that deploys to other accounts" in refused.stderr
