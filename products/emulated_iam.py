@@ -112,6 +112,13 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
     role_arn = _assumed_role(account, access_key)
     if role_arn is None:
         return  # the harness's own credentials: not a project role
+    if not role_exists(account, role_arn):
+        # moto hands out credentials for any role ARN; AWS refuses AssumeRole on a role that does not exist,
+        # so no request could carry them there.
+        refused = JsonRESTError("AccessDeniedException", f"emulator: {role_arn} does not exist in account {account}; "
+                                "AWS would not have let it be assumed")
+        refused.code = 403
+        raise refused
     if iam_request_cls.__name__ == "S3IAMRequest":
         operation = response.data.get("Action", "")
         action = "s3:" + ("ListBucket" if operation == "HeadBucket" else operation)

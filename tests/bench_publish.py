@@ -2,7 +2,9 @@
 first publish, a no-op re-publish, a one-product change (the build-train product's
 template description edited, so only that template and the portfolio change) and a seed-code change
 (model-deploy, used by two products); then, in a fresh emulator with a Studio domain, the S3 route
-alone (--target s3): first publish, no-op, and the checks `verify --target s3` makes.
+alone (--target s3): first publish, no-op, and the checks `verify --target s3` makes; then, in a
+fresh emulator, publish.target_accounts with two accounts (the target-account stack through an
+assumed role in each): first publish and the no-op.
 Run: .venv/bin/python tests/bench_publish.py
 """
 
@@ -57,7 +59,36 @@ def main() -> int:
                 print(f"{name:<20} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
                       f"({len(result.uploaded)} uploads; {actions})")
     s3_route(load_config())
+    target_accounts(load_config())
     return 0
+
+
+def target_accounts(config) -> None:
+    from products.config import TargetAccount
+
+    targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
+                    for a in ("222222222222", "333333333333"))
+    config = replace(config, publish=replace(config.publish, target_accounts=targets))
+    # moto in this process, not the emulator: the emulator authorizes assumed-role requests against the role's
+    # policies, and the target accounts' OrganizationAccountAccessRole (which AWS Organizations creates) is not
+    # in its IAM. The publisher's calls are the same either way.
+    from moto import mock_aws
+
+    from products.emulator import install_https_bucket_policies
+
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    install_https_bucket_policies()  # as the emulator does: the bucket's TLS-only policy, as over HTTPS
+    with mock_aws():
+        artifacts = synthesize(config)
+        for name in ("first publish, 2 target accounts", "no-op, 2 target accounts"):
+            log = CallLog()
+            options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
+                              poll_seconds=0)
+            started = time.perf_counter()
+            result = publish_region(Aws("us-east-1", log=log), config, artifacts, options)
+            seconds = time.perf_counter() - started
+            actions = ", ".join(f"{s.get('account', 'tooling')} {s['stack']} {s['action']}" for s in result.stacks)
+            print(f"{name:<34} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  ({actions})")
 
 
 def s3_route(config) -> None:
