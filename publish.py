@@ -496,9 +496,10 @@ def parser() -> argparse.ArgumentParser:
         "score the batch input at approval and again as the schedule would, or (scenario monitor) deploy, point the "
         "drift monitor at prod, feed it drifted requests and show drift starting one retrain per cooldown; summarize. Exits 1 naming the failing step.",
     )
-    sub.add_argument("--scenario", choices=["endpoints", "batch", "monitor"], default="endpoints",
+    sub.add_argument("--scenario", choices=["endpoints", "batch", "monitor", "accounts"], default="endpoints",
                      help="endpoints: product build-train-deploy (default); batch: product build-train-batch; "
-                          "monitor: product build-train-deploy-monitor, up to drift starting a retrain")
+                          "monitor: product build-train-deploy-monitor, up to drift starting a retrain; accounts: build-train-deploy "
+                          "with staging and prod in two other emulated accounts")
     sub.set_defaults(handler=cmd_demo)
 
     def aws_verb(name, help_text, handler):

@@ -45,7 +45,7 @@ from products.aws_events import (
     codecommit_reference_event, codepipeline_execution_event, model_package_state_event, sagemaker_pipeline_execution_event,
 )
 from products.buildspec_runner import BuildspecError, run_buildspec
-from products.config import load_config
+from products.config import TargetAccount, load_config
 from products.emulator import moto_server
 from products.functions import retrain_on_drift
 from products.eventroute import EventRouter
@@ -65,9 +65,14 @@ SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = "build-train-deploy"
 # A scenario is a product and the steps after the model is approved; both start with the same five.
-SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch", "monitor": "build-train-deploy-monitor"}
+SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch", "monitor": "build-train-deploy-monitor",
+             "accounts": PRODUCT}
+# The accounts scenario: staging and prod in accounts of their own, both target accounts of the catalog.
+STAGING_ACCOUNT, PROD_ACCOUNT = "222222222222", "333333333333"
+ACCOUNT_PARAMETERS = {"accounts": {"StagingAccountId": STAGING_ACCOUNT, "ProdAccountId": PROD_ACCOUNT}}
 # The pipeline approving a model must start, per scenario (a logical id of the product's template).
-APPROVAL_STARTS = {"endpoints": "ModelDeployPipeline", "batch": "BatchInferencePipeline", "monitor": "ModelDeployPipeline"}
+APPROVAL_STARTS = {"endpoints": "ModelDeployPipeline", "batch": "BatchInferencePipeline", "monitor": "ModelDeployPipeline",
+                   "accounts": "ModelDeployPipeline"}
 # Two monitor runs an hour apart: both find drift, only the first may start a model-build run (cooldown).
 MONITOR_TIMES = ("2026-11-26T04:00:00Z", "2026-11-26T05:00:00Z")
 SCHEDULED_TIME = "2026-11-26T03:00:00Z"  # the demo's stand-in for <aws.scheduler.scheduled-time>
@@ -147,7 +152,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     template = json.loads(artifacts[f"templates/{product}.json"].data)
     if template_mutator:
         template = template_mutator(template)
-    resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id}).resources()
+    resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id,
+                                   **ACCOUNT_PARAMETERS.get(scenario, {})}).resources()
     props = {logical_id: resource["Properties"] for logical_id, resource in resources.items()}
 
     saved_env = {key: os.environ.get(key) for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL", "AWS_PROFILE", "EMULATOR_IAM_LOG")}
@@ -189,8 +195,11 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
                 DefaultUserSettings={"ExecutionRole": STUDIO_ROLE},
             )
+            targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
+                            for a in (STAGING_ACCOUNT, PROD_ACCOUNT)) if scenario == "accounts" else ()
             demo_config = replace(config, publish=replace(
-                config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1]))
+                config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1],
+                target_accounts=targets))
             options = Options(apply=True, targets=demo_config.publish.targets, confirm=lambda *_: True,
                               say=lambda line: say("    " + line.strip()), poll_seconds=0.2)
             published = publish_region(Aws(REGION), demo_config, list(artifacts.values()), options)
@@ -295,22 +304,43 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                                   extra_env=as_service_role(project), output_dir=work / "BuildArtifact", say=say)
             state["build_artifact"] = work / "BuildArtifact"
             say(f"    exported {', '.join(sorted(build.exported))}")
+            for stage, account in ACCOUNT_PARAMETERS.get(scenario, {}).items():
+                name = {"StagingAccountId": "staging", "ProdAccountId": "prod"}[stage]
+                exported = json.loads((work / "BuildArtifact" / f"{name}-config-export.json").read_text())
+                role = exported["Parameters"]["ModelExecutionRoleArn"]
+                if role.split(":")[4] != account:
+                    raise RuntimeError(f"the {name} configuration runs its model as {role}, not a role of account {account}")
+                say(f"    {name} runs its model as {role}")
 
         def deploy_stage(stage_title: str):
             stage = next(s for s in props["ModelDeployPipeline"]["Stages"] if s["Name"] == stage_title)
-            configuration = stage["Actions"][0]["Configuration"]
+            action = stage["Actions"][0]
+            configuration = action["Configuration"]
             artifact_dir = state["build_artifact"]
             stage_config = json.loads((artifact_dir / configuration["TemplateConfiguration"].split("::")[1]).read_text())
             stack = configuration["StackName"]
-            cfn.create_stack(
+            stage_cfn, role = cfn, {}
+            if "RoleArn" in action:  # the stage's own account: as CodePipeline, through its deploy role
+                pipeline_role = props["ModelDeployPipeline"]["RoleArn"]
+                as_pipeline = boto3.client("sts", region_name=REGION, **_credentials_of(
+                    clients["sts"].assume_role(RoleArn=pipeline_role, RoleSessionName="codepipeline")))
+                stage_cfn = boto3.client("cloudformation", region_name=REGION, **_credentials_of(
+                    as_pipeline.assume_role(RoleArn=action["RoleArn"], RoleSessionName="deploy")))
+                role = {"RoleARN": configuration["RoleArn"]}
+                say(f"    CodePipeline's role assumed {action['RoleArn']} (checked: its policy and the role's trust); "
+                    f"the stack is created there with {configuration['RoleArn'].rsplit('/', 1)[1]}")
+            stage_cfn.create_stack(
                 StackName=stack,
                 TemplateBody=(artifact_dir / configuration["TemplatePath"].split("::")[1]).read_text(),
                 Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in stage_config["Parameters"].items()],
                 Tags=[{"Key": k, "Value": v} for k, v in stage_config["Tags"].items()],
+                **role,
             )
-            cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-            outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
-            say(f"    stack {stack}: CREATE_COMPLETE, endpoint {outputs['EndpointName']}"
+            stage_cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            described = stage_cfn.describe_stacks(StackName=stack)["Stacks"][0]
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+            state.setdefault("stage_stacks", []).append(described["StackId"])
+            say(f"    stack {described['StackId'].split(':')[4]}/{stack}: CREATE_COMPLETE, endpoint {outputs['EndpointName']}"
                 " (moto names endpoints itself; AWS would use the template's <project>-<stage>)")
 
         def staging():
@@ -322,7 +352,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             answer = _predictions(archive, container["Image"], _staging_request_body(state["deploy_source"]), work)
             urllib.request.urlopen(urllib.request.Request(
                 f"{endpoint}/moto-api/static/sagemaker/endpoint-results", method="POST",
-                data=json.dumps({"results": [{"Body": answer, "ContentType": "text/csv"}], "region": REGION}).encode(),
+                data=json.dumps({"results": [{"Body": answer, "ContentType": "text/csv"}], "region": REGION,
+                                 "account_id": state["stage_stacks"][-1].split(":")[4]}).encode(),
             ))
             say("    not emulated: the endpoint; it answers with the registered model's predictions, computed in the"
                 " local runtime of its image")
@@ -439,6 +470,11 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                     say(f"    denied to {role}, and handled by the caller: {', '.join(checks['denied'])}")
             for line in describe(result.summary):
                 say("    " + line)
+            for stack_id in state.get("stage_stacks", []) if scenario == "accounts" else []:
+                say(f"    account {stack_id.split(':')[4]}: stack {stack_id.split('/')[1]} (found by the stage's deploy role)")
+            if scenario == "accounts":
+                say("    not emulated: CodePipeline moving artifacts and SageMaker reading model data across accounts; the "
+                    "bucket, key and model package group policies for those calls are checked by `publish.py grants`")
 
         steps = [
             ("publish the catalog", publish_catalog),
@@ -455,6 +491,11 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             "batch": [
                 ("batch build: the approved model scores the batch input", batch_build),
                 ("the schedule runs the batch pipeline again, summarize", scheduled_batch),
+            ],
+            "accounts": [
+                ("model deploy: buildspec writes stage configs for the stage accounts' roles", model_deploy),
+                ("deploy staging in its account and test it there", staging),
+                ("approve, deploy prod in its account, summarize", lambda: (prod(), finish())),
             ],
             "monitor": [
                 ("model deploy: buildspec writes stage configs", model_deploy),

@@ -83,6 +83,27 @@ def check(account: str, role_arn: str, checks: list, caller: str) -> None:
                              f"on resource: {authorization.resource} ({decision.reason})")
 
 
+ORGANIZATIONS_ROLE = "OrganizationAccountAccessRole"
+
+
+def check_trust(caller_arn: str, target_arn: str) -> None:
+    """The other side of an AssumeRole: the target role's trust policy must name the caller (for a role of
+    another account, IAM needs this and the caller's own policy both). RoleDenied if it does not."""
+    from moto.iam.exceptions import NotFoundException
+
+    target_account = target_arn.split(":")[4]
+    try:
+        trust = _role(target_account, target_arn).assume_role_policy_document
+    except NotFoundException:
+        raise RoleDenied(f"{target_arn} does not exist") from None
+    decision = iam_evaluator.resource_policy_allows(json.loads(trust) if isinstance(trust, str) else trust,
+                                                    caller_arn, "sts:AssumeRole", target_arn)
+    _log({"role": target_arn.rsplit("/", 1)[1], "action": "sts:AssumeRole (trust)", "resource": target_arn,
+          "principal": caller_arn, "allowed": decision.allowed, "reason": decision.reason, "caller": "sts:AssumeRole"})
+    if not decision.allowed:
+        raise RoleDenied(f"{caller_arn} is not trusted by {target_arn} ({decision.reason})")
+
+
 _PATH_PARAMETERS = re.compile(r"/endpoints/(?P<EndpointName>[^/]+)/invocations")  # REST operations' URL members
 
 
@@ -113,6 +134,12 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
     if role_arn is None:
         return  # the harness's own credentials: not a project role
     if not role_exists(account, role_arn):
+        if role_arn.rsplit("/", 1)[1] == ORGANIZATIONS_ROLE:
+            # A member account's OrganizationAccountAccessRole: AWS Organizations creates it with
+            # AdministratorAccess, so the emulator lets it do anything (and logs that it did).
+            _log({"role": ORGANIZATIONS_ROLE, "action": "*", "resource": "*", "allowed": True, "account": account,
+                  "reason": "AdministratorAccess, as AWS Organizations creates it", "caller": "organizations"})
+            return
         # moto hands out credentials for any role ARN; AWS refuses AssumeRole on a role that does not exist,
         # so no request could carry them there.
         refused = JsonRESTError("AccessDeniedException", f"emulator: {role_arn} does not exist in account {account}; "
@@ -138,6 +165,8 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
             raise refused from None
     try:
         check(account, role_arn, checks, caller=f"{service}:{operation}")
+        if service == "sts" and operation == "AssumeRole":
+            check_trust(role_arn, _parameters(response)["RoleArn"])
     except RoleDenied as denied:
         if iam_request_cls.__name__ == "S3IAMRequest":  # S3's own AccessDenied, as boto3 expects it
             from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError

@@ -75,6 +75,10 @@ RESOURCES = {
     ("cloudformation", "DescribeStacks"): _stack,
     ("cloudformation", "ValidateTemplate"): ANY,  # no resource type (Service Authorization Reference)
     ("sts", "GetCallerIdentity"): None,  # needs no permission (IAM: "no permissions are required")
+    # A stage in another account: assuming its deploy role (the role's trust policy is checked too),
+    # and the deploy role creating the stage's stack with that account's CloudFormation role.
+    ("sts", "AssumeRole"): _given("RoleArn"),
+    ("cloudformation", "CreateStack"): _stack,
 }
 
 # What the service itself authorizes besides the action: roles passed in a request.
@@ -82,6 +86,7 @@ PASSED_ROLES = {
     ("sagemaker", "CreatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
     ("sagemaker", "UpdatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
+    ("cloudformation", "CreateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
 }
 
 

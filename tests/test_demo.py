@@ -74,6 +74,22 @@ def test_the_monitor_scenario_turns_drift_into_exactly_one_model_build_run():
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
 
+def test_the_accounts_scenario_deploys_each_stage_in_its_account_through_its_deploy_role():
+    lines = []
+    result = run_demo(say=lines.append, scenario="accounts")
+    text = "\n".join(lines)
+    for stage, account in (("staging", "222222222222"), ("prod", "333333333333")):
+        assert f"account {account}: stack sagemaker-abalone-{result.project_id}-deploy-{stage}" in text
+        assert f"{stage} runs its model as arn:aws:iam::{account}:role/service-role/" in text
+    checks = result.iam_checks
+    # The pipeline role's two AssumeRole calls, each also checked against the deploy role's trust policy;
+    # the publisher's work in the member accounts, as their OrganizationAccountAccessRole.
+    assert checks["CodePipelineRole"] == {"checked": 2, "denied": []}
+    assert checks["AmazonSageMakerProjectsDeployRole"]["checked"] > 3 and not checks["AmazonSageMakerProjectsDeployRole"]["denied"]
+    assert checks["OrganizationAccountAccessRole"]["checked"] > 0
+    assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
+
+
 def _batch_role_without_transform_jobs(roles):
     policy = roles["Resources"]["UseRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     for statement in policy["Statement"]:
