@@ -169,23 +169,23 @@ def _show_plan(plan, console: Console) -> None:
     if plan.unchanged:
         console.print(f"  {len(plan.unchanged)} artifact(s) already in s3://{plan.bucket}")
     for stack_plan in plan.stack_plans:
-        console.print(f"  stack {stack_plan.stack}: {stack_plan.action}")
-        for change in stack_plan.changes:
-            console.print(f"    {change.line()}")
-            for detail in change.details:
-                console.print(f"        {detail}")
-        if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
-            console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
+        _show_stack_plan(stack_plan, f"stack {stack_plan.stack}", console)
     for target in plan.target_plans:
-        console.print(f"  account {target.account}: stack {target.stack_plan.stack}: {target.stack_plan.action}")
-        for change in target.stack_plan.changes:
-            console.print(f"    {change.line()}")
-            for detail in change.details:
-                console.print(f"        {detail}")
+        _show_stack_plan(target.stack_plan, f"account {target.account}: stack {target.stack_plan.stack}", console)
     for change in plan.share_changes:
         console.print(f"  portfolio: {change.line()}")
     for line in plan.s3_route:
         console.print(f"  S3 route: {line}")
+
+
+def _show_stack_plan(stack_plan, heading: str, console: Console) -> None:
+    console.print(f"  {heading}: {stack_plan.action}")
+    for change in stack_plan.changes:
+        console.print(f"    {change.line()}")
+        for detail in change.details:
+            console.print(f"        {detail}")
+    if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
+        console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
 
 
 def _totals_line(plans) -> str:

@@ -19,10 +19,8 @@ RETRAINS = " The prod endpoint's requests are checked for drift on a schedule; d
 
 def with_drift_monitor(settings: ProductSettings, composed) -> Template:
     template = composed.base.template
-    monitor = drift_monitor(template, settings.roles, composed.base.bucket, composed.build_source,
-                            composed.build_half.pipeline, composed.deploy_half.pipeline)
-    for resource in monitor.resources:
-        template.add_resource(resource)
+    template.add_resource(drift_monitor(template, settings.roles, composed.base.bucket, composed.build_source,
+                                        composed.build_half.pipeline, composed.deploy_half.pipeline))
     template.add_output(Output("DriftMonitorPipelineName", Value=monitor_pipeline_name(),
                                Description="The SageMaker pipeline checking prod for drift (created at the first prod deploy)"))
     return template

@@ -54,7 +54,7 @@ from products.publishing.projects import create_project_request, validated
 from products.publishing.publisher import Options, publish_region
 from products.roles import STUDIO_USER_POLICY
 from products.resolve import resolve
-from products.seed_executor import executor_module
+from products.seed_executor import executor_module, seed_module
 from products.synth import SEEDCODE_DIR, synthesize
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -418,13 +418,13 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 RoleName="demo-codepipeline-stand-in", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
             boto3.client("codepipeline", region_name=REGION).create_pipeline(
-                pipeline={**_codepipeline_request(build_pipeline), "roleArn": stand_in["Role"]["Arn"]})
+                pipeline={**codepipeline_request(build_pipeline), "roleArn": stand_in["Role"]["Arn"]})
             say(f"    not emulated: CodePipeline runs; {build_pipeline['Name']} is created here (no execution yet, with a "
                 "stand-in role) so that the retrain function's calls reach it")
 
         def drift_loop():
             endpoint = _prod_endpoint(cfn, props)
-            count = _write_drifted_capture(clients["s3"], props, endpoint, state["build_source"], MONITOR_TIMES[0])
+            count = _write_drifted_capture(clients["s3"], props, endpoint, MONITOR_TIMES[0])
             say(f"    not emulated: the endpoint's data capture; {count} requests of larger animals are written in "
                 f"SageMaker's capture format under {_capture_prefix(props)}{endpoint}/")
             decisions = []
@@ -543,7 +543,7 @@ def _batch_outputs(clients, props: dict) -> list[str]:
     return [f"s3://{bucket}/{item['Key']}" for item in listed]
 
 
-def _codepipeline_request(pipeline: dict) -> dict:
+def codepipeline_request(pipeline: dict) -> dict:
     """A resolved AWS::CodePipeline::Pipeline as a CreatePipeline request (stages and actions as declared)."""
     def lower(key: str) -> str:
         return key[0].lower() + key[1:]
@@ -578,14 +578,11 @@ def _test_rows(s3, props: dict) -> list[str]:
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
 
 
-def _write_drifted_capture(s3, props: dict, endpoint: str, build_source: Path, monitor_time: str) -> int:
+def _write_drifted_capture(s3, props: dict, endpoint: str, monitor_time: str) -> int:
     """Requests of larger animals (the test split's rows, measurements x 1.5) as the endpoint's data capture
     would hold them, an hour before ``monitor_time``: the seed's own record format and drift, not a copy."""
-    sys.path.insert(0, str(build_source / "src"))
-    try:
-        from abalone_pipeline.capture import capture_record, drifted
-    finally:
-        sys.path.remove(str(build_source / "src"))
+    capture = seed_module("abalone_pipeline.capture")
+    capture_record, drifted = capture.capture_record, capture.drifted
     rows = [[float(v) for v in line.split(",")[1:]] for line in _test_rows(s3, props)]
     at = datetime.fromisoformat(monitor_time.replace("Z", "+00:00")) - timedelta(hours=1)
     lines = [capture_record(",".join(f"{v:g}" for v in drifted(row)), "10.0", f"demo-{i}", at.strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -155,8 +155,9 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
         checks = [iam_resources.Authorization(action, resource, context)]
     else:
         operation = response._get_action()
+        parameters = _parameters(response)
         try:
-            checks = iam_resources.authorizations(service, operation, _parameters(response), region, account)
+            checks = iam_resources.authorizations(service, operation, parameters, region, account)
         except (iam_resources.UnmappedOperation, KeyError) as error:
             what = "no resource mapping for" if isinstance(error, iam_resources.UnmappedOperation) else "missing parameter"
             refused = JsonRESTError("AccessDeniedException", f"emulator: {what} {error.args[0]} ({service}:{operation}); "
@@ -166,7 +167,7 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
     try:
         check(account, role_arn, checks, caller=f"{service}:{operation}")
         if service == "sts" and operation == "AssumeRole":
-            check_trust(role_arn, _parameters(response)["RoleArn"])
+            check_trust(role_arn, parameters["RoleArn"])
     except RoleDenied as denied:
         if iam_request_cls.__name__ == "S3IAMRequest":  # S3's own AccessDenied, as boto3 expects it
             from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError

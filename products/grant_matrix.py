@@ -12,7 +12,6 @@ tests/test_grant_matrix.py fails when either side of any row is missing.
 import json
 from dataclasses import dataclass
 
-from products.blocks.cross_account import TARGET_DEPLOY_ROLE
 from products.iam_evaluator import Decision, evaluate, resource_policy_allows
 from products.resolve import Environment, resolve
 
@@ -141,4 +140,4 @@ def as_json(rows: list[Grant]) -> str:
     return json.dumps([g.as_json() for g in rows], indent=2)
 
 
-__all__ = ["Grant", "TARGET_DEPLOY_ROLE", "grants", "resolve_accounts", "table"]
+__all__ = ["Grant", "grants", "resolve_accounts", "table"]

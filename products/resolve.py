@@ -75,15 +75,16 @@ class Resolver:
         self.parameters = self._parameters(parameters or {})
         self._resources: dict[str, dict] = {}
         self._resolving: set[str] = set()
-        self._conditions: dict[str, bool] = {}
-        self.conditions = {name: self.condition(name) for name in template.get("Conditions", {})}
+        self.conditions: dict[str, bool] = {}
+        for name in template.get("Conditions", {}):
+            self.condition(name)
         self._check_rules()
 
     def condition(self, name: str) -> bool:
         """A template condition's value (conditions may use others, in any order)."""
-        if name not in self._conditions:
-            self._conditions[name] = bool(self.value(self.template["Conditions"][name]))
-        return self._conditions[name]
+        if name not in self.conditions:
+            self.conditions[name] = bool(self.value(self.template["Conditions"][name]))
+        return self.conditions[name]
 
     def _check_rules(self) -> None:
         """Template rules, which CloudFormation checks before it creates anything."""

@@ -13,8 +13,13 @@ from pathlib import Path
 EXECUTOR_SOURCE = Path(__file__).resolve().parent.parent / "seedcode" / "model-build" / "src"
 
 
-def executor_module(name: str = ""):
-    """``pipeline_executor`` (or one of its modules, e.g. ``"environments"``)."""
+def seed_module(dotted: str):
+    """A module of the model-build seed repo's source (only those that need nothing but the standard library and boto3)."""
     if str(EXECUTOR_SOURCE) not in sys.path:
         sys.path.append(str(EXECUTOR_SOURCE))
-    return importlib.import_module("pipeline_executor" + (f".{name}" if name else ""))
+    return importlib.import_module(dotted)
+
+
+def executor_module(name: str = ""):
+    """``pipeline_executor`` (or one of its modules, e.g. ``"environments"``)."""
+    return seed_module("pipeline_executor" + (f".{name}" if name else ""))

@@ -19,6 +19,7 @@ from moto import mock_aws
 
 from products.aws_events import codepipeline_execution_event, sagemaker_pipeline_execution_event
 from products.blocks import build_contract as contract
+from products.demo import codepipeline_request
 from products.eventroute import EventRouter
 from products.functions import retrain_on_drift
 from products.iam_evaluator import evaluate
@@ -61,12 +62,7 @@ class Loop:
             RoleName=build["RoleArn"].rsplit("/", 1)[1], Path="/service-role/", AssumeRolePolicyDocument=json.dumps({
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                         "Principal": {"Service": "codepipeline.amazonaws.com"}}]}))
-        self.codepipeline.create_pipeline(pipeline={
-            "name": build["Name"], "roleArn": build["RoleArn"],
-            "artifactStore": {"type": "S3", "location": "sagemaker-project-p-abc123def456"},
-            "stages": [{"name": s["Name"], "actions": [{"name": a["Name"], "actionTypeId": {
-                k[0].lower() + k[1:]: v for k, v in a["ActionTypeId"].items()}, "configuration": {}} for a in s["Actions"]]}
-                for s in build["Stages"]]})
+        self.codepipeline.create_pipeline(pipeline=codepipeline_request(build))
         self.environment = resources["RetrainOnDriftFunction"]["Properties"]["Environment"]["Variables"]
 
     def monitor_failed(self, failed_step, now=NOW, pipeline=None, status="Failed") -> dict | None:

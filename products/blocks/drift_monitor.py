@@ -14,8 +14,6 @@ developer guide, "Amazon SageMaker Model Monitor availability change"), so the m
 pipeline of the project's own, run by the same executor as the model-build pipeline.
 """
 
-from dataclasses import dataclass
-
 from troposphere import GetAtt, Parameter, Ref, Sub, Template, awslambda, codepipeline as cp, events, s3
 
 from products.blocks import build_contract as contract
@@ -44,11 +42,6 @@ RETRAIN_FUNCTION_SKIPS = [
     {"id": "CKV_AWS_173", "comment": "Its variables are a pipeline name, a step name and a number of hours: "
                                      "nothing secret for a customer-managed key to protect"},
 ]
-
-
-@dataclass(frozen=True)
-class DriftMonitor:
-    resources: list
 
 
 def monitor_pipeline_name() -> Sub:
@@ -112,8 +105,8 @@ def prod_deployed_rule(deploy_pipeline: cp.Pipeline, monitor_runner: cp.Pipeline
 
 
 def drift_monitor(template: Template, roles: RoleNames, bucket: s3.Bucket, build_source: cp.Actions,
-                  build_pipeline: cp.Pipeline, deploy_pipeline: cp.Pipeline) -> DriftMonitor:
-    """The monitor's runner, schedule and retrain loop for a project that deploys to prod."""
+                  build_pipeline: cp.Pipeline, deploy_pipeline: cp.Pipeline) -> list:
+    """The monitor's runner, schedule and retrain loop for a project that deploys to prod: its resources."""
     schedule, cooldown = add_monitor_parameters(template)
     runner = sagemaker_pipeline_runner(
         "DriftMonitor", "modelmonitor", "Points the drift monitor pipeline at the model in prod",
@@ -137,7 +130,7 @@ def drift_monitor(template: Template, roles: RoleNames, bucket: s3.Bucket, build
         "RetrainOnDriftPermission", FunctionName=Ref(function), Action="lambda:InvokeFunction",
         Principal="events.amazonaws.com", SourceArn=GetAtt(rule, "Arn"),
     )
-    return DriftMonitor([
+    return [
         *runner.resources, prod_deployed_rule(deploy_pipeline, runner.pipeline, roles.arn("events")),
         group, monitor_schedule, function, rule, permission,
-    ])
+    ]

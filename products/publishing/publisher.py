@@ -72,7 +72,7 @@ class RegionPlan:
     domain_tag: DomainTag | None = None
     share_changes: list = field(default_factory=list)  # shares.ShareChange, made after the portfolio stack
     target_plans: list["TargetPlan"] = field(default_factory=list)  # the target-account stack in each target account
-    outcomes: dict[str, str] = field(default_factory=dict)  # stack -> "created"/"updated", as applied
+    outcomes: dict[str, str] = field(default_factory=dict)  # stack key -> "created"/"updated", as applied
     config: CatalogConfig | None = None
     applied: list[str] = field(default_factory=list)  # what apply_region did, in order
 
@@ -110,16 +110,18 @@ class RegionPlan:
                       shares=len(self.share_changes))
         return counts
 
-    def stack_action(self, stack_plan: StackPlan) -> str:
-        if stack_plan.stack in self.outcomes:
-            return self.outcomes[stack_plan.stack]
+    def stack_action(self, stack_plan: StackPlan, key: str | None = None) -> str:
+        """What happened to the stack (``key`` in ``outcomes``, default its name), or what would."""
+        key = key or stack_plan.stack
+        if key in self.outcomes:
+            return self.outcomes[key]
         return "up to date" if not stack_plan.pending else f"would {stack_plan.action}"
 
     @property
     def stacks(self) -> list[dict]:
         return [{**p.as_dict(), "action": self.stack_action(p)} for p in self.stack_plans] + [
-            {**t.stack_plan.as_dict(), "account": t.account, "action": t.outcome or (
-                "up to date" if not t.stack_plan.pending else f"would {t.stack_plan.action}")} for t in self.target_plans]
+            {**t.stack_plan.as_dict(), "account": t.account, "action": self.stack_action(t.stack_plan, t.key)}
+            for t in self.target_plans]
 
     def as_dict(self) -> dict:
         return {
@@ -170,7 +172,11 @@ class TargetPlan:
     account: str
     stacker: Stacks
     stack_plan: StackPlan
-    outcome: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Its key in ``RegionPlan.outcomes``: the stack's name is the same in every target account."""
+        return f"{self.account}/{self.stack_plan.stack}"
 
 
 def _plan_target_accounts(aws: Aws, config: CatalogConfig, template: dict, account: str, say, poll_seconds) -> list:
@@ -320,29 +326,22 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.asset_bucket.remove(key)
     if plan.route_removals:
         plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
-    for target in plan.target_plans:  # before the project templates are offered: KMS needs these roles to exist
-        if not target.stack_plan.pending:
-            continue
-        say(f"  account {target.account}: {target.stack_plan.stack}: executing change set")
-        try:
-            target.outcome = target.stacker.apply(target.stack_plan)
-        except Exception:
-            target.outcome = "failed"
-            raise
-        plan.applied.append(f"account {target.account}: stack {target.stack_plan.stack} {target.outcome}")
-    for stack_plan in plan.stack_plans:
+    # The target accounts' stacks first: KMS refuses a project's key policy until their roles exist.
+    pending = [(t.stacker, t.stack_plan, t.key, f"account {t.account}: stack") for t in plan.target_plans]
+    pending += [(plan.stacker, p, p.stack, f"{region}: stack") for p in plan.stack_plans]
+    for stacker, stack_plan, key, where in pending:
         if not stack_plan.pending:
             continue
-        say(f"  {stack_plan.stack}: executing change set")
+        say(f"  {key}: executing change set")
         try:
-            plan.outcomes[stack_plan.stack] = plan.stacker.apply(stack_plan)
+            plan.outcomes[key] = stacker.apply(stack_plan)
         except KeyboardInterrupt:
-            plan.outcomes[stack_plan.stack] = "interrupted"  # CloudFormation carries on without us
+            plan.outcomes[key] = "interrupted"  # CloudFormation carries on without us
             raise
         except Exception:
-            plan.outcomes[stack_plan.stack] = "failed"  # and the stacks after it (the portfolio) are never applied
+            plan.outcomes[key] = "failed"  # and the stacks after it (the portfolio) are never applied
             raise
-        plan.applied.append(f"{region}: stack {stack_plan.stack} {plan.outcomes[stack_plan.stack]}")
+        plan.applied.append(f"{where} {stack_plan.stack} {plan.outcomes[key]}")
     if plan.share_changes:
         _apply_shares(plan, plan.config, say, plan.stacker.poll_seconds)
     if plan.domain_tag:
