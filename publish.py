@@ -160,7 +160,7 @@ def _emit_json(payload: dict) -> None:
 
 def _show_plan(plan, console: Console) -> None:
     """Everything the region's plan would do, resource by resource, with property changes under each Modify."""
-    console.print(f"{plan.region} (account {plan.account}):")
+    console.print(f"{plan.region} ({'member ' if plan.member else ''}account {plan.account}):")
     if plan.bucket_changes:
         console.print(f"  asset bucket {plan.bucket}: " + ", ".join(
             "create" if c == "bucket" else f"set {c}" for c in plan.bucket_changes))
@@ -172,6 +172,8 @@ def _show_plan(plan, console: Console) -> None:
         _show_stack_plan(stack_plan, f"stack {stack_plan.stack}", console)
     for target in plan.target_plans:
         _show_stack_plan(target.stack_plan, f"account {target.account}: stack {target.stack_plan.stack}", console)
+    if plan.stack_set_plan:
+        _show_stack_set_plan(plan.stack_set_plan, console)
     for change in plan.share_changes:
         console.print(f"  portfolio: {change.line()}")
     for line in plan.s3_route:
@@ -188,6 +190,17 @@ def _show_stack_plan(stack_plan, heading: str, console: Console) -> None:
         console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
 
 
+def _show_stack_set_plan(plan, console: Console) -> None:
+    """The stack set's steps, and its template's resource changes (applied in every account of its units)."""
+    console.print(f"  stack set {plan.name} ({', '.join(plan.units) or 'no units'}; as {plan.call_as}): {plan.action}")
+    for line in plan.lines():
+        console.print(f"    {line}")
+    for change in plan.changes if plan.template_changed else []:
+        console.print(f"      {change.line()}")
+        for detail in change.details:
+            console.print(f"          {detail}")
+
+
 def _totals_line(plans) -> str:
     totals = {}
     for plan in plans:
@@ -197,6 +210,7 @@ def _totals_line(plans) -> str:
         f"Plan: {totals['add']} to add, {totals['change']} to change, {totals['remove']} to remove (stack resources); "
         f"{totals['uploads']} upload(s), {totals['bucket_settings']} bucket setting(s), {totals['s3_route']} S3-route change(s)"
         + (f", {totals['shares']} portfolio share change(s)" if totals["shares"] else "")
+        + (f", {totals['stack_set_steps']} stack set step(s)" if totals["stack_set_steps"] else "")
     )
 
 
@@ -211,7 +225,7 @@ def _without_interrupts(action) -> None:
 
 def _plan_regions(args, config, sessions, artifacts, targets, domain_id, console, plans: list, apply: bool) -> None:
     """Plan each region in turn, appending to ``plans`` (so the caller can discard what was planned so far)."""
-    from products.publishing.publisher import Options, plan_region
+    from products.publishing.publisher import Options, plan_member_account, plan_region
 
     for index, aws in enumerate(sessions):
         console.print(f"{'publish' if apply else 'plan'}: reading {aws.region}")
@@ -221,6 +235,9 @@ def _plan_regions(args, config, sessions, artifacts, targets, domain_id, console
             roles_here=index == 0, roles_planned_elsewhere=config.publish.deploy_roles and index > 0,
         )
         plans.append(plan_region(aws, config, artifacts, options))
+        for member in config.publish.member_accounts:
+            console.print(f"{'publish' if apply else 'plan'}: reading {aws.region} in member account {member.account}")
+            plans.append(plan_member_account(aws, member, config, artifacts, options))
 
 
 def _ask_then_apply(args, plans, console) -> bool | None:
@@ -230,10 +247,10 @@ def _ask_then_apply(args, plans, console) -> bool | None:
     pending = [p for p in plans if not p.up_to_date]
     if not pending:
         return None
-    if not _ask(args, console, f"Apply these changes to {', '.join(p.region for p in pending)}?"):
+    if not _ask(args, console, f"Apply these changes to {', '.join(p.label for p in pending)}?"):
         return False
     for plan in pending:
-        console.print(f"publish: applying {plan.region}")
+        console.print(f"publish: applying {plan.label}")
         apply_region(plan, console.print)
     return True
 
@@ -292,7 +309,7 @@ def cmd_publish(args, apply: bool = True) -> int:
         raise PublishError(f"{text} (already applied: {'; '.join(_applied(plans))}; nothing after the failure)") from None
     declined = answer is False
     for plan in plans:
-        console.print(f"{plan.region}: {_region_status(plan, apply, declined)}")
+        console.print(f"{plan.label}: {_region_status(plan, apply, declined)}")
     summary = log.summary()
     console.print(f"{'publish' if apply else 'plan'}: {summary['total']} AWS calls ({summary['writes']} writes) "
                   f"in {time.perf_counter() - started:.2f}s")
@@ -333,6 +350,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_destroy(args) -> int:
+    from products.publishing.aws import assumed
     from products.publishing.publisher import destroy_region
 
     config = load_config(args.config)
@@ -341,15 +359,21 @@ def cmd_destroy(args) -> int:
     console = _progress(args)
     what = [config.publish.portfolio_stack] + ([config.publish.roles_stack] if args.roles else [])
     what += ["the asset bucket and every object version in it"] if args.buckets else []
-    if not _ask(args, console, f"Delete {', '.join(what)} in {', '.join(a.region for a in sessions)}?"):
+    members = config.publish.member_accounts
+    accounts = f" (this account and member accounts {', '.join(m.account for m in members)})" if members else ""
+    if not _ask(args, console, f"Delete {', '.join(what)} in {', '.join(a.region for a in sessions)}{accounts}?"):
         console.print("destroy: not confirmed; nothing deleted")
         return EXIT_DECLINED
     removed = {}
     try:
         for aws in sessions:
-            removed[aws.region] = destroy_region(aws, config, args.roles, args.buckets, console.print, args.poll_seconds,
-                                                 domain_id)
-            console.print(f"{aws.region}: removed " + (", ".join(removed[aws.region]) or "nothing (nothing was there)"))
+            # The member accounts' copies too, each through the role publish assumes there.
+            for label, session, domain in [(aws.region, lambda: aws, domain_id)] + [
+                    (f"{aws.region} (member account {m.account})", lambda m=m: assumed(aws, m.role, account=m.account),
+                     m.studio_domain_id) for m in members]:
+                removed[label] = destroy_region(session(), config, args.roles, args.buckets, console.print,
+                                                args.poll_seconds, domain)
+                console.print(f"{label}: removed " + (", ".join(removed[label]) or "nothing (nothing was there)"))
     except KeyboardInterrupt:
         done = [f"{region}: {', '.join(items)}" for region, items in removed.items() if items]
         err.print("interrupted: " + ("removed " + "; ".join(done) if done else "nothing removed yet")
@@ -518,11 +542,13 @@ def parser() -> argparse.ArgumentParser:
 
     for name, help_text, handler in (
         ("plan", "Show everything publish would change in every region (bucket settings, uploads, each stack's "
-                 "resources with property and IAM statement changes, the S3 route) with totals; changes nothing "
+                 "resources with property and IAM statement changes, the target-account stacks and stack set, "
+                 "portfolio shares, the S3 route, and each member account's copy) with totals; changes nothing "
                  "(change sets are created to compute stack changes, then deleted).", cmd_plan),
         ("publish", "Plan every region as `plan` does, show it with totals, ask once (--yes, or y on standard input), "
-                    "then apply: bucket settings, content-hashed uploads, roles stack, portfolio stack (never after a "
-                    "failed roles stack), the S3 route. Nothing is written before the answer.", cmd_publish),
+                    "then apply: bucket settings, content-hashed uploads, the target accounts' roles (stacks, stack "
+                    "set), roles stack, portfolio stack (never after a failed roles stack), shares, the S3 route; "
+                    "then each member account's copy. Nothing is written before the answer.", cmd_publish),
     ):
         sub = aws_verb(name, help_text, handler)
         sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to publish (default: publish.targets)")
@@ -554,8 +580,10 @@ def parser() -> argparse.ArgumentParser:
         "List the SageMaker projects made from this catalog's products (both routes), with the version each runs, "
         "its status and last update, and which run an older version than the catalog's current one.", cmd_projects,
     )
-    sub = aws_verb("destroy", "Remove what publish created: the portfolio's shares and stack, and on request the roles "
-                              "stack, the buckets and the Studio domain's S3-templates tag pointing at them.", cmd_destroy)
+    sub = aws_verb("destroy", "Remove what publish created, here and in publish.member_accounts: the portfolio's shares "
+                              "and stack, and on request the roles stack, the buckets and the Studio domain's "
+                              "S3-templates tag pointing at them. The target accounts' roles are left: projects may "
+                              "still deploy with them.", cmd_destroy)
     domain_flag(sub, "whose S3-templates tag --buckets removes")
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")

@@ -79,6 +79,24 @@ class TargetAccount:
 
 
 DEFAULT_TARGET_ROLE = "OrganizationAccountAccessRole"  # the role AWS Organizations creates in member accounts
+@dataclass(frozen=True)
+class MemberAccount:
+    """Another account of the organization that gets a copy of the catalog (its users create projects there)."""
+
+    account: str
+    studio_domain_id: str  # its Studio domain, for the S3 route ("" without it)
+    role: str  # what publish assumes there
+
+
+CALL_AS = ("DELEGATED_ADMIN", "SELF")  # StackSets' CallAs: a delegated administrator, or the management account
+
+
+@dataclass(frozen=True)
+class TargetStackSet:
+    """The target-account stack as a service-managed StackSet over organizational units (auto-deployed)."""
+
+    organizational_units: tuple[str, ...]
+    call_as: str = "DELEGATED_ADMIN"
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,8 @@ class PublishConfig:
     studio_domain_id: str = ""
     s3_templates_prefix: str = "studio-templates"
     target_accounts: tuple[TargetAccount, ...] = ()
+    target_stack_set: TargetStackSet | None = None  # None: no stack set is managed
+    member_accounts: tuple[MemberAccount, ...] = ()  # the catalog published into these too
 
     @property
     def target_account_stack(self) -> str:
@@ -353,7 +373,7 @@ _PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()/-]{1,200}$")
 
 def _publish_config(section: _Reader) -> PublishConfig:
     section.only("stack_prefix", "deploy_roles", "keep_versions", "targets", "studio_domain_id", "s3_templates_prefix",
-                 "target_accounts")
+                 "target_accounts", "target_stack_set", "member_accounts")
     defaults = PublishConfig()
     deploy_roles = section.data.get("deploy_roles", defaults.deploy_roles)
     if not isinstance(deploy_roles, bool):
@@ -379,27 +399,63 @@ def _publish_config(section: _Reader) -> PublishConfig:
             "s3_templates_prefix", defaults.s3_templates_prefix, _PREFIX, "an S3 key prefix"
         ).strip("/"),
         target_accounts=_target_accounts(section),
+        target_stack_set=_target_stack_set(section),
+        member_accounts=_member_accounts(section, targets),
     )
 
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+# DeploymentTargets.OrganizationalUnitIds of CloudFormation's API model: an OU, or the organization's root.
+_OU_OR_ROOT = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
-def _target_accounts(section: _Reader) -> tuple[TargetAccount, ...]:
-    """publish.target_accounts: [{account: "210987654321", role: <ARN, default its OrganizationAccountAccessRole>}]."""
-    entries = section.data.get("target_accounts", [])
+def _account_entries(section: _Reader, key: str, *extra: str) -> list[tuple[_Reader, str, str]]:
+    """Each entry of the list ``key``: {account: "210987654321", role: <ARN, default its OrganizationAccountAccessRole>,
+    extra fields}, as (its reader, account, role); each account once."""
+    entries = section.data.get(key, [])
     if not isinstance(entries, list):
-        raise section.error("target_accounts", "a list of {account, role} mappings", entries)
-    targets = []
+        raise section.error(key, "a list of {account, role} mappings", entries)
+    found = []
     for index, entry in enumerate(entries):
-        item = _Reader(section.path, entry, section.field(f"target_accounts[{index}]."))
-        item.only("account", "role")
+        item = _Reader(section.path, entry, section.field(f"{key}[{index}]."))
+        item.only("account", "role", *extra)
         account = item.string("account", pattern=_ACCOUNT, what="a 12-digit AWS account id (quoted)")
         role = item.string("role", f"arn:aws:iam::{account}:role/{DEFAULT_TARGET_ROLE}", _ROLE_ARN, "an IAM role ARN")
         if role.split(":")[4] != account:
             raise item.error("role", f"a role of account {account}", role)
-        targets.append(TargetAccount(account, role))
-    if len({t.account for t in targets}) != len(targets):
-        raise section.error("target_accounts", "each account once", [t.account for t in targets])
-    return tuple(targets)
+        found.append((item, account, role))
+    if len({account for _, account, _ in found}) != len(found):
+        raise section.error(key, "each account once", [account for _, account, _ in found])
+    return found
+
+
+def _target_accounts(section: _Reader) -> tuple[TargetAccount, ...]:
+    """publish.target_accounts: [{account, role}]."""
+    return tuple(TargetAccount(account, role) for _, account, role in _account_entries(section, "target_accounts"))
+
+
+def _member_accounts(section: _Reader, targets: list) -> tuple[MemberAccount, ...]:
+    """publish.member_accounts: [{account, role, studio_domain_id (needed with the s3 target)}]."""
+    members = []
+    for item, account, role in _account_entries(section, "member_accounts", "studio_domain_id"):
+        domain = item.string("studio_domain_id", pattern=DOMAIN_ID, what="the account's SageMaker domain id (the s3 target "
+                             "tags it)") if "s3" in targets else item.string("studio_domain_id", "", DOMAIN_ID, "a domain id")
+        members.append(MemberAccount(account, domain, role))
+    return tuple(members)
+
+
+def _target_stack_set(section: _Reader) -> TargetStackSet | None:
+    """publish.target_stack_set: {organizational_units: [ou-...], call_as: DELEGATED_ADMIN | SELF}."""
+    if "target_stack_set" not in section.data:
+        return None
+    item = section.mapping("target_stack_set")
+    item.only("organizational_units", "call_as")
+    units = item.string_list("organizational_units", _OU_OR_ROOT, "organizational unit ids (ou-...) or the root id (r-...)")
+    if len(set(units)) != len(units):
+        raise item.error("organizational_units", "each unit once", list(units))
+    call_as = item.data.get("call_as", "DELEGATED_ADMIN")
+    if call_as not in CALL_AS:
+        raise item.error("call_as", "DELEGATED_ADMIN (a delegated StackSets administrator) or SELF (the management account)",
+                         call_as)
+    return TargetStackSet(units, call_as)

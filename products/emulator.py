@@ -43,6 +43,71 @@ def install_https_bucket_policies() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def install_stack_set_targets() -> None:
+    """Patch moto (in this process) to keep what a service-managed stack set is deployed to.
+
+    moto 5.2 deploys a stack set's instances into the accounts of the units CreateStackInstances
+    names, but forgets the units, AutoDeployment and Capabilities, which AWS returns in DescribeStackSet
+    (``OrganizationalUnitIds``: "the organization root ID or organizational unit (OU) IDs that you
+    specified for DeploymentTargets"); it ignores DeleteStackInstances' DeploymentTargets and gives
+    UpdateStackSet no operation id of its own. The shim keeps the first three, removes the instances
+    of the accounts of the units named, and makes an operation id. Still not emulated: an update does
+    not change the instances' resources, and nothing is deployed into an account that joins a unit later.
+    """
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+    from moto.moto_api._internal import mock_random
+
+    create_set, create_instances = CloudFormationResponse.create_stack_set, CloudFormationResponse.create_stack_instances
+    update_set, delete_instances = CloudFormationResponse.update_stack_set, CloudFormationResponse.delete_stack_instances
+
+    def stack_set(response):
+        return response.cloudformation_backend.describe_stack_set(response._get_param("StackSetName"))
+
+    def settings(response) -> None:
+        params, target = response._get_params(), stack_set(response)
+        for key, attribute in (("AutoDeployment", "auto_deployment"), ("Capabilities", "capabilities")):
+            if key in params:
+                setattr(target, attribute, params[key])
+
+    def create_stack_set(self):
+        result = create_set(self)
+        settings(self)
+        return result
+
+    def create_stack_instances(self):
+        result = create_instances(self)
+        units = (self._get_params().get("DeploymentTargets") or {}).get("OrganizationalUnitIds", [])
+        target = stack_set(self)
+        target.organizational_unit_ids = [*getattr(target, "organizational_unit_ids", []),
+                                          *(u for u in units if u not in getattr(target, "organizational_unit_ids", []))]
+        return result
+
+    def update_stack_set(self):
+        if not self._get_param("OperationId"):
+            self.querystring["OperationId"] = [str(mock_random.uuid4())]
+        result = update_set(self)
+        settings(self)
+        return result
+
+    def delete_stack_instances(self):
+        units = (self._get_params().get("DeploymentTargets") or {}).get("OrganizationalUnitIds", [])
+        target = stack_set(self)
+        if units:
+            members = {i.account_id for i in target.instances.stack_instances}
+            organization = target.instances.org_backend
+            in_units = {a.id for a in organization.accounts if a.parent_id in units} & members
+            target.organizational_unit_ids = [u for u in getattr(target, "organizational_unit_ids", []) if u not in units]
+            target.delete_stack_instances(sorted(in_units), self._get_params().get("Regions", []))
+            return ActionResult({"OperationId": target.operations[-1]["OperationId"]})
+        return delete_instances(self)
+
+    CloudFormationResponse.create_stack_set = create_stack_set
+    CloudFormationResponse.create_stack_instances = create_stack_instances
+    CloudFormationResponse.update_stack_set = update_stack_set
+    CloudFormationResponse.delete_stack_instances = delete_stack_instances
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,6 +157,7 @@ def main(argv=None) -> int:
         args.port = free_port()
     print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     install_https_bucket_policies()
+    install_stack_set_targets()
     emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     import moto.server

@@ -3,8 +3,10 @@ first publish, a no-op re-publish, a one-product change (the build-train product
 template description edited, so only that template and the portfolio change) and a seed-code change
 (model-deploy, used by two products); then, in a fresh emulator with a Studio domain, the S3 route
 alone (--target s3): first publish, no-op, and the checks `verify --target s3` makes; then, in a
-fresh emulator, publish.target_accounts with two accounts (the target-account stack through an
-assumed role in each): first publish and the no-op.
+fresh moto, publish.target_accounts with two accounts (the target-account stack through an
+assumed role in each) and publish.target_stack_set over one OU: first publish, then the no-op with
+one OU portfolio share added (Service Catalog's reads stubbed: moto has none); and a member
+account's copy on the S3 route (publish.member_accounts): first and no-op.
 Run: .venv/bin/python tests/bench_publish.py
 """
 
@@ -64,31 +66,105 @@ def main() -> int:
 
 
 def target_accounts(config) -> None:
-    from products.config import TargetAccount
+    """Two target accounts (stacks through assumed roles), the target-account stack set over one OU, and one OU
+    portfolio share; then a member account's copy of the catalog on the S3 route."""
+    import boto3
+    from moto import mock_aws
+
+    from products.config import MemberAccount, TargetAccount, TargetStackSet
+    from products.emulator import install_https_bucket_policies, install_stack_set_targets
+    from products.publishing import publisher
+    from products.publishing.publisher import plan_member_account
 
     targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
                     for a in ("222222222222", "333333333333"))
-    config = replace(config, publish=replace(config.publish, target_accounts=targets))
     # moto in this process, not the emulator: the emulator authorizes assumed-role requests against the role's
     # policies, and the target accounts' OrganizationAccountAccessRole (which AWS Organizations creates) is not
     # in its IAM. The publisher's calls are the same either way.
-    from moto import mock_aws
-
-    from products.emulator import install_https_bucket_policies
-
     os.environ.pop("AWS_ENDPOINT_URL", None)
     install_https_bucket_policies()  # as the emulator does: the bucket's TLS-only policy, as over HTTPS
+    install_stack_set_targets()  # as the emulator does: DescribeStackSet returns the units deployed to
     with mock_aws():
+        unit = _organization_unit_with_two_accounts(boto3.client("organizations"))
+        config = replace(config, publish=replace(config.publish, target_accounts=targets,
+                                                 target_stack_set=TargetStackSet((unit,))))
         artifacts = synthesize(config)
-        for name in ("first publish, 2 target accounts", "no-op, 2 target accounts"):
+        shared = replace(config, portfolio=replace(config.portfolio, share_with=(("ORGANIZATIONAL_UNIT", unit),)))
+        for name, run_config in (("first publish, 2 target accounts + stack set over 1 OU", config),
+                                 ("no-op, the same + 1 OU portfolio share", shared)):
             log = CallLog()
+            aws = Aws("us-east-1", log=log)
+            if run_config is shared:
+                _stub_existing_share(aws, log, unit, publisher)
             options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
                               poll_seconds=0)
             started = time.perf_counter()
-            result = publish_region(Aws("us-east-1", log=log), config, artifacts, options)
+            result = publish_region(aws, run_config, artifacts, options)
             seconds = time.perf_counter() - started
             actions = ", ".join(f"{s.get('account', 'tooling')} {s['stack']} {s['action']}" for s in result.stacks)
-            print(f"{name:<34} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  ({actions})")
+            print(f"{name:<56} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
+                  f"({actions}; stack set {result.stack_set_action}; {len(result.share_changes)} share changes)")
+
+        member = "444455556666"
+        role = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+        sagemaker = _assumed_client(role, "sagemaker")
+        domain_arn = sagemaker.create_domain(
+            DomainName="studio", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
+            DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{member}:role/service-role/AmazonSageMaker-ExecutionRole-x"},
+        )["DomainArn"]
+        s3_config = replace(config, publish=replace(config.publish, targets=("s3",), target_accounts=(),
+                                                    target_stack_set=None))
+        for name in ("member account S3 route, first", "member account S3 route, no-op"):
+            log = CallLog()
+            options = Options(apply=True, targets=("s3",), say=lambda *_: None, poll_seconds=0)
+            started = time.perf_counter()
+            plan = plan_member_account(Aws("us-east-1", log=log), MemberAccount(member, domain_arn.rsplit("/", 1)[1], role),
+                                       s3_config, synthesize(s3_config), options)
+            try:
+                if not plan.up_to_date:
+                    publisher.apply_region(plan, lambda *_: None)
+            finally:
+                publisher.discard_region(plan)
+            print(f"{name:<56} {time.perf_counter() - started:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes")
+
+
+def _organization_unit_with_two_accounts(organizations) -> str:
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    unit = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    for name in ("staging", "prod"):
+        account = organizations.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]["AccountId"]
+        organizations.move_account(AccountId=account, SourceParentId=root, DestinationParentId=unit)
+    return unit
+
+
+def _stub_existing_share(aws, log, unit, publisher) -> None:
+    """Stand-ins, named: moto has no Service Catalog. Its reads are answered by botocore's Stubber (checked against
+    the API model) with the OU share in place, and the portfolio stack's PortfolioId output, which moto's
+    CloudFormation cannot produce, is read for real (one DescribeStacks) then filled in."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("servicecatalog", region_name="us-east-1")
+    # Counted like the publisher's own clients; at parameter build, since the Stubber answers at before-call.
+    client.meta.events.register("before-parameter-build.servicecatalog", log.record)
+    stub = Stubber(client)
+    for share_type in ("ORGANIZATION", "ORGANIZATIONAL_UNIT", "ACCOUNT"):
+        details = [{"PrincipalId": unit, "Type": share_type, "SharePrincipals": True}] if share_type == "ORGANIZATIONAL_UNIT" else []
+        stub.add_response("describe_portfolio_shares", {"PortfolioShareDetails": details},
+                          {"PortfolioId": "port-emulated00001", "Type": share_type})
+    stub.activate()
+    aws._clients["servicecatalog"] = client
+    real = publisher._portfolio_id
+    publisher._portfolio_id = lambda aws, config: real(aws, config) or "port-emulated00001"
+
+
+def _assumed_client(role: str, service: str):
+    import boto3
+
+    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="bench")["Credentials"]
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
 def s3_route(config) -> None:

@@ -109,19 +109,23 @@ class Aws:
             raise PublishError(f"AWS refused the credentials in {self.region}: {error.response['Error']['Message']}") from None
 
 
-def assumed(aws: "Aws", role_arn: str, session_name: str = "sagemaker-catalog-publish") -> "Aws":
-    """Clients for the same region with ``role_arn``'s credentials (another account's), sharing the call log."""
+def assumed(aws: "Aws", role_arn: str, session_name: str = "sagemaker-catalog-publish", account: str | None = None) -> "Aws":
+    """Clients for the same region with ``role_arn``'s credentials (another account's), sharing the call log;
+    with ``account``, checked to be that account's (one GetCallerIdentity)."""
     import boto3
 
     try:
         credentials = aws.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
     except ClientError as error:
         raise PublishError(f"cannot assume {role_arn}: {error.response['Error']['Message']}; publishing into that "
-                           "account needs a role there that this one may assume (publish.target_accounts[].role)") from None
+                           "account needs a role there that this one may assume (the role of publish.target_accounts "
+                           "or publish.member_accounts)") from None
     other = object.__new__(Aws)
     other.session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
                                   aws_session_token=credentials["SessionToken"], region_name=aws.region)
     other.region, other.log, other._clients = aws.region, aws.log, {}
+    if account is not None and other.account_id() != account:
+        raise PublishError(f"{role_arn} gave credentials of account {other.account_id()}, not {account}")
     return other
 
 

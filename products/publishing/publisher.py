@@ -10,15 +10,16 @@ interrupted publish leaves nothing of its plan behind.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from botocore.exceptions import ClientError
 
 from products import PRODUCTS
 from products.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
-from products.publishing.aws import Aws, PublishError, assumed, error_code, fill_pseudo_parameters
+from products.publishing.aws import Aws, BadInput, PublishError, assumed, error_code, fill_pseudo_parameters
 from products.publishing import shares
+from products.publishing.stack_sets import StackSetPlan, StackSets
 from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
 from products.publishing.versions import with_retained_versions
 from products.synth import Artifact
@@ -39,6 +40,9 @@ class Options:
     # Another region's plan in this run deploys the roles stack, so the launch role need not exist yet.
     roles_planned_elsewhere: bool = False
     domain_id: str = ""  # overrides publish.studio_domain_id
+    # A member account (publish.member_accounts): a copy of the catalog of its own; the tooling account's
+    # target-account stacks, stack set and portfolio shares are not planned from there.
+    member: bool = False
 
 
 @dataclass
@@ -72,13 +76,20 @@ class RegionPlan:
     domain_tag: DomainTag | None = None
     share_changes: list = field(default_factory=list)  # shares.ShareChange, made after the portfolio stack
     target_plans: list["TargetPlan"] = field(default_factory=list)  # the target-account stack in each target account
+    stack_set_plan: StackSetPlan | None = None  # the target-account stack over organizational units
     outcomes: dict[str, str] = field(default_factory=dict)  # stack key -> "created"/"updated", as applied
     config: CatalogConfig | None = None
+    member: bool = False  # a member account's copy of the catalog (publish.member_accounts)
     applied: list[str] = field(default_factory=list)  # what apply_region did, in order
 
     @property
     def region(self) -> str:
         return self.aws.region
+
+    @property
+    def label(self) -> str:
+        """The region, and the account for a member account's plan."""
+        return f"{self.region} (member account {self.account})" if self.member else self.region
 
     @property
     def s3_route(self) -> list[str]:
@@ -99,15 +110,18 @@ class RegionPlan:
     @property
     def up_to_date(self) -> bool:
         return not (self.bucket_changes or self.uploads or self.s3_route or self.share_changes) and not any(
-            p.pending for p in [*self.stack_plans, *(t.stack_plan for t in self.target_plans)])
+            p.pending for p in [*self.stack_plans, *(t.stack_plan for t in self.target_plans),
+                                *([self.stack_set_plan] if self.stack_set_plan else [])])
 
     def totals(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "remove": 0}
-        for stack_plan in [*self.stack_plans, *(t.stack_plan for t in self.target_plans)]:
+        stack_set = [self.stack_set_plan] if self.stack_set_plan and self.stack_set_plan.template_changed else []
+        for stack_plan in [*self.stack_plans, *(t.stack_plan for t in self.target_plans), *stack_set]:
             for change in stack_plan.changes:
                 counts[ACTION_COUNTS.get(change.action, "change")] += 1
         counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route),
-                      shares=len(self.share_changes))
+                      shares=len(self.share_changes),
+                      stack_set_steps=len(self.stack_set_plan.lines()) if self.stack_set_plan else 0)
         return counts
 
     def stack_action(self, stack_plan: StackPlan, key: str | None = None) -> str:
@@ -123,11 +137,17 @@ class RegionPlan:
             {**t.stack_plan.as_dict(), "account": t.account, "action": self.stack_action(t.stack_plan, t.key)}
             for t in self.target_plans]
 
+    @property
+    def stack_set_action(self) -> str:
+        plan = self.stack_set_plan
+        return self.outcomes.get(f"stackset/{plan.name}") or ("up to date" if not plan.pending else f"would {plan.action}")
+
     def as_dict(self) -> dict:
         return {
-            "region": self.region, "account": self.account, "bucket": self.bucket,
+            "region": self.region, "account": self.account, "member": self.member, "bucket": self.bucket,
             "bucket_changes": self.bucket_changes, "uploaded": self.uploaded, "unchanged": self.unchanged,
-            "stacks": self.stacks, "s3_route": self.s3_route, "shares": [c.line() for c in self.share_changes],
+            "stacks": self.stacks, "s3_route": self.s3_route,
+            "stack_set": self.stack_set_plan and {**self.stack_set_plan.as_dict(), "action": self.stack_set_action}, "shares": [c.line() for c in self.share_changes],
             "totals": self.totals(),
             "up_to_date": self.up_to_date, "applied": self.applied,
         }
@@ -179,18 +199,21 @@ class TargetPlan:
         return f"{self.account}/{self.stack_plan.stack}"
 
 
+def target_account_body(template: dict, account: str) -> dict:
+    """The target-account template for projects of ``account``, the account publishing: their tooling account."""
+    body = json.loads(json.dumps(template))
+    body["Parameters"]["ToolingAccountId"]["Default"] = account
+    return body
+
+
 def _plan_target_accounts(aws: Aws, config: CatalogConfig, template: dict, account: str, say, poll_seconds) -> list:
     """The target-account stack in each configured account (IAM is global: planned in the first region only)."""
     plans = []
     for target in config.publish.target_accounts:
-        target_aws = assumed(aws, target.role)
-        if target_aws.account_id() != target.account:
-            raise PublishError(f"{target.role} gave credentials of account {target_aws.account_id()}, not {target.account}")
-        body = json.loads(json.dumps(template))
-        body["Parameters"]["ToolingAccountId"]["Default"] = account  # the account publishing: the projects' tooling account
+        target_aws = assumed(aws, target.role, account=target.account)
         stacker = Stacks(target_aws, say, poll_seconds)
         plans.append(TargetPlan(target.account, stacker, stacker.plan(
-            config.publish.target_account_stack, body, capabilities=("CAPABILITY_NAMED_IAM",))))
+            config.publish.target_account_stack, target_account_body(template, account), capabilities=("CAPABILITY_NAMED_IAM",))))
     return plans
 
 
@@ -207,7 +230,8 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
     domain_id = options.domain_id or config.publish.studio_domain_id
     domain_arn = _domain_arn(aws, domain_id) if with_s3_route else ""
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
-    plan = RegionPlan(aws, Stacks(aws, options.say, options.poll_seconds), account, bucket, config=config)
+    plan = RegionPlan(aws, Stacks(aws, options.say, options.poll_seconds), account, bucket, config=config,
+                      member=options.member)
     plan.bucket_changes = bucket.missing_settings(cors=with_s3_route)
     bucket_exists = "bucket" not in plan.bucket_changes
 
@@ -223,9 +247,16 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
         if roles_here:
             plan.stack_plans.append(plan.stacker.plan(
                 config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
-        if options.roles_here and config.publish.target_accounts:
+        tooling = options.roles_here and not options.member  # the target accounts' roles trust this account
+        if tooling and config.publish.target_accounts:
             plan.target_plans = _plan_target_accounts(aws, config, json.loads(by_kind["target-account"].data), account,
                                                       options.say, options.poll_seconds)
+        stack_set = config.publish.target_stack_set
+        if tooling and stack_set is not None:
+            plan.stack_set_plan = StackSets(aws, options.say, options.poll_seconds).plan(
+                config.publish.target_account_stack,
+                target_account_body(json.loads(by_kind["target-account"].data), account),
+                stack_set.organizational_units, stack_set.call_as)
         if "servicecatalog" in options.targets:
             portfolio = with_retained_versions(
                 json.loads(by_kind["portfolio"].data),
@@ -233,7 +264,7 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
                 config.publish.keep_versions,
             )
             plan.stack_plans.append(plan.stacker.plan(config.publish.portfolio_stack, portfolio))
-            if config.portfolio.share_with is not None:
+            if config.portfolio.share_with is not None and not options.member:
                 plan.share_changes = _plan_shares(aws, config)
         if with_s3_route:
             _plan_s3_route(plan, config, artifacts, bucket_exists, domain_id, domain_arn)
@@ -241,6 +272,21 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
         discard_region(plan)
         raise
     return plan
+
+
+def plan_member_account(aws: Aws, member, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+    """The catalog in a member account (``publish.member_accounts``), through the role publish assumes there.
+
+    A project reads its seed code from ``assets.bucket`` and runs under the launch role, both resolved
+    in the account it is created in; Studio reads a domain's S3-route templates from the location the
+    domain's tag names. So a member account gets a copy of what the tooling account has, on the same
+    routes: its own asset bucket, its roles stack (first region), its portfolio, its domain's tag.
+    """
+    if "s3" in options.targets and not member.studio_domain_id:
+        raise BadInput(f"publish.member_accounts: account {member.account} has no studio_domain_id, which the s3 target needs")
+    member_aws = assumed(aws, member.role, account=member.account)
+    return plan_region(member_aws, config, artifacts, replace(
+        options, domain_id=member.studio_domain_id, member=True))
 
 
 def _portfolio_id(aws: Aws, config: CatalogConfig) -> str | None:
@@ -327,6 +373,8 @@ def apply_region(plan: RegionPlan, say) -> None:
     if plan.route_removals:
         plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
     # The target accounts' stacks first: KMS refuses a project's key policy until their roles exist.
+    if plan.stack_set_plan and plan.stack_set_plan.pending:
+        _apply_stack_set(plan, say)
     pending = [(t.stacker, t.stack_plan, t.key, f"account {t.account}: stack") for t in plan.target_plans]
     pending += [(plan.stacker, p, p.stack, f"{region}: stack") for p in plan.stack_plans]
     for stacker, stack_plan, key, where in pending:
@@ -349,6 +397,20 @@ def apply_region(plan: RegionPlan, say) -> None:
         say(f"  S3 route: tagging domain {tag.domain_id} with {tag.location}")
         plan.aws.client("sagemaker").add_tags(ResourceArn=tag.domain_arn, Tags=[{"Key": S3_TEMPLATES_TAG, "Value": tag.location}])
         plan.applied.append(f"{region}: domain {tag.domain_id} tagged")
+
+
+def _apply_stack_set(plan: RegionPlan, say) -> None:
+    stack_set = plan.stack_set_plan
+    key = f"stackset/{stack_set.name}"
+    try:
+        plan.outcomes[key] = StackSets(plan.aws, say, plan.stacker.poll_seconds).apply(stack_set)
+    except KeyboardInterrupt:
+        plan.outcomes[key] = "interrupted"  # CloudFormation carries on with the running operation
+        raise
+    except Exception:
+        plan.outcomes[key] = "failed"
+        raise
+    plan.applied.append(f"{plan.region}: stack set {stack_set.name} {plan.outcomes[key]}")
 
 
 def discard_region(plan: RegionPlan) -> None:
