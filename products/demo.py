@@ -367,6 +367,37 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             say("    ApproveDeployment: approved (the demo approves in place of a person)")
             deploy_stage("DeployProd")
 
+        def delete_project():
+            """The project's deletion, as CloudFormation asks the cleanup function (its custom resource's Delete)."""
+            from products.functions import endpoint_cleanup
+
+            function = props["EndpointCleanupFunction"]
+            stacks = props["EndpointCleanup"]["Stacks"]
+            session = boto3.Session(region_name=REGION, **_credentials_of(
+                clients["sts"].assume_role(RoleArn=function["Role"], RoleSessionName="cleanup")))
+            say("    not emulated: Lambda; the cleanup function's code runs here as its role, for the Delete request of "
+                "its custom resource, whose stacks are: " + ", ".join(
+                    f"{s['StackName']} ({s['RoleArn'].split(':')[4] + ' via ' + s['RoleArn'].rsplit('/', 1)[1] if s['RoleArn'] else 'here'})"
+                    for s in stacks))
+            deleted = endpoint_cleanup.delete_stacks(
+                stacks, lambda role: endpoint_cleanup.cloudformation_client(role, session), _DemoLambdaContext(),
+                sleep=lambda _: time.sleep(0.2))
+            for stack_id in state["stage_stacks"]:
+                account = stack_id.split(":")[4]
+                as_admin = boto3.client("cloudformation", region_name=REGION, **_credentials_of(clients["sts"].assume_role(
+                    RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="check")))
+                status = as_admin.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+                if status != "DELETE_COMPLETE":
+                    raise RuntimeError(f"the stage stack {stack_id} is {status} after the project's deletion")
+                say(f"    account {account}: {stack_id.split('/')[1]} DELETE_COMPLETE")
+            if sorted(deleted) != sorted(s["StackName"] for s in stacks):
+                raise RuntimeError(f"the cleanup deleted {deleted}")
+            before, result.iam_checks = result.iam_checks, _iam_checks(work / "iam-checks.jsonl")
+            say("    calls checked since the summary: " + ", ".join(
+                f"{role} {checks['checked'] - before.get(role, {}).get('checked', 0)}"
+                for role, checks in sorted(result.iam_checks.items())
+                if checks["checked"] != before.get(role, {}).get("checked", 0)))
+
         def batch_build():
             project = props["BatchInferenceProject"]
             source = state["build_source"]
@@ -496,6 +527,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 ("model deploy: buildspec writes stage configs for the stage accounts' roles", model_deploy),
                 ("deploy staging in its account and test it there", staging),
                 ("approve, deploy prod in its account, summarize", lambda: (prod(), finish())),
+                ("delete the project: each stage's endpoint stack goes, in its account", delete_project),
             ],
             "monitor": [
                 ("model deploy: buildspec writes stage configs", model_deploy),
@@ -515,6 +547,13 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 else:
                     os.environ[key] = value
     return result
+
+
+class _DemoLambdaContext:
+    """The cleanup function's Lambda context: its 15-minute timeout, not measured here."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
 
 
 def _credentials_of(assumed: dict) -> dict:

@@ -123,8 +123,6 @@ def _parameters(response) -> dict:
 
 
 def _authorize(response, iam_request_cls, resource: str = "*") -> None:
-    from moto.core.exceptions import JsonRESTError, _RESTError
-
     match = _CREDENTIAL.search(response.headers.get("Authorization", ""))
     if not match:
         return
@@ -142,10 +140,8 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
             return
         # moto hands out credentials for any role ARN; AWS refuses AssumeRole on a role that does not exist,
         # so no request could carry them there.
-        refused = JsonRESTError("AccessDeniedException", f"emulator: {role_arn} does not exist in account {account}; "
-                                "AWS would not have let it be assumed")
-        refused.code = 403
-        raise refused
+        raise _refusal(response, "AccessDenied", f"emulator: {role_arn} does not exist in account {account}; "
+                                                 "AWS would not have let it be assumed")
     if iam_request_cls.__name__ == "S3IAMRequest":
         operation = response.data.get("Action", "")
         action = "s3:" + ("ListBucket" if operation == "HeadBucket" else operation)
@@ -160,9 +156,8 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
             checks = iam_resources.authorizations(service, operation, parameters, region, account)
         except (iam_resources.UnmappedOperation, KeyError) as error:
             what = "no resource mapping for" if isinstance(error, iam_resources.UnmappedOperation) else "missing parameter"
-            refused = JsonRESTError("AccessDeniedException", f"emulator: {what} {error.args[0]} ({service}:{operation}); "
-                                    "see products/iam_resources.py")
-            refused.code = 403
+            refused = _refusal(response, "AccessDenied", f"emulator: {what} {error.args[0]} ({service}:{operation}); "
+                                                         "see products/iam_resources.py")
             raise refused from None
     try:
         check(account, role_arn, checks, caller=f"{service}:{operation}")
@@ -174,11 +169,18 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
 
             bucket = response.data.get("BucketName") if isinstance(response.data, dict) else None
             raise (BucketAccessDeniedError(bucket) if bucket else S3AccessDeniedError()) from None
-        json_protocol = "json" in response.headers.get("Content-Type", "")
-        error = (JsonRESTError("AccessDeniedException", f"User: {denied}") if json_protocol
-                 else _RESTError("AccessDenied", f"User: {denied}"))
-        error.code = 403
-        raise error from None
+        raise _refusal(response, "AccessDenied", f"User: {denied}") from None
+
+
+def _refusal(response, code: str, message: str):
+    """A 403 in the request's protocol: JSON (AccessDeniedException) or the query protocols' XML, which boto3
+    could not parse as JSON."""
+    from moto.core.exceptions import JsonRESTError, _RESTError
+
+    json_protocol = "json" in response.headers.get("Content-Type", "")
+    error = JsonRESTError(f"{code}Exception", message) if json_protocol else _RESTError(code, message)
+    error.code = 403
+    return error
 
 
 def install() -> None:

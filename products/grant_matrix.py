@@ -95,6 +95,7 @@ def grants(accounts: Accounts, staging: str = STAGING, prod: str = PROD) -> list
         assumers = [("CodepipelineRole", f"{stage} deploy action")]
         if stage == "staging":
             assumers.append(("CodebuildRole", "staging test"))
+        assumers.append(("FunctionRole", "project deletion (endpoint cleanup)"))
         for logical_id, what in assumers:
             row(f"{what}: assume the {stage} account's deploy role", _role_arn(tooling, logical_id, TOOLING),
                 accounts.role_policies(tooling, logical_id), f"roles.json {logical_id}", "sts:AssumeRole", deploy,

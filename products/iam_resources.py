@@ -79,6 +79,9 @@ RESOURCES = {
     # and the deploy role creating the stage's stack with that account's CloudFormation role.
     ("sts", "AssumeRole"): _given("RoleArn"),
     ("cloudformation", "CreateStack"): _stack,
+    # A deleted project's stage stack, through the stage's deploy role. No PassRole: CloudFormation uses the
+    # stack's role "even if the users don't have permission to pass it" (DeleteStack, RoleARN).
+    ("cloudformation", "DeleteStack"): _stack,
 }
 
 # What the service itself authorizes besides the action: roles passed in a request.

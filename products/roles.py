@@ -264,12 +264,17 @@ def _pass_connection_to_codepipeline() -> list:
     ]
 
 
+def _assume_deploy_roles(names: RoleNames) -> Statement:
+    """A stage in another account: its deploy role (made by the target-account stack)."""
+    return allow(["sts:AssumeRole"], [arn(f"arn:${{AWS::Partition}}:iam::*:role{names.path}{TARGET_DEPLOY_ROLE}")])
+
+
 def _cross_account_statements(names: RoleNames) -> list:
     """A stage in another account: assume that account's deploy role (made by the target-account
     stack), and use the project's artifact key (the key's policy delegates this account's use to IAM;
     only keys aliased ``alias/sagemaker-*``, the projects' own)."""
     return [
-        allow(["sts:AssumeRole"], [arn(f"arn:${{AWS::Partition}}:iam::*:role{names.path}{TARGET_DEPLOY_ROLE}")]),
+        _assume_deploy_roles(names),
         allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
               [arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")],
               Condition(ForAnyValueStringLike({"kms:ResourceAliases": "alias/sagemaker-*"}))),
@@ -448,7 +453,9 @@ def _function_statements(names: RoleNames, asset_bucket: str) -> list:
             [_service_arn("codebuild", "project/sagemaker-*")],
         ),
         # The stage stacks (sagemaker-<project>-deploy-<stage>); CloudFormation deletes them with
-        # the service role they were created with, so no PassRole is needed.
+        # the service role they were created with, so no PassRole is needed. A stage in another
+        # account is deleted through its deploy role.
+        _assume_deploy_roles(names),
         allow(
             ["cloudformation:DeleteStack", "cloudformation:DescribeStacks"],
             [_service_arn("cloudformation", "stack/sagemaker-*-deploy-*/*")],

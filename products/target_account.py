@@ -4,7 +4,8 @@ Published into each account a project's ``StagingAccountId`` or ``ProdAccountId`
 such a project deploys there (KMS refuses a key policy naming a role that does not exist):
 
 - the deploy role (``AmazonSageMakerProjectsDeployRole``): the tooling account's CodePipeline
-  role assumes it for a stage's deploy action, and its CodeBuild role for the staging test.
+  role assumes it for a stage's deploy action, its CodeBuild role for the staging test, and its
+  function role to delete a deleted project's endpoint stack.
   It reads the pipeline's artifacts from the tooling account (bucket and key) and creates the
   stage's endpoint stack with this account's CloudFormation role;
 - the CloudFormation role: the endpoint stack's Model, EndpointConfig and Endpoint, from a
@@ -43,10 +44,11 @@ def _tooling_keys_statement(actions: list[str]) -> Statement:
 
 
 def deploy_role_trust(names: RoleNames) -> PolicyDocument:
-    """The tooling account, for its CodePipeline and CodeBuild roles only (aws:PrincipalArn): a trust
+    """The tooling account, for its CodePipeline and CodeBuild roles (the deploy actions, the staging
+    test) and its function role (a deleted project's endpoint stacks) only (aws:PrincipalArn): a trust
     policy names a role of another account through its account and a condition on the caller."""
     roles = [Sub(f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role{names.path}{getattr(names, role)}")
-             for role in ("codepipeline", "codebuild")]
+             for role in ("codepipeline", "codebuild", "function")]
     return PolicyDocument(Version=POLICY_VERSION, Statement=[Statement(
         Effect=Allow,
         Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${ToolingAccountId}:root")]),

@@ -88,6 +88,10 @@ def test_the_accounts_scenario_deploys_each_stage_in_its_account_through_its_dep
     assert checks["AmazonSageMakerProjectsDeployRole"]["checked"] > 3 and not checks["AmazonSageMakerProjectsDeployRole"]["denied"]
     assert checks["OrganizationAccountAccessRole"]["checked"] > 0
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
+    # Deleting the project: the cleanup function's role assumed each stage's deploy role, which deleted its stack.
+    assert checks["LambdaRole"]["checked"] >= 2 and not checks["LambdaRole"]["denied"]
+    for stage, account in (("staging", "222222222222"), ("prod", "333333333333")):
+        assert f"account {account}: sagemaker-abalone-{result.project_id}-deploy-{stage} DELETE_COMPLETE" in text
 
 
 def _batch_role_without_transform_jobs(roles):

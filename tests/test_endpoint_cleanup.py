@@ -25,14 +25,15 @@ def _answers():
     return [received["body"] for received in Answers.received]
 
 
-def _event(server, request="Delete"):
+def _event(server, request="Delete", roles=("", "")):
     return {
         "RequestType": request,
         "ResponseURL": f"http://127.0.0.1:{server.server_port}/answer?X-Amz-Signature=abc",
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-abc/1234",
         "RequestId": "r1", "ResourceType": "Custom::EndpointCleanup", "LogicalResourceId": "EndpointCleanup",
         "PhysicalResourceId": "endpoint-stacks",
-        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:x", "StackNames": STACKS},
+        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:x",
+                               "Stacks": [{"StackName": name, "RoleArn": role} for name, role in zip(STACKS, roles)]},
     }
 
 
@@ -45,7 +46,7 @@ def cloudformation(aws_credentials):
 def test_deleting_the_project_deletes_both_stage_stacks(answers, cloudformation):
     for name in STACKS:
         cloudformation.create_stack(StackName=name, TemplateBody=TEMPLATE)
-    endpoint_cleanup.handler(_event(answers), Context(), cloudformation, sleep=lambda _: None)
+    endpoint_cleanup.handler(_event(answers), Context(), lambda role: cloudformation, sleep=lambda _: None)
     (answer,) = _answers()
     assert answer["Status"] == "SUCCESS" and answer["Data"] == {"DeletedStacks": ",".join(STACKS)}
     live = [s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
@@ -54,7 +55,7 @@ def test_deleting_the_project_deletes_both_stage_stacks(answers, cloudformation)
 
 def test_a_stage_never_deployed_is_skipped(answers, cloudformation):
     cloudformation.create_stack(StackName=STACKS[0], TemplateBody=TEMPLATE)
-    endpoint_cleanup.handler(_event(answers), Context(), cloudformation, sleep=lambda _: None)
+    endpoint_cleanup.handler(_event(answers), Context(), lambda role: cloudformation, sleep=lambda _: None)
     assert _answers()[0]["Data"] == {"DeletedStacks": STACKS[0]}
 
 
@@ -62,7 +63,7 @@ def test_a_stage_never_deployed_is_skipped(answers, cloudformation):
 def test_create_and_update_touch_nothing(answers, request_type):
     client = boto3.client("cloudformation", region_name="us-east-1")
     with Stubber(client):  # no call expected: any call fails the stubber
-        endpoint_cleanup.handler(_event(answers, request_type), Context(), client)
+        endpoint_cleanup.handler(_event(answers, request_type), Context(), lambda role: client)
     assert _answers()[0]["Status"] == "SUCCESS"
 
 
@@ -79,7 +80,7 @@ def test_a_stack_that_fails_to_delete_fails_the_termination_naming_it(answers):
         stub.add_client_error("describe_stacks", "ValidationError", f"Stack with id {STACKS[1]} does not exist",
                               expected_params={"StackName": STACKS[1]})
         stub.add_response("describe_stacks", _stack(STACKS[0], "DELETE_FAILED", "Endpoint in use"), {"StackName": STACKS[0]})
-        endpoint_cleanup.handler(_event(answers), Context(), client, sleep=lambda _: None)
+        endpoint_cleanup.handler(_event(answers), Context(), lambda role: client, sleep=lambda _: None)
     (answer,) = _answers()
     assert answer["Status"] == "FAILED"
     assert f"stack {STACKS[0]} could not be deleted (Endpoint in use)" in answer["Reason"]
@@ -93,5 +94,42 @@ def test_a_stack_still_deleting_when_time_runs_out_fails_naming_it(answers):
             stub.add_response("delete_stack", {}, {"StackName": name})
         for name in STACKS:
             stub.add_response("describe_stacks", _stack(name, "DELETE_IN_PROGRESS"), {"StackName": name})
-        endpoint_cleanup.handler(_event(answers), Context(remaining_seconds=40), client, sleep=lambda _: None)
+        endpoint_cleanup.handler(_event(answers), Context(remaining_seconds=40), lambda role: client, sleep=lambda _: None)
     assert "were still being deleted when time ran out" in _answers()[0]["Reason"]
+
+
+PROD_ACCOUNT = "333333333333"
+PROD_DEPLOY_ROLE = f"arn:aws:iam::{PROD_ACCOUNT}:role/service-role/AmazonSageMakerProjectsDeployRole"
+
+
+def _in_account(role_arn: str):
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+    return boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+
+
+def test_a_stage_in_another_account_is_deleted_through_its_deploy_role(answers, cloudformation):
+    """The function's own client factory, against moto: prod's stack lives in the prod account only."""
+    cloudformation.create_stack(StackName=STACKS[0], TemplateBody=TEMPLATE)
+    prod = _in_account(PROD_DEPLOY_ROLE)
+    prod.create_stack(StackName=STACKS[1], TemplateBody=TEMPLATE)
+    assert STACKS[1] not in {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
+    endpoint_cleanup.handler(_event(answers, roles=("", PROD_DEPLOY_ROLE)), Context(), sleep=lambda _: None)
+    (answer,) = _answers()
+    assert answer["Status"] == "SUCCESS" and answer["Data"] == {"DeletedStacks": ",".join(STACKS)}
+    for client in (cloudformation, prod):
+        assert [s["StackName"] for s in client.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"] == []
+
+
+def test_a_stage_account_that_cannot_be_reached_fails_the_termination_naming_it(answers, cloudformation):
+    def refuse(role):
+        if role:
+            raise cloudformation.exceptions.ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not authorized to perform sts:AssumeRole"}}, "AssumeRole")
+        return cloudformation
+
+    endpoint_cleanup.handler(_event(answers, roles=("", PROD_DEPLOY_ROLE)), Context(), refuse, sleep=lambda _: None)
+    (answer,) = _answers()
+    assert answer["Status"] == "FAILED"
+    assert f"cannot reach stack {STACKS[1]} through {PROD_DEPLOY_ROLE}" in answer["Reason"]
+    assert "may still be running" in answer["Reason"]

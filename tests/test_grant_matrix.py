@@ -25,7 +25,7 @@ def _matrix(rendered, product, mutate=None):
 @pytest.mark.parametrize("product", DEPLOYING)
 def test_every_cross_account_call_is_allowed_on_both_sides(rendered, product):
     rows = _matrix(rendered, product)
-    assert len(rows) == 15
+    assert len(rows) == 17  # 15 for deploying, 2 for deleting the project (each stage's stack)
     refused = [f"{g.call}: identity {g.identity_decision.reason}; resource {g.resource_decision.reason}"
                for g in rows if not g.allowed]
     assert refused == []
@@ -64,12 +64,13 @@ def test_a_deploy_role_of_an_account_not_listed_gets_nothing_from_the_projects_r
         assert not resource_policy_allows(policy, _stranger(rows, call), row.action, row.resource).allowed, call
 
 
-def test_only_the_tooling_accounts_pipeline_and_build_roles_may_assume_a_deploy_role(rendered):
+def test_only_the_tooling_accounts_pipeline_build_and_function_roles_may_assume_a_deploy_role(rendered):
     target = resolve(rendered["target-account.json"], {"ToolingAccountId": TOOLING}, Environment(account=PROD)).resources()
     trust = target["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]
     deploy = f"arn:aws:iam::{PROD}:role/service-role/AmazonSageMakerProjectsDeployRole"
     role = f"arn:aws:iam::{TOOLING}:role/service-role/AmazonSageMakerServiceCatalogProducts%sRole"
     assert resource_policy_allows(trust, role % "CodePipeline", "sts:AssumeRole", deploy).allowed
+    assert resource_policy_allows(trust, role % "Lambda", "sts:AssumeRole", deploy).allowed  # the endpoint cleanup
     assert not resource_policy_allows(trust, role % "Events", "sts:AssumeRole", deploy).allowed
     assert not resource_policy_allows(trust, (role % "CodePipeline").replace(TOOLING, STRANGER), "sts:AssumeRole", deploy).allowed
 
@@ -124,7 +125,7 @@ def test_publish_py_grants_prints_the_matrix_and_refuses_a_product_that_does_not
     shown = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train-deploy-git"], cwd=REPO_ROOT,
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert "MISSING" not in shown.stdout and shown.stdout.count(": allows |") == 30  # both sides of 15 calls
+    assert "MISSING" not in shown.stdout and shown.stdout.count(": allows |") == 34  # both sides of 17 calls
     refused = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train"], cwd=REPO_ROOT,
                              capture_output=True, text=True)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1

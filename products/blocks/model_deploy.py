@@ -27,7 +27,7 @@ class EndpointCleanup(AWSObject):
     """``Custom::EndpointCleanup``: deletes the stage stacks when the project is deleted."""
 
     resource_type = "Custom::EndpointCleanup"
-    props = {"ServiceToken": (str, True), "StackNames": (list, True)}
+    props = {"ServiceToken": (str, True), "Stacks": (list, True)}  # [{StackName, RoleArn ("": this account)}]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,13 @@ class ModelDeploy:
                 self.cleanup]
 
 
-def endpoint_cleanup_resources(roles: RoleNames) -> tuple[awslambda.Function, EndpointCleanup]:
+def endpoint_cleanup_resources(roles: RoleNames, accounts: TargetAccounts | None = None
+                               ) -> tuple[awslambda.Function, EndpointCleanup]:
     """The function and custom resource that delete the stage stacks with the project.
 
     The stage stacks are the deploy pipeline's, not the project stack's, so without this
-    their endpoints would outlive the project and keep billing.
+    their endpoints would outlive the project and keep billing. A stage in another account is
+    deleted through that account's deploy role, which created it.
     """
     function = custom_resource_function(
         "EndpointCleanupFunction", "clean", "Deletes the project's endpoint stacks when the project is deleted",
@@ -58,7 +60,9 @@ def endpoint_cleanup_resources(roles: RoleNames) -> tuple[awslambda.Function, En
     cleanup = EndpointCleanup(
         "EndpointCleanup",
         ServiceToken=GetAtt(function, "Arn"),
-        StackNames=[stage_stack_name(stage) for stage in STAGE_CONFIGS],
+        Stacks=[{"StackName": stage_stack_name(stage),
+                 "RoleArn": If(accounts.elsewhere(stage), accounts.target_role(stage, "deploy"), "") if accounts else ""}
+                for stage in STAGE_CONFIGS],
     )
     return function, cleanup
 
@@ -148,7 +152,7 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
     approval_rule = model_approval_rule(
         "ModelApprovalRule", project_resource_name("model"), group_name, deploy_pipeline, roles.arn("events")
     )
-    cleanup_function, cleanup = endpoint_cleanup_resources(roles)
+    cleanup_function, cleanup = endpoint_cleanup_resources(roles, accounts)
     # CloudFormation deletes dependents first: the pipeline goes before the cleanup runs, so
     # it cannot deploy a stage again while its stacks are being deleted.
     deploy_pipeline.DependsOn = [*(getattr(deploy_pipeline, "DependsOn", None) or []), cleanup.title]

@@ -4,7 +4,9 @@ The deploy pipeline creates ``sagemaker-<project>-deploy-staging`` and ``-prod``
 they are not part of the project's stack; left behind, their endpoints keep billing. On
 Delete this function deletes each that exists and waits until they are gone. CloudFormation
 deletes them with their own service role (the one that created them), so this function
-needs only DeleteStack and DescribeStacks. Create and Update do nothing.
+needs only DeleteStack and DescribeStacks. A stage in another account (``RoleArn`` set: that
+account's deploy role, which created the stack) is reached through that role, as the deploy
+action reached it. Create and Update do nothing.
 
 It answers every request exactly once, before its own timeout: FAILED names the stack that
 could not be deleted (a DELETE_FAILED stack, or one still deleting when time runs out), so
@@ -30,13 +32,16 @@ class CleanupError(Exception):
     """A stack could not be deleted; the message is the reason CloudFormation shows."""
 
 
-def handler(event, context, cloudformation=None, sleep=time.sleep):
-    """Lambda entry point. Answers CloudFormation whatever happens."""
+def handler(event, context, cloudformation_for=None, sleep=time.sleep):
+    """Lambda entry point. Answers CloudFormation whatever happens.
+
+    ``cloudformation_for(role_arn)``: a CloudFormation client for the account of a role ("" for this one)."""
     try:
         data = {}
         if event["RequestType"] == "Delete":
-            names = event.get("ResourceProperties", {}).get("StackNames") or []
-            data = {"DeletedStacks": ",".join(delete_stacks(names, cloudformation or _client(), context, sleep))}
+            stacks = event.get("ResourceProperties", {}).get("Stacks") or []
+            deleted = delete_stacks(stacks, cloudformation_for or cloudformation_client, context, sleep)
+            data = {"DeletedStacks": ",".join(deleted)}
         elif event["RequestType"] not in ("Create", "Update"):
             raise CleanupError(f"unknown RequestType {event['RequestType']!r}")
         status, reason = "SUCCESS", ""
@@ -46,17 +51,18 @@ def handler(event, context, cloudformation=None, sleep=time.sleep):
     send_response(event, status, event.get("PhysicalResourceId") or PHYSICAL_ID, data, reason)
 
 
-def delete_stacks(names, cloudformation, context, sleep) -> list:
-    """Delete the stacks of ``names`` that exist and wait until they are gone; the ones deleted."""
+def delete_stacks(stacks, cloudformation_for, context, sleep) -> list:
+    """Delete the stacks (``{"StackName", "RoleArn"}``) that exist and wait until they are gone; the ones deleted."""
+    clients = {stack["StackName"]: _reach(cloudformation_for, stack) for stack in stacks}
     deleting = []
-    for name in names:
+    for name, cloudformation in clients.items():
         if _status(cloudformation, name)[0] not in (None, "DELETE_COMPLETE"):
             cloudformation.delete_stack(StackName=name)
             deleting.append(name)
     waiting = list(deleting)
     while waiting:
         for name in list(waiting):
-            status, reason = _status(cloudformation, name)
+            status, reason = _status(clients[name], name)
             if status in (None, "DELETE_COMPLETE"):
                 waiting.remove(name)
             elif status == "DELETE_FAILED":
@@ -79,7 +85,24 @@ def _status(cloudformation, name):
     return stack["StackStatus"], stack.get("StackStatusReason", "")
 
 
-def _client():
+def _reach(cloudformation_for, stack):
+    role = stack.get("RoleArn") or ""
+    try:
+        return cloudformation_for(role)
+    except Exception as error:  # noqa: BLE001 - an unreachable stage must fail the termination, naming it
+        raise CleanupError(f"cannot reach stack {stack['StackName']} through {role} ({error}); "
+                           "its endpoint may still be running") from None
+
+
+def cloudformation_client(role_arn: str, session=None):
+    """CloudFormation in this account (``role_arn`` empty), or in a role's account as that role.
+
+    ``session``: the boto3 session to call STS with (in Lambda, the function role's: the default)."""
     import boto3  # imported here so that the module loads without it in unit tests
 
-    return boto3.client("cloudformation")
+    session = session or boto3.Session()
+    if not role_arn:
+        return session.client("cloudformation")
+    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="sagemaker-endpoint-cleanup")["Credentials"]
+    return session.client("cloudformation", aws_access_key_id=credentials["AccessKeyId"],
+                          aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
