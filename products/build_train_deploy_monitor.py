@@ -20,7 +20,7 @@ RETRAINS = " The prod endpoint's requests are checked for drift on a schedule; d
 def with_drift_monitor(settings: ProductSettings, composed) -> Template:
     template = composed.base.template
     template.add_resource(drift_monitor(template, settings.roles, composed.base.bucket, composed.build_source,
-                                        composed.build_half.pipeline, composed.deploy_half.pipeline))
+                                        composed.build_half.pipeline, composed.deploy_half.pipeline, composed.base.accounts))
     template.add_output(Output("DriftMonitorPipelineName", Value=monitor_pipeline_name(),
                                Description="The SageMaker pipeline checking prod for drift (created at the first prod deploy)"))
     return template

@@ -95,6 +95,8 @@ def grants(accounts: Accounts, staging: str = STAGING, prod: str = PROD) -> list
         assumers = [("CodepipelineRole", f"{stage} deploy action")]
         if stage == "staging":
             assumers.append(("CodebuildRole", "staging test"))
+        elif "DriftMonitorProject" in project:
+            assumers.append(("CodebuildRole", "drift monitor build (reads the prod stack)"))
         assumers.append(("FunctionRole", "project deletion (endpoint cleanup)"))
         for logical_id, what in assumers:
             row(f"{what}: assume the {stage} account's deploy role", _role_arn(tooling, logical_id, TOOLING),

@@ -60,6 +60,7 @@ ENV_BUILD_CONFIG = "BUILD_CONFIG"
 ENV_EXPORT_TEST_RESULTS = "EXPORT_TEST_RESULTS"
 ENV_STAGING_STACK_NAME = "STAGING_STACK_NAME"
 ENV_PROD_STACK_NAME = "PROD_STACK_NAME"
+ENV_PROD_ROLE_ARN = "PROD_ROLE_ARN"  # the prod account's deploy role, or "" (prod here)
 # The staging test's way into a staging account of its own (empty: staging is in this account).
 ENV_STAGING_ROLE_ARN = "STAGING_ROLE_ARN"
 # Each stage's model role for the stage configurations: the stage account's execution role (or this account's).

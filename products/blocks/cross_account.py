@@ -59,6 +59,10 @@ class TargetAccounts:
         """The stage's role ``role``: the target account's where the stage is elsewhere, else this account's."""
         return If(self.elsewhere(stage), self.target_role(stage, role), self.roles.arn(role))
 
+    def deploy_role_if_elsewhere(self, stage: str) -> If:
+        """What a build or function assumes to reach the stage's stack: its account's deploy role, or "" (this account)."""
+        return If(self.elsewhere(stage), self.target_role(stage, "deploy"), "")
+
     def action_role(self, stage: str) -> If:
         """The role a deploy action assumes: the target's deploy role, or none (the pipeline's own)."""
         return If(self.elsewhere(stage), self.target_role(stage, "deploy"), NoValue)

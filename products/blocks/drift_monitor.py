@@ -17,6 +17,7 @@ pipeline of the project's own, run by the same executor as the model-build pipel
 from troposphere import GetAtt, Parameter, Ref, Sub, Template, awslambda, codepipeline as cp, events, s3
 
 from products.blocks import build_contract as contract
+from products.blocks.cross_account import TargetAccounts
 from products.blocks.events import pipeline_arn
 from products.blocks.functions import event_function
 from products.blocks.iam import RoleNames
@@ -105,14 +106,18 @@ def prod_deployed_rule(deploy_pipeline: cp.Pipeline, monitor_runner: cp.Pipeline
 
 
 def drift_monitor(template: Template, roles: RoleNames, bucket: s3.Bucket, build_source: cp.Actions,
-                  build_pipeline: cp.Pipeline, deploy_pipeline: cp.Pipeline) -> list:
-    """The monitor's runner, schedule and retrain loop for a project that deploys to prod: its resources."""
+                  build_pipeline: cp.Pipeline, deploy_pipeline: cp.Pipeline, accounts: TargetAccounts | None = None) -> list:
+    """The monitor's runner, schedule and retrain loop for a project that deploys to prod: its resources.
+
+    With prod in another account (``accounts``), the monitor build reads the prod stack there through
+    that account's deploy role; the endpoint's captured requests come back to this project's bucket."""
     schedule, cooldown = add_monitor_parameters(template)
     runner = sagemaker_pipeline_runner(
         "DriftMonitor", "modelmonitor", "Points the drift monitor pipeline at the model in prod",
         "UpdateDriftMonitor", contract.MODEL_BUILD.buildspecs["drift-monitor.yml"], monitor_pipeline_name(),
         roles, bucket, build_source,
-        environment={contract.ENV_PROD_STACK_NAME: stage_stack_name("prod"), contract.ENV_CAPTURE_URI: capture_uri(bucket)},
+        environment={contract.ENV_PROD_STACK_NAME: stage_stack_name("prod"), contract.ENV_CAPTURE_URI: capture_uri(bucket),
+                     contract.ENV_PROD_ROLE_ARN: accounts.deploy_role_if_elsewhere("prod") if accounts else ""},
     )
     group = project_schedule_group()
     monitor_schedule = pipeline_schedule(

@@ -60,8 +60,7 @@ def endpoint_cleanup_resources(roles: RoleNames, accounts: TargetAccounts | None
     cleanup = EndpointCleanup(
         "EndpointCleanup",
         ServiceToken=GetAtt(function, "Arn"),
-        Stacks=[{"StackName": stage_stack_name(stage),
-                 "RoleArn": If(accounts.elsewhere(stage), accounts.target_role(stage, "deploy"), "") if accounts else ""}
+        Stacks=[{"StackName": stage_stack_name(stage), "RoleArn": accounts.deploy_role_if_elsewhere(stage) if accounts else ""}
                 for stage in STAGE_CONFIGS],
     )
     return function, cleanup
@@ -124,8 +123,7 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
             contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
             contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
             contract.ENV_STAGING_STACK_NAME: stage_stack_name("staging"),
-            contract.ENV_STAGING_ROLE_ARN: (If(accounts.elsewhere("staging"), accounts.target_role("staging", "deploy"), "")
-                                            if accounts else ""),
+            contract.ENV_STAGING_ROLE_ARN: accounts.deploy_role_if_elsewhere("staging") if accounts else "",
         },
     )
     source_artifact, built = contract.SOURCE_ARTIFACT, contract.BUILD_ARTIFACT

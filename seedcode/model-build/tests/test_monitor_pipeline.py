@@ -54,7 +54,7 @@ def prod_stack(monkeypatch):
     request and the answer against CloudFormation's API model."""
     client = boto3.client("cloudformation", region_name="us-east-1")
     stub = Stubber(client)
-    monkeypatch.setattr(monitor_cli, "cloudformation_client", lambda region: client)
+    monkeypatch.setattr(monitor_cli, "cloudformation_client", lambda region, prod_role_arn="": client)
 
     def answer(package_arn=None):
         if package_arn is None:
@@ -121,3 +121,17 @@ def test_offline_local_runs_pass_on_unseen_rows_and_fail_at_drift_detected_on_dr
         ["--local", "--offline", "--simulate-drift", "--work-dir", str(tmp_path / "b")]) == 1
     err = capsys.readouterr().err
     assert "Step failure: DriftDetected: Data drift: length PSI" in err or "DriftDetected: Data drift: diameter PSI" in err
+
+
+def test_prod_in_another_account_is_read_through_the_role_given(aws):
+    """STS is stubbed (Stubber checks the request against its API model): the client it yields carries the
+    role's credentials, and no role means this account's own client."""
+    sts = boto3.client("sts", region_name="us-east-1")
+    role = "arn:aws:iam::333333333333:role/service-role/AmazonSageMakerProjectsDeployRole"
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", {"Credentials": {
+            "AccessKeyId": "ASIAPRODACCOUNTKEY01", "SecretAccessKey": "secret", "SessionToken": "token",
+            "Expiration": "2026-11-25T01:00:00Z"}}, {"RoleArn": role, "RoleSessionName": "drift-monitor"})
+        client = monitor_cli.cloudformation_client("us-east-1", role, sts=sts)
+    assert client._request_signer._credentials.access_key == "ASIAPRODACCOUNTKEY01"
+    assert monitor_cli.cloudformation_client("us-east-1")._request_signer._credentials.access_key != "ASIAPRODACCOUNTKEY01"

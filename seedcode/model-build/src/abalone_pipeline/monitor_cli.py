@@ -34,8 +34,15 @@ class NoBaseline(RuntimeError):
     pass
 
 
-def cloudformation_client(region: str):
-    return boto3.client("cloudformation", region_name=region)
+def cloudformation_client(region: str, prod_role_arn: str = "", sts=None):
+    """CloudFormation where the prod stack is: this account's, or, with ``prod_role_arn`` (prod in another
+    account), that account's as the role (its deploy role, which created the stack)."""
+    if not prod_role_arn:
+        return boto3.client("cloudformation", region_name=region)
+    sts = sts or boto3.client("sts", region_name=region)
+    credentials = sts.assume_role(RoleArn=prod_role_arn, RoleSessionName="drift-monitor")["Credentials"]
+    return boto3.client("cloudformation", region_name=region, aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
 def model_in_prod(cloudformation, sagemaker, stack_name: str) -> dict:
@@ -73,6 +80,8 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success (locally: no drift), 1 failed (locally: drift detected), 2 bad command line.",
     )
     parser.add_argument("--role-arn", help="role SageMaker Pipelines runs the pipeline as (required unless --local)")
+    parser.add_argument("--prod-role-arn", default="",
+                        help="prod in another account: the role there to read the prod stack as (empty: this account)")
     parser.add_argument("--tags", help='JSON list of tags for the pipeline: [{"Key": "k", "Value": "v"}]')
     parser.add_argument("--kwargs", help=f"JSON object: {', '.join(REQUIRED)}")
     parser.add_argument("--local", action="store_true", help="with --offline: run the monitor here on sample requests")
@@ -105,7 +114,7 @@ def update_monitor_pipeline(argv=None) -> int:
         if args.local:
             return _run_local(kwargs, args.work_dir, args.simulate_drift)
         sagemaker = boto3.client("sagemaker", region_name=kwargs["region"])
-        model = model_in_prod(cloudformation_client(kwargs["region"]), sagemaker, kwargs["prod_stack_name"])
+        model = model_in_prod(cloudformation_client(kwargs["region"], args.prod_role_arn), sagemaker, kwargs["prod_stack_name"])
         print(f"model in prod: {model['arn']}")
         monitor_pipeline(kwargs, model).upsert(role_arn=args.role_arn, tags=tags,
                                                description=f"Drift monitor for model package {model['arn']}")
