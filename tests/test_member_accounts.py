@@ -143,10 +143,10 @@ def test_a_bad_member_account_names_the_field(tmp_path, text, targets, field):
         _config(tmp_path, text, targets)
 
 
-def test_publish_py_plans_shows_and_applies_member_accounts_after_asking_once(aws, tmp_path, capsys):
+def test_publish_py_plans_applies_and_destroys_member_accounts_with_the_tooling_account(aws, tmp_path, capsys):
     import publish as cli
 
-    domain_id, _ = _domain(_in_member("sagemaker"), MEMBER)
+    domain_id, member_arn = _domain(_in_member("sagemaker"), MEMBER)
     config = _config(tmp_path, MEMBER_ENTRY + f"      studio_domain_id: {domain_id}\n", targets="[s3]")
     tooling_domain, _ = _domain(boto3.client("sagemaker", region_name=REGION), TOOLING)
     args = ["--config", str(config.path), "--domain-id", tooling_domain, "--poll-seconds", "0"]
@@ -157,3 +157,11 @@ def test_publish_py_plans_shows_and_applies_member_accounts_after_asking_once(aw
     shown = capsys.readouterr()
     assert f"{REGION} (member account {MEMBER}): published:" in shown.out + shown.err
     assert cli.main(["plan", *args, "--detailed-exitcode"]) == 0  # both accounts up to date
+
+    assert cli.main(["destroy", "--config", str(config.path), "--domain-id", tooling_domain, "--poll-seconds", "0",
+                     "--roles", "--buckets", "--yes"]) == 0
+    shown = capsys.readouterr()
+    assert f"{REGION} (member account {MEMBER}): removed " in shown.out + shown.err
+    assert _in_member("cloudformation").describe_stacks()["Stacks"] == []
+    assert f"sagemaker-catalog-{MEMBER}-{REGION}" not in {b["Name"] for b in _in_member("s3").list_buckets()["Buckets"]}
+    assert _in_member("sagemaker").list_tags(ResourceArn=member_arn)["Tags"] == []  # it pointed at the bucket now gone
