@@ -143,6 +143,7 @@ def test_a_bad_member_account_names_the_field(tmp_path, text, targets, field):
         _config(tmp_path, text, targets)
 
 
+@pytest.mark.slow  # about 35 s: three runs of publish.py, two accounts each
 def test_publish_py_plans_applies_and_destroys_member_accounts_with_the_tooling_account(aws, tmp_path, capsys):
     import publish as cli
 
