@@ -365,15 +365,17 @@ def cmd_destroy(args) -> int:
         console.print("destroy: not confirmed; nothing deleted")
         return EXIT_DECLINED
     removed = {}
+
+    def destroy(label: str, aws, domain: str) -> None:
+        removed[label] = destroy_region(aws, config, args.roles, args.buckets, console.print, args.poll_seconds, domain)
+        console.print(f"{label}: removed " + (", ".join(removed[label]) or "nothing (nothing was there)"))
+
     try:
         for aws in sessions:
-            # The member accounts' copies too, each through the role publish assumes there.
-            for label, session, domain in [(aws.region, lambda: aws, domain_id)] + [
-                    (f"{aws.region} (member account {m.account})", lambda m=m: assumed(aws, m.role, account=m.account),
-                     m.studio_domain_id) for m in members]:
-                removed[label] = destroy_region(session(), config, args.roles, args.buckets, console.print,
-                                                args.poll_seconds, domain)
-                console.print(f"{label}: removed " + (", ".join(removed[label]) or "nothing (nothing was there)"))
+            destroy(aws.region, aws, domain_id)
+            for member in members:  # their copies too, each through the role publish assumes there
+                destroy(f"{aws.region} (member account {member.account})",
+                        assumed(aws, member.role, account=member.account), member.studio_domain_id)
     except KeyboardInterrupt:
         done = [f"{region}: {', '.join(items)}" for region, items in removed.items() if items]
         err.print("interrupted: " + ("removed " + "; ".join(done) if done else "nothing removed yet")

@@ -322,10 +322,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             stage_cfn, role = cfn, {}
             if "RoleArn" in action:  # the stage's own account: as CodePipeline, through its deploy role
                 pipeline_role = props["ModelDeployPipeline"]["RoleArn"]
-                as_pipeline = boto3.client("sts", region_name=REGION, **_credentials_of(
-                    clients["sts"].assume_role(RoleArn=pipeline_role, RoleSessionName="codepipeline")))
-                stage_cfn = boto3.client("cloudformation", region_name=REGION, **_credentials_of(
-                    as_pipeline.assume_role(RoleArn=action["RoleArn"], RoleSessionName="deploy")))
+                as_pipeline = _session_as(clients["sts"], pipeline_role, "codepipeline").client("sts")
+                stage_cfn = _session_as(as_pipeline, action["RoleArn"], "deploy").client("cloudformation")
                 role = {"RoleARN": configuration["RoleArn"]}
                 say(f"    CodePipeline's role assumed {action['RoleArn']} (checked: its policy and the role's trust); "
                     f"the stack is created there with {configuration['RoleArn'].rsplit('/', 1)[1]}")
@@ -373,8 +371,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
 
             function = props["EndpointCleanupFunction"]
             stacks = props["EndpointCleanup"]["Stacks"]
-            session = boto3.Session(region_name=REGION, **_credentials_of(
-                clients["sts"].assume_role(RoleArn=function["Role"], RoleSessionName="cleanup")))
+            session = _session_as(clients["sts"], function["Role"], "cleanup")
             say("    not emulated: Lambda; the cleanup function's code runs here as its role, for the Delete request of "
                 "its custom resource, whose stacks are: " + ", ".join(
                     f"{s['StackName']} ({s['RoleArn'].split(':')[4] + ' via ' + s['RoleArn'].rsplit('/', 1)[1] if s['RoleArn'] else 'here'})"
@@ -384,8 +381,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 sleep=lambda _: time.sleep(0.2))
             for stack_id in state["stage_stacks"]:
                 account = stack_id.split(":")[4]
-                as_admin = boto3.client("cloudformation", region_name=REGION, **_credentials_of(clients["sts"].assume_role(
-                    RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="check")))
+                as_admin = _session_as(clients["sts"], f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                                       "check").client("cloudformation")
                 status = as_admin.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
                 if status != "DELETE_COMPLETE":
                     raise RuntimeError(f"the stage stack {stack_id} is {status} after the project's deletion")
@@ -414,8 +411,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 f"{schedule['Target']['Arn']} as {schedule['Target']['RoleArn'].rsplit('/', 1)[1]}")
             say("    not emulated: EventBridge Scheduler; its request (validated against SageMaker's API model) is "
                 f"sent here as the schedule's role, with {scheduled_time} as the scheduled time")
-            scheduler_sagemaker = boto3.client("sagemaker", region_name=REGION, **_credentials_of(
-                clients["sts"].assume_role(RoleArn=schedule["Target"]["RoleArn"], RoleSessionName="scheduler")))
+            scheduler_sagemaker = _session_as(clients["sts"], schedule["Target"]["RoleArn"], "scheduler").client("sagemaker")
             arn = scheduler_sagemaker.start_pipeline_execution(**validated(sagemaker, request, "StartPipelineExecution"))[
                 "PipelineExecutionArn"]
             return arn, _wait_for_execution(sagemaker, arn)
@@ -481,8 +477,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 raise RuntimeError(f"the failed monitor run's event reached {targets}, not the retrain function")
             say("    not emulated: SageMaker's event and Lambda; the documented-shape event went through the rules on the "
                 "bus to the function, which runs here as its role")
-            session = boto3.Session(region_name=REGION, **_credentials_of(
-                clients["sts"].assume_role(RoleArn=function["Role"], RoleSessionName="retrain")))
+            session = _session_as(clients["sts"], function["Role"], "retrain")
             # The function's clock, as in Lambda: the emulator stamps executions with it too, so the cooldown
             # compares two readings of one clock (the scheduled times only name the runs).
             decision = retrain_on_drift.decide(event, session.client("sagemaker"), session.client("codepipeline"),
@@ -556,10 +551,11 @@ class _DemoLambdaContext:
         return 900_000
 
 
-def _credentials_of(assumed: dict) -> dict:
-    credentials = assumed["Credentials"]
-    return {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"]}
+def _session_as(sts, role_arn: str, session_name: str):
+    """A boto3 session in the demo's region with the credentials ``sts`` gets for ``role_arn``."""
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    return boto3.Session(region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
 def _wait_for_execution(sagemaker, arn: str, timeout_seconds: float = 300) -> str:

@@ -79,8 +79,8 @@ def install_stack_set_targets() -> None:
         result = create_instances(self)
         units = (self._get_params().get("DeploymentTargets") or {}).get("OrganizationalUnitIds", [])
         target = stack_set(self)
-        target.organizational_unit_ids = [*getattr(target, "organizational_unit_ids", []),
-                                          *(u for u in units if u not in getattr(target, "organizational_unit_ids", []))]
+        known = getattr(target, "organizational_unit_ids", [])
+        target.organizational_unit_ids = known + [u for u in units if u not in known]
         return result
 
     def update_stack_set(self):

@@ -75,6 +75,7 @@ def target_accounts(config) -> None:
     from products.emulator import install_https_bucket_policies, install_stack_set_targets
     from products.publishing import publisher
     from products.publishing.publisher import plan_member_account
+    from tests.conftest import client_as
 
     targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
                     for a in ("222222222222", "333333333333"))
@@ -107,7 +108,7 @@ def target_accounts(config) -> None:
 
         member = "444455556666"
         role = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
-        sagemaker = _assumed_client(role, "sagemaker")
+        sagemaker = client_as(role, "sagemaker")
         domain_arn = sagemaker.create_domain(
             DomainName="studio", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
             DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{member}:role/service-role/AmazonSageMaker-ExecutionRole-x"},
@@ -157,14 +158,6 @@ def _stub_existing_share(aws, log, unit, publisher) -> None:
     aws._clients["servicecatalog"] = client
     real = publisher._portfolio_id
     publisher._portfolio_id = lambda aws, config: real(aws, config) or "port-emulated00001"
-
-
-def _assumed_client(role: str, service: str):
-    import boto3
-
-    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="bench")["Credentials"]
-    return boto3.client(service, region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
-                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
 def s3_route(config) -> None:

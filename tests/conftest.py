@@ -24,6 +24,15 @@ SAMPLE_VALUES = {
 PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
 
 
+def client_as(role_arn: str, service: str, region: str = "us-east-1"):
+    """A boto3 client with the credentials STS hands out for ``role_arn``: moto keeps accounts apart by them."""
+    import boto3
+
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+    return boto3.client(service, region_name=region, aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+
+
 def stubbed(aws, service: str):
     """Replace ``aws``'s client for ``service`` with one under an active botocore Stubber (for APIs moto lacks:
     every request and response is still checked against the real API model)."""

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from products.functions import endpoint_cleanup
-from tests.conftest import Answers, Context
+from tests.conftest import Answers, Context, client_as
 
 STACKS = ["sagemaker-abalone-p-abc123def456-deploy-staging", "sagemaker-abalone-p-abc123def456-deploy-prod"]
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
@@ -102,16 +102,10 @@ PROD_ACCOUNT = "333333333333"
 PROD_DEPLOY_ROLE = f"arn:aws:iam::{PROD_ACCOUNT}:role/service-role/AmazonSageMakerProjectsDeployRole"
 
 
-def _in_account(role_arn: str):
-    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
-    return boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
-                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
-
-
 def test_a_stage_in_another_account_is_deleted_through_its_deploy_role(answers, cloudformation):
     """The function's own client factory, against moto: prod's stack lives in the prod account only."""
     cloudformation.create_stack(StackName=STACKS[0], TemplateBody=TEMPLATE)
-    prod = _in_account(PROD_DEPLOY_ROLE)
+    prod = client_as(PROD_DEPLOY_ROLE, "cloudformation")
     prod.create_stack(StackName=STACKS[1], TemplateBody=TEMPLATE)
     assert STACKS[1] not in {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
     endpoint_cleanup.handler(_event(answers, roles=("", PROD_DEPLOY_ROLE)), Context(), sleep=lambda _: None)

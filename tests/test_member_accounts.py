@@ -13,7 +13,7 @@ from products.config import ConfigError, MemberAccount, load_config
 from products.emulator import install_https_bucket_policies
 from products.publishing.aws import Aws, BadInput, CallLog, PublishError
 from products.publishing.publisher import Options, plan_member_account, publish_region
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, client_as
 
 MEMBER, TOOLING, REGION = "444455556666", "123456789012", "us-east-1"
 ROLE = f"arn:aws:iam::{MEMBER}:role/OrganizationAccountAccessRole"
@@ -28,9 +28,7 @@ def aws(aws_credentials):
 
 
 def _in_member(service: str):
-    credentials = boto3.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="test")["Credentials"]
-    return boto3.client(service, aws_access_key_id=credentials["AccessKeyId"], region_name=REGION,
-                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    return client_as(ROLE, service, REGION)
 
 
 def _domain(sagemaker, account: str) -> tuple[str, str]:

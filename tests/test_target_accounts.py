@@ -11,6 +11,7 @@ from moto import mock_aws
 from products.config import TargetAccount
 from products.emulator import install_https_bucket_policies
 from products.publishing.aws import PublishError
+from tests.conftest import client_as
 from tests.test_publish import ROLES, publish
 
 STAGING, PROD = "222222222222", "333333333333"
@@ -30,10 +31,7 @@ def _with_targets(config, *accounts, role="OrganizationAccountAccessRole"):
 
 
 def _in_account(account: str, service: str):
-    credentials = boto3.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-                                                  RoleSessionName="test")["Credentials"]
-    return boto3.client(service, aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"])
+    return client_as(f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", service)
 
 
 def test_each_target_account_gets_the_stack_with_this_account_as_its_tooling_account_then_nothing(aws, config, artifacts):

@@ -124,7 +124,7 @@ class RegionPlan:
                       stack_set_steps=len(self.stack_set_plan.lines()) if self.stack_set_plan else 0)
         return counts
 
-    def stack_action(self, stack_plan: StackPlan, key: str | None = None) -> str:
+    def stack_action(self, stack_plan: StackPlan | StackSetPlan, key: str | None = None) -> str:
         """What happened to the stack (``key`` in ``outcomes``, default its name), or what would."""
         key = key or stack_plan.stack
         if key in self.outcomes:
@@ -139,8 +139,7 @@ class RegionPlan:
 
     @property
     def stack_set_action(self) -> str:
-        plan = self.stack_set_plan
-        return self.outcomes.get(f"stackset/{plan.name}") or ("up to date" if not plan.pending else f"would {plan.action}")
+        return self.stack_action(self.stack_set_plan, self.stack_set_plan.key)
 
     def as_dict(self) -> dict:
         return {
@@ -248,14 +247,14 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
             plan.stack_plans.append(plan.stacker.plan(
                 config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
         tooling = options.roles_here and not options.member  # the target accounts' roles trust this account
+        target_template = json.loads(by_kind["target-account"].data)
         if tooling and config.publish.target_accounts:
-            plan.target_plans = _plan_target_accounts(aws, config, json.loads(by_kind["target-account"].data), account,
+            plan.target_plans = _plan_target_accounts(aws, config, target_template, account,
                                                       options.say, options.poll_seconds)
         stack_set = config.publish.target_stack_set
         if tooling and stack_set is not None:
             plan.stack_set_plan = StackSets(aws, options.say, options.poll_seconds).plan(
-                config.publish.target_account_stack,
-                target_account_body(json.loads(by_kind["target-account"].data), account),
+                config.publish.target_account_stack, target_account_body(target_template, account),
                 stack_set.organizational_units, stack_set.call_as)
         if "servicecatalog" in options.targets:
             portfolio = with_retained_versions(
@@ -372,24 +371,18 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.asset_bucket.remove(key)
     if plan.route_removals:
         plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
-    # The target accounts' stacks first: KMS refuses a project's key policy until their roles exist.
-    if plan.stack_set_plan and plan.stack_set_plan.pending:
-        _apply_stack_set(plan, say)
+    # The target accounts' roles first: KMS refuses a project's key policy until their roles exist.
+    stack_set = plan.stack_set_plan
+    if stack_set and stack_set.pending:
+        _record(plan, stack_set.key, f"{region}: stack set {stack_set.name}",
+                lambda: StackSets(plan.aws, say, plan.stacker.poll_seconds).apply(stack_set))
     pending = [(t.stacker, t.stack_plan, t.key, f"account {t.account}: stack") for t in plan.target_plans]
     pending += [(plan.stacker, p, p.stack, f"{region}: stack") for p in plan.stack_plans]
     for stacker, stack_plan, key, where in pending:
         if not stack_plan.pending:
             continue
         say(f"  {key}: executing change set")
-        try:
-            plan.outcomes[key] = stacker.apply(stack_plan)
-        except KeyboardInterrupt:
-            plan.outcomes[key] = "interrupted"  # CloudFormation carries on without us
-            raise
-        except Exception:
-            plan.outcomes[key] = "failed"  # and the stacks after it (the portfolio) are never applied
-            raise
-        plan.applied.append(f"{where} {stack_plan.stack} {plan.outcomes[key]}")
+        _record(plan, key, f"{where} {stack_plan.stack}", lambda: stacker.apply(stack_plan))
     if plan.share_changes:
         _apply_shares(plan, plan.config, say, plan.stacker.poll_seconds)
     if plan.domain_tag:
@@ -399,18 +392,17 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.applied.append(f"{region}: domain {tag.domain_id} tagged")
 
 
-def _apply_stack_set(plan: RegionPlan, say) -> None:
-    stack_set = plan.stack_set_plan
-    key = f"stackset/{stack_set.name}"
+def _record(plan: RegionPlan, key: str, what: str, apply) -> None:
+    """Run ``apply`` (a stack's or stack set's) and record its outcome under ``key``, a failure or Ctrl-C too."""
     try:
-        plan.outcomes[key] = StackSets(plan.aws, say, plan.stacker.poll_seconds).apply(stack_set)
+        plan.outcomes[key] = apply()
     except KeyboardInterrupt:
-        plan.outcomes[key] = "interrupted"  # CloudFormation carries on with the running operation
+        plan.outcomes[key] = "interrupted"  # CloudFormation carries on without us
         raise
     except Exception:
-        plan.outcomes[key] = "failed"
+        plan.outcomes[key] = "failed"  # and what comes after it (the portfolio) is never applied
         raise
-    plan.applied.append(f"{plan.region}: stack set {stack_set.name} {plan.outcomes[key]}")
+    plan.applied.append(f"{what} {plan.outcomes[key]}")
 
 
 def discard_region(plan: RegionPlan) -> None:

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from products.publishing.aws import Aws, PublishError, error_code
-from products.publishing.diff import property_diff
-from products.publishing.stacks import ResourceChange
+from products.publishing.stacks import ResourceChange, template_changes
 
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
 AUTO_DEPLOYMENT = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
@@ -48,6 +47,11 @@ class StackSetPlan:
     def pending(self) -> bool:
         return self.action != "up to date"
 
+    @property
+    def key(self) -> str:
+        """Its key in the publisher's outcomes (a stack may have the same name)."""
+        return f"stackset/{self.name}"
+
     def lines(self) -> list[str]:
         """What applying does, one line a step."""
         lines = [f"create stack set {self.name} (service-managed, automatic deployment)"] if self.action == "create" else []
@@ -60,17 +64,6 @@ class StackSetPlan:
     def as_dict(self) -> dict:
         return {"stack_set": self.name, "action": self.action, "call_as": self.call_as, "steps": self.lines(),
                 "changes": [c.as_dict() for c in self.changes], "properties_from": "templates"}
-
-
-def _resource_changes(deployed: dict, template: dict) -> list[ResourceChange]:
-    """Resource by resource, from the templates (a stack set has no change sets)."""
-    before, after = deployed.get("Resources", {}), template.get("Resources", {})
-    changes = [ResourceChange("Add", lid, after[lid]["Type"]) for lid in sorted(set(after) - set(before))]
-    changes += [ResourceChange("Modify", lid, after[lid]["Type"], details=property_diff(
-        before[lid].get("Properties", {}), after[lid].get("Properties", {})))
-        for lid in sorted(set(after) & set(before)) if before[lid] != after[lid]]
-    changes += [ResourceChange("Remove", lid, before[lid]["Type"]) for lid in sorted(set(before) - set(after))]
-    return changes
 
 
 class StackSets:
@@ -93,7 +86,7 @@ class StackSets:
         described = self.describe(name, call_as)
         if described is None:
             return StackSetPlan(name, template, units, call_as, "create", template_changed=True, add_units=list(units),
-                                changes=_resource_changes({}, template))
+                                changes=template_changes(None, template))
         if described.get("PermissionModel") != "SERVICE_MANAGED":
             raise PublishError(f"stack set {name} exists with {described.get('PermissionModel')} permissions; "
                                "publish.target_stack_set needs a service-managed one (delete it, or change publish.stack_prefix)")
@@ -103,7 +96,7 @@ class StackSets:
             name, template, units, call_as, "update",
             template_changed=deployed != template or described.get("AutoDeployment") != AUTO_DEPLOYMENT,
             add_units=[u for u in units if u not in current], remove_units=sorted(current - set(units)),
-            changes=_resource_changes(deployed, template))
+            changes=template_changes(deployed, template))  # a stack set has no change sets
         if not (plan.template_changed or plan.add_units or plan.remove_units):
             plan.action = "up to date"
         return plan

@@ -97,6 +97,18 @@ def _template_resources(template: dict | None) -> dict:
     return (template or {}).get("Resources", {})
 
 
+def template_changes(deployed: dict | None, template: dict) -> list[ResourceChange]:
+    """Resource by resource, from two templates: where there is no change set to say (a stack to be
+    created anew, a stack set)."""
+    before, after = _template_resources(deployed), _template_resources(template)
+    changes = [ResourceChange("Add", lid, after[lid]["Type"]) for lid in sorted(set(after) - set(before))]
+    changes += [ResourceChange("Modify", lid, after[lid]["Type"], details=property_diff(
+        before[lid].get("Properties", {}), after[lid].get("Properties", {})))
+        for lid in sorted(set(after) & set(before)) if before[lid] != after[lid]]
+    changes += [ResourceChange("Remove", lid, before[lid]["Type"]) for lid in sorted(set(before) - set(after))]
+    return changes
+
+
 class Stacks:
     def __init__(self, aws: Aws, say, poll_seconds: float = 5.0):
         self.cfn = aws.client("cloudformation")
@@ -130,8 +142,8 @@ class Stacks:
             return StackPlan(name, "up to date", template, capabilities)
         if status in FAILED_CREATION:
             # CloudFormation takes no change set on such a stack: it is deleted on apply, then created.
-            changes = [ResourceChange("Add", lid, r["Type"]) for lid, r in sorted(_template_resources(template).items())]
-            return StackPlan(name, "replace", template, capabilities, changes=changes, properties_from="templates")
+            return StackPlan(name, "replace", template, capabilities, changes=template_changes(None, template),
+                             properties_from="templates")
         self._delete_leftover_change_sets(name, status)
         creating = status is None or status in NEVER_CREATED
         plan = StackPlan(name, "create" if creating else "update", template, capabilities)
