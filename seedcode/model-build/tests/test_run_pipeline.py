@@ -47,19 +47,34 @@ def test_wait_reports_steps_and_fails_on_a_failed_execution():
     arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"
     lines = []
     with Stubber(client) as stub:
+        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Executing"}, {"PipelineExecutionArn": arn})
         stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
             {"StepName": "Preprocess", "StepStatus": "Executing"}]}, {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
-        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Executing"}, {"PipelineExecutionArn": arn})
+        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Failed"}, {"PipelineExecutionArn": arn})
         stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
             {"StepName": "Preprocess", "StepStatus": "Succeeded"},
             {"StepName": "Train", "StepStatus": "Failed", "FailureReason": "ClientError: bad data"}]},
             {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
-        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Failed"}, {"PipelineExecutionArn": arn})
         status = cli.wait_for(arn, "us-east-1", poll_seconds=0, say=lines.append, client=client)
     assert status == "Failed"
     assert [line.split() for line in lines] == [
         ["Preprocess", "Executing"], ["Preprocess", "Succeeded"], ["Train", "Failed", "(ClientError:", "bad", "data)"],
     ]
+
+
+def test_a_step_that_fails_just_before_the_execution_ends_is_still_shown():
+    """The steps are listed after the status is read: a step that failed while the previous listing was
+    under way (the execution Failed at the next read) shows, with its reason, before wait_for returns."""
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"
+    lines = []
+    with Stubber(client) as stub:
+        stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Failed"}, {"PipelineExecutionArn": arn})
+        stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
+            {"StepName": "BatchTransform", "StepStatus": "Failed", "FailureReason": "AccessDenied"}]},
+            {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
+        assert cli.wait_for(arn, "us-east-1", poll_seconds=0, say=lines.append, client=client) == "Failed"
+    assert [line.split() for line in lines] == [["BatchTransform", "Failed", "(AccessDenied)"]]
 
 
 @pytest.mark.parametrize(

@@ -108,17 +108,20 @@ def upload_packaged_data(kwargs: dict) -> str:
 
 
 def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, client=None) -> str:
-    """Poll the execution, printing each step's status as it changes; returns the final status."""
+    """Poll the execution, printing each step's status as it changes; returns the final status.
+
+    The execution's status is read before its steps: a step ends before the execution does, so the
+    steps listed after a final status are final too, and the step that failed is always shown."""
     sagemaker = client or boto3.client("sagemaker", region_name=region)
     seen: dict[str, str] = {}
     while True:
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
         steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn, SortOrder="Ascending")
         for step in steps.get("PipelineExecutionSteps", []):
             if seen.get(step["StepName"]) != step["StepStatus"]:
                 seen[step["StepName"]] = step["StepStatus"]
                 reason = f" ({step['FailureReason']})" if step.get("FailureReason") else ""
                 say(f"  {step['StepName']:<18} {step['StepStatus']}{reason}")
-        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
         if status in FINISHED:
             return status
         time.sleep(poll_seconds)
