@@ -50,7 +50,7 @@ templates: $(INSTALLED)
 	$(BIN)/python publish.py synth --out build
 	rm -f templates/*.json
 	cp build/templates/*.json build/portfolio.json build/roles.json build/target-account.json templates/
-	$(BIN)/python -c 'import pathlib, products.docs as d; p = pathlib.Path("README.md"); p.write_text(d.readme_with_products(p.read_text()))'
+	$(BIN)/python -c 'import pathlib, products.render.docs as d; p = pathlib.Path("README.md"); p.write_text(d.readme_with_products(p.read_text()))'
 
 clean:
 	rm -rf build $(VENV)

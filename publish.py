@@ -21,10 +21,10 @@ try:  # Ctrl-C while the libraries load is one line too, not a traceback
     from rich.table import Table
 
     from products import PRODUCTS
-    from products.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, load_config
-    from products.lint import lint_output
+    from products.catalog.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, load_config
+    from products.render.lint import lint_output
     from products.publishing.aws import Aws, BadInput, CallLog, PublishError, lacks_api
-    from products.synth import SynthError, synthesize, write_output
+    from products.render.synth import SynthError, synthesize, write_output
 except KeyboardInterrupt:
     sys.stderr.write("interrupted: nothing applied\n")
     sys.exit(130)
@@ -78,7 +78,7 @@ def cmd_products(args) -> int:
 
 def cmd_grants(args) -> int:
     """The grant matrix of a deploying product, rendered in memory (nothing is read from AWS)."""
-    from products.grant_matrix import as_json, grants, resolve_accounts, table
+    from products.analysis.grant_matrix import as_json, grants, resolve_accounts, table
 
     config = load_config(args.config)
     artifacts = {a.path: json.loads(a.data) for a in synthesize(config) if a.path.endswith(".json")}
@@ -460,7 +460,7 @@ def _key_values(pairs) -> dict[str, str]:
 
 
 def cmd_demo(args) -> int:
-    from products.demo import main as demo_main
+    from products.demo.run import main as demo_main
 
     try:
         return EXIT_OK if demo_main(say=out.print, scenario=args.scenario) == 0 else EXIT_FAILED

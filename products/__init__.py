@@ -1,7 +1,16 @@
-"""The catalog's products: troposphere code, one module per product.
+"""The catalog's products, one module per product, and their registry ``PRODUCTS``.
 
-Shared building blocks live in ``products.blocks``; the portfolio and roles stacks in
-``products.portfolio`` and ``products.roles``.
+Each product module is a pure function from settings to a template, built from the shared
+troposphere blocks of ``products.blocks``. The rest of the house, each package saying in its
+``__init__`` what it may import (``tests/test_layout.py`` enforces it):
+
+- ``blocks``: shared troposphere blocks; ``functions``: the Lambda code inlined into templates;
+- ``catalog``: the configuration file and the catalog-wide stacks (portfolio, roles, target account);
+- ``render``: synth, lint and the generated docs; ``analysis``: templates and IAM read as AWS would;
+- ``publishing``: plan, ask once, apply, into AWS accounts; ``local_aws``: moto, extended;
+- ``demo``: the whole flow on this machine.
+
+Product modules may import ``products.blocks`` only.
 """
 
 from products.blocks.product import Product

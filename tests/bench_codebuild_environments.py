@@ -1,5 +1,5 @@
 """Estimate each seed buildspec's CodeBuild install phase by running its install commands in the
-CodeBuild stand-in (products/codebuild_image.py): a fresh Python 3.12 environment and empty uv and
+CodeBuild stand-in (products/local_aws/codebuild_image.py): a fresh Python 3.12 environment and empty uv and
 pip caches (CodeBuild starts every build without them), then again with the environment cached.
 
 Each buildspec is measured as written (pinned uv) and with the pip commands it had before
@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml  # noqa: E402
 
-from products.buildspec_runner import run_buildspec  # noqa: E402
-from products.config import load_config  # noqa: E402
-from products.synth import synthesize  # noqa: E402
+from products.local_aws.codebuild import run_buildspec  # noqa: E402
+from products.catalog.config import load_config  # noqa: E402
+from products.render.synth import synthesize  # noqa: E402
 
 BUILDSPECS = {"model-build": ("seedcode/model-build.zip", "codebuild-buildspec.yml"),
               "model-deploy": ("seedcode/model-deploy.zip", "buildspec.yml"),

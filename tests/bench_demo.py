@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from products.demo import run_demo  # noqa: E402
+from products.demo.run import run_demo  # noqa: E402
 
 RUNS = 3
 

@@ -22,11 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from products import PRODUCTS  # noqa: E402
-from products.config import load_config  # noqa: E402
-from products.emulator import moto_server  # noqa: E402
+from products.catalog.config import load_config  # noqa: E402
+from products.local_aws.emulator import moto_server  # noqa: E402
 from products.publishing.aws import Aws, CallLog  # noqa: E402
 from products.publishing.publisher import Options, publish_region  # noqa: E402
-from products.synth import SEEDCODE_DIR, synthesize  # noqa: E402
+from products.render.synth import SEEDCODE_DIR, synthesize  # noqa: E402
 
 
 def edited(template):
@@ -71,8 +71,8 @@ def target_accounts(config) -> None:
     import boto3
     from moto import mock_aws
 
-    from products.config import MemberAccount, TargetAccount, TargetStackSet
-    from products.emulator import install_https_bucket_policies, install_stack_set_targets
+    from products.catalog.config import MemberAccount, TargetAccount, TargetStackSet
+    from products.local_aws.emulator import install_https_bucket_policies, install_stack_set_targets
     from products.publishing import publisher
     from products.publishing.publisher import plan_member_account
     from tests.conftest import client_as

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from products.config import load_config  # noqa: E402
-from products.synth import synthesize  # noqa: E402
+from products.catalog.config import load_config  # noqa: E402
+from products.render.synth import synthesize  # noqa: E402
 
 
 def unpack(data: bytes, target: Path) -> Path:

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from products import PRODUCTS
-from products.config import load_config
+from products.catalog.config import load_config
 from products.functions import cfn_response
-from products.resolve import resolve
-from products.synth import synthesize
+from products.analysis.resolve import resolve
+from products.render.synth import synthesize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import botocore.session
 from botocore.validate import validate_parameters
 
-from products.buildspec_runner import BuildspecError, run_buildspec
+from products.local_aws.codebuild import BuildspecError, run_buildspec
 
 FAKE_AWS = """#!/usr/bin/env python3
 import os, shutil, sys

@@ -14,12 +14,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from products.aws_events import model_package_state_event
+from products.local_aws.event_shapes import model_package_state_event
 from products.blocks import build_contract as contract
-from products.eventroute import EventRouter
-from products.iam_evaluator import evaluate
+from products.local_aws.event_routing import EventRouter
+from products.analysis.iam_evaluator import evaluate
 from products.publishing.projects import validated
-from products.resolve import resolve
+from products.analysis.resolve import resolve
 from tests.conftest import REPO_ROOT, SAMPLE_PROJECT, sample_parameters
 
 PATH = "templates/build-train-batch.json"

@@ -1,6 +1,6 @@
 """What CloudFormation calls as the launch role (product stacks) and the CloudFormation role
 (endpoint stacks), derived from the registry schemas' handler permissions
-(products/cfn_permissions.py), evaluated against the roles as rendered.
+(products/analysis/handler_permissions.py), evaluated against the roles as rendered.
 
 One test per role lists every call its policies refuse; a resource type or property added
 to a template without a decision fails with Undecided.
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import decode_str
 
-from products import cfn_permissions
-from products.cfn_permissions import DECISIONS, Undecided, handler_permissions, needed_calls
-from products.iam_evaluator import evaluate
-from products.resolve import Environment, resolve
+from products.analysis import handler_permissions as cfn_permissions
+from products.analysis.handler_permissions import DECISIONS, Undecided, handler_permissions, needed_calls
+from products.analysis.iam_evaluator import evaluate
+from products.analysis.resolve import Environment, resolve
 from tests.conftest import PRODUCT_TEMPLATES, REPO_ROOT, sample_parameters
 
 # A prod stage with every option on (guardrail alarm, autoscaling), as build.py writes its parameters.

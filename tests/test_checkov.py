@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from products.seed_executor import executor_module
+from products.local_aws.seed_executor import executor_module
 from tests.conftest import REPO_ROOT
 
 REQUIREMENTS = REPO_ROOT / "tests" / "checkov-requirements.txt"

@@ -1,4 +1,4 @@
-"""The CodeBuild image stand-in (products/codebuild_image.py): each buildspec's install phase
+"""The CodeBuild image stand-in (products/local_aws/codebuild_image.py): each buildspec's install phase
 builds the only environment its commands get.
 
 The slow test runs every seed buildspec's install phase as written, in a fresh Python 3.12
@@ -13,8 +13,8 @@ import zipfile
 import pytest
 import yaml
 
-from products import codebuild_image
-from products.buildspec_runner import BuildspecError, run_buildspec
+from products.local_aws import codebuild_image
+from products.local_aws.codebuild import BuildspecError, run_buildspec
 
 PROJECT = {"Name": "check", "Environment": {"EnvironmentVariables": []}}
 # Each seed repo's buildspec, and the programs its build phase starts (with --help: they must import and parse).

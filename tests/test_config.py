@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from products.config import ConfigError, load_config
+from products.catalog.config import ConfigError, load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOOD = yaml.safe_load((REPO_ROOT / "catalog.yaml").read_text())

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from products.demo import DemoFailed, run_demo
-from products.synth import SEEDCODE_DIR
+from products.demo.run import DemoFailed, run_demo
+from products.render.synth import SEEDCODE_DIR
 
 pytestmark = pytest.mark.slow
 

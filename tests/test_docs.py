@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from products import PRODUCTS
-from products.docs import END, START, readme_with_products
+from products.render.docs import END, START, readme_with_products
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

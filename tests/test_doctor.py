@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from products.publishing.aws import Aws
 from products.publishing.doctor import verify_region
-from products.roles import build as build_roles
+from products.catalog.roles import build as build_roles
 from tests.conftest import stubbed
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -128,7 +128,7 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
     """S3 and IAM on moto; the SageMaker portfolio-status and domain calls stubbed as above."""
     import dataclasses
 
-    from products.emulator import install_https_bucket_policies
+    from products.local_aws.emulator import install_https_bucket_policies
     from products.publishing.publisher import Options, publish_region
 
     install_https_bucket_policies()

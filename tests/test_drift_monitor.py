@@ -17,14 +17,14 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from products.aws_events import codepipeline_execution_event, sagemaker_pipeline_execution_event
+from products.local_aws.event_shapes import codepipeline_execution_event, sagemaker_pipeline_execution_event
 from products.blocks import build_contract as contract
-from products.demo import codepipeline_request
-from products.eventroute import EventRouter
+from products.demo.run import codepipeline_request
+from products.local_aws.event_routing import EventRouter
 from products.functions import retrain_on_drift
-from products.iam_evaluator import evaluate
+from products.analysis.iam_evaluator import evaluate
 from products.publishing.projects import validated
-from products.resolve import resolve
+from products.analysis.resolve import resolve
 from tests.conftest import REPO_ROOT, sample_parameters
 
 PATHS = ["templates/build-train-deploy-monitor.json", "templates/build-train-deploy-monitor-git.json"]

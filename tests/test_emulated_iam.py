@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from products.emulator import moto_server
+from products.local_aws.emulator import moto_server
 
 
 def test_a_request_under_a_role_that_does_not_exist_is_refused_naming_it():

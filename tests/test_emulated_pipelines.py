@@ -1,4 +1,4 @@
-"""Pipeline executions in the embedded emulator run the stored definition (products/emulated_pipelines.py).
+"""Pipeline executions in the embedded emulator run the stored definition (products/local_aws/pipelines.py).
 
 Small definitions of Condition and Fail steps: no step container runs, so these stay fast;
 the demo runs the seed pipeline's Processing, Training and RegisterModel steps.
@@ -10,7 +10,7 @@ import time
 import boto3
 import pytest
 
-from products.emulator import moto_server
+from products.local_aws.emulator import moto_server
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/pipeline"

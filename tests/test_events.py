@@ -9,9 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from products.aws_events import codecommit_reference_event, model_package_state_event
-from products.eventroute import EventRouter
-from products.resolve import resolve
+from products.local_aws.event_shapes import codecommit_reference_event, model_package_state_event
+from products.local_aws.event_routing import EventRouter
+from products.analysis.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 from tests.conftest import sample_parameters
 

@@ -13,7 +13,7 @@ import sys
 
 from products import PRODUCTS
 from products.publishing.aws import Aws
-from products.emulator import moto_server
+from products.local_aws.emulator import moto_server
 from products.publishing.fleet import NOT_OURS, Fleet
 from tests.conftest import REPO_ROOT, stubbed
 

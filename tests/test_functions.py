@@ -8,7 +8,7 @@ import pytest
 
 from products.blocks.functions import inline_source
 from products.functions import cfn_response, endpoint_cleanup, seed_checkin
-from products.iam_evaluator import evaluate
+from products.analysis.iam_evaluator import evaluate
 
 FUNCTIONS = {
     "SeedCheckinFunction": (seed_checkin, "templates/build-train-deploy-git.json"),

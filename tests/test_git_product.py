@@ -4,10 +4,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from products.aws_events import model_package_state_event
-from products.eventroute import EventRouter
+from products.local_aws.event_shapes import model_package_state_event
+from products.local_aws.event_routing import EventRouter
 from products.functions import seed_checkin
-from products.resolve import UnresolvableError, resolve
+from products.analysis.resolve import UnresolvableError, resolve
 from tests.conftest import CONNECTION, SAMPLE_PROJECT
 GIT = {
     **SAMPLE_PROJECT,

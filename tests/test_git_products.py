@@ -7,7 +7,7 @@ repository. Otherwise each is its CodeCommit flavour: the same stages, rules and
 
 import pytest
 
-from products.resolve import resolve
+from products.analysis.resolve import resolve
 from tests.conftest import CONNECTION, sample_parameters
 
 # Git product -> (its CodeCommit flavour, the half's pipeline, the repository's parameter prefix)

@@ -3,7 +3,7 @@
 import difflib
 from pathlib import Path
 
-from products.lint import TEMPLATE_KINDS
+from products.render.lint import TEMPLATE_KINDS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

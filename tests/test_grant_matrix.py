@@ -1,13 +1,13 @@
 """Cross-account deployment: every call into another account is allowed on both sides, and only for the
-accounts a project names (products/grant_matrix.py, on the templates as rendered and resolved)."""
+accounts a project names (products/analysis/grant_matrix.py, on the templates as rendered and resolved)."""
 
 import copy
 
 import pytest
 
-from products.grant_matrix import PROD, STAGING, TOOLING, grants, resolve_accounts
-from products.iam_evaluator import resource_policy_allows
-from products.resolve import Environment, resolve
+from products.analysis.grant_matrix import PROD, STAGING, TOOLING, grants, resolve_accounts
+from products.analysis.iam_evaluator import resource_policy_allows
+from products.analysis.resolve import Environment, resolve
 from tests.conftest import sample_parameters
 
 DEPLOYING = ["build-train-deploy", "build-train-deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git"]

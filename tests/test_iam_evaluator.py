@@ -1,8 +1,8 @@
-"""products/iam_evaluator.py against IAM's documented evaluation rules, one rule a test."""
+"""products/analysis/iam_evaluator.py against IAM's documented evaluation rules, one rule a test."""
 
 import pytest
 
-from products.iam_evaluator import UnsupportedCondition, arn_matches, evaluate
+from products.analysis.iam_evaluator import UnsupportedCondition, arn_matches, evaluate
 
 
 def _policy(*statements):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from products.lint import TEMPLATE_KINDS, lint_template
+from products.render.lint import TEMPLATE_KINDS, lint_template
 
 
 def test_every_template_is_clean(artifacts, config):

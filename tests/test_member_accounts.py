@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from products.config import ConfigError, MemberAccount, load_config
-from products.emulator import install_https_bucket_policies
+from products.catalog.config import ConfigError, MemberAccount, load_config
+from products.local_aws.emulator import install_https_bucket_policies
 from products.publishing.aws import Aws, BadInput, CallLog, PublishError
 from products.publishing.publisher import Options, plan_member_account, publish_region
 from tests.conftest import REPO_ROOT, client_as

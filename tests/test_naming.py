@@ -5,7 +5,7 @@ import re
 import pytest
 
 from products.blocks.naming import PROJECT_ID_TAG, PROJECT_NAME_TAG
-from products.resolve import UnresolvableError, resolve
+from products.analysis.resolve import UnresolvableError, resolve
 from tests.conftest import PRODUCT_TEMPLATES, sample_parameters
 
 LONGEST = {"SageMakerProjectName": "a" + "b-" * 15 + "c", "SageMakerProjectId": "p-abcdefghijkl"}

@@ -4,9 +4,9 @@ import dataclasses
 import json
 
 from products import PRODUCTS
-from products.config import Principal
-from products.lint import lint_template
-from products.portfolio import ProductRelease, build
+from products.catalog.config import Principal
+from products.render.lint import lint_template
+from products.catalog.portfolio import ProductRelease, build
 
 
 def _resources(template, resource_type):

@@ -16,8 +16,8 @@ from products import PRODUCTS
 from products.publishing.aws import Aws, CallLog, PublishError
 from products.publishing.publisher import Options, destroy_region, publish_region
 from products.publishing.versions import versions
-from products.synth import SEEDCODE_DIR, synthesize
-from products.emulator import install_https_bucket_policies
+from products.render.synth import SEEDCODE_DIR, synthesize
+from products.local_aws.emulator import install_https_bucket_policies
 
 REGION = "us-east-1"
 PORTFOLIO, ROLES = "sagemaker-catalog-portfolio", "sagemaker-catalog-roles"
@@ -167,7 +167,7 @@ def test_interrupted_at_any_call_then_rerun_converges_to_a_clean_run(aws_credent
 def test_missing_principal_fails_before_any_write(aws, config, artifacts):
     import dataclasses
 
-    from products.config import Principal
+    from products.catalog.config import Principal
 
     broken = dataclasses.replace(config, portfolio=dataclasses.replace(
         config.portfolio, principals=(Principal("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NoSuchRole"),)))

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from products import PRODUCTS
-from products.emulator import moto_server
+from products.local_aws.emulator import moto_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 from products import PRODUCTS
-from products.emulator import free_port, moto_server
+from products.local_aws.emulator import free_port, moto_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROLES, PORTFOLIO = "sagemaker-catalog-roles", "sagemaker-catalog-portfolio"
@@ -210,7 +210,7 @@ def test_ctrl_c_while_the_libraries_load_is_one_line(endpoint):
         import importlib.abc
         class Interrupt(importlib.abc.MetaPathFinder):
             def find_spec(self, name, path=None, target=None):
-                if name == "products.config":
+                if name == "products.catalog.config":
                     sys.meta_path.remove(self)
                     os.kill(os.getpid(), signal.SIGINT)
                 return None
@@ -285,14 +285,14 @@ def test_verify_reports_every_check_and_json_is_always_on_stdout(endpoint):
 def test_doctor_help_is_doctors_and_the_emulator_explains_its_port():
     helped = subprocess.run([sys.executable, "publish.py", "doctor", "--help"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert helped.returncode == 0 and helped.stdout.startswith("usage: publish.py doctor")
-    emulator = subprocess.run([sys.executable, "-m", "products.emulator", "http"], cwd=REPO_ROOT, capture_output=True, text=True)
+    emulator = subprocess.run([sys.executable, "-m", "products.local_aws.emulator", "http"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert emulator.returncode == 2 and "argument port: invalid int value: 'http'" in emulator.stderr
-    usage = subprocess.run([sys.executable, "-m", "products.emulator", "--help"], cwd=REPO_ROOT, capture_output=True, text=True)
+    usage = subprocess.run([sys.executable, "-m", "products.local_aws.emulator", "--help"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert "AWS_ENDPOINT_URL=http://127.0.0.1:PORT" in usage.stdout
 
 
 def test_the_emulator_says_where_it_listens_and_stops_on_ctrl_c_with_one_line():
-    process = subprocess.Popen([sys.executable, "-m", "products.emulator"], cwd=REPO_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "products.local_aws.emulator"], cwd=REPO_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = process.stderr.readline()
@@ -317,7 +317,7 @@ def test_the_emulator_says_where_it_listens_and_stops_on_ctrl_c_with_one_line():
 def test_ctrl_c_in_the_demo_is_one_line_and_stops_its_emulator():
     """SIGINT lands while the demo routes its first event (step 3), from inside the process."""
     program = interrupting("""
-        import products.eventroute as eventroute
+        import products.local_aws.event_routing as eventroute
         real_route = eventroute.EventRouter.route
         def route(self, event):
             os.kill(os.getpid(), signal.SIGINT)

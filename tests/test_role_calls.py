@@ -1,13 +1,13 @@
 """Calls each role must be allowed, checked on templates/roles.json as rendered and resolved.
 
-The demo checks every call it makes against its role in the emulator (products/emulated_iam.py);
+The demo checks every call it makes against its role in the emulator (products/local_aws/iam.py);
 these tests pin the grants whose absence once broke a core flow, so that removing one fails
 fast, without the demo. Each names the code path that makes the call.
 """
 
 import pytest
 
-from products.iam_evaluator import evaluate
+from products.analysis.iam_evaluator import evaluate
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 GROUP = "abalone-p-abc123def456"

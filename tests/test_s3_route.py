@@ -18,8 +18,8 @@ import pytest
 from botocore.stub import Stubber
 from cfnlint.decode import decode_str
 
-from products.iam_evaluator import evaluate
-from products.resolve import resolve
+from products.analysis.iam_evaluator import evaluate
+from products.analysis.resolve import resolve
 from products import PRODUCTS
 from tests.conftest import PRODUCT_TEMPLATES, REPO_ROOT, sample_parameters
 from tests.test_cfn_permissions import _calls, _refused
@@ -156,7 +156,7 @@ def test_create_project_rejects_what_studio_would(config, artifacts, change, mes
 
 def test_create_project_as_a_process_against_the_emulator():
     """The emulator has no CreateProject: the command says so, shows the valid request and creates nothing."""
-    from products.emulator import moto_server
+    from products.local_aws.emulator import moto_server
 
     with moto_server() as url:
         env = {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",

@@ -13,8 +13,8 @@ import pytest
 
 from products.blocks import build_contract as contract
 from products.blocks.seed_checkin import BUILDSPEC_PATH
-from products.buildspec_runner import BuildspecError, run_buildspec
-from products.resolve import resolve
+from products.local_aws.codebuild import BuildspecError, run_buildspec
+from products.analysis.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 from tests.local_codebuild import fake_aws_bin
 from tests.local_git import bare_repository, git, push_team_commit, refs

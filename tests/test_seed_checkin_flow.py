@@ -11,7 +11,7 @@ local bare repositories, so the URL, branch and seed zip flow through unchanged.
 import pytest
 
 from products.functions.seed_checkin import handler
-from products.resolve import resolve
+from products.analysis.resolve import resolve
 from tests.local_codebuild import LocalCodeBuild, fake_aws_bin
 from tests.local_git import bare_repository, git, push_team_commit, refs
 from tests.test_git_product import CONNECTION, GIT, PATH

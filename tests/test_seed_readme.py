@@ -1,12 +1,12 @@
-"""The "Your project" section synth writes into each seed README (products/seed_readme.py)."""
+"""The "Your project" section synth writes into each seed README (products/render/seed_readme.py)."""
 
 import io
 import zipfile
 
 import pytest
 
-from products import seed_readme
-from products.resolve import resolve
+from products.render import seed_readme
+from products.analysis.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 
 

@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from products.config import ConfigError, load_config
+from products.catalog.config import ConfigError, load_config
 from products.publishing import shares
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import RegionPlan, _apply_shares, _plan_shares

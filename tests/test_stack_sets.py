@@ -1,6 +1,6 @@
 """The target-account stack as a service-managed StackSet over organizational units.
 
-moto (in this process, with the emulator's stack-set shim: products/emulator.py,
+moto (in this process, with the emulator's stack-set shim: products/local_aws/emulator.py,
 ``install_stack_set_targets``) deploys the instances into the accounts of the units, so the roles
 are checked in the member accounts' IAM. What moto does not model (CallAs, a failed operation) is
 checked with botocore's Stubber against CloudFormation's API model.
@@ -14,8 +14,8 @@ import pytest
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from products.config import ConfigError, TargetStackSet, load_config
-from products.emulator import install_https_bucket_policies, install_stack_set_targets
+from products.catalog.config import ConfigError, TargetStackSet, load_config
+from products.local_aws.emulator import install_https_bucket_policies, install_stack_set_targets
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import target_account_body
 from products.publishing.stack_sets import StackSets

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from products.synth import MANIFEST, SynthError, build_zip, content_digest, synthesize, write_output
+from products.render.synth import MANIFEST, SynthError, build_zip, content_digest, synthesize, write_output
 
 
 def _tree(directory):

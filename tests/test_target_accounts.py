@@ -8,8 +8,8 @@ import pytest
 
 from moto import mock_aws
 
-from products.config import TargetAccount
-from products.emulator import install_https_bucket_policies
+from products.catalog.config import TargetAccount
+from products.local_aws.emulator import install_https_bucket_policies
 from products.publishing.aws import PublishError
 from tests.conftest import client_as
 from tests.test_publish import ROLES, publish

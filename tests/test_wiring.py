@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from products.blocks import build_contract as contract
-from products.buildspec_runner import project_environment, referenced_variables
-from products.resolve import resolve
+from products.local_aws.codebuild import project_environment, referenced_variables
+from products.analysis.resolve import resolve
 from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters
 
 BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"

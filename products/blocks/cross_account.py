@@ -14,7 +14,7 @@ execution role. They read what the tooling account keeps:
 
 KMS refuses a key policy naming a role that does not exist, so the target-account stack is
 published into an account before a project deploys there (publish.py does it first).
-``products/grant_matrix.py`` lists every such call with the policies on both sides.
+``products/analysis/grant_matrix.py`` lists every such call with the policies on both sides.
 """
 
 from dataclasses import dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from products.publishing.aws import Aws, PublishError, error_code, fill_pseudo_parameters
-from products.synth import Artifact
+from products.render.synth import Artifact
 
 TLS_STATEMENT_ID = "DenyInsecureTransport"
 STUDIO_ORIGIN = "https://*.sagemaker.aws"

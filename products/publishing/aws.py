@@ -17,7 +17,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from products.config import known_regions
+from products.catalog.config import known_regions
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="sagemaker-mlops-catalog")
 LOCAL_RETRIES = Config(

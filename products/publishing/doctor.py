@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
 from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local, lacks_api
 from products.publishing.publisher import (
@@ -18,7 +18,7 @@ from products.publishing.publisher import (
 )
 from products.publishing.stacks import stack_outputs
 from products import PRODUCTS
-from products.roles import ROLE_SPECS, STUDIO_USER_POLICY
+from products.catalog.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
 
 @dataclass(frozen=True)

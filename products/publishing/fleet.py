@@ -12,10 +12,10 @@ import hashlib
 from dataclasses import dataclass
 
 from products import PRODUCTS
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 from products.publishing.aws import Aws
 from products.publishing.publisher import studio_template_key
-from products.synth import Artifact
+from products.render.synth import Artifact
 
 NOT_OURS = "(not this catalog's)"
 

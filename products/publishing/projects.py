@@ -9,7 +9,7 @@ model before it is sent, so a malformed request fails here, naming the field, no
 import json
 import re
 
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 from products.publishing.aws import BadInput
 from products.publishing.publisher import studio_template_key
 

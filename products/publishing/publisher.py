@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from botocore.exceptions import ClientError
 
 from products import PRODUCTS
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
 from products.publishing.aws import Aws, BadInput, PublishError, assumed, error_code, fill_pseudo_parameters
 from products.publishing import shares
 from products.publishing.stack_sets import StackSetPlan, StackSets
 from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
 from products.publishing.versions import with_retained_versions
-from products.synth import Artifact
+from products.render.synth import Artifact
 
 STUDIO_VISIBILITY = {"sagemaker:studio-visibility": "true"}
 S3_TEMPLATES_TAG = "sagemaker:projectS3TemplatesLocation"

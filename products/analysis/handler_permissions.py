@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from products.iam_resources import Authorization
+from products.analysis.iam_resources import Authorization
 
 HANDLERS = ("create", "read", "update", "delete")
 
@@ -105,7 +105,7 @@ OWN = {
 }
 
 # Types with no registry handlers: CloudFormation's own (legacy) code manages them, so
-# there is nothing to derive; the grants for them are reviewed by hand in products/roles.py.
+# there is nothing to derive; the grants for them are reviewed by hand in products/catalog/roles.py.
 WITHOUT_HANDLERS = {
     "AWS::CodeBuild::Project": "not a registry resource type (the schema lists no handler permissions)",
 }
@@ -318,5 +318,5 @@ def needed_calls(resource_type: str, raw: dict, resolved: dict, env) -> list[Aut
             resource = (decision.resource or own_arn)(resolved, env)
             calls[(action, resource)] = Authorization(action, resource, dict(decision.context))
     if undecided:
-        raise Undecided(f"{resource_type}: decide in products/cfn_permissions.py: {', '.join(sorted(set(undecided)))}")
+        raise Undecided(f"{resource_type}: decide in products/analysis/handler_permissions.py: {', '.join(sorted(set(undecided)))}")
     return list(calls.values())

@@ -17,7 +17,7 @@ import json
 import shlex
 from pathlib import Path
 
-from products.seed_executor import executor_module
+from products.local_aws.seed_executor import executor_module
 
 AWS_CLI_REQUIREMENTS = Path(__file__).resolve().parent / "codebuild_aws_cli.txt"
 IMAGE_RUNTIMES = {"python": ("3.12",)}  # standard:7.0's Python versions stood in for here

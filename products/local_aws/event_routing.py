@@ -9,7 +9,7 @@ targets.) Used by the tests and the local demo.
 import json
 from dataclasses import dataclass
 
-from products.aws_events import put_events_entry
+from products.local_aws.event_shapes import put_events_entry
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Delivery:
 
 class EventRouter:
     def __init__(self, events, sqs, resources: dict):
-        """``resources``: a resolved template's resources (see products.resolve)."""
+        """``resources``: a resolved template's resources (see products.analysis.resolve)."""
         self.events, self.sqs = events, sqs
         self.queues: dict[str, tuple[str, str, str]] = {}  # logical id -> (queue url, rule name, target arn)
         for logical_id, resource in resources.items():

@@ -10,7 +10,7 @@ knows the value, and the command CodeBuild runs with those names filled in.
 import json
 import re
 
-from products.resolve import Environment, resolve
+from products.analysis.resolve import Environment, resolve
 
 START, END = "<!-- your-project:start -->", "<!-- your-project:end -->"
 _SAMPLE = {"SageMakerProjectName": "yourprojectname", "SageMakerProjectId": "p-0yourproject0"}

@@ -25,8 +25,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from products import emulated_iam, iam_resources
-from products.seed_executor import executor_module
+from products.local_aws import iam as emulated_iam
+from products.analysis import iam_resources
+from products.local_aws.seed_executor import executor_module
 
 _RUNS: dict[str, dict] = {}  # execution ARN -> {"steps": [...], "failure_reason": ...}
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}

@@ -10,7 +10,7 @@ import importlib
 import sys
 from pathlib import Path
 
-EXECUTOR_SOURCE = Path(__file__).resolve().parent.parent / "seedcode" / "model-build" / "src"
+EXECUTOR_SOURCE = Path(__file__).resolve().parents[2] / "seedcode" / "model-build" / "src"
 
 
 def seed_module(dotted: str):

@@ -14,7 +14,7 @@ such a project deploys there (KMS refuses a key policy naming a role that does n
   project bucket and, for prod, writing data capture there.
 
 The CloudFormation and execution roles carry the names of the tooling account's (same path),
-so a project names them by account id alone. ``products/grant_matrix.py`` checks every call
+so a project names them by account id alone. ``products/analysis/grant_matrix.py`` checks every call
 across the accounts against both sides' policies.
 """
 
@@ -24,7 +24,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam
 from products.blocks.cross_account import TARGET_DEPLOY_ROLE
 from products.blocks.iam import POLICY_VERSION, RoleNames, allow, arn, pass_role, trust_policy
 from products.blocks.product import new_template
-from products.roles import ROLE_SPECS
+from products.catalog.roles import ROLE_SPECS
 
 TOOLING_ACCOUNT_PARAMETER = "ToolingAccountId"
 TOOLING = "arn:${AWS::Partition}:%s:*:${ToolingAccountId}:%s"

@@ -12,8 +12,8 @@ tests/test_grant_matrix.py fails when either side of any row is missing.
 import json
 from dataclasses import dataclass
 
-from products.iam_evaluator import Decision, evaluate, resource_policy_allows
-from products.resolve import Environment, resolve
+from products.analysis.iam_evaluator import Decision, evaluate, resource_policy_allows
+from products.analysis.resolve import Environment, resolve
 
 TOOLING, STAGING, PROD = "111111111111", "222222222222", "333333333333"
 SAMPLE_PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}

@@ -1,8 +1,8 @@
 """An embedded AWS emulator (moto_server on a free loopback port) for the local demo and tests.
 
-SageMaker pipeline executions run for real there (products/emulated_pipelines.py), and
+SageMaker pipeline executions run for real there (products/local_aws/pipelines.py), and
 requests made with a role's credentials are authorized against its policies
-(products/emulated_iam.py).
+(products/local_aws/iam.py).
 
 moto evaluates only StringEquals conditions in bucket policies and ignores the rest, so
 the catalog's TLS-only statement (Deny when the Bool aws:SecureTransport is false) would
@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-from products import emulated_iam, emulated_pipelines
+from products.local_aws import iam as emulated_iam
+from products.local_aws import pipelines as emulated_pipelines
 
 INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -121,9 +122,9 @@ def moto_server(timeout: float = 30.0, env: dict | None = None):
     ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "products.emulator", str(port)],
+        [sys.executable, "-m", "products.local_aws.emulator", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
     )
     try:
         deadline = time.monotonic() + timeout
@@ -146,7 +147,7 @@ def moto_server(timeout: float = 30.0, env: dict | None = None):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m products.emulator",
+        prog="python -m products.local_aws.emulator",
         description="The catalog's AWS emulator: moto_server on 127.0.0.1 with HTTPS bucket policies and "
                     "SageMaker pipeline executions run by the seed executor. Point boto3 at it with "
                     "AWS_ENDPOINT_URL=http://127.0.0.1:PORT.",

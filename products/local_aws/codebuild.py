@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from products import codebuild_image
+from products.local_aws import codebuild_image
 
 PHASES = ("install", "pre_build", "build", "post_build")
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")

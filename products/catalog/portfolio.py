@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from troposphere import GetAtt, Output, Ref, Sub, Tags, servicecatalog as sc
 
 from products.blocks.product import Product, new_template
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility": "true"}
 

@@ -41,28 +41,28 @@ from pathlib import Path
 
 import boto3
 
-from products.aws_events import (
+from products.local_aws.event_shapes import (
     codecommit_reference_event, codepipeline_execution_event, model_package_state_event, sagemaker_pipeline_execution_event,
 )
-from products.buildspec_runner import BuildspecError, run_buildspec
-from products.config import TargetAccount, load_config
-from products.emulator import moto_server
+from products.local_aws.codebuild import BuildspecError, run_buildspec
+from products.catalog.config import TargetAccount, load_config
+from products.local_aws.emulator import moto_server
 from products.functions import retrain_on_drift
-from products.eventroute import EventRouter
+from products.local_aws.event_routing import EventRouter
 from products.publishing.aws import Aws, PublishError
 from products.publishing.projects import create_project_request, validated
 from products.publishing.publisher import Options, publish_region
-from products.roles import STUDIO_USER_POLICY
-from products.resolve import resolve
-from products.seed_executor import executor_module, seed_module
-from products.synth import SEEDCODE_DIR, synthesize
+from products.catalog.roles import STUDIO_USER_POLICY
+from products.analysis.resolve import resolve
+from products.local_aws.seed_executor import executor_module, seed_module
+from products.render.synth import SEEDCODE_DIR, synthesize
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 STUDIO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-demo"
 STUDIO_USER_POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/service-role/{STUDIO_USER_POLICY}"
 SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = "build-train-deploy"
 # A scenario is a product and the steps after the model is approved; both start with the same five.
 SCENARIOS = {"endpoints": PRODUCT, "batch": "build-train-batch", "monitor": "build-train-deploy-monitor",

@@ -18,7 +18,7 @@ import os
 import re
 import threading
 
-from products import iam_evaluator, iam_resources
+from products.analysis import iam_evaluator, iam_resources
 
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 _LOG_LOCK = threading.Lock()
@@ -157,7 +157,7 @@ def _authorize(response, iam_request_cls, resource: str = "*") -> None:
         except (iam_resources.UnmappedOperation, KeyError) as error:
             what = "no resource mapping for" if isinstance(error, iam_resources.UnmappedOperation) else "missing parameter"
             refused = _refusal(response, "AccessDenied", f"emulator: {what} {error.args[0]} ({service}:{operation}); "
-                                                         "see products/iam_resources.py")
+                                                         "see products/analysis/iam_resources.py")
             raise refused from None
     try:
         check(account, role_arn, checks, caller=f"{service}:{operation}")

@@ -13,7 +13,7 @@ import yaml
 
 from products.blocks.iam import ROLE_FIELDS, RoleNames
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "catalog.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "catalog.yaml"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")

@@ -7,7 +7,7 @@ fix them. Informational findings are not reported.
 from dataclasses import dataclass
 from pathlib import Path
 
-from products.synth import read_manifest
+from products.render.synth import read_manifest
 
 TEMPLATE_KINDS = ("product-template", "portfolio", "roles", "target-account")
 

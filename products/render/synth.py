@@ -19,12 +19,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from products import PRODUCTS, portfolio, roles, seed_readme, target_account
+from products import PRODUCTS
+from products.catalog import portfolio, roles
+from products.render import seed_readme
+from products.catalog import target_account
 from products.blocks.build_contract import SEED_REPOS, SeedRepo
 from products.blocks.product import ProductSettings
-from products.config import CatalogConfig
+from products.catalog.config import CatalogConfig
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDCODE_DIR = REPO_ROOT / "seedcode"
 BUILDSPECS_DIR = REPO_ROOT / "buildspecs"
 

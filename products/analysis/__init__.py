@@ -1,0 +1,11 @@
+"""Reading rendered templates as AWS would, without deploying them.
+
+- ``resolve``: a template's values for one sample project, as CloudFormation would compute them.
+- ``iam_evaluator``: whether policies allow a request, by IAM's documented evaluation rules.
+- ``iam_resources``: the action, resource ARN and condition context of each API request.
+- ``handler_permissions``: what CloudFormation calls to manage each resource type (registry schemas).
+- ``grant_matrix``: every cross-account call and the policies on both sides that allow it.
+
+May import: this package only (plain data in, plain data out), so tests, publishing and the
+local AWS can all use it.
+"""

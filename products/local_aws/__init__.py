@@ -1,0 +1,12 @@
+"""The local AWS: moto, extended where the catalog needs AWS to do more, for the demo and the tests.
+
+- ``emulator``: moto_server on a loopback port (``python -m products.local_aws.emulator``), with its shims.
+- ``iam``: every request signed with a role's credentials checked against that role's policies.
+- ``pipelines``: SageMaker pipeline executions run for real through the seed repo's executor.
+- ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.
+- ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
+- ``seed_executor``: the bridge to the pipeline executor that ships in the model-build seed repo.
+
+Every stand-in says in its docstring what it stands in for and what it does not do.
+May import: ``products.analysis`` and this package. Never publishing, rendering or the demo.
+"""
