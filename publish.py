@@ -399,7 +399,7 @@ def cmd_create_project(args) -> int:
     artifacts = synthesize(config)
     studio_copies = {a.product: a for a in artifacts if a.kind == "studio-template"}
     templates = {a.product: json.loads(a.data) for a in artifacts if a.kind == "product-template"}
-    template = templates.get(args.product, {})  # the same template as its YAML copy (tests/test_s3_route.py)
+    template = templates.get(args.product, {})  # the same template as its YAML copy (tests/catalog/test_s3_route.py)
     account = aws.account_id()
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
     sagemaker = aws.client("sagemaker")

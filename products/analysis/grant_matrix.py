@@ -6,7 +6,7 @@ account) and the resource's policy (the bucket's, the key's, the model package g
 role's trust policy). Each row names both, evaluated on the templates as rendered and resolved
 for sample accounts: the tooling account's project and roles stacks, and the target-account
 stack as published into the staging and prod accounts. ``publish.py grants`` prints it;
-tests/test_grant_matrix.py fails when either side of any row is missing.
+tests/analysis/test_grant_matrix.py fails when either side of any row is missing.
 """
 
 import json

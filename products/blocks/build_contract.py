@@ -1,7 +1,7 @@
 """Names shared by the templates, the buildspecs and the seed code.
 
 A renamed variable or file here changes the templates; the buildspecs and seed code
-must follow, and ``tests/test_wiring.py`` fails until they do.
+must follow, and ``tests/products/test_wiring.py`` fails until they do.
 """
 
 from dataclasses import dataclass

@@ -2,7 +2,7 @@
 
 Patterns follow the event shapes AWS documents for CodeCommit ("CodeCommit Repository
 State Change") and SageMaker ("SageMaker Model Package State Change"), and match
-nothing else: tests/test_events.py routes documented-shape events through them.
+nothing else: tests/products/test_events.py routes documented-shape events through them.
 """
 
 from troposphere import GetAtt, Sub, events

@@ -39,7 +39,7 @@ ROLE_FIELDS = ("launch", "use", "codebuild", "codepipeline", "events", "cloudfor
 
 # Actions that AWS only authorizes on Resource "*" (the service defines no resource
 # type for them). Every Allow statement on "*" in our templates must use only these;
-# tests/test_iam.py enforces it. Keep the reason next to each entry.
+# tests/catalog/test_iam.py enforces it. Keep the reason next to each entry.
 WILDCARD_RESOURCE_ACTIONS = {
     "cloudformation:ValidateTemplate": "no resource type; CloudFormation validates before it knows the stack",
     "cloudformation:GetTemplateSummary": "Service Catalog reads the template's parameters before a stack exists",
@@ -55,7 +55,7 @@ WILDCARD_RESOURCE_ACTIONS = {
 }
 
 # Actions allowed on Resource "*" only under a condition that scopes them; the condition
-# key each must carry, and why. tests/test_iam.py enforces the condition.
+# key each must carry, and why. tests/catalog/test_iam.py enforces the condition.
 CONDITION_SCOPED_WILDCARD_ACTIONS = {
     "s3:GetObject": ("s3:ExistingObjectTag/servicecatalog:provisioning",
                      "Service Catalog's own copy of a provisioning artifact, in a bucket the account does not name"),

@@ -6,7 +6,7 @@ roles stack scope permissions to ``sagemaker-*`` resource names.
 
 Length budget: ``SageMakerProjectName`` is at most 32 characters and SageMaker project
 ids are 14 (``p-`` and 12 lowercase characters), so ``sagemaker-<name>-<id>`` is at
-most 57 characters. ``tests/test_naming.py`` checks every name against its AWS limit.
+most 57 characters. ``tests/products/test_naming.py`` checks every name against its AWS limit.
 """
 
 from troposphere import Ref, Sub, Tags

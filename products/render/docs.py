@@ -1,4 +1,4 @@
-"""The README's product table, generated from the product code (tests/test_docs.py keeps it current)."""
+"""The README's product table, generated from the product code (tests/render/test_docs.py keeps it current)."""
 
 from products import PRODUCTS
 from products.blocks.product import ProductSettings

@@ -6,7 +6,7 @@ MSE; the size of the repo's pinned environment; and the batch pipeline's local r
 drift monitor's (`update-monitor-pipeline --local --offline`), median per step over 3 runs; the
 model-build run's steps include the DriftBaseline step.
 Needs seedcode/model-build/.venv (`make -C seedcode/model-build test` creates it).
-Run: .venv/bin/python tests/bench_model_build_local.py
+Run: .venv/bin/python tests/bench/bench_model_build_local.py
 """
 
 import json
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent / "seedcode" / "model-build"
+REPO = Path(__file__).resolve().parents[2] / "seedcode" / "model-build"
 RUNS = 3
 STEP_LINE = re.compile(r"^  (\w+) succeeded in ([\d.]+)s")
 

@@ -18,7 +18,7 @@ from products.local_aws.codebuild import project_environment, referenced_variabl
 from products.analysis.resolve import resolve
 from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters
 
-BUILDSPECS = Path(__file__).resolve().parent.parent / "buildspecs"
+BUILDSPECS = Path(__file__).resolve().parents[2] / "buildspecs"
 CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
 
 
@@ -155,7 +155,7 @@ def _seed_module(repo: str, relative: str):
     """Load a seed repo's script by path (seed repos are not installed here)."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / "seedcode" / repo / relative
+    path = Path(__file__).resolve().parents[2] / "seedcode" / repo / relative
     spec = importlib.util.spec_from_file_location(f"seed_{repo}_{path.stem}".replace("-", "_"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

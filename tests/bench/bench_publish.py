@@ -7,7 +7,7 @@ fresh moto, publish.target_accounts with two accounts (the target-account stack 
 assumed role in each) and publish.target_stack_set over one OU: first publish, then the no-op with
 one OU portfolio share added (Service Catalog's reads stubbed: moto has none); and a member
 account's copy on the S3 route (publish.member_accounts): first and no-op.
-Run: .venv/bin/python tests/bench_publish.py
+Run: .venv/bin/python tests/bench/bench_publish.py
 """
 
 import os
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from products import PRODUCTS  # noqa: E402

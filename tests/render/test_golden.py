@@ -5,7 +5,7 @@ from pathlib import Path
 
 from products.render.lint import TEMPLATE_KINDS
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def test_committed_templates_match_synth(artifacts):

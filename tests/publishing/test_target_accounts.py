@@ -12,7 +12,7 @@ from products.catalog.config import TargetAccount
 from products.local_aws.emulator import install_https_bucket_policies
 from products.publishing.aws import PublishError
 from tests.conftest import client_as
-from tests.test_publish import ROLES, publish
+from tests.publishing.test_publish import ROLES, publish
 
 STAGING, PROD = "222222222222", "333333333333"
 STACK = "sagemaker-catalog-target-account"

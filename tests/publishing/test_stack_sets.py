@@ -20,7 +20,7 @@ from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import target_account_body
 from products.publishing.stack_sets import StackSets
 from tests.conftest import REPO_ROOT, stubbed
-from tests.test_publish import publish
+from tests.publishing.test_publish import publish
 
 STACK_SET = "sagemaker-catalog-target-account"
 DEPLOY_ROLE = "AmazonSageMakerProjectsDeployRole"

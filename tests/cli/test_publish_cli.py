@@ -12,7 +12,7 @@ import pytest
 from products import PRODUCTS
 from products.local_aws.emulator import moto_server
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-CATALOG = Path(__file__).resolve().parent.parent
+CATALOG = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("repo", ["model-build", "model-deploy"])

@@ -1,7 +1,7 @@
 """Measure the catalog's offline verbs: wall time of `publish.py --help`, `synth` and `lint` (median
 of 5 runs each, as a user runs them, interpreter start included), resources per template, the
 lint result, and the code lines each product module adds beyond the shared blocks.
-Run: .venv/bin/python tests/bench_catalog.py
+Run: .venv/bin/python tests/bench/bench_catalog.py
 """
 
 import ast
@@ -15,7 +15,7 @@ import time
 import tokenize
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
 
 

@@ -1,7 +1,7 @@
 """Measure each seed repo as a data scientist gets it (the synthesized zip, unpacked into an
 empty folder): environment set-up with an empty uv cache (every package downloaded) and
 with uv's cache as this machine has it, then `make check`.
-Run: .venv/bin/python tests/bench_seed_repos.py
+Run: .venv/bin/python tests/bench/bench_seed_repos.py
 """
 
 import io
@@ -14,7 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from products.catalog.config import load_config  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402

@@ -22,7 +22,7 @@ from products.analysis.iam_evaluator import evaluate
 from products.analysis.resolve import resolve
 from products import PRODUCTS
 from tests.conftest import PRODUCT_TEMPLATES, REPO_ROOT, sample_parameters
-from tests.test_cfn_permissions import _calls, _refused
+from tests.analysis.test_handler_permissions import _calls, _refused
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"

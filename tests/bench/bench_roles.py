@@ -1,13 +1,13 @@
 """Count the IAM actions each role of the roles stack grants (distinct actions over its
 statements), now and in a roles.json given for comparison (e.g. one from git history).
-Run: .venv/bin/python tests/bench_roles.py [earlier-roles.json]
+Run: .venv/bin/python tests/bench/bench_roles.py [earlier-roles.json]
 """
 
 import json
 import sys
 from pathlib import Path
 
-ROLES = Path(__file__).resolve().parent.parent / "templates" / "roles.json"
+ROLES = Path(__file__).resolve().parents[2] / "templates" / "roles.json"
 
 
 def actions_per_role(path: Path) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Measure seedcode/model-deploy/build.py on a model package group of 1,000 packages
 (moto, in process): the AWS API calls it makes and its wall time (median of 5 runs).
-Run: .venv/bin/python tests/bench_model_deploy_build.py
+Run: .venv/bin/python tests/bench/bench_model_deploy_build.py
 """
 
 import importlib.util
@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
-SEED = Path(__file__).resolve().parent.parent / "seedcode" / "model-deploy"
+SEED = Path(__file__).resolve().parents[2] / "seedcode" / "model-deploy"
 PACKAGES, RUNS = 1000, 5
 
 

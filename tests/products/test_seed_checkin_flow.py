@@ -14,9 +14,9 @@ from products.functions.seed_checkin import handler
 from products.analysis.resolve import resolve
 from tests.local_codebuild import LocalCodeBuild, fake_aws_bin
 from tests.local_git import bare_repository, git, push_team_commit, refs
-from tests.test_git_product import CONNECTION, GIT, PATH
+from tests.products.test_git_product import CONNECTION, GIT, PATH
 from tests.conftest import Answers, Context
-from tests.test_seed_checkin_function import _event
+from tests.functions.test_seed_checkin_function import _event
 
 ENDPOINT = "https://codeconnections.us-east-1.amazonaws.com/git-http/123456789012/us-east-1/{}/".format(
     CONNECTION.rsplit("/", 1)[1]

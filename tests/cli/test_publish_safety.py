@@ -24,7 +24,7 @@ import pytest
 from products import PRODUCTS
 from products.local_aws.emulator import free_port, moto_server
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLES, PORTFOLIO = "sagemaker-catalog-roles", "sagemaker-catalog-portfolio"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 UPLOADS = 2 + len(PRODUCTS)  # the two seed zips and each product template

@@ -18,7 +18,7 @@ from products.analysis.resolve import resolve
 from tests.conftest import SAMPLE_PROJECT
 from tests.local_codebuild import fake_aws_bin
 from tests.local_git import bare_repository, git, push_team_commit, refs
-from tests.test_git_product import GIT, PATH
+from tests.products.test_git_product import GIT, PATH
 
 SEED_KEY = "seedcode/model-build/seed.zip"
 

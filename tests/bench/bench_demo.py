@@ -1,6 +1,6 @@
 """Measure the local demo: wall time per step (median of 3 runs) and the model's MSE.
 Needs the seed repos' environments (`make demo` creates them).
-Run: .venv/bin/python tests/bench_demo.py
+Run: .venv/bin/python tests/bench/bench_demo.py
 """
 
 import statistics
@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from products.demo.run import run_demo  # noqa: E402
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from products import PRODUCTS
 from products.render.docs import END, START, readme_with_products
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_product_table_is_generated_and_current():

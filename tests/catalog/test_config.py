@@ -9,7 +9,7 @@ import yaml
 
 from products.catalog.config import ConfigError, load_config
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD = yaml.safe_load((REPO_ROOT / "catalog.yaml").read_text())
 
 

@@ -6,7 +6,7 @@ Each buildspec is measured as written (pinned uv) and with the pip commands it h
 (`python -m pip install --upgrade pip`, then `pip install` of the same pins), so the figure
 shows what uv saves per push. This machine's pip also reads a local wheel folder (/opt/wheels),
 which CodeBuild does not have: the pip figure is, if anything, too low.
-Run: .venv/bin/python tests/bench_codebuild_environments.py
+Run: .venv/bin/python tests/bench/bench_codebuild_environments.py
 """
 
 import io
@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import yaml  # noqa: E402
 

@@ -2,7 +2,7 @@
 a clone of the given revision, empty uv, pip and environment caches, CI=true. Target `setup` is the
 set-up `make test` does before its first test: the catalog's .venv and the seed repos' environments.
 
-Run: .venv/bin/python tests/bench_fresh_clone.py [--rev REV] [--target demo|test|setup ...]
+Run: .venv/bin/python tests/bench/bench_fresh_clone.py [--rev REV] [--target demo|test|setup ...]
 (e.g. --rev 742d3f8 for the state before issue 13's set-up changes). Prints one line per target.
 """
 
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
