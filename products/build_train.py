@@ -7,18 +7,17 @@ registers a model in the project's group. For teams that deploy some other way.
 from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.codecommit_source import codecommit_repository
+from products.blocks.codecommit_source import BUILD_REPO_DESCRIPTION, codecommit_repository
 from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
+from products.blocks.registry import model_package_group_output, project_model_package_group
 from products.blocks.storage import artifact_bucket_output
-from products.blocks.registry import model_package_group_output
-from products.build_train_deploy import BUILD_REPO_DESCRIPTION, project_model_package_group
 
 NAME = "build-train"
 VERSION = "1.0.0"
-SEED_KEY_PARAMETERS = {contract.MODEL_BUILD.name: "ModelBuildSeedCodeKey"}
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_BUILD)
 
 
 def build(settings: ProductSettings) -> Template:

@@ -8,18 +8,17 @@ from troposphere import Output, Ref, Sub, Template
 
 from products.blocks import build_contract as contract
 from products.blocks.batch_inference import add_batch_schedule_parameter, batch_inference, batch_pipeline_name
-from products.blocks.codecommit_source import codecommit_repository
+from products.blocks.codecommit_source import BUILD_REPO_DESCRIPTION, codecommit_repository
 from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
-from products.blocks.registry import model_package_group_output
+from products.blocks.registry import model_package_group_output, project_model_package_group
 from products.blocks.storage import artifact_bucket_output
-from products.build_train import SEED_KEY_PARAMETERS
-from products.build_train_deploy import BUILD_REPO_DESCRIPTION, project_model_package_group
 
 NAME = "build-train-batch"
 VERSION = "1.0.0"
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_BUILD)
 
 
 def build(settings: ProductSettings) -> Template:

@@ -5,50 +5,21 @@ model as PendingManualApproval; approving it (or pushing to the model-deploy rep
 runs the deploy pipeline: build stage configs, deploy staging, test, manual gate, prod.
 """
 
-from dataclasses import dataclass
-
-from troposphere import Output, Ref, Sub, Template, codepipeline as cp
+from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.codecommit_source import codecommit_repository
-from products.blocks.cross_account import TargetAccounts, group_policy
-from products.blocks.model_build import ModelBuild, model_build
-from products.blocks.model_deploy import ModelDeploy, model_deploy
-from products.blocks.naming import PROJECT, model_package_group_name
+from products.blocks.codecommit_source import BUILD_REPO_DESCRIPTION, DEPLOY_REPO_DESCRIPTION, codecommit_repository
+from products.blocks.model_build import model_build
+from products.blocks.model_deploy import model_deploy
+from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
-from products.blocks.project_base import ProjectBase, project_base
-from products.blocks.registry import model_package_group
+from products.blocks.project_base import Composed, project_base
+from products.blocks.registry import model_package_group_output, project_model_package_group
 from products.blocks.storage import artifact_bucket_output
-from products.blocks.registry import model_package_group_output
 
 NAME = "build-train-deploy"
 VERSION = "1.0.0"
-
-SEED_KEY_PARAMETERS = {
-    contract.MODEL_BUILD.name: "ModelBuildSeedCodeKey",
-    contract.MODEL_DEPLOY.name: "ModelDeploySeedCodeKey",
-}
-BUILD_REPO_DESCRIPTION = "Model build code: the SageMaker Pipeline that trains and registers the model"
-DEPLOY_REPO_DESCRIPTION = "Model deploy code: staging and prod endpoints for the latest approved model"
-
-
-def project_model_package_group(accounts: TargetAccounts | None = None):
-    """The project's group; with ``accounts``, readable by the staging and prod accounts' roles."""
-    return model_package_group(
-        "ModelPackageGroup", model_package_group_name(), Sub(f"Models of SageMaker project {PROJECT}"),
-        group_policy(accounts) if accounts else None,
-    )
-
-
-@dataclass(frozen=True)
-class Composed:
-    """A build-train-deploy project, for products that add to it (the monitor products)."""
-
-    base: ProjectBase
-    build_source: cp.Actions
-    build_half: ModelBuild
-    deploy_half: ModelDeploy
-
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_BUILD, contract.MODEL_DEPLOY)
 
 DESCRIPTION = ("SageMaker project: build, train and register a model on every push, deploy it to "
                "staging and prod on approval (CodeCommit, CodePipeline, CodeBuild).")

@@ -16,14 +16,14 @@ from products.blocks.model_build import model_build
 from products.blocks.model_deploy import model_deploy
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
-from products.blocks.project_base import project_base
+from products.blocks.project_base import Composed, project_base
+from products.blocks.registry import model_package_group_output, project_model_package_group
 from products.blocks.seed_checkin import seed_checkin_machine
 from products.blocks.storage import artifact_bucket_output
-from products.blocks.registry import model_package_group_output
-from products.build_train_deploy import SEED_KEY_PARAMETERS, Composed, project_model_package_group
 
 NAME = "build-train-deploy-git"
 VERSION = "1.0.0"
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_BUILD, contract.MODEL_DEPLOY)
 
 
 DESCRIPTION = ("SageMaker project: build, train and register a model on every push, deploy it to staging and prod "

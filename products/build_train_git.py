@@ -13,14 +13,13 @@ from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
-from products.blocks.registry import model_package_group_output
+from products.blocks.registry import model_package_group_output, project_model_package_group
 from products.blocks.seed_checkin import seed_checkin_machine
 from products.blocks.storage import artifact_bucket_output
-from products.build_train import SEED_KEY_PARAMETERS
-from products.build_train_deploy import project_model_package_group
 
 NAME = "build-train-git"
 VERSION = "1.0.0"
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_BUILD)
 
 
 def build(settings: ProductSettings) -> Template:

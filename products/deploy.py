@@ -5,32 +5,19 @@ repo, deploys the newest approved package to staging, tests it, and after a manu
 approval to prod. For models trained elsewhere.
 """
 
-from troposphere import Output, Parameter, Ref, Template
+from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.codecommit_source import codecommit_repository
+from products.blocks.codecommit_source import DEPLOY_REPO_DESCRIPTION, codecommit_repository
 from products.blocks.model_deploy import model_deploy
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
+from products.blocks.registry import add_source_group_parameter
 from products.blocks.storage import artifact_bucket_output
-from products.build_train_deploy import DEPLOY_REPO_DESCRIPTION
 
 NAME = "deploy"
 VERSION = "1.0.0"
-SEED_KEY_PARAMETERS = {contract.MODEL_DEPLOY.name: "ModelDeploySeedCodeKey"}
-GROUP_PARAMETER = "SourceModelPackageGroupName"
-
-
-def add_source_group_parameter(template: Template) -> Ref:
-    """The existing model package group whose approved models the project deploys."""
-    return Ref(template.add_parameter(Parameter(
-        GROUP_PARAMETER,
-        Type="String",
-        Description="Name of the existing model package group whose approved models this project deploys",
-        MinLength=1,
-        MaxLength=63,
-        AllowedPattern="^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-    )))
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_DEPLOY)
 
 
 def build(settings: ProductSettings) -> Template:

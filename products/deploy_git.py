@@ -13,12 +13,13 @@ from products.blocks.git_connection import add_connection_parameter
 from products.blocks.model_deploy import model_deploy
 from products.blocks.product import Product, ProductSettings
 from products.blocks.project_base import project_base
+from products.blocks.registry import add_source_group_parameter
 from products.blocks.seed_checkin import seed_checkin_machine
 from products.blocks.storage import artifact_bucket_output
-from products.deploy import SEED_KEY_PARAMETERS, add_source_group_parameter
 
 NAME = "deploy-git"
 VERSION = "1.0.0"
+SEED_KEY_PARAMETERS = contract.seed_key_parameters(contract.MODEL_DEPLOY)
 
 
 def build(settings: ProductSettings) -> Template:

@@ -17,6 +17,7 @@ class SeedRepo:
 
     name: str
     buildspecs: dict[str, str]
+    key_parameter: str  # the product parameter the publisher fills with this repo's seed zip key
 
 
 # The batch and monitor buildspecs ship in every model-build repo; only the products with batch
@@ -25,12 +26,19 @@ MODEL_BUILD = SeedRepo(
     "model-build",
     {"model-build.yml": "codebuild-buildspec.yml", "batch-inference.yml": "batch-buildspec.yml",
      "drift-monitor.yml": "monitor-buildspec.yml"},
+    "ModelBuildSeedCodeKey",
 )
 MODEL_DEPLOY = SeedRepo(
     "model-deploy",
     {"model-deploy.yml": "buildspec.yml", "staging-test.yml": "test/buildspec.yml"},
+    "ModelDeploySeedCodeKey",
 )
 SEED_REPOS = {repo.name: repo for repo in (MODEL_BUILD, MODEL_DEPLOY)}
+
+
+def seed_key_parameters(*repos: SeedRepo) -> dict[str, str]:
+    """Each repo's name -> its key parameter, for ``project_base``."""
+    return {repo.name: repo.key_parameter for repo in repos}
 
 SEED_BRANCH = "main"
 

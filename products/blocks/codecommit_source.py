@@ -10,6 +10,9 @@ from products.blocks.naming import project_resource_name
 from products.blocks.pipelines import codecommit_source
 from products.blocks.repositories import seeded_repository
 
+BUILD_REPO_DESCRIPTION = "Model build code: the SageMaker Pipeline that trains and registers the model"
+DEPLOY_REPO_DESCRIPTION = "Model deploy code: staging and prod endpoints for the latest approved model"
+
 
 @dataclass(frozen=True)
 class CodeCommitSource:

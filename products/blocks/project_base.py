@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
-from troposphere import Template, kms, s3
+from troposphere import Template, codepipeline as cp, kms, s3
 
 from products.blocks.cross_account import (
     TargetAccounts, add_target_account_parameters, artifact_key, bucket_statements, key_arn_if_elsewhere,
 )
+from products.blocks.model_build import ModelBuild
+from products.blocks.model_deploy import ModelDeploy
 from products.blocks.naming import artifact_bucket_name
 from products.blocks.parameters import add_project_parameters, add_seed_code_parameters
 from products.blocks.product import ProductSettings, new_template
@@ -20,6 +22,16 @@ class ProjectBase:
     seed: dict  # seed repo -> (bucket expression, key expression)
     accounts: TargetAccounts | None = None  # where staging and prod may live (products that deploy)
     key: kms.Key | None = None  # the artifact key, made when a stage is in another account
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A build-train-deploy project (either Git flavour), for products that add to it (the monitor products)."""
+
+    base: ProjectBase
+    build_source: cp.Actions
+    build_half: ModelBuild
+    deploy_half: ModelDeploy
 
 
 def project_base(description: str, settings: ProductSettings, seed_key_parameters: dict[str, str],

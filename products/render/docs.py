@@ -1,11 +1,12 @@
 """The README's product table, generated from the product code (tests/render/test_docs.py keeps it current)."""
 
 from products import PRODUCTS
+from products.blocks.build_contract import SEED_REPOS
 from products.blocks.product import ProductSettings
 
 START, END = "<!-- products:start -->", "<!-- products:end -->"
 # Filled in by the publisher; users never set them.
-PUBLISHER_PARAMETERS = {"SeedCodeBucket", "ModelBuildSeedCodeKey", "ModelDeploySeedCodeKey", "AccessLogBucket"}
+PUBLISHER_PARAMETERS = {"SeedCodeBucket", "AccessLogBucket", *(repo.key_parameter for repo in SEED_REPOS.values())}
 
 
 def products_markdown() -> str:
