@@ -40,7 +40,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 def cmd_synth(args) -> int:
     started = time.perf_counter()
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     artifacts = synthesize(config)
     write_output(artifacts, args.out)
     for artifact in artifacts:
@@ -54,7 +54,7 @@ def cmd_synth(args) -> int:
 
 def cmd_lint(args) -> int:
     started = time.perf_counter()
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     files, findings = lint_output(args.out, config.regions)
     for finding in findings:
         out.print(str(finding))
@@ -68,7 +68,7 @@ def cmd_lint(args) -> int:
 
 
 def cmd_products(args) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     table = Table("product", "version", "in catalog", "description", box=None, pad_edge=False)
     for name, product in PRODUCTS.items():
         table.add_row(name, product.version, "yes" if name in config.products else "no", product.description)
@@ -80,7 +80,7 @@ def cmd_grants(args) -> int:
     """The grant matrix of a deploying product, rendered in memory (nothing is read from AWS)."""
     from products.analysis.grant_matrix import as_json, grants, resolve_accounts, table
 
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     artifacts = {a.path: json.loads(a.data) for a in synthesize(config) if a.path.endswith(".json")}
     path = f"templates/{args.product}.json"
     if path not in artifacts or "StagingAccountId" not in artifacts[path]["Parameters"]:
@@ -283,7 +283,7 @@ def cmd_publish(args, apply: bool = True) -> int:
     from products.publishing.publisher import discard_region
 
     started = time.perf_counter()
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     targets = _targets(args, config)
     domain_id = _domain_id(args, config, targets)
     sessions = _sessions(args, config, log := CallLog())
@@ -330,7 +330,7 @@ def cmd_plan(args) -> int:
 def cmd_verify(args) -> int:
     from products.publishing.doctor import verify_region
 
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     targets = _targets(args, config)
     domain_id = _domain_id(args, config, targets)  # needed for the S3 route; else optional (execution-role checks)
     sessions = _sessions(args, config)
@@ -353,7 +353,7 @@ def cmd_destroy(args) -> int:
     from products.publishing.aws import assumed
     from products.publishing.publisher import destroy_region
 
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     domain_id = _domain_id(args, config, ())  # with --buckets, its S3-templates tag goes when it points at the bucket
     sessions = _sessions(args, config)
     console = _progress(args)
@@ -392,7 +392,7 @@ def cmd_create_project(args) -> int:
     from products.publishing.projects import create_project_request, describe, validated
     from products.publishing.publisher import studio_template_key
 
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     parameters = _key_values(args.parameter)
     aws = _sessions(args, config)[0]  # one project, in the first region given (or configured)
     console = _progress(args)
@@ -430,7 +430,7 @@ def cmd_projects(args) -> int:
     """The fleet report: the account's projects made from this catalog, and which run an older version."""
     from products.publishing.fleet import Fleet
 
-    config = load_config(args.config)
+    config = load_config(args.config, PRODUCTS)
     sessions = _sessions(args, config)
     artifacts = synthesize(config)
     console = _progress(args)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from products import PRODUCTS
-from products.catalog.config import load_config
+from products.catalog.config import DEFAULT_CONFIG, load_config
 from products.functions import cfn_response
 from products.analysis.resolve import resolve
 from products.render.synth import synthesize
@@ -55,7 +55,7 @@ def sample_parameters(template: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def config():
-    return load_config()
+    return load_config(DEFAULT_CONFIG, PRODUCTS)
 
 
 @pytest.fixture(scope="session")

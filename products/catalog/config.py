@@ -5,6 +5,7 @@ field and what was expected, so a bad file never leaves anything half-written.
 """
 
 import functools
+from collections.abc import Collection
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -270,10 +271,9 @@ def _check_bucket_pattern(path: Path, field: str, pattern: str) -> str:
     return pattern
 
 
-def load_config(path: Path | str = DEFAULT_CONFIG, known_products=None) -> CatalogConfig:
-    """Read and validate a catalog configuration file."""
-    if known_products is None:
-        from products import PRODUCTS as known_products
+def load_config(path: Path | str, known_products: Collection[str]) -> CatalogConfig:
+    """Read and validate a catalog configuration file; ``known_products``: the names it may enable
+    (the caller's registry, so the configuration never imports the products)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -45,7 +45,8 @@ from products.local_aws.event_shapes import (
     codecommit_reference_event, codepipeline_execution_event, model_package_state_event, sagemaker_pipeline_execution_event,
 )
 from products.local_aws.codebuild import BuildspecError, run_buildspec
-from products.catalog.config import TargetAccount, load_config
+from products import PRODUCTS
+from products.catalog.config import DEFAULT_CONFIG, TargetAccount, load_config
 from products.local_aws.emulator import moto_server
 from products.functions import retrain_on_drift
 from products.local_aws.event_routing import EventRouter
@@ -144,7 +145,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     product = SCENARIOS[scenario]
     project_id = "p-" + secrets.token_hex(6)
     result = DemoResult(project_name, project_id)
-    config = load_config()
+    config = load_config(DEFAULT_CONFIG, PRODUCTS)
     artifacts = {a.path: a for a in synthesize(config, seedcode_dir=seedcode_dir)}
     if roles_mutator:  # tests: publish a changed roles stack
         roles = roles_mutator(json.loads(artifacts["roles.json"].data))

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import yaml  # noqa: E402
 
 from products.local_aws.codebuild import run_buildspec  # noqa: E402
-from products.catalog.config import load_config  # noqa: E402
+from products import PRODUCTS  # noqa: E402
+from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402
 
 BUILDSPECS = {"model-build": ("seedcode/model-build.zip", "codebuild-buildspec.yml"),
@@ -62,7 +63,7 @@ def measure(name: str, source: Path, buildspec: str, tmp: Path, variant: str) ->
 
 
 def main() -> int:
-    artifacts = {a.path: a.data for a in synthesize(load_config())}
+    artifacts = {a.path: a.data for a in synthesize(load_config(DEFAULT_CONFIG, PRODUCTS))}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (zip_path, buildspec) in BUILDSPECS.items():
             source = Path(tmp) / name

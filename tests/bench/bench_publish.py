@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from products import PRODUCTS  # noqa: E402
-from products.catalog.config import load_config  # noqa: E402
+from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from products.local_aws.emulator import moto_server  # noqa: E402
 from products.publishing.aws import Aws, CallLog  # noqa: E402
 from products.publishing.publisher import Options, publish_region  # noqa: E402
@@ -38,7 +38,7 @@ def main() -> int:
     with moto_server() as endpoint:
         os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing",
                           AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-        config = load_config()
+        config = load_config(DEFAULT_CONFIG, PRODUCTS)
         with tempfile.TemporaryDirectory() as tmp:
             seedcode = Path(tmp) / "seedcode"
             shutil.copytree(SEEDCODE_DIR, seedcode, ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.egg-info"))
@@ -60,8 +60,8 @@ def main() -> int:
                 actions = ", ".join(f"{s['stack']} {s['action']}" for s in result.stacks)
                 print(f"{name:<20} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
                       f"({len(result.uploaded)} uploads; {actions})")
-    s3_route(load_config())
-    target_accounts(load_config())
+    s3_route(load_config(DEFAULT_CONFIG, PRODUCTS))
+    target_accounts(load_config(DEFAULT_CONFIG, PRODUCTS))
     return 0
 
 

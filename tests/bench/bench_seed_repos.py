@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from products.catalog.config import load_config  # noqa: E402
+from products import PRODUCTS  # noqa: E402
+from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402
 
 
@@ -38,7 +39,7 @@ def timed(command: list[str], cwd: Path, env: dict) -> float:
 
 
 def main() -> int:
-    artifacts = {a.path: a.data for a in synthesize(load_config())}
+    artifacts = {a.path: a.data for a in synthesize(load_config(DEFAULT_CONFIG, PRODUCTS))}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIRTUAL_ENV", "PYTHON"))}
     env["PYTHON"] = str(Path(sys.base_prefix) / "bin" / "python3")
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from products.catalog.config import ConfigError, load_config
+from products import PRODUCTS
+from products.catalog.config import DEFAULT_CONFIG, ConfigError, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD = yaml.safe_load((REPO_ROOT / "catalog.yaml").read_text())
@@ -61,7 +62,7 @@ def test_load_config_names_file_field_and_expectation(tmp_path, name):
     path = tmp_path / "catalog.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError) as raised:
-        load_config(path)
+        load_config(path, PRODUCTS)
     message = str(raised.value)
     assert message.startswith(f"{path}: {field}: expected"), message
     assert expected in message and "\n" not in message
@@ -69,7 +70,7 @@ def test_load_config_names_file_field_and_expectation(tmp_path, name):
 
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match=r"nope.yaml: \(file\): expected a readable YAML file"):
-        load_config(tmp_path / "nope.yaml")
+        load_config(tmp_path / "nope.yaml", PRODUCTS)
 
 
 @pytest.mark.parametrize("name", ["unknown-product", "invalid-yaml", "missing-display-name"])
@@ -89,7 +90,7 @@ def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, name):
 
 
 def test_default_config_is_valid_and_enables_the_product():
-    config = load_config()
+    config = load_config(DEFAULT_CONFIG, PRODUCTS)
     assert config.products == (
         "build-train-deploy", "build-train-deploy-git", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch")
     assert config.portfolio.principals[0].type == "IAM_PATTERN"

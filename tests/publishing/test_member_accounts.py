@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from products import PRODUCTS
 from products.catalog.config import ConfigError, MemberAccount, load_config
 from products.local_aws.emulator import install_https_bucket_policies
 from products.publishing.aws import Aws, BadInput, CallLog, PublishError
@@ -119,7 +120,7 @@ def _config(tmp_path, text: str, targets: str = "[servicecatalog]"):
         '  targets: [servicecatalog]\n  studio_domain_id: ""\n', f"  targets: {targets}\n  studio_domain_id: d-abcdefghijkl\n")
     path = tmp_path / "catalog.yaml"
     path.write_text(base.replace("  s3_templates_prefix: studio-templates\n", f"  s3_templates_prefix: studio-templates\n{text}"))
-    return load_config(path)
+    return load_config(path, PRODUCTS)
 
 
 MEMBER_ENTRY = f"  member_accounts:\n    - account: '{MEMBER}'\n"

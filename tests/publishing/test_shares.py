@@ -9,7 +9,8 @@ import datetime
 
 import pytest
 
-from products.catalog.config import ConfigError, load_config
+from products import PRODUCTS
+from products.catalog.config import DEFAULT_CONFIG, ConfigError, load_config
 from products.publishing import shares
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import RegionPlan, _apply_shares, _plan_shares
@@ -24,13 +25,13 @@ def _config(tmp_path, share_with: str):
     text = (REPO_ROOT / "catalog.yaml").read_text().replace("  tag_options: {}\n", f"  tag_options: {{}}\n{share_with}")
     path = tmp_path / "catalog.yaml"
     path.write_text(text)
-    return load_config(path)
+    return load_config(path, PRODUCTS)
 
 
 def test_the_configuration_lists_organization_units_and_accounts(tmp_path):
     config = _config(tmp_path, f"  share_with:\n    organization: {ORG}\n    organizational_units: [{OU}]\n    accounts: ['{ACCOUNT}']\n")
     assert config.portfolio.share_with == (("ORGANIZATION", ORG), ("ORGANIZATIONAL_UNIT", OU), ("ACCOUNT", ACCOUNT))
-    assert load_config().portfolio.share_with is None  # absent: shares are not managed at all
+    assert load_config(DEFAULT_CONFIG, PRODUCTS).portfolio.share_with is None  # absent: shares are not managed at all
 
 
 @pytest.mark.parametrize("share_with, field", [
@@ -124,7 +125,7 @@ def test_destroy_unshares_the_portfolio_before_deleting_its_stack(aws_credential
     """Service Catalog will not delete a shared portfolio, and the shares are not the stack's."""
     from products.publishing.publisher import destroy_region
 
-    config = load_config()
+    config = load_config(DEFAULT_CONFIG, PRODUCTS)
     aws = Aws(REGION)
     sts, cfn, servicecatalog = stubbed(aws, "sts"), stubbed(aws, "cloudformation"), stubbed(aws, "servicecatalog")
     sts.add_response("get_caller_identity", {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/a", "UserId": "A"})

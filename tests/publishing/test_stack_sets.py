@@ -14,7 +14,8 @@ import pytest
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from products.catalog.config import ConfigError, TargetStackSet, load_config
+from products import PRODUCTS
+from products.catalog.config import DEFAULT_CONFIG, ConfigError, TargetStackSet, load_config
 from products.local_aws.emulator import install_https_bucket_policies, install_stack_set_targets
 from products.publishing.aws import Aws, PublishError
 from products.publishing.publisher import target_account_body
@@ -150,13 +151,13 @@ def _config(tmp_path, text: str):
     path = tmp_path / "catalog.yaml"
     path.write_text((REPO_ROOT / "catalog.yaml").read_text().replace(
         "  s3_templates_prefix: studio-templates\n", f"  s3_templates_prefix: studio-templates\n{text}"))
-    return load_config(path)
+    return load_config(path, PRODUCTS)
 
 
 def test_the_configuration_names_units_and_who_calls(tmp_path):
     config = _config(tmp_path, "  target_stack_set:\n    organizational_units: [ou-ab12-cdefgh34, r-ab12]\n")
     assert config.publish.target_stack_set == TargetStackSet(("ou-ab12-cdefgh34", "r-ab12"), "DELEGATED_ADMIN")
-    assert load_config().publish.target_stack_set is None
+    assert load_config(DEFAULT_CONFIG, PRODUCTS).publish.target_stack_set is None
 
 
 @pytest.mark.parametrize("text, field", [
