@@ -47,9 +47,9 @@ test-fast: $(INSTALLED)
 
 ## Refresh the committed templates/ (the golden files) and the README's product table from the code.
 templates: $(INSTALLED)
-	$(BIN)/python publish.py synth --out build
+	$(BIN)/python publish.py synth --golden --out build/golden
 	rm -f templates/*.json
-	cp build/templates/*.json build/portfolio.json build/roles.json build/target-account.json templates/
+	cp build/golden/templates/*.json build/golden/portfolio.json build/golden/roles.json build/golden/target-account.json templates/
 	$(BIN)/python -c 'import pathlib, products.render.docs as d; p = pathlib.Path("README.md"); p.write_text(d.readme_with_products(p.read_text()))'
 
 clean:

@@ -41,7 +41,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 def cmd_synth(args) -> int:
     started = time.perf_counter()
     config = load_config(args.config, PRODUCTS)
-    artifacts = synthesize(config)
+    artifacts = synthesize(config, golden=args.golden)
     write_output(artifacts, args.out)
     for artifact in artifacts:
         out.print(f"  {artifact.path:<40} {len(artifact.data):>8} bytes  {artifact.sha256[:12]}")
@@ -495,12 +495,15 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    verb(
+    synth = verb(
         "synth",
         "Render every product template (and its YAML copy for the S3 route), portfolio.json, roles.json, the "
         "seed-code zips and manifest.json into --out, replacing it as a whole. Deterministic: same input, same bytes.",
         cmd_synth,
     )
+    synth.add_argument("--golden", action="store_true",
+                       help="render the golden files (what templates/ holds, `make templates`): each seed-code key is "
+                            "a placeholder, so seed code and buildspecs never change them; not for publishing")
     verb(
         "lint",
         "Run cfn-lint on every template of a synth output for the configured regions; "

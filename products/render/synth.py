@@ -6,6 +6,10 @@ is then replaced as a whole. Output is byte-for-byte deterministic.
 Object keys carry content digests (Runway-style): a template's key is the hash of its
 bytes; a seed zip's key is the hash of the files it holds (paths, modes, contents), not
 of the zip bytes, so a different zlib cannot change the templates that point at it.
+
+The golden files in ``templates/`` are rendered with a placeholder for each seed-code key
+(``golden=True``), so an edit to seed code or a buildspec changes the published templates'
+keys but never a golden file: those change only when a template does.
 """
 
 import hashlib
@@ -40,6 +44,7 @@ _SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".venv", ".git", "build", "dis
 _SKIPPED_SUFFIXES = (".pyc", ".egg-info")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DIGEST_LENGTH = 16
+GOLDEN_SEED_DIGEST = "SEED-CODE-DIGEST"  # stands for the seed zip's content digest in the golden files
 
 
 class SynthError(RuntimeError):
@@ -114,12 +119,18 @@ def _names_template(config: CatalogConfig) -> dict:
     """The reference product's template, for the resource names the seed READMEs show
     (names do not depend on the seed-code keys, which are not known yet)."""
     settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket,
-                               seed_code_keys={name: "seedcode/placeholder.zip" for name in SEED_REPOS})
+                               seed_code_keys={name: seed_code_key(name, GOLDEN_SEED_DIGEST) for name in SEED_REPOS})
     return json.loads(render_json(PRODUCTS["build-train-deploy"].template(settings)))
 
 
-def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildspecs_dir: Path = BUILDSPECS_DIR) -> list[Artifact]:
-    """Every artifact of the catalog, in memory, in a stable order."""
+def seed_code_key(repo: str, digest: str) -> str:
+    return f"seedcode/{repo}/{digest[:DIGEST_LENGTH]}.zip"
+
+
+def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildspecs_dir: Path = BUILDSPECS_DIR,
+               golden: bool = False) -> list[Artifact]:
+    """Every artifact of the catalog, in memory, in a stable order; ``golden``: the seed-code keys in the
+    templates are a placeholder (the committed golden files), not the zips' digests (what is published)."""
     products = [PRODUCTS[name] for name in config.products]
     repo_names = sorted({repo.name for product in products for repo in product.seed_repos})
 
@@ -134,8 +145,8 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
                 files["README.md"] = (mode, seed_readme.with_section(readme.decode(), section, f"{name}/README.md").encode())
             except ValueError as error:
                 raise SynthError(str(error)) from None
-        key = f"seedcode/{name}/{content_digest(files)[:DIGEST_LENGTH]}.zip"
-        seed_keys[name] = key
+        key = seed_code_key(name, content_digest(files))
+        seed_keys[name] = seed_code_key(name, GOLDEN_SEED_DIGEST) if golden else key
         artifacts.append(Artifact(f"seedcode/{name}.zip", "seed-code", build_zip(files), key=key))
 
     settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket, seed_code_keys=seed_keys)
