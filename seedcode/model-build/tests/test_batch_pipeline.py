@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from abalone_pipeline import batch_cli, registry
+from abalone_pipeline import batch_cli, builders, registry
 from conftest import BUCKET, GROUP, KWARGS, PIPELINE_ROLE
 from test_pipeline_definition import assert_matches_golden
 
@@ -31,7 +31,7 @@ def _register(status: str, data_url: str = f"s3://{BUCKET}/model/model.tar.gz") 
 @pytest.fixture
 def definition(aws):
     model = {"image": IMAGE, "model_data_url": f"s3://{BUCKET}/model/model.tar.gz"}
-    return json.loads(batch_cli.batch_pipeline({**BATCH_KWARGS, "batch_input_url": None}, model).definition())
+    return json.loads(builders.build_batch_pipeline({**BATCH_KWARGS, "batch_input_url": None}, model).definition())
 
 
 def test_definition_matches_the_golden_file(definition):

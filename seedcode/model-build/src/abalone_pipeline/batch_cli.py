@@ -10,7 +10,6 @@ Exit codes: 0 success; 1 the run failed (no approved model, a step, AWS); 2 bad 
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from abalone_pipeline.cli import (
     EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_run_arguments, parse_kwargs, parse_parameters, parse_tags,
     quiet_sdk, wait_for,
 )
+from abalone_pipeline.builders import build_batch_pipeline
 from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError, offline_with_approved_model
 from abalone_pipeline.registry import NoApprovedModel, latest_approved_model
 from abalone_pipeline.settings import BATCH_INPUT_FOLDER, INPUT_DATA_FILE
@@ -43,17 +43,6 @@ def ensure_batch_input(kwargs: dict, say=print) -> str:
         s3.upload_file(str(PACKAGED_DATA), bucket, f"{prefix.rstrip('/')}/{INPUT_DATA_FILE}")
         say(f"{url} was empty: uploaded the bundled data set as a sample (put your own files there)")
     return url
-
-
-def batch_pipeline(kwargs: dict, model: dict):
-    os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
-    from abalone_pipeline.batch_pipeline import get_batch_pipeline
-
-    return get_batch_pipeline(
-        region=kwargs["region"], role=kwargs["role"], default_bucket=kwargs["default_bucket"],
-        pipeline_name=kwargs["pipeline_name"], base_job_prefix=kwargs["base_job_prefix"],
-        model_image_uri=model["image"], model_data_url=model["model_data_url"], batch_input_url=kwargs["batch_input_url"],
-    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -118,7 +107,7 @@ def _run_in_sagemaker(kwargs: dict, parameters: dict, args, tags: list) -> int:
     model = latest_approved_model(sagemaker, kwargs["model_package_group_name"])
     print(f"latest approved model: {model['arn']}")
     kwargs = {**kwargs, "batch_input_url": ensure_batch_input(kwargs)}
-    batch_pipeline(kwargs, model).upsert(role_arn=args.role_arn, tags=tags,
+    build_batch_pipeline(kwargs, model).upsert(role_arn=args.role_arn, tags=tags,
                                          description=f"Batch inference with model package {model['arn']}")
     print(f"upserted pipeline {kwargs['pipeline_name']}")
     execution_arn = sagemaker.start_pipeline_execution(
@@ -141,7 +130,7 @@ def _run_local(kwargs: dict, parameters: dict, work_dir: Path) -> int:
     print(f"latest approved model: {model['arn']}")
     kwargs = {**kwargs, "batch_input_url": ensure_batch_input(kwargs)}
     (work_dir / "batch").mkdir()
-    run = local_run.execute_definition(batch_pipeline(kwargs, model).definition(), parameters, kwargs, work_dir / "batch")
+    run = local_run.execute_definition(build_batch_pipeline(kwargs, model).definition(), parameters, kwargs, work_dir / "batch")
     if run.result.status != "Succeeded":
         print(f"run-batch-pipeline: failed: {run.result.failure_reason}", file=sys.stderr)
         return EXIT_FAILED

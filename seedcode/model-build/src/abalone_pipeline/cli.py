@@ -17,6 +17,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from abalone_pipeline.builders import build_pipeline
 from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -91,13 +92,6 @@ def parse_parameters(values: list[str]) -> dict[str, str]:
             raise UsageError(f"--parameter {value!r}: expected Name=Value (a pipeline parameter, e.g. MseThreshold=5.5)")
         parameters[name] = text
     return parameters
-
-
-def build_pipeline(kwargs: dict):
-    os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
-    from abalone_pipeline.pipeline import get_pipeline
-
-    return get_pipeline(**kwargs)
 
 
 def upload_packaged_data(kwargs: dict) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import boto3
 
+from abalone_pipeline.builders import build_pipeline
 from abalone_pipeline.settings import INPUT_DATA_FILE, PREPROCESS_INPUT_DIR
 
 PACKAGED_DATA = Path(__file__).resolve().parent / "data" / "abalone.data"
@@ -103,8 +104,6 @@ def execute_definition(definition: str, parameters: dict[str, str], kwargs: dict
 def offline_with_approved_model(kwargs: dict, work_dir: Path, say=print):
     """moto in this process, with a model trained by the model-build pipeline run here (in
     ``work_dir``/model-build) and approved: what the batch and monitor commands start from offline."""
-    from abalone_pipeline.cli import build_pipeline
-
     build_kwargs = {key: kwargs[key] for key in ("region", "role", "default_bucket", "model_package_group_name",
                                                  "base_job_prefix")} | {"pipeline_name": OFFLINE_KWARGS["pipeline_name"]}
     with offline_aws(build_kwargs):

@@ -13,7 +13,6 @@ Exit codes: 0 success (locally: no drift); 1 failed (locally: drift detected; no
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from abalone_pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, parse_kwargs, parse_tags, quiet_sdk
+from abalone_pipeline.builders import build_monitor_pipeline
 from abalone_pipeline.local_run import OFFLINE_KWARGS, LocalRunError, offline_with_approved_model
 from abalone_pipeline.registry import NoApprovedModel, latest_approved_model, model_of
 
@@ -61,15 +61,7 @@ def monitor_pipeline(kwargs: dict, model: dict):
     if not (model["baseline_statistics"] and model["baseline_constraints"]):
         raise NoBaseline(f"model package {model['arn']} has no drift baseline (DriftCheckBaselines.ModelDataQuality); "
                          "models registered by this repo's pipeline have one: retrain")
-    os.environ.setdefault("AWS_DEFAULT_REGION", kwargs["region"])  # the SDK needs a region to import
-    from abalone_pipeline.monitor_pipeline import get_monitor_pipeline
-
-    return get_monitor_pipeline(
-        region=kwargs["region"], role=kwargs["role"], default_bucket=kwargs["default_bucket"],
-        pipeline_name=kwargs["pipeline_name"], base_job_prefix=kwargs["base_job_prefix"],
-        capture_url=kwargs["capture_url"], baseline_statistics_url=model["baseline_statistics"],
-        baseline_constraints_url=model["baseline_constraints"],
-    )
+    return build_monitor_pipeline(kwargs, model)
 
 
 def parser() -> argparse.ArgumentParser:
