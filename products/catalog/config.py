@@ -4,6 +4,7 @@ Loading validates everything up front and raises ``ConfigError`` naming the file
 field and what was expected, so a bad file never leaves anything half-written.
 """
 
+import difflib
 import functools
 from collections.abc import Collection
 import re
@@ -31,10 +32,10 @@ _TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
 class ConfigError(ValueError):
     """A configuration file problem: ``str()`` is the one line to show the user."""
 
-    def __init__(self, path: Path, field: str, expected: str, got=None):
+    def __init__(self, path: Path, field: str, expected: str, got=None, hint: str = ""):
         self.path, self.field, self.expected = path, field, expected
         detail = "" if got is None else f", got {got!r}"
-        super().__init__(f"{path}: {field}: expected {expected}{detail}")
+        super().__init__(f"{path}: {field}: expected {expected}{detail}{'; ' + hint if hint else ''}")
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ class _Reader:
     def only(self, *allowed: str) -> None:
         for key in self.data:
             if key not in allowed:
-                raise ConfigError(self.path, self.field(str(key)), "one of: " + ", ".join(allowed), "unknown field")
+                raise ConfigError(self.path, self.field(str(key)), "one of: " + ", ".join(allowed), "unknown field",
+                                  hint=_closest_name(str(key), allowed))
 
     def string(self, key: str, default: str | None = None, pattern: re.Pattern | None = None, what: str = "a non-empty string") -> str:
         if key not in self.data:
@@ -192,6 +194,49 @@ class _Reader:
         return tuple(values)
 
 
+def _content_lines(text):
+    """(line number from 1, indent, stripped text) of each line holding YAML, comments and blanks left out."""
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            rows.append((number, len(line) - len(line.lstrip(" ")), stripped))
+    return rows
+
+
+def _sibling_after(rows, at: int) -> bool:
+    """Whether a later line of the same block has the indentation of line ``rows[at]``."""
+    for _, indent, _ in rows[at + 1:]:
+        if indent <= rows[at][1]:
+            return indent == rows[at][1]
+    return False
+
+
+def misindented_line(text: str, reported: int) -> int:
+    """The line whose indentation is the mistake, for an error YAML reports at line ``reported``.
+
+    YAML notices a wrong indentation only at the first line that cannot follow it, often the next
+    one: a block's first entry indented unlike its siblings is reported at the second.
+    """
+    rows = _content_lines(text)
+    at = next((i for i, row in enumerate(rows) if row[0] == reported), None)
+    if at is None:
+        return reported
+    indent = rows[at][1]
+    start = at - 1
+    while start >= 0 and rows[start][1] > indent:  # back over what YAML read as a deeper block
+        start -= 1
+    first = rows[start + 1] if start + 1 < at else None
+    if start >= 0 and rows[start][1] == indent or not _sibling_after(rows, at):
+        return reported  # the reported line is the one out of step with the lines around it
+    if first is not None and first[1] != indent:
+        return first[0]  # the block's first entry is indented unlike the reported line, its sibling
+    if start >= 1 and rows[start][1] < indent and (rows[start - 1][1] == indent or (
+            rows[start - 1][2].endswith(":") and rows[start - 1][1] < rows[start][1])):
+        return rows[start][0]  # the line above stepped out of its block (or under its parent's first entry)
+    return reported
+
+
 def _yaml_error(path: Path, text: str, error: yaml.YAMLError) -> ConfigError:
     """Name the line to fix. YAML notices an unclosed quote only where the quoted value ends (at the next
     quote, often lines later), so a quoted value spanning lines is reported where it starts."""
@@ -207,7 +252,13 @@ def _yaml_error(path: Path, text: str, error: yaml.YAMLError) -> ConfigError:
     if spanning is not None and mark is not None and spanning.end_mark.line <= mark.line:
         return ConfigError(path, f"line {spanning.start_mark.line + 1}", "a closing quote",
                            f"a quoted value running on to line {spanning.end_mark.line + 1} ({problem})")
-    return ConfigError(path, f"line {mark.line + 1}" if mark else "(file)", "valid YAML", problem)
+    if mark is None:
+        return ConfigError(path, "(file)", "valid YAML", problem)
+    line = misindented_line(text, mark.line + 1)
+    if line != mark.line + 1:
+        return ConfigError(path, f"line {line}", "the indentation of the lines around it",
+                           f"a block YAML reads as broken at line {mark.line + 1} ({problem})")
+    return ConfigError(path, f"line {line}", "valid YAML", problem)
 
 
 _SHARE_TARGETS = {  # config key -> (Service Catalog share type, id pattern, what it is)
@@ -269,6 +320,12 @@ def _check_bucket_pattern(path: Path, field: str, pattern: str) -> str:
             path, field, "an S3 bucket name (lowercase, 3-63 characters; may use ${AWS::AccountId} and ${AWS::Region})", pattern
         )
     return pattern
+
+
+def _closest_name(name: str, known: Collection[str]) -> str:
+    """"did you mean 'x'?" for the known name closest to a typo, or "" when none is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def load_config(path: Path | str, known_products: Collection[str]) -> CatalogConfig:
@@ -343,7 +400,8 @@ def load_config(path: Path | str, known_products: Collection[str]) -> CatalogCon
     enabled = []
     for name, settings in products.data.items():
         if name not in known_products:
-            raise products.error(str(name), "a product name, one of: " + ", ".join(sorted(known_products)), "unknown product")
+            raise ConfigError(path, products.field(name), "a product name, one of: " + ", ".join(sorted(known_products)),
+                              name, hint=_closest_name(str(name), known_products))
         product = _Reader(path, settings if settings is not None else {}, f"{products.field(name)}.")
         product.only("enabled")
         flag = product.data.get("enabled", True)

@@ -94,3 +94,40 @@ def test_default_config_is_valid_and_enables_the_product():
     assert config.products == (
         "build-train-deploy", "build-train-deploy-git", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch")
     assert config.portfolio.principals[0].type == "IAM_PATTERN"
+
+
+def test_an_unknown_product_echoes_the_name_and_suggests_the_closest(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text((REPO_ROOT / "catalog.yaml").read_text().replace("  build-train-git:", "  buld-train-git:"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, PRODUCTS)
+    assert str(raised.value).endswith("got 'buld-train-git'; did you mean 'build-train-git'?")
+
+
+def test_an_unknown_field_suggests_the_closest(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text((REPO_ROOT / "catalog.yaml").read_text().replace("  display_name:", "  display_nam:"))
+    with pytest.raises(ConfigError, match=r"portfolio.display_nam: .*; did you mean 'display_name'\?$"):
+        load_config(path, PRODUCTS)
+
+
+@pytest.mark.parametrize("shift", ["   ", " "])
+def test_a_block_whose_first_entry_is_misindented_is_reported_at_that_entry(tmp_path, shift):
+    """YAML notices the mistake only at the next line (the entry's sibling); the error names the entry itself."""
+    lines = (REPO_ROOT / "catalog.yaml").read_text().split("\n")
+    wrong = next(number for number, line in enumerate(lines) if line.startswith("  display_name:"))
+    lines[wrong] = shift + lines[wrong].lstrip()
+    path = tmp_path / "catalog.yaml"
+    path.write_text("\n".join(lines))
+    with pytest.raises(ConfigError, match=rf": line {wrong + 1}: expected the indentation of the lines around it"):
+        load_config(path, PRODUCTS)
+
+
+def test_a_misindented_line_that_yaml_reports_itself_keeps_its_line(tmp_path):
+    lines = (REPO_ROOT / "catalog.yaml").read_text().split("\n")
+    wrong = next(number for number, line in enumerate(lines) if line.startswith("  provider_name:"))
+    lines[wrong] = "   " + lines[wrong].lstrip()
+    path = tmp_path / "catalog.yaml"
+    path.write_text("\n".join(lines))
+    with pytest.raises(ConfigError, match=rf": line {wrong + 1}: expected valid YAML"):
+        load_config(path, PRODUCTS)
