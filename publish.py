@@ -492,7 +492,7 @@ def parser() -> argparse.ArgumentParser:
         )
         if needs_out:
             sub.add_argument("--out", type=Path, default=DEFAULT_OUT, help="synth output directory (default: build/)")
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, verb_parser=sub)
         return sub
 
     synth = verb(
@@ -529,7 +529,7 @@ def parser() -> argparse.ArgumentParser:
                      help="endpoints: product build-train-deploy (default); batch: product build-train-batch; "
                           "monitor: product build-train-deploy-monitor, up to drift starting a retrain; accounts: build-train-deploy "
                           "with staging and prod in two other emulated accounts")
-    sub.set_defaults(handler=cmd_demo)
+    sub.set_defaults(handler=cmd_demo, verb_parser=sub)
 
     def aws_verb(name, help_text, handler):
         sub = verbs.add_parser(name, help=help_text, description=help_text, prog=f"publish.py {name}")
@@ -539,7 +539,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--output", choices=["text", "json"], default="text",
                          help="json: a machine-readable result on stdout (progress and questions go to stderr)")
         sub.add_argument("--poll-seconds", type=float, default=5.0, help="how often to poll CloudFormation while waiting")
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, verb_parser=sub)
         return sub
 
     def domain_flag(sub, purpose):
@@ -598,7 +598,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
-        args = parser().parse_args(argv)
+        main_parser = parser()
+        args, unknown = main_parser.parse_known_args(argv)
+        if unknown:  # the verb's own usage, not the top level's: the flag belongs to a verb
+            args.verb_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         return args.handler(args)
     except KeyboardInterrupt:
         err.print("interrupted: nothing applied")

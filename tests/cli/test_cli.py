@@ -23,6 +23,14 @@ def test_help_lists_the_verbs_and_exit_codes():
     assert "Exit codes" in result.stdout
 
 
+@pytest.mark.parametrize("verb", ["synth", "plan", "demo"])
+def test_an_unknown_flag_shows_that_verbs_usage(verb):
+    result = run(verb, "--no-such-flag")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"usage: publish.py {verb} ")
+    assert result.stderr.rstrip().endswith(f"publish.py {verb}: error: unrecognized arguments: --no-such-flag")
+
+
 def test_products_lists_the_catalog():
     result = run("products")
     assert result.returncode == 0
