@@ -503,7 +503,7 @@ def parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--golden", action="store_true",
                        help="render the golden files (what templates/ holds, `make templates`): each seed-code key is "
-                            "a placeholder, so seed code and buildspecs never change them; not for publishing")
+                            "a placeholder, so seed code never changes them; not for publishing")
     verb(
         "lint",
         "Run cfn-lint on every template of a synth output for the configured regions; "

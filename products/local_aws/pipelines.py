@@ -12,7 +12,7 @@ works unmodified against the emulator.
 Steps run under the roles SageMaker would use, when the roles exist in the emulator:
 data in and out of a job as the job's RoleArn, model registration and the property files
 as the pipeline's RoleArn, and CreateProcessingJob/CreateTrainingJob with the PassRole of
-the job's role checked against the pipeline role (emulated_iam.py).
+the job's role checked against the pipeline role (iam.py).
 
 Each execution's log is written to <work folder>/<execution id>/log.txt; the work folder
 is $EMULATOR_PIPELINE_WORK_DIR or a temporary folder removed when the emulator stops.

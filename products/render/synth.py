@@ -8,8 +8,8 @@ bytes; a seed zip's key is the hash of the files it holds (paths, modes, content
 of the zip bytes, so a different zlib cannot change the templates that point at it.
 
 The golden files in ``templates/`` are rendered with a placeholder for each seed-code key
-(``golden=True``), so an edit to seed code or a buildspec changes the published templates'
-keys but never a golden file: those change only when a template does.
+(``golden=True``), so an edit to seed code changes the published templates' keys but never a
+golden file. (A buildspec that a template inlines, the seed check-in's, is part of that template.)
 """
 
 import hashlib

@@ -120,4 +120,4 @@ def test_every_resource_type_of_the_templates_is_covered(rendered):
     assert uncovered == []
     assert all(not handler_permissions(t) for t in cfn_permissions.WITHOUT_HANDLERS)
     json.dumps(sorted(types))
-    assert Path(REPO_ROOT / "products" / "cfn_permissions.py").exists()
+    assert Path(REPO_ROOT / "products" / "analysis" / "handler_permissions.py").exists()
