@@ -35,15 +35,15 @@ catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-## The whole test suite, slow tests included (what CI runs), then each seed repo's own checks
-## (its tests and a local run) in its own environment.
+## The whole test suite, slow tests included (what CI runs), on every core (pytest-xdist), then each
+## seed repo's own checks (its tests and a local run) in its own environment.
 test: $(INSTALLED) seed-envs
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -m "slow or not slow" -n auto
 	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo check || exit 1; done
 
 ## The default selection, without slow tests.
 test-fast: $(INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## Refresh the committed templates/ (the golden files) and the README's product table from the code.
 templates: $(INSTALLED)
