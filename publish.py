@@ -55,7 +55,7 @@ def cmd_synth(args) -> int:
 def cmd_lint(args) -> int:
     started = time.perf_counter()
     config = load_config(args.config, PRODUCTS)
-    files, findings = lint_output(args.out, config.regions)
+    files, findings = lint_output(args.out, config.regions, use_cache=not args.no_cache)
     for finding in findings:
         out.print(str(finding))
     elapsed = time.perf_counter() - started
@@ -504,12 +504,15 @@ def parser() -> argparse.ArgumentParser:
     synth.add_argument("--golden", action="store_true",
                        help="render the golden files (what templates/ holds, `make templates`): each seed-code key is "
                             "a placeholder, so seed code never changes them; not for publishing")
-    verb(
+    lint = verb(
         "lint",
-        "Run cfn-lint on every template of a synth output for the configured regions; "
-        "exit 1 on any error or warning.",
+        "Run cfn-lint on every template of a synth output for the configured regions, in parallel; "
+        "exit 1 on any error or warning. Results are cached by the template's hash, the regions and cfn-lint's "
+        "version ($CATALOG_LINT_CACHE, default ~/.cache/sagemaker-catalog/lint): a changed template is always "
+        "linted again, and a cached finding is reported as found.",
         cmd_lint,
     )
+    lint.add_argument("--no-cache", action="store_true", help="lint every template again, ignoring cached results")
     verb("products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
     sub = verb("grants", "Print the grant matrix of a product that deploys staging and prod to other accounts: every call "
                "into another account, the caller's policy and the resource's policy that allow it, evaluated on the "

@@ -2,14 +2,25 @@
 
 Any error or warning fails the lint: templates reach Service Catalog users who cannot
 fix them. Informational findings are not reported.
+
+Templates are linted in parallel, one process per core, and each result is cached under
+the hash of what decides it: the template's bytes, the regions, cfn-lint's version and this
+module's options. A changed template is always linted again, and a cached result holds the
+findings as found, so the cache never hides one.
 """
 
-from dataclasses import dataclass
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from products.render.synth import read_manifest
 
 TEMPLATE_KINDS = ("product-template", "portfolio", "roles", "target-account")
+REPORTED_SEVERITIES = ("error", "warning")
+# Where results are kept: $CATALOG_LINT_CACHE, else ~/.cache/sagemaker-catalog/lint.
+DEFAULT_CACHE = Path.home() / ".cache" / "sagemaker-catalog" / "lint"
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ def lint_template(text: str, name: str, regions: list[str]) -> list[Finding]:
 
     findings = []
     for match in lint(text, regions=list(regions)):
-        if match.rule.severity not in ("error", "warning"):
+        if match.rule.severity not in REPORTED_SEVERITIES:
             continue
         findings.append(
             Finding(
@@ -45,13 +56,57 @@ def lint_template(text: str, name: str, regions: list[str]) -> list[Finding]:
     return findings
 
 
-def lint_output(out_dir: Path, regions: list[str]) -> tuple[list[str], list[Finding]]:
+def cache_key(text: str, regions: list[str]) -> str:
+    """The hash of everything a template's lint result depends on."""
+    from cfnlint.version import __version__ as cfn_lint_version
+
+    decided_by = {"cfn-lint": cfn_lint_version, "regions": sorted(regions), "severities": REPORTED_SEVERITIES,
+                  "template": hashlib.sha256(text.encode()).hexdigest()}
+    return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("CATALOG_LINT_CACHE") or DEFAULT_CACHE)
+
+
+def _cached(key: str) -> list[Finding] | None:
+    try:
+        return [Finding(**row) for row in json.loads((_cache_dir() / f"{key}.json").read_text())]
+    except (OSError, ValueError, TypeError):
+        return None  # absent or unreadable: lint again
+
+
+def _remember(key: str, findings: list[Finding]) -> None:
+    directory = _cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f".{key}.{os.getpid()}"
+        temporary.write_text(json.dumps([asdict(finding) for finding in findings]))
+        temporary.replace(directory / f"{key}.json")  # whole or not at all, for a parallel lint beside it
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def lint_templates(templates: dict[str, str], regions: list[str], use_cache: bool = True) -> list[Finding]:
+    """Findings of each ``{name: text}``, in the order given; uncached ones linted in parallel."""
+    keys = {name: cache_key(text, regions) for name, text in templates.items()}
+    results = {name: _cached(keys[name]) for name in templates} if use_cache else dict.fromkeys(templates)
+    missing = [name for name, found in results.items() if found is None]
+    if len(missing) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(len(missing), os.cpu_count() or 1)) as pool:
+            linted = pool.map(lint_template, [templates[n] for n in missing], missing, [list(regions)] * len(missing))
+            results.update(zip(missing, linted))
+    else:
+        results.update({name: lint_template(templates[name], name, regions) for name in missing})
+    for name in missing:
+        _remember(keys[name], results[name])
+    return [finding for name in templates for finding in results[name]]
+
+
+def lint_output(out_dir: Path, regions: list[str], use_cache: bool = True) -> tuple[list[str], list[Finding]]:
     """Lint every template listed in a synth output; returns (files linted, findings)."""
-    files, findings = [], []
-    for entry in read_manifest(out_dir):
-        if entry["kind"] not in TEMPLATE_KINDS:
-            continue
-        path = Path(out_dir) / entry["path"]
-        files.append(entry["path"])
-        findings.extend(lint_template(path.read_text(encoding="utf-8"), entry["path"], regions))
-    return files, findings
+    templates = {entry["path"]: (Path(out_dir) / entry["path"]).read_text(encoding="utf-8")
+                 for entry in read_manifest(out_dir) if entry["kind"] in TEMPLATE_KINDS}
+    return list(templates), lint_templates(templates, regions, use_cache)
