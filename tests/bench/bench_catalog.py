@@ -1,11 +1,13 @@
 """Measure the catalog's offline verbs: wall time of `publish.py --help`, `synth` and `lint` (median
-of 5 runs each, as a user runs them, interpreter start included), resources per template, the
+of 5 runs each, as a user runs them, interpreter start included; lint both cold, with an empty result
+cache, and warm, on an unchanged catalog), resources per template, the
 lint result, and the code lines each product module adds beyond the shared blocks.
 Run: .venv/bin/python tests/bench/bench_catalog.py
 """
 
 import ast
 import io
+import os
 import json
 import statistics
 import subprocess
@@ -19,9 +21,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
 
 
-def timed(*args) -> tuple[float, subprocess.CompletedProcess]:
+def timed(*args, env=None) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(REPO_ROOT / "publish.py"), *args], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "publish.py"), *args], capture_output=True, text=True,
+                            env=None if env is None else {**os.environ, **env})
     return time.perf_counter() - started, result
 
 
@@ -61,17 +64,20 @@ def main() -> int:
         help_times = [timed("--help")[0] for _ in range(RUNS)]
         print(f"--help: median {statistics.median(help_times):.2f}s over {RUNS} runs "
               f"(min {min(help_times):.2f}s, max {max(help_times):.2f}s)")
-        synth_times, lint_times = [], []
-        for _ in range(RUNS):
+        synth_times, cold_times, warm_times = [], [], []
+        for run in range(RUNS):
             seconds, result = timed("synth", "--out", out)
             assert result.returncode == 0, result.stderr
             synth_times.append(seconds)
-            seconds, lint = timed("lint", "--out", out)
-            lint_times.append(seconds)
-        print(f"synth: median {statistics.median(synth_times):.2f}s over {RUNS} runs "
-              f"(min {min(synth_times):.2f}s, max {max(synth_times):.2f}s)")
-        print(f"lint:  median {statistics.median(lint_times):.2f}s over {RUNS} runs "
-              f"(min {min(lint_times):.2f}s, max {max(lint_times):.2f}s)")
+            cache = {"CATALOG_LINT_CACHE": str(Path(tmp) / f"lint-cache-{run}")}
+            seconds, lint = timed("lint", "--out", out, env=cache)
+            cold_times.append(seconds)
+            seconds, warm = timed("lint", "--out", out, env=cache)
+            assert warm.stdout.splitlines()[-1].split(" in ")[0] == lint.stdout.splitlines()[-1].split(" in ")[0]
+            warm_times.append(seconds)
+        for label, times in (("synth", synth_times), ("lint, cold", cold_times), ("lint, warm", warm_times)):
+            print(f"{label + ':':<12} median {statistics.median(times):.2f}s over {RUNS} runs "
+                  f"(min {min(times):.2f}s, max {max(times):.2f}s)")
         print(f"lint result (exit {lint.returncode}): {lint.stdout.strip().splitlines()[-1]}")
         manifest = json.loads((Path(out) / "manifest.json").read_text())["artifacts"]
         for entry in manifest:
