@@ -21,7 +21,7 @@ try:  # Ctrl-C while the libraries load is one line too, not a traceback
     from rich.table import Table
 
     from products import PRODUCTS
-    from products.catalog.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, load_config
+    from products.catalog.config import DEFAULT_CONFIG, DOMAIN_ID, ConfigError, closest_name, load_config
     from products.render.lint import lint_output
     from products.publishing.aws import Aws, BadInput, CallLog, PublishError, lacks_api
     from products.render.synth import SynthError, synthesize, write_output
@@ -81,19 +81,20 @@ def cmd_grants(args) -> int:
     from products.analysis.grant_matrix import as_json, grants, resolve_accounts, table
 
     config = load_config(args.config, PRODUCTS)
-    artifacts = {a.path: json.loads(a.data) for a in synthesize(config) if a.path.endswith(".json")}
-    path = f"templates/{args.product}.json"
-    if path not in artifacts or "StagingAccountId" not in artifacts[path]["Parameters"]:
-        deploying = sorted(p.removeprefix("templates/").removesuffix(".json") for p, t in artifacts.items()
-                           if p.startswith("templates/") and "StagingAccountId" in t.get("Parameters", {}))
-        raise BadInput(f"--product {args.product}: not a product of the catalog that deploys to other accounts "
-                       f"(one of: {', '.join(deploying)})")
-    parameters = {name: "placeholder" for name, spec in artifacts[path]["Parameters"].items()
+    catalog = synthesize(config)
+    templates = {name: json.loads(a.data) for name, a in catalog.product_templates.items()}
+    deploying = sorted(name for name, t in templates.items() if "StagingAccountId" in t["Parameters"])
+    if args.product not in deploying:
+        hint = closest_name(args.product, deploying)
+        raise BadInput(f"--product {args.product!r}: not a product of the catalog that deploys to other accounts "
+                       f"(one of: {', '.join(deploying)}){'; ' + hint if hint else ''}")
+    template = templates[args.product]
+    parameters = {name: "placeholder" for name, spec in template["Parameters"].items()
                   if "Default" not in spec and name not in ("SageMakerProjectName", "SageMakerProjectId")}
     if "CodeConnectionArn" in parameters:
         parameters["CodeConnectionArn"] = "arn:aws:codeconnections:us-east-1:111111111111:connection/sample"
         parameters.update({k: f"acme/{k.lower()}" for k in parameters if k.endswith("Fullname")})
-    rows = grants(resolve_accounts(artifacts[path], artifacts["roles.json"], artifacts["target-account.json"],
+    rows = grants(resolve_accounts(template, json.loads(catalog.roles.data), json.loads(catalog.target_account.data),
                                    parameters=parameters))
     if args.output == "json":
         print(as_json(rows))
@@ -223,7 +224,7 @@ def _without_interrupts(action) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _plan_regions(args, config, sessions, artifacts, targets, domain_id, console, plans: list, apply: bool) -> None:
+def _plan_regions(args, config, sessions, catalog, targets, domain_id, console, plans: list, apply: bool) -> None:
     """Plan each region in turn, appending to ``plans`` (so the caller can discard what was planned so far)."""
     from products.publishing.publisher import Options, plan_member_account, plan_region
 
@@ -234,10 +235,10 @@ def _plan_regions(args, config, sessions, artifacts, targets, domain_id, console
             # IAM is global: the first region deploys the roles stack, the others rely on it.
             roles_here=index == 0, roles_planned_elsewhere=config.publish.deploy_roles and index > 0,
         )
-        plans.append(plan_region(aws, config, artifacts, options))
+        plans.append(plan_region(aws, config, catalog, options))
         for member in config.publish.member_accounts:
             console.print(f"{'publish' if apply else 'plan'}: reading {aws.region} in member account {member.account}")
-            plans.append(plan_member_account(aws, member, config, artifacts, options))
+            plans.append(plan_member_account(aws, member, config, catalog, options))
 
 
 def _ask_then_apply(args, plans, console) -> bool | None:
@@ -287,12 +288,12 @@ def cmd_publish(args, apply: bool = True) -> int:
     targets = _targets(args, config)
     domain_id = _domain_id(args, config, targets)
     sessions = _sessions(args, config, log := CallLog())
-    artifacts = synthesize(config)
+    catalog = synthesize(config)
     console = _progress(args)
     plans, answer = [], None
     try:
         try:
-            _plan_regions(args, config, sessions, artifacts, targets, domain_id, console, plans, apply)
+            _plan_regions(args, config, sessions, catalog, targets, domain_id, console, plans, apply)
             for plan in plans:
                 _show_plan(plan, console)
             if any(not p.up_to_date for p in plans):
@@ -396,10 +397,10 @@ def cmd_create_project(args) -> int:
     parameters = _key_values(args.parameter)
     aws = _sessions(args, config)[0]  # one project, in the first region given (or configured)
     console = _progress(args)
-    artifacts = synthesize(config)
-    studio_copies = {a.product: a for a in artifacts if a.kind == "studio-template"}
-    templates = {a.product: json.loads(a.data) for a in artifacts if a.kind == "product-template"}
-    template = templates.get(args.product, {})  # the same template as its YAML copy (tests/catalog/test_s3_route.py)
+    catalog = synthesize(config)
+    rendered = catalog.product_templates.get(args.product)
+    # the same template as its YAML copy (tests/catalog/test_s3_route.py)
+    template = json.loads(rendered.data) if rendered else {}
     account = aws.account_id()
     bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
     sagemaker = aws.client("sagemaker")
@@ -407,7 +408,7 @@ def cmd_create_project(args) -> int:
         config, product=args.product, template=template, project_name=args.name, parameters=parameters,
         bucket=bucket.name, region=aws.region, account=account, partition=aws.session.get_partition_for_region(aws.region)))
     key = studio_template_key(config, args.product)
-    if bucket.stored_sha256(key) != studio_copies[args.product].sha256:
+    if bucket.stored_sha256(key) != catalog.studio_templates[args.product].sha256:
         raise PublishError(f"s3://{bucket.name}/{key} is missing or not this catalog's current template: "
                            "run `publish.py publish --target s3` first")
     console.print(f"create-project: CreateProject {args.name} from {request['TemplateProviders'][0]['CfnTemplateProvider']['TemplateURL']}")
@@ -432,9 +433,9 @@ def cmd_projects(args) -> int:
 
     config = load_config(args.config, PRODUCTS)
     sessions = _sessions(args, config)
-    artifacts = synthesize(config)
+    catalog = synthesize(config)
     console = _progress(args)
-    reports = {aws.region: Fleet(aws, config, artifacts).projects() for aws in sessions}
+    reports = {aws.region: Fleet(aws, config, catalog).projects() for aws in sessions}
     table = Table("region", "project", "route", "product", "version", "status", "last updated", box=None, pad_edge=False)
     for region, projects in reports.items():
         for r in projects:

@@ -161,7 +161,7 @@ class _Reader:
         for key in self.data:
             if key not in allowed:
                 raise ConfigError(self.path, self.field(str(key)), "one of: " + ", ".join(allowed), "unknown field",
-                                  hint=_closest_name(str(key), allowed))
+                                  hint=closest_name(str(key), allowed))
 
     def string(self, key: str, default: str | None = None, pattern: re.Pattern | None = None, what: str = "a non-empty string") -> str:
         if key not in self.data:
@@ -322,7 +322,7 @@ def _check_bucket_pattern(path: Path, field: str, pattern: str) -> str:
     return pattern
 
 
-def _closest_name(name: str, known: Collection[str]) -> str:
+def closest_name(name: str, known: Collection[str]) -> str:
     """"did you mean 'x'?" for the known name closest to a typo, or "" when none is close."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
@@ -401,7 +401,7 @@ def load_config(path: Path | str, known_products: Collection[str]) -> CatalogCon
     for name, settings in products.data.items():
         if name not in known_products:
             raise ConfigError(path, products.field(name), "a product name, one of: " + ", ".join(sorted(known_products)),
-                              name, hint=_closest_name(str(name), known_products))
+                              name, hint=closest_name(str(name), known_products))
         product = _Reader(path, settings if settings is not None else {}, f"{products.field(name)}.")
         product.only("enabled")
         flag = product.data.get("enabled", True)

@@ -146,11 +146,11 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     project_id = "p-" + secrets.token_hex(6)
     result = DemoResult(project_name, project_id)
     config = load_config(DEFAULT_CONFIG, PRODUCTS)
-    artifacts = {a.path: a for a in synthesize(config, seedcode_dir=seedcode_dir)}
+    catalog = synthesize(config, seedcode_dir=seedcode_dir)
     if roles_mutator:  # tests: publish a changed roles stack
-        roles = roles_mutator(json.loads(artifacts["roles.json"].data))
-        artifacts["roles.json"] = replace(artifacts["roles.json"], data=json.dumps(roles, indent=2).encode())
-    template = json.loads(artifacts[f"templates/{product}.json"].data)
+        roles = roles_mutator(json.loads(catalog.roles.data))
+        catalog = replace(catalog, roles=replace(catalog.roles, data=json.dumps(roles, indent=2).encode()))
+    template = json.loads(catalog.product_templates[product].data)
     if template_mutator:
         template = template_mutator(template)
     resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": project_id,
@@ -203,7 +203,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 target_accounts=targets))
             options = Options(apply=True, targets=demo_config.publish.targets, confirm=lambda *_: True,
                               say=lambda line: say("    " + line.strip()), poll_seconds=0.2)
-            published = publish_region(Aws(REGION), demo_config, list(artifacts.values()), options)
+            published = publish_region(Aws(REGION), demo_config, catalog, options)
             state["config"], state["bucket"] = demo_config, published.bucket
             for stack in published.stacks:
                 say(f"    stack {stack['stack']}: {stack['action']}")
@@ -271,7 +271,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 raise RuntimeError(f"a push to main of {repo} did not start exactly {props['ModelBuildPipeline']['Name']}")
 
         def model_build():
-            source = _unzip(artifacts["seedcode/model-build.zip"].data, work / "src" / "model-build")
+            source = _unzip(catalog.seed_zips["model-build"].data, work / "src" / "model-build")
             state["build_source"] = source
             project = props["ModelBuildProject"]
             say("    CodeBuild (stood in for here): the buildspec as written, in a Python 3.12 environment holding"
@@ -298,7 +298,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
                 raise RuntimeError(f"approving the package did not start exactly {expected}")
 
         def model_deploy():
-            source = _unzip(artifacts["seedcode/model-deploy.zip"].data, work / "src" / "model-deploy")
+            source = _unzip(catalog.seed_zips["model-deploy"].data, work / "src" / "model-deploy")
             state["deploy_source"] = source
             project = props["ModelDeployProject"]
             build = run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,

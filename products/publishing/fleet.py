@@ -15,7 +15,7 @@ from products import PRODUCTS
 from products.catalog.config import CatalogConfig
 from products.publishing.aws import Aws
 from products.publishing.publisher import studio_template_key
-from products.render.synth import Artifact
+from products.render.synth import RenderedCatalog
 
 NOT_OURS = "(not this catalog's)"
 
@@ -48,12 +48,11 @@ def _template_version(body: str | bytes) -> str:
 
 
 class Fleet:
-    def __init__(self, aws: Aws, config: CatalogConfig, artifacts: list[Artifact]):
+    def __init__(self, aws: Aws, config: CatalogConfig, catalog: RenderedCatalog):
         self.aws, self.config = aws, config
-        templates = [a for a in artifacts if a.kind == "product-template"]
-        self.current_by_title = {PRODUCTS[a.product].title: (a.product, a.version) for a in templates}
-        self.current_by_key = {studio_template_key(config, a.product): (a.product, _template_version(a.data))
-                               for a in artifacts if a.kind == "studio-template"}
+        self.current_by_title = {PRODUCTS[name].title: (name, a.version) for name, a in catalog.product_templates.items()}
+        self.current_by_key = {studio_template_key(config, name): (name, _template_version(a.data))
+                               for name, a in catalog.studio_templates.items()}
         self._titles: dict[str, str] = {}
 
     def projects(self) -> list[ProjectReport]:

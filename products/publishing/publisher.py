@@ -22,7 +22,7 @@ from products.publishing import shares
 from products.publishing.stack_sets import StackSetPlan, StackSets
 from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
 from products.publishing.versions import with_retained_versions
-from products.render.synth import Artifact
+from products.render.synth import Artifact, RenderedCatalog
 
 STUDIO_VISIBILITY = {"sagemaker:studio-visibility": "true"}
 S3_TEMPLATES_TAG = "sagemaker:projectS3TemplatesLocation"
@@ -216,7 +216,7 @@ def _plan_target_accounts(aws: Aws, config: CatalogConfig, template: dict, accou
     return plans
 
 
-def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+def plan_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, options: Options) -> RegionPlan:
     """Read what is there and compute every change; writes only change sets (held by the plan)."""
     account = aws.account_id()
     # The roles serve the products on both routes; only their launch roles differ.
@@ -234,20 +234,17 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
     plan.bucket_changes = bucket.missing_settings(cors=with_s3_route)
     bucket_exists = "bucket" not in plan.bucket_changes
 
-    for artifact in artifacts:
-        if artifact.key is None:
-            continue
+    for artifact in catalog.uploads:
         if bucket_exists and not bucket.needs_upload(artifact.key, artifact.sha256):
             plan.unchanged.append(artifact.key)
         else:
             plan.uploads.append(Upload(artifact.key, artifact))
     try:
-        by_kind = {a.kind: a for a in artifacts}
         if roles_here:
             plan.stack_plans.append(plan.stacker.plan(
-                config.publish.roles_stack, json.loads(by_kind["roles"].data), capabilities=("CAPABILITY_NAMED_IAM",)))
+                config.publish.roles_stack, json.loads(catalog.roles.data), capabilities=("CAPABILITY_NAMED_IAM",)))
         tooling = options.roles_here and not options.member  # the target accounts' roles trust this account
-        target_template = json.loads(by_kind["target-account"].data)
+        target_template = json.loads(catalog.target_account.data)
         if tooling and config.publish.target_accounts:
             plan.target_plans = _plan_target_accounts(aws, config, target_template, account,
                                                       options.say, options.poll_seconds)
@@ -258,7 +255,7 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
                 stack_set.organizational_units, stack_set.call_as)
         if "servicecatalog" in options.targets:
             portfolio = with_retained_versions(
-                json.loads(by_kind["portfolio"].data),
+                json.loads(catalog.portfolio.data),
                 plan.stacker.deployed_template(config.publish.portfolio_stack),
                 config.publish.keep_versions,
             )
@@ -266,14 +263,14 @@ def plan_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], opti
             if config.portfolio.share_with is not None and not options.member:
                 plan.share_changes = _plan_shares(aws, config)
         if with_s3_route:
-            _plan_s3_route(plan, config, artifacts, bucket_exists, domain_id, domain_arn)
+            _plan_s3_route(plan, config, catalog, bucket_exists, domain_id, domain_arn)
     except BaseException:
         discard_region(plan)
         raise
     return plan
 
 
-def plan_member_account(aws: Aws, member, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+def plan_member_account(aws: Aws, member, config: CatalogConfig, catalog: RenderedCatalog, options: Options) -> RegionPlan:
     """The catalog in a member account (``publish.member_accounts``), through the role publish assumes there.
 
     A project reads its seed code from ``assets.bucket`` and runs under the launch role, both resolved
@@ -284,7 +281,7 @@ def plan_member_account(aws: Aws, member, config: CatalogConfig, artifacts: list
     if "s3" in options.targets and not member.studio_domain_id:
         raise BadInput(f"publish.member_accounts: account {member.account} has no studio_domain_id, which the s3 target needs")
     member_aws = assumed(aws, member.role, account=member.account)
-    return plan_region(member_aws, config, artifacts, replace(
+    return plan_region(member_aws, config, catalog, replace(
         options, domain_id=member.studio_domain_id, member=True))
 
 
@@ -333,16 +330,15 @@ def studio_template_key(config: CatalogConfig, product: str) -> str:
     return f"{config.publish.s3_templates_prefix}/{product}.yaml"
 
 
-def _plan_s3_route(plan: RegionPlan, config, artifacts, bucket_exists: bool, domain_id: str, domain_arn: str) -> None:
+def _plan_s3_route(plan: RegionPlan, config, catalog: RenderedCatalog, bucket_exists: bool, domain_id: str,
+                   domain_arn: str) -> None:
     """Product templates (YAML) under the Studio prefix, tagged for Studio, and the domain pointed at them.
 
     Copies of this catalog's products that are no longer offered (a disabled product, or the JSON
     copies earlier versions published) are removed; other objects under the prefix are left alone."""
     wanted = set()
-    for artifact in artifacts:
-        if artifact.kind != "studio-template":
-            continue
-        key = studio_template_key(config, artifact.product)
+    for product, artifact in catalog.studio_templates.items():
+        key = studio_template_key(config, product)
         wanted.add(key)
         if not bucket_exists or plan.asset_bucket.needs_upload(key, artifact.sha256):
             plan.route_uploads.append(Upload(key, artifact, STUDIO_VISIBILITY))
@@ -413,9 +409,9 @@ def discard_region(plan: RegionPlan) -> None:
         target.stacker.discard(target.stack_plan)
 
 
-def publish_region(aws: Aws, config: CatalogConfig, artifacts: list[Artifact], options: Options) -> RegionPlan:
+def publish_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, options: Options) -> RegionPlan:
     """Plan, ask ``options.confirm`` once if anything would change, apply; always discard what is left."""
-    plan = plan_region(aws, config, artifacts, options)
+    plan = plan_region(aws, config, catalog, options)
     try:
         if options.apply and not plan.up_to_date and (options.confirm is None or options.confirm(plan)):
             apply_region(plan, options.say)

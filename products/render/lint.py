@@ -15,9 +15,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from products.render.synth import read_manifest
+from products.render.synth import read_output
 
-TEMPLATE_KINDS = ("product-template", "portfolio", "roles", "target-account")
 REPORTED_SEVERITIES = ("error", "warning")
 # Where results are kept: $CATALOG_LINT_CACHE, else ~/.cache/sagemaker-catalog/lint.
 DEFAULT_CACHE = Path.home() / ".cache" / "sagemaker-catalog" / "lint"
@@ -107,6 +106,5 @@ def lint_templates(templates: dict[str, str], regions: list[str], use_cache: boo
 
 def lint_output(out_dir: Path, regions: list[str], use_cache: bool = True) -> tuple[list[str], list[Finding]]:
     """Lint every template listed in a synth output; returns (files linted, findings)."""
-    templates = {entry["path"]: (Path(out_dir) / entry["path"]).read_text(encoding="utf-8")
-                 for entry in read_manifest(out_dir) if entry["kind"] in TEMPLATE_KINDS}
+    templates = {artifact.path: artifact.data.decode("utf-8") for artifact in read_output(out_dir).templates}
     return list(templates), lint_templates(templates, regions, use_cache)

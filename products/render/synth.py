@@ -65,6 +65,57 @@ class Artifact:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class RenderedCatalog:
+    """Everything synth renders, by what it is: no caller looks an artifact up by a path or a kind string.
+
+    Iterating it gives every artifact in the stable order synth writes them (for the manifest, uploads, tests).
+    """
+
+    seed_zips: dict[str, Artifact]  # seed repo name -> its zip
+    product_templates: dict[str, Artifact]  # product name -> its template (the Service Catalog route's)
+    studio_templates: dict[str, Artifact]  # product name -> its YAML copy (the S3 route's)
+    portfolio: Artifact
+    roles: Artifact
+    target_account: Artifact
+
+    def __iter__(self):
+        yield from self.seed_zips.values()
+        yield from self.product_templates.values()
+        yield from self.studio_templates.values()
+        yield from (self.portfolio, self.roles, self.target_account)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+    @property
+    def templates(self) -> list[Artifact]:
+        """The CloudFormation templates a stack is made from: products' and the catalog's own (what lint checks)."""
+        return [*self.product_templates.values(), self.portfolio, self.roles, self.target_account]
+
+    @property
+    def uploads(self) -> list[Artifact]:
+        """What the publisher stores in the asset bucket under its content-addressed key."""
+        return [artifact for artifact in self if artifact.key]
+
+    @classmethod
+    def of(cls, artifacts) -> "RenderedCatalog":
+        """Sorted by kind, as synth made them or as a synth output's manifest lists them."""
+        by_kind = {}
+        for artifact in artifacts:
+            by_kind.setdefault(artifact.kind, []).append(artifact)
+        try:
+            (portfolio_artifact,), (roles_artifact,), (target,) = (by_kind[k] for k in ("portfolio", "roles", "target-account"))
+        except (KeyError, ValueError):
+            raise SynthError("a catalog needs exactly one portfolio, roles and target-account template") from None
+        return cls(
+            seed_zips={Path(a.path).stem: a for a in by_kind.get("seed-code", [])},
+            product_templates={a.product: a for a in by_kind.get("product-template", [])},
+            studio_templates={a.product: a for a in by_kind.get("studio-template", [])},
+            portfolio=portfolio_artifact, roles=roles_artifact, target_account=target,
+        )
+
+
 def render_json(template) -> bytes:
     return (template.to_json(indent=2, sort_keys=True) + "\n").encode("utf-8")
 
@@ -128,7 +179,7 @@ def seed_code_key(repo: str, digest: str) -> str:
 
 
 def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildspecs_dir: Path = BUILDSPECS_DIR,
-               golden: bool = False) -> list[Artifact]:
+               golden: bool = False) -> RenderedCatalog:
     """Every artifact of the catalog, in memory, in a stable order; ``golden``: the seed-code keys in the
     templates are a placeholder (the committed golden files), not the zips' digests (what is published)."""
     products = [PRODUCTS[name] for name in config.products]
@@ -172,7 +223,7 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
                                                                         config.publish.s3_templates_prefix))))
     artifacts.append(Artifact(TARGET_ACCOUNT_TEMPLATE, "target-account",
                               render_json(target_account.build(config.roles, config.asset_bucket))))
-    return artifacts
+    return RenderedCatalog.of(artifacts)
 
 
 def studio_template(product_template: Artifact) -> Artifact:
@@ -185,7 +236,7 @@ def studio_template(product_template: Artifact) -> Artifact:
                     product=product_template.product, version=product_template.version)
 
 
-def manifest(artifacts: list[Artifact]) -> bytes:
+def manifest(artifacts: RenderedCatalog) -> bytes:
     entries = []
     for artifact in artifacts:
         entry = {"path": artifact.path, "kind": artifact.kind, "sha256": artifact.sha256, "bytes": len(artifact.data)}
@@ -196,7 +247,7 @@ def manifest(artifacts: list[Artifact]) -> bytes:
     return (json.dumps({"artifacts": entries}, indent=2, sort_keys=True) + "\n").encode()
 
 
-def write_output(artifacts: list[Artifact], out_dir: Path) -> None:
+def write_output(artifacts: RenderedCatalog, out_dir: Path) -> None:
     """Replace ``out_dir`` with the artifacts and their manifest, all or nothing.
 
     Refuses to replace a non-empty directory that is not an earlier synth output.
@@ -228,12 +279,17 @@ def write_output(artifacts: list[Artifact], out_dir: Path) -> None:
             shutil.rmtree(staging)
 
 
-def read_manifest(out_dir: Path) -> list[dict]:
-    """The artifacts listed by a synth output directory."""
+def read_output(out_dir: Path) -> RenderedCatalog:
+    """The catalog a synth output directory holds, as its manifest lists it."""
     path = Path(out_dir) / MANIFEST
     try:
-        return json.loads(path.read_text())["artifacts"]
-    except FileNotFoundError:
-        raise SynthError(f"{path}: missing; run `python publish.py synth` first") from None
-    except (ValueError, KeyError) as error:
+        entries = json.loads(path.read_text())["artifacts"]
+        return RenderedCatalog.of(
+            Artifact(entry["path"], entry["kind"], (Path(out_dir) / entry["path"]).read_bytes(), entry.get("key"),
+                     entry.get("product"), entry.get("version"))
+            for entry in entries)
+    except FileNotFoundError as error:
+        hint = "; run `python publish.py synth` first" if error.filename == str(path) else " (listed in the manifest)"
+        raise SynthError(f"{error.filename}: missing{hint}") from None
+    except (ValueError, KeyError, TypeError) as error:
         raise SynthError(f"{path}: not a synth manifest ({error})") from None

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from products.render.lint import TEMPLATE_KINDS
 from products.render.synth import BUILDSPECS_DIR, GOLDEN_SEED_DIGEST, SEEDCODE_DIR, synthesize
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -19,7 +18,7 @@ _IGNORED = shutil.ignore_patterns(".venv", "build", "__pycache__", ".pytest_cach
 
 
 def golden(artifacts) -> dict[str, bytes]:
-    return {Path(a.path).name: a.data for a in artifacts if a.kind in TEMPLATE_KINDS}
+    return {Path(a.path).name: a.data for a in artifacts.templates}
 
 
 @pytest.fixture(scope="module")

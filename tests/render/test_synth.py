@@ -7,7 +7,9 @@ import zipfile
 
 import pytest
 
-from products.render.synth import MANIFEST, SynthError, build_zip, content_digest, synthesize, write_output
+from products.render.synth import (
+    MANIFEST, SynthError, build_zip, content_digest, read_output, synthesize, write_output,
+)
 
 
 def _tree(directory):
@@ -105,3 +107,27 @@ def test_a_seed_readme_without_the_your_project_markers_is_a_synth_error(config,
         (seedcode / repo / "README.md").write_text(repo)
     with pytest.raises(SynthError, match="model-build/README.md: no <!-- your-project:start -->"):
         synthesize(config, seedcode_dir=seedcode)
+
+
+def test_the_render_result_holds_each_artifact_by_what_it_is(artifacts, config):
+    assert sorted(artifacts.product_templates) == sorted(artifacts.studio_templates) == sorted(config.products)
+    assert sorted(artifacts.seed_zips) == ["model-build", "model-deploy"]
+    assert {a.kind for a in artifacts.product_templates.values()} == {"product-template"}
+    assert (artifacts.portfolio.kind, artifacts.roles.kind, artifacts.target_account.kind) == (
+        "portfolio", "roles", "target-account")
+    assert artifacts.templates == [*artifacts.product_templates.values(), artifacts.portfolio, artifacts.roles,
+                                   artifacts.target_account]
+    assert {a.key for a in artifacts.uploads} == {a.key for a in artifacts if a.key} and None not in {
+        a.key for a in artifacts.uploads}
+
+
+def test_a_synth_output_reads_back_as_the_same_catalog(artifacts, tmp_path):
+    write_output(artifacts, tmp_path / "out")
+    assert read_output(tmp_path / "out") == artifacts
+
+
+def test_a_synth_output_missing_a_listed_file_names_it(artifacts, tmp_path):
+    write_output(artifacts, tmp_path / "out")
+    (tmp_path / "out" / "roles.json").unlink()
+    with pytest.raises(SynthError, match=r"roles.json: missing \(listed in the manifest\)"):
+        read_output(tmp_path / "out")
