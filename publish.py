@@ -10,7 +10,6 @@ not confirmed (nothing was changed); 4 changes pending (`plan --detailed-exitcod
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -159,110 +158,9 @@ def _emit_json(payload: dict) -> None:
     print(json.dumps(payload, indent=2, sort_keys=True, default=str))
 
 
-def _show_plan(plan, console: Console) -> None:
-    """Everything the region's plan would do, resource by resource, with property changes under each Modify."""
-    console.print(f"{plan.region} ({'member ' if plan.member else ''}account {plan.account}):")
-    if plan.bucket_changes:
-        console.print(f"  asset bucket {plan.bucket}: " + ", ".join(
-            "create" if c == "bucket" else f"set {c}" for c in plan.bucket_changes))
-    for upload in plan.uploads:
-        console.print(f"  upload s3://{plan.bucket}/{upload.key}")
-    if plan.unchanged:
-        console.print(f"  {len(plan.unchanged)} artifact(s) already in s3://{plan.bucket}")
-    for stack_plan in plan.stack_plans:
-        _show_stack_plan(stack_plan, f"stack {stack_plan.stack}", console)
-    for target in plan.target_plans:
-        _show_stack_plan(target.stack_plan, f"account {target.account}: stack {target.stack_plan.stack}", console)
-    if plan.stack_set_plan:
-        _show_stack_set_plan(plan.stack_set_plan, console)
-    for change in plan.share_changes:
-        console.print(f"  portfolio: {change.line()}")
-    for line in plan.s3_route:
-        console.print(f"  S3 route: {line}")
-
-
-def _show_stack_plan(stack_plan, heading: str, console: Console) -> None:
-    console.print(f"  {heading}: {stack_plan.action}")
-    for change in stack_plan.changes:
-        console.print(f"    {change.line()}")
-        for detail in change.details:
-            console.print(f"        {detail}")
-    if any(c.details for c in stack_plan.changes) and stack_plan.properties_from == "templates":
-        console.print("    (property changes compared from the deployed and new templates: the change set had no property values)")
-
-
-def _show_stack_set_plan(plan, console: Console) -> None:
-    """The stack set's steps, and its template's resource changes (applied in every account of its units)."""
-    console.print(f"  stack set {plan.name} ({', '.join(plan.units) or 'no units'}; as {plan.call_as}): {plan.action}")
-    for line in plan.lines():
-        console.print(f"    {line}")
-    for change in plan.changes if plan.template_changed else []:
-        console.print(f"      {change.line()}")
-        for detail in change.details:
-            console.print(f"          {detail}")
-
-
-def _totals_line(plans) -> str:
-    totals = {}
-    for plan in plans:
-        for key, value in plan.totals().items():
-            totals[key] = totals.get(key, 0) + value
-    return (
-        f"Plan: {totals['add']} to add, {totals['change']} to change, {totals['remove']} to remove (stack resources); "
-        f"{totals['uploads']} upload(s), {totals['bucket_settings']} bucket setting(s), {totals['s3_route']} S3-route change(s)"
-        + (f", {totals['shares']} portfolio share change(s)" if totals["shares"] else "")
-        + (f", {totals['stack_set_steps']} stack set step(s)" if totals["stack_set_steps"] else "")
-    )
-
-
-def _without_interrupts(action) -> None:
-    """Run clean-up to its end: a second Ctrl-C must not leave change sets behind."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        action()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _plan_regions(args, config, sessions, catalog, targets, domain_id, console, plans: list, apply: bool) -> None:
-    """Plan each region in turn, appending to ``plans`` (so the caller can discard what was planned so far)."""
-    from products.publishing.publisher import Options, plan_member_account, plan_region
-
-    for index, aws in enumerate(sessions):
-        console.print(f"{'publish' if apply else 'plan'}: reading {aws.region}")
-        options = Options(
-            apply=apply, targets=targets, say=console.print, poll_seconds=args.poll_seconds, domain_id=domain_id,
-            # IAM is global: the first region deploys the roles stack, the others rely on it.
-            roles_here=index == 0, roles_planned_elsewhere=config.publish.deploy_roles and index > 0,
-        )
-        plans.append(plan_region(aws, config, catalog, options))
-        for member in config.publish.member_accounts:
-            console.print(f"{'publish' if apply else 'plan'}: reading {aws.region} in member account {member.account}")
-            plans.append(plan_member_account(aws, member, config, catalog, options))
-
-
-def _ask_then_apply(args, plans, console) -> bool | None:
-    """One question for every pending region; True applied, False declined, None nothing to ask."""
-    from products.publishing.publisher import apply_region
-
-    pending = [p for p in plans if not p.up_to_date]
-    if not pending:
-        return None
-    if not _ask(args, console, f"Apply these changes to {', '.join(p.label for p in pending)}?"):
-        return False
-    for plan in pending:
-        console.print(f"publish: applying {plan.label}")
-        apply_region(plan, console.print)
-    return True
-
-
-def _applied(plans) -> list[str]:
-    return [line for plan in plans for line in plan.applied]
-
-
-def _interrupted(plans) -> int:
-    done = _applied(plans)
-    still_running = any(o == "interrupted" for p in plans for o in p.outcomes.values())
+def _interrupted(publication) -> int:
+    done = publication.applied
+    still_running = any(o == "interrupted" for p in publication.plans for o in p.outcomes.values())
     err.print("interrupted: " + ("applied " + "; ".join(done) if done else "nothing applied")
               + ("; a stack update under way continues in CloudFormation: run publish again to see where it stands"
                  if still_running else ""))
@@ -281,45 +179,50 @@ def _region_status(plan, apply: bool, declined: bool) -> str:
 
 def cmd_publish(args, apply: bool = True) -> int:
     """Plan every region, show it all with totals, ask once, then apply region by region."""
-    from products.publishing.publisher import discard_region
+    from products.publishing.publication import Publication
 
     started = time.perf_counter()
     config = load_config(args.config, PRODUCTS)
     targets = _targets(args, config)
-    domain_id = _domain_id(args, config, targets)
-    sessions = _sessions(args, config, log := CallLog())
-    catalog = synthesize(config)
     console = _progress(args)
-    plans, answer = [], None
+    publication = Publication(config, _sessions(args, config, log := CallLog()), synthesize(config), targets,
+                              _domain_id(args, config, targets), console.print, args.poll_seconds)
     try:
-        try:
-            _plan_regions(args, config, sessions, catalog, targets, domain_id, console, plans, apply)
-            for plan in plans:
-                _show_plan(plan, console)
-            if any(not p.up_to_date for p in plans):
-                console.print(_totals_line(plans))
-            answer = _ask_then_apply(args, plans, console) if apply else None
-        finally:
-            _without_interrupts(lambda: [discard_region(plan) for plan in plans])
+        publication.run(apply, ask=lambda question: _ask(args, console, question),
+                        show=lambda plans: _show(plans, console))
     except KeyboardInterrupt:
-        return _interrupted(plans)
+        return _interrupted(publication)
     except (PublishError, ClientError) as error:
-        if not _applied(plans):
+        if not publication.applied:
             raise
         text = f"AWS: {error}" if isinstance(error, ClientError) else str(error)
-        raise PublishError(f"{text} (already applied: {'; '.join(_applied(plans))}; nothing after the failure)") from None
-    declined = answer is False
+        raise PublishError(f"{text} (already applied: {'; '.join(publication.applied)}; nothing after the failure)") from None
+    return _publish_summary(args, publication, log, apply, time.perf_counter() - started, console)
+
+
+def _show(plans, console: Console) -> None:
+    from products.publishing import report
+
     for plan in plans:
+        report.show_plan(plan, console.print)
+    if any(not p.up_to_date for p in plans):
+        console.print(report.totals_line(plans))
+
+
+def _publish_summary(args, publication, log, apply: bool, seconds: float, console: Console) -> int:
+    """Each region's status, the call counts, the JSON report; the exit code."""
+    declined = publication.answer is False
+    for plan in publication.plans:
         console.print(f"{plan.label}: {_region_status(plan, apply, declined)}")
     summary = log.summary()
     console.print(f"{'publish' if apply else 'plan'}: {summary['total']} AWS calls ({summary['writes']} writes) "
-                  f"in {time.perf_counter() - started:.2f}s")
+                  f"in {seconds:.2f}s")
     if args.output == "json":
-        _emit_json({"regions": [p.as_dict() for p in plans], "calls": summary, "declined": declined,
-                    "applied": answer is True})
+        _emit_json({"regions": [p.as_dict() for p in publication.plans], "calls": summary, "declined": declined,
+                    "applied": publication.answer is True})
     if declined:
         return EXIT_DECLINED
-    if not apply and getattr(args, "detailed_exitcode", False) and any(not p.up_to_date for p in plans):
+    if not apply and getattr(args, "detailed_exitcode", False) and publication.pending:
         return EXIT_CHANGES_PENDING
     return EXIT_OK
 

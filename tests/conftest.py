@@ -33,6 +33,14 @@ def client_as(role_arn: str, service: str, region: str = "us-east-1"):
                         aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
+def published(config, catalog, aws, targets=("servicecatalog",)):
+    """Publish as `publish.py publish --yes` does (one Publication), into ``aws``'s region: its region's plan."""
+    from products.publishing.publication import Publication
+
+    publication = Publication(config, [aws], catalog, targets, say=lambda *_: None, poll_seconds=0)
+    return publication.run(apply=True, ask=lambda question: True).plans[0]
+
+
 def stubbed(aws, service: str):
     """Replace ``aws``'s client for ``service`` with one under an active botocore Stubber (for APIs moto lacks:
     every request and response is still checked against the real API model)."""

@@ -52,7 +52,7 @@ from products.functions import retrain_on_drift
 from products.local_aws.event_routing import EventRouter
 from products.publishing.aws import Aws, PublishError
 from products.publishing.projects import create_project_request, validated
-from products.publishing.publisher import Options, publish_region
+from products.publishing.publication import Publication
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.analysis.resolve import resolve
 from products.local_aws.seed_executor import executor_module, seed_module
@@ -201,9 +201,11 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
             demo_config = replace(config, publish=replace(
                 config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1],
                 target_accounts=targets))
-            options = Options(apply=True, targets=demo_config.publish.targets, confirm=lambda *_: True,
-                              say=lambda line: say("    " + line.strip()), poll_seconds=0.2)
-            published = publish_region(Aws(REGION), demo_config, catalog, options)
+            indented = lambda line: say("    " + line.strip())  # noqa: E731
+            publication = Publication(demo_config, [Aws(REGION)], catalog, demo_config.publish.targets,
+                                      say=indented, poll_seconds=0.2)
+            publication.run(apply=True, ask=lambda question: indented(f"{question} yes (the demo answers)") or True)
+            published = publication.plans[0]
             state["config"], state["bucket"] = demo_config, published.bucket
             for stack in published.stacks:
                 say(f"    stack {stack['stack']}: {stack['action']}")

@@ -94,8 +94,9 @@ class AssetBucket:
                 return None
             raise
 
-    def ensure(self, missing: list[str], say) -> None:
-        """Create and configure what ``missing_settings`` found missing (the plan's list, applied as shown)."""
+    def ensure(self, missing: list[str], say, done=lambda setting: None) -> None:
+        """Create and configure what ``missing_settings`` found missing (the plan's list, applied as shown);
+        ``done(setting)`` after each, so a caller can say exactly how far it got."""
         actions = {
             "bucket": self._create,
             "encryption": lambda: self.s3.put_bucket_encryption(
@@ -121,6 +122,7 @@ class AssetBucket:
         for setting in missing:
             say(f"  asset bucket {self.name}: {'creating' if setting == 'bucket' else 'setting ' + setting}")
             actions[setting]()
+            done(setting)
 
     def _create(self):
         arguments = {"Bucket": self.name}

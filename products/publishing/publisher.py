@@ -9,7 +9,9 @@ change sets the plan still holds; callers run it in ``finally``, so a declined, 
 interrupted publish leaves nothing of its plan behind.
 """
 
+import contextlib
 import json
+import signal
 from dataclasses import dataclass, field, replace
 
 from botocore.exceptions import ClientError
@@ -32,7 +34,6 @@ S3_TEMPLATES_TAG = "sagemaker:projectS3TemplatesLocation"
 class Options:
     apply: bool  # False: plan only
     targets: tuple[str, ...]
-    confirm: object = None  # (RegionPlan) -> bool, asked once when the plan has changes; None applies without asking
     say: object = print
     poll_seconds: float = 5.0
     # IAM is global: the roles stack lives in the first region only (named roles would clash).
@@ -355,18 +356,13 @@ def apply_region(plan: RegionPlan, say) -> None:
     """Do what the plan lists, in order, recording each step in ``plan.applied``; a failure stops here."""
     region = plan.region
     if plan.bucket_changes:
-        plan.asset_bucket.ensure(plan.bucket_changes, say=say)
-        plan.applied.append(f"{region}: asset bucket {plan.bucket} ({', '.join(plan.bucket_changes)})")
-    for upload in plan.uploads + plan.route_uploads:
-        say(f"  uploading s3://{plan.bucket}/{upload.key}")
-        plan.asset_bucket.upload(upload.key, upload.artifact, tags=upload.tags)
-    if plan.uploads or plan.route_uploads:
-        plan.applied.append(f"{region}: {len(plan.uploads) + len(plan.route_uploads)} upload(s)")
-    for key in plan.route_removals:
-        say(f"  S3 route: removing s3://{plan.bucket}/{key}")
-        plan.asset_bucket.remove(key)
-    if plan.route_removals:
-        plan.applied.append(f"{region}: {len(plan.route_removals)} Studio template(s) removed")
+        _apply_bucket_settings(plan, say)
+    uploads = plan.uploads + plan.route_uploads
+    _each_recorded(plan, uploads, "upload(s)", lambda upload: (
+        say(f"  uploading s3://{plan.bucket}/{upload.key}"),
+        plan.asset_bucket.upload(upload.key, upload.artifact, tags=upload.tags)))
+    _each_recorded(plan, plan.route_removals, "Studio template(s) removed", lambda key: (
+        say(f"  S3 route: removing s3://{plan.bucket}/{key}"), plan.asset_bucket.remove(key)))
     # The target accounts' roles first: KMS refuses a project's key policy until their roles exist.
     stack_set = plan.stack_set_plan
     if stack_set and stack_set.pending:
@@ -388,6 +384,50 @@ def apply_region(plan: RegionPlan, say) -> None:
         plan.applied.append(f"{region}: domain {tag.domain_id} tagged")
 
 
+def _apply_bucket_settings(plan: RegionPlan, say) -> None:
+    """The bucket and its settings as one step that Ctrl-C cannot split: a bucket the catalog made never exists
+    without its encryption, public-access block and TLS-only policy. What was done is recorded even on failure."""
+    done = []
+    try:
+        with _interrupts_deferred():
+            plan.asset_bucket.ensure(plan.bucket_changes, say=say, done=done.append)
+    finally:
+        if done:
+            plan.applied.append(f"{plan.region}: asset bucket {plan.bucket} ({', '.join(done)})")
+
+
+def _each_recorded(plan: RegionPlan, items: list, what: str, write) -> None:
+    """``write`` each item, then record how many were written, all of them or, interrupted or failed, how far it got.
+    A Ctrl-C takes effect between two writes, so a write AWS made is always counted."""
+    written = 0
+    try:
+        for item in items:
+            with _interrupts_deferred():
+                write(item)
+                written += 1
+    finally:
+        if written:
+            of = "" if written == len(items) else f" of {len(items)}"
+            plan.applied.append(f"{plan.region}: {written}{of} {what}")
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold a Ctrl-C until the block is done, then raise it (in the main thread, where signals arrive)."""
+    caught = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    except ValueError:  # not the main thread: no signal is delivered here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def _record(plan: RegionPlan, key: str, what: str, apply) -> None:
     """Run ``apply`` (a stack's or stack set's) and record its outcome under ``key``, a failure or Ctrl-C too."""
     try:
@@ -407,17 +447,6 @@ def discard_region(plan: RegionPlan) -> None:
         plan.stacker.discard(stack_plan)
     for target in plan.target_plans:
         target.stacker.discard(target.stack_plan)
-
-
-def publish_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, options: Options) -> RegionPlan:
-    """Plan, ask ``options.confirm`` once if anything would change, apply; always discard what is left."""
-    plan = plan_region(aws, config, catalog, options)
-    try:
-        if options.apply and not plan.up_to_date and (options.confirm is None or options.confirm(plan)):
-            apply_region(plan, options.say)
-    finally:
-        discard_region(plan)
-    return plan
 
 
 def _untag_domain(aws: Aws, config: CatalogConfig, bucket: str, domain_id: str) -> list[str]:

@@ -25,7 +25,8 @@ from products import PRODUCTS  # noqa: E402
 from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from products.local_aws.emulator import moto_server  # noqa: E402
 from products.publishing.aws import Aws, CallLog  # noqa: E402
-from products.publishing.publisher import Options, publish_region  # noqa: E402
+from products.publishing.publisher import Options  # noqa: E402
+from tests.conftest import published  # noqa: E402
 from products.render.synth import SEEDCODE_DIR, synthesize  # noqa: E402
 
 
@@ -52,10 +53,8 @@ def main() -> int:
             runs.append(("seed-code change", synthesize(config, seedcode_dir=seedcode)))
             for name, artifacts in runs:
                 log = CallLog()
-                options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True,
-                                  say=lambda *_: None, poll_seconds=0)
                 started = time.perf_counter()
-                result = publish_region(Aws("us-east-1", log=log), config, artifacts, options)
+                result = published(config, artifacts, Aws("us-east-1", log=log))
                 seconds = time.perf_counter() - started
                 actions = ", ".join(f"{s['stack']} {s['action']}" for s in result.stacks)
                 print(f"{name:<20} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
@@ -97,10 +96,8 @@ def target_accounts(config) -> None:
             aws = Aws("us-east-1", log=log)
             if run_config is shared:
                 _stub_existing_share(aws, log, unit, publisher)
-            options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
-                              poll_seconds=0)
             started = time.perf_counter()
-            result = publish_region(aws, run_config, artifacts, options)
+            result = published(run_config, artifacts, aws)
             seconds = time.perf_counter() - started
             actions = ", ".join(f"{s.get('account', 'tooling')} {s['stack']} {s['action']}" for s in result.stacks)
             print(f"{name:<56} {seconds:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
@@ -175,9 +172,8 @@ def s3_route(config) -> None:
         artifacts = synthesize(s3_config)
         for name in ("S3 route first", "S3 route no-op"):
             log = CallLog()
-            options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
             started = time.perf_counter()
-            result = publish_region(Aws("us-east-1", log=log), s3_config, artifacts, options)
+            result = published(s3_config, artifacts, Aws("us-east-1", log=log), targets=("s3",))
             print(f"{name:<20} {time.perf_counter() - started:6.2f}s  {len(log.calls):3d} calls, {len(log.writes):2d} writes  "
                   f"({len(result.uploaded)} uploads, {len(result.s3_route)} S3-route changes)")
         checks = verify_region(Aws("us-east-1"), s3_config, ("s3",), domain_id)

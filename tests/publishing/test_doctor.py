@@ -15,7 +15,7 @@ from moto import mock_aws
 from products.publishing.aws import Aws
 from products.publishing.doctor import verify_region
 from products.catalog.roles import build as build_roles
-from tests.conftest import stubbed
+from tests.conftest import published, stubbed
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PORTFOLIO_ID, PRODUCT_ID = "port-abcdefghijklm", "prod-abcdefghijklm"
@@ -129,7 +129,6 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
     import dataclasses
 
     from products.local_aws.emulator import install_https_bucket_policies
-    from products.publishing.publisher import Options, publish_region
 
     install_https_bucket_policies()
     domain = boto3.client("sagemaker").create_domain(
@@ -140,8 +139,7 @@ def test_s3_route_checks_bucket_cors_template_tags_and_domain_tag(session, confi
     # The fixture made the roles already: publish the S3 route alone.
     s3_config = dataclasses.replace(config, publish=dataclasses.replace(
         config.publish, targets=("s3",), studio_domain_id=domain_id, deploy_roles=False))
-    options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
-    publish_region(Aws(REGION), s3_config, artifacts, options)
+    published(s3_config, artifacts, Aws(REGION), targets=("s3",))
 
     def stubbed_sagemaker(location):
         stub = stubbed(session, "sagemaker")

@@ -13,8 +13,8 @@ from products import PRODUCTS
 from products.catalog.config import ConfigError, MemberAccount, load_config
 from products.local_aws.emulator import install_https_bucket_policies
 from products.publishing.aws import Aws, BadInput, CallLog, PublishError
-from products.publishing.publisher import Options, plan_member_account, publish_region
-from tests.conftest import REPO_ROOT, client_as
+from products.publishing.publisher import Options, plan_member_account
+from tests.conftest import REPO_ROOT, client_as, published
 
 MEMBER, TOOLING, REGION = "444455556666", "123456789012", "us-east-1"
 ROLE = f"arn:aws:iam::{MEMBER}:role/OrganizationAccountAccessRole"
@@ -42,7 +42,7 @@ def _domain(sagemaker, account: str) -> tuple[str, str]:
 def _publish_member(config, artifacts, member, apply=True, targets=("s3",)):
     """As `publish.py publish` plans and applies a member account (one region)."""
     log = CallLog()
-    options = Options(apply=apply, targets=targets, confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
+    options = Options(apply=apply, targets=targets, say=lambda *_: None, poll_seconds=0)
     plan = plan_member_account(Aws(REGION, log=log), member, config, artifacts, options)
     from products.publishing.publisher import apply_region, discard_region
 
@@ -82,8 +82,8 @@ def test_the_tooling_account_then_its_member_each_tag_their_own_domain(aws, conf
     s3_config = dataclasses.replace(config, publish=dataclasses.replace(
         config.publish, targets=("s3",), studio_domain_id=tooling_domain,
         member_accounts=(MemberAccount(MEMBER, member_domain, ROLE),)))
-    options = Options(apply=True, targets=("s3",), confirm=lambda *_: True, say=lambda *_: None, poll_seconds=0)
-    publish_region(Aws(REGION), s3_config, artifacts, options)
+    tooling_only = dataclasses.replace(s3_config, publish=dataclasses.replace(s3_config.publish, member_accounts=()))
+    published(tooling_only, artifacts, Aws(REGION), targets=("s3",))
     _publish_member(s3_config, artifacts, s3_config.publish.member_accounts[0])
     tooling_tags = boto3.client("sagemaker", region_name=REGION).list_tags(ResourceArn=tooling_arn)["Tags"]
     member_tags = _in_member("sagemaker").list_tags(ResourceArn=member_arn)["Tags"]

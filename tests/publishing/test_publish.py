@@ -14,7 +14,8 @@ from moto import mock_aws
 
 from products import PRODUCTS
 from products.publishing.aws import Aws, CallLog, PublishError
-from products.publishing.publisher import Options, destroy_region, publish_region
+from products.publishing.publication import Publication
+from products.publishing.publisher import destroy_region
 from products.publishing.versions import versions
 from products.render.synth import SEEDCODE_DIR, synthesize
 from products.local_aws.emulator import install_https_bucket_policies
@@ -38,8 +39,9 @@ def publish(config, artifacts, apply=True, confirm=lambda plan: True, targets=("
     if inject is not None:
         for service in ("s3", "cloudformation", "iam", "sts", "sagemaker"):
             session.client(service).meta.events.register("before-call", inject)
-    options = Options(apply=apply, targets=targets, confirm=confirm, say=lambda *_: None, poll_seconds=0)
-    return publish_region(session, config, artifacts, options), log
+    publication = Publication(config, [session], artifacts, targets, say=lambda *_: None, poll_seconds=0)
+    publication.run(apply, ask=lambda question: confirm(publication.plans[0]))
+    return publication.plans[0], log
 
 
 def changed_seed_artifacts(config, tmp_path, text="changed"):
@@ -252,10 +254,10 @@ def test_missing_credentials_is_one_clear_error(monkeypatch, tmp_path, config, a
 
 
 def test_each_configured_region_gets_its_own_bucket_and_portfolio_and_iam_roles_once(aws, config, artifacts):
-    for index, region in enumerate(("us-east-1", "eu-west-1")):
-        options = Options(apply=True, targets=("servicecatalog",), confirm=lambda *_: True, say=lambda *_: None,
-                          poll_seconds=0, roles_here=index == 0, roles_planned_elsewhere=index > 0)
-        result = publish_region(Aws(region), config, artifacts, options)
+    regions = ("us-east-1", "eu-west-1")
+    publication = Publication(config, [Aws(region) for region in regions], artifacts, ("servicecatalog",),
+                              say=lambda *_: None, poll_seconds=0).run(apply=True, ask=lambda question: True)
+    for index, (region, result) in enumerate(zip(regions, publication.plans, strict=True)):
         assert result.bucket == f"sagemaker-catalog-123456789012-{region}"
         assert [s["stack"] for s in result.stacks] == ([ROLES] if index == 0 else []) + [PORTFOLIO]
     assert boto3.client("s3").get_bucket_location(Bucket="sagemaker-catalog-123456789012-eu-west-1")["LocationConstraint"] == "eu-west-1"

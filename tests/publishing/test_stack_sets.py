@@ -92,7 +92,8 @@ def test_a_changed_template_updates_the_stack_set_and_plans_show_its_resources(o
     config = _with_stack_set(config, organization["workloads"])
     publish(config, artifacts)
     edit = (b'"CloudFormation deploys project endpoints"', b'"CloudFormation deploys project endpoints (edited)"')
-    changed = [dataclasses.replace(a, data=a.data.replace(*edit)) if a.kind == "target-account" else a for a in artifacts]
+    changed = dataclasses.replace(artifacts, target_account=dataclasses.replace(
+        artifacts.target_account, data=artifacts.target_account.data.replace(*edit)))
     assert changed != artifacts, "the target-account template describes its CloudFormation role"
     planned, log = publish(config, changed, apply=False)
     plan = planned.stack_set_plan
