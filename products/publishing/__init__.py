@@ -2,6 +2,7 @@
 
 - ``aws``: the sessions, the call log and AWS errors as one line; ``assets``: the asset bucket and uploads;
 - ``stacks``, ``stack_sets``, ``shares``, ``versions``, ``diff``: planning and applying each kind of write;
+- ``publication``: the one publishing path (plan all, show, ask once, apply, clean up); ``report``: the plan shown;
 - ``publisher``: a region's or member account's whole plan, its apply and its teardown;
 - ``doctor`` (verify), ``fleet`` and ``projects``: reading what is published and what was made from it.
 
