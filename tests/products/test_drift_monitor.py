@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from products.local_aws.event_shapes import codepipeline_execution_event, sagemaker_pipeline_execution_event
 from products.blocks import build_contract as contract
-from products.demo.run import codepipeline_request
+from products.demo.stand_ins import codepipeline_request
 from products.local_aws.event_routing import EventRouter
 from products.functions import retrain_on_drift
 from products.analysis.iam_evaluator import evaluate

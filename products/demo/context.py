@@ -1,0 +1,94 @@
+"""What every demo step works with: the demo project, its resolved template, the local AWS's clients, and
+what earlier steps found (the registered package, the unpacked seed repos, the stage stacks)."""
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import boto3
+
+from products.render.synth import RenderedCatalog
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+STUDIO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-demo"
+DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION}
+# The accounts scenario: staging and prod in accounts of their own, both target accounts of the catalog.
+STAGING_ACCOUNT, PROD_ACCOUNT = "222222222222", "333333333333"
+
+
+class DemoFailed(RuntimeError):
+    def __init__(self, step: int, title: str, reason: str):
+        self.step, self.title, self.reason = step, title, reason
+        super().__init__(f"step {step} ({title}) failed: {reason}")
+
+
+@dataclass
+class DemoResult:
+    project_name: str
+    project_id: str
+    durations: dict = field(default_factory=dict)  # step title -> seconds
+    mse: float | None = None
+    summary: dict = field(default_factory=dict)
+    iam_checks: dict = field(default_factory=dict)  # role -> {"checked": n, "denied": [actions]}
+
+
+@dataclass
+class Demo:
+    """The demo's shared state: set up by ``run_demo``, read and extended by the steps in order."""
+
+    scenario: str
+    product: str
+    catalog: RenderedCatalog
+    template: dict  # the product's template, as published (or as a test changed it)
+    resources: dict  # logical id -> resource, resolved for the demo project
+    work: Path  # a temporary folder, gone after the demo
+    endpoint: str  # the local AWS's URL
+    result: DemoResult
+    say: object = print
+    clients: dict = field(default_factory=dict)  # service -> a client with the demo's (admin) credentials
+    found: dict = field(default_factory=dict)  # what a step leaves for later ones, by name
+
+    @cached_property
+    def props(self) -> dict:
+        """Logical id -> the resource's resolved properties."""
+        return {logical_id: resource["Properties"] for logical_id, resource in self.resources.items()}
+
+    @property
+    def aws_env(self) -> dict:
+        return {**DEMO_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
+
+    def session_as(self, role_arn: str, session_name: str, sts=None) -> boto3.Session:
+        """A boto3 session with the credentials STS hands out for ``role_arn`` (asked by ``sts``, default admin)."""
+        credentials = (sts or self.clients["sts"]).assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
+            "Credentials"]
+        return boto3.Session(region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"],
+                             aws_session_token=credentials["SessionToken"])
+
+    def as_service_role(self, project: dict) -> dict:
+        """A build's AWS environment: its CodeBuild project's service role, as CodeBuild gives it."""
+        credentials = self.clients["sts"].assume_role(RoleArn=project["ServiceRole"], RoleSessionName="codebuild")[
+            "Credentials"]
+        return {**self.aws_env, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+
+    def started_pipelines(self, event) -> list[str]:
+        """The pipelines the project's rules start for ``event`` (each named as it starts)."""
+        pipelines = [d.target_arn.rsplit(":", 1)[1] for d in self.found["router"].route(event)]
+        for pipeline in pipelines:
+            self.say(f"    started pipeline {pipeline}")
+        return pipelines
+
+    def seed_source(self, repo: str) -> Path:
+        """The seed repo as its zip unpacks: what CodeCommit (or the Git provider) would hold after seeding."""
+        target = self.work / "src" / repo
+        target.mkdir(parents=True)
+        with zipfile.ZipFile(io.BytesIO(self.catalog.seed_zips[repo].data)) as archive:
+            for info in archive.infolist():
+                path = target / info.filename
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(archive.read(info))
+                path.chmod((info.external_attr >> 16) & 0o777 or 0o644)
+        return target
