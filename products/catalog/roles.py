@@ -56,13 +56,23 @@ SERVICE_CATALOG_STACKS, S3_ROUTE_STACKS = "stack/SC-*", "stack/SP-*"
 
 
 def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVICE_CATALOG_STACKS) -> list:
-    """Create, update and delete the resources of a product stack."""
+    """Create, update and delete the resources of a product stack, grouped by what they serve."""
     passed = {
         "codebuild": "codebuild.amazonaws.com",
         "codepipeline": "codepipeline.amazonaws.com",
         "events": "events.amazonaws.com",
         "function": "lambda.amazonaws.com",
     }
+    return [
+        *_launch_stack_and_bucket_statements(stacks, asset_bucket),
+        *_launch_source_and_build_statements(names),
+        *_launch_rule_and_function_statements(),
+        *_launch_key_and_schedule_statements(names, passed),
+    ]
+
+
+def _launch_stack_and_bucket_statements(stacks: str, asset_bucket: str) -> list:
+    """The product stack itself, the seed code it reads and the project's bucket."""
     return [
         allow(
             [
@@ -101,6 +111,12 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
         *([allow(["s3:GetObject"], ["*"],
                  Condition(StringEquals({"s3:ExistingObjectTag/servicecatalog:provisioning": "true"})))]
           if stacks == SERVICE_CATALOG_STACKS else []),
+    ]
+
+
+def _launch_source_and_build_statements(names: RoleNames) -> list:
+    """The project's repositories, CodeBuild projects and pipelines, and the role and connection they use."""
+    return [
         allow(
             [
                 "codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
@@ -132,6 +148,12 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
         # The pipeline handler reads the role it passes, and passes a source connection.
         allow(["iam:GetRole"], [names.arn("codepipeline")]),
         *_pass_connection_to_codepipeline(),
+    ]
+
+
+def _launch_rule_and_function_statements() -> list:
+    """The project's EventBridge rules, its custom resource functions and its model package group."""
+    return [
         allow(
             [
                 "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
@@ -165,6 +187,12 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
             ],
             [_service_arn("sagemaker", "model-package-group/*")],
         ),
+    ]
+
+
+def _launch_key_and_schedule_statements(names: RoleNames, passed: dict) -> list:
+    """The artifact key and alias, the schedules, and the roles passed to the services that use them."""
+    return [
         # The project's artifact key and its alias, when a stage is in another account. A key has no name
         # until it exists, so the key's own actions are on the account's keys; its alias scopes the rest.
         allow(["kms:CreateKey", "kms:ListAliases"], ["*"]),
