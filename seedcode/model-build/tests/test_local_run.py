@@ -143,24 +143,37 @@ sys.exit(0 if len(rows) > 100 else 1)
 '''
 
 
-def _add_data_check_step(package):
-    """A new ProcessingStep, added as a data scientist would: a script and four lines in pipeline.py."""
-    (package / "scripts" / "data_check.py").write_text(DATA_CHECK_SCRIPT)
-    pipeline = package / "pipeline.py"
-    text = pipeline.read_text()
-    anchor = "    split_uri = {"
-    step = '''    data_check = ProcessingStep(
+DATA_CHECK_STEP = '''
+
+def data_check_step(processor, input_data, jobs):
+    """DataCheck: scripts/data_check.py counts the raw data's rows."""
+    return ProcessingStep(
         name="DataCheck",
-        step_args=preprocessor.run(
+        step_args=processor.run(
             code=str(SCRIPTS / "data_check.py"),
             inputs=[processing_input("input", input_data, "/opt/ml/processing/input")],
-            outputs=[processing_output("report", run_path(default_bucket, prefix, "report"), "/opt/ml/processing/report")],
+            outputs=[processing_output("report", jobs.output_path("report"), "/opt/ml/processing/report")],
         ),
     )
 '''
-    text = text.replace(anchor, step + anchor, 1).replace("steps=[preprocess, drift_baseline, train, evaluate, check]",
-                                                          "steps=[data_check, preprocess, drift_baseline, train, evaluate, check]")
-    pipeline.write_text(text)
+
+
+def _add_data_check_step(package):
+    """A new ProcessingStep, added as a data scientist would: a script, a function returning the
+    step in pipeline.py, and in get_pipeline a line calling it and its name in the steps list."""
+    (package / "scripts" / "data_check.py").write_text(DATA_CHECK_SCRIPT)
+    pipeline = package / "pipeline.py"
+    text = pipeline.read_text()
+    edits = {
+        "    return Pipeline(\n":
+            '    data_check = data_check_step(sklearn_processor, parameters["InputDataUrl"], jobs)\n    return Pipeline(\n',
+        "steps=[preprocess, drift_baseline, train, evaluate, check]":
+            "steps=[data_check, preprocess, drift_baseline, train, evaluate, check]",
+    }
+    for anchor, replacement in edits.items():
+        assert text.count(anchor) == 1, f"pipeline.py no longer has {anchor!r} once: update this test"
+        text = text.replace(anchor, replacement)
+    pipeline.write_text(text + DATA_CHECK_STEP)
 
 
 def test_a_step_added_to_pipeline_py_runs_locally_with_no_other_change(pipeline_copy, tmp_path, capsys):

@@ -15,20 +15,23 @@ The project's schedule starts it with `BatchTime` set to the scheduled time (Eve
 Scheduler's `<aws.scheduler.scheduled-time>`, e.g. 2026-11-25T03:00:00Z), so results sort by date.
 """
 
-import os
-
-import boto3
 from sagemaker.core import image_uris
-from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.transformer import Transformer
 from sagemaker.core.workflow.execution_variables import ExecutionVariables
 from sagemaker.core.workflow.functions import Join
-from sagemaker.core.workflow.parameters import ParameterString
+from sagemaker.core.workflow.parameters import Parameter, ParameterString
 from sagemaker.core.workflow.pipeline_context import PipelineSession
 from sagemaker.mlops.workflow import ModelStep, Pipeline, ProcessingStep, TransformStep
 from sagemaker.serve.model_builder import ModelBuilder
 
-from abalone_pipeline.pipeline import SCRIPTS, processing_input, processing_output, run_path
+from abalone_pipeline.pipeline import (
+    SCRIPTS,
+    JobSettings,
+    output_uri,
+    pipeline_session,
+    processing_input,
+    processing_output,
+)
 from abalone_pipeline.settings import (
     BATCH_INPUT_FOLDER,
     BATCH_OUTPUT_FOLDER,
@@ -52,66 +55,89 @@ def get_batch_pipeline(
 ) -> Pipeline:
     """The batch pipeline for one model (``model_image_uri`` and ``model_data_url``: the defaults
     of its parameters); ``role`` is the execution role of the jobs and the model."""
-    os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")  # see get_pipeline
-    session = sagemaker_session or PipelineSession(
-        boto_session=boto3.Session(region_name=region), default_bucket=default_bucket
+    session = pipeline_session(region, default_bucket, sagemaker_session)
+    jobs = JobSettings(role=role, bucket=default_bucket, prefix=base_job_prefix, session=session)
+    parameters = declare_batch_parameters(
+        batch_input_url or f"s3://{default_bucket}/{base_job_prefix}/{BATCH_INPUT_FOLDER}/", model_image_uri,
+        model_data_url,
     )
-    prefix = base_job_prefix
-    processing_instance_type = ParameterString("ProcessingInstanceType", default_value="ml.m5.xlarge")
-    transform_instance_type = ParameterString("TransformInstanceType", default_value=TRANSFORM_INSTANCES[0])
-    batch_input = ParameterString(
-        "BatchInputUrl", default_value=batch_input_url or f"s3://{default_bucket}/{prefix}/{BATCH_INPUT_FOLDER}/"
-    )
-    image = ParameterString("ModelImageUri", default_value=model_image_uri)
-    model_data = ParameterString("ModelDataUrl", default_value=model_data_url)
-    batch_time = ParameterString("BatchTime", default_value=UNSCHEDULED)
-
     sklearn_image = image_uris.retrieve("sklearn", region=region, version=SKLEARN_VERSION, instance_type="ml.m5.xlarge")
-    preparer = ScriptProcessor(
-        image_uri=sklearn_image,
-        command=["python3"],
-        instance_type=processing_instance_type,
-        instance_count=1,
-        base_job_name=f"{prefix}-batch-prepare",
-        role=role,
+
+    prepare = prepare_batch_input_step(sklearn_image, parameters["ProcessingInstanceType"],
+                                       parameters["BatchInputUrl"], jobs)
+    create_model = create_model_step(parameters["ModelImageUri"], parameters["ModelDataUrl"], jobs)
+    transform = batch_transform_step(create_model, prepare, parameters["TransformInstanceType"],
+                                     parameters["BatchTime"], jobs)
+    return Pipeline(
+        name=pipeline_name,
+        parameters=list(parameters.values()),
+        steps=[prepare, create_model, transform],
+        pipeline_experiment_config=None,  # no experiment per run, as in get_pipeline
         sagemaker_session=session,
     )
-    prepare = ProcessingStep(
+
+
+def declare_batch_parameters(batch_input_default: str, model_image_uri: str, model_data_url: str) -> dict[str, Parameter]:
+    """The batch pipeline's parameters by name, in the order the definition lists them.
+
+    The model is a parameter, not a constant, so the schedule's runs use whatever model
+    `run-batch-pipeline` last upserted as the defaults, and a run by hand can score with another.
+    """
+    return {parameter.name: parameter for parameter in (
+        ParameterString("ProcessingInstanceType", default_value="ml.m5.xlarge"),
+        ParameterString("TransformInstanceType", default_value=TRANSFORM_INSTANCES[0]),
+        ParameterString("BatchInputUrl", default_value=batch_input_default),
+        ParameterString("ModelImageUri", default_value=model_image_uri),
+        ParameterString("ModelDataUrl", default_value=model_data_url),
+        ParameterString("BatchTime", default_value=UNSCHEDULED),
+    )}
+
+
+def prepare_batch_input_step(image_uri: str, instance_type, batch_input, jobs: JobSettings) -> ProcessingStep:
+    """PrepareBatchInput: scripts/preprocess.py --batch turns each input file into the model's features,
+    with the code that encodes the training data, so the model sees the columns it was trained on."""
+    preparer = jobs.script_processor(image_uri, instance_type, 1, "batch-prepare")
+    return ProcessingStep(
         name="PrepareBatchInput",
         step_args=preparer.run(
             code=str(SCRIPTS / "preprocess.py"),
             arguments=["--batch"],
             inputs=[processing_input("input", batch_input, PREPROCESS_INPUT_DIR)],
-            outputs=[processing_output("batch", run_path(default_bucket, prefix, "batch-prepare"),
-                                       "/opt/ml/processing/batch")],
+            outputs=[processing_output("batch", jobs.output_path("batch-prepare"), "/opt/ml/processing/batch")],
         ),
     )
-    model = ModelBuilder(image_uri=image, s3_model_data_url=model_data, role_arn=role, sagemaker_session=session)
-    create_model = ModelStep(name="CreateModel", step_args=model.build())
+
+
+def create_model_step(image_uri, model_data_url, jobs: JobSettings) -> ModelStep:
+    """CreateModel: a SageMaker model from the image and model data parameters, for the transform job to run."""
+    model = ModelBuilder(image_uri=image_uri, s3_model_data_url=model_data_url, role_arn=jobs.role,
+                         sagemaker_session=jobs.session)
+    return ModelStep(name="CreateModel", step_args=model.build())
+
+
+def batch_transform_step(create_model: ModelStep, prepare: ProcessingStep, instance_type, batch_time,
+                         jobs: JobSettings) -> TransformStep:
+    """BatchTransform: one prediction per input row, under batch-transform/<BatchTime>/<execution id>/.
+
+    BatchTime comes before the execution id so that the results of scheduled runs sort by date.
+    """
     transformer = Transformer(
         model_name=create_model.properties.ModelName,
         instance_count=1,
-        instance_type=transform_instance_type,
+        instance_type=instance_type,
         output_path=Join(on="/", values=[
-            "s3:/", default_bucket, prefix, BATCH_OUTPUT_FOLDER, batch_time, ExecutionVariables.PIPELINE_EXECUTION_ID,
+            "s3:/", jobs.bucket, jobs.prefix, BATCH_OUTPUT_FOLDER, batch_time, ExecutionVariables.PIPELINE_EXECUTION_ID,
         ]),
         accept="text/csv",
         assemble_with="Line",
-        base_transform_job_name=f"{prefix}-batch",
-        sagemaker_session=session,
+        base_transform_job_name=f"{jobs.prefix}-batch",
+        sagemaker_session=jobs.session,
     )
-    transform = TransformStep(
+    return TransformStep(
         name="BatchTransform",
         step_args=transformer.transform(
-            data=prepare.properties.ProcessingOutputConfig.Outputs["batch"].S3Output.S3Uri,
+            data=output_uri(prepare, "batch"),
             content_type="text/csv",
             split_type="Line",
         ),
-    )
-    return Pipeline(
-        name=pipeline_name,
-        parameters=[processing_instance_type, transform_instance_type, batch_input, image, model_data, batch_time],
-        steps=[prepare, create_model, transform],
-        pipeline_experiment_config=None,  # see get_pipeline
-        sagemaker_session=session,
     )
