@@ -387,20 +387,46 @@ def parser() -> argparse.ArgumentParser:
         "130 interrupted.",
     )
     verbs = main.add_subparsers(dest="verb", required=True, metavar="VERB")
+    _offline_verbs(verbs)
+    _demo_verb(verbs)
+    _publish_verbs(verbs)
+    _other_aws_verbs(verbs)
+    return main
 
-    def verb(name, help_text, handler, needs_out=True):
-        sub = verbs.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument(
-            "--config", type=Path, default=DEFAULT_CONFIG,
-            help=f"catalog configuration file (default: {DEFAULT_CONFIG.name} next to publish.py)",
-        )
-        if needs_out:
-            sub.add_argument("--out", type=Path, default=DEFAULT_OUT, help="synth output directory (default: build/)")
-        sub.set_defaults(handler=handler, verb_parser=sub)
-        return sub
 
-    synth = verb(
-        "synth",
+def _verb(verbs, name, help_text, handler, needs_out=True):
+    """An offline verb: it reads the configuration and, with ``needs_out``, a synth output directory."""
+    sub = verbs.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG,
+        help=f"catalog configuration file (default: {DEFAULT_CONFIG.name} next to publish.py)",
+    )
+    if needs_out:
+        sub.add_argument("--out", type=Path, default=DEFAULT_OUT, help="synth output directory (default: build/)")
+    sub.set_defaults(handler=handler, verb_parser=sub)
+    return sub
+
+
+def _aws_verb(verbs, name, help_text, handler):
+    """A verb that calls AWS: regions, profile, output format and polling."""
+    sub = verbs.add_parser(name, help=help_text, description=help_text, prog=f"publish.py {name}")
+    sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="catalog configuration file")
+    sub.add_argument("--region", action="append", help="region to act in (repeatable; default: the configuration's regions)")
+    sub.add_argument("--profile", help="AWS profile (default: the usual boto3 lookup; AWS_ENDPOINT_URL is honoured)")
+    sub.add_argument("--output", choices=["text", "json"], default="text",
+                     help="json: a machine-readable result on stdout (progress and questions go to stderr)")
+    sub.add_argument("--poll-seconds", type=float, default=5.0, help="how often to poll CloudFormation while waiting")
+    sub.set_defaults(handler=handler, verb_parser=sub)
+    return sub
+
+
+def _domain_flag(sub, purpose):
+    sub.add_argument("--domain-id", help=f"Studio domain id (d-...) {purpose} (default: publish.studio_domain_id)")
+
+
+def _offline_verbs(verbs) -> None:
+    synth = _verb(
+        verbs, "synth",
         "Render every product template (and its YAML copy for the S3 route), portfolio.json, roles.json, the "
         "seed-code zips and manifest.json into --out, replacing it as a whole. Deterministic: same input, same bytes.",
         cmd_synth,
@@ -408,8 +434,8 @@ def parser() -> argparse.ArgumentParser:
     synth.add_argument("--golden", action="store_true",
                        help="render the golden files (what templates/ holds, `make templates`): each seed-code key is "
                             "a placeholder, so seed code never changes them; not for publishing")
-    lint = verb(
-        "lint",
+    lint = _verb(
+        verbs, "lint",
         "Run cfn-lint on every template of a synth output for the configured regions, in parallel; "
         "exit 1 on any error or warning. Results are cached by the template's hash, the regions and cfn-lint's "
         "version ($CATALOG_LINT_CACHE, default ~/.cache/sagemaker-catalog/lint): a changed template is always "
@@ -417,13 +443,16 @@ def parser() -> argparse.ArgumentParser:
         cmd_lint,
     )
     lint.add_argument("--no-cache", action="store_true", help="lint every template again, ignoring cached results")
-    verb("products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
-    sub = verb("grants", "Print the grant matrix of a product that deploys staging and prod to other accounts: every call "
+    _verb(verbs, "products", "List the products with their version and whether the configuration enables them.", cmd_products, needs_out=False)
+    sub = _verb(verbs, "grants", "Print the grant matrix of a product that deploys staging and prod to other accounts: every call "
                "into another account, the caller's policy and the resource's policy that allow it, evaluated on the "
                "rendered templates for sample accounts; exit 1 if either side of a call is missing.", cmd_grants,
                needs_out=False)
     sub.add_argument("--product", default="build-train-deploy", help="the product (default: build-train-deploy)")
     sub.add_argument("--output", choices=["text", "json"], default="text")
+
+
+def _demo_verb(verbs) -> None:
     sub = verbs.add_parser(
         "demo",
         help="Walk the whole flow locally against an embedded AWS emulator (no AWS account; `make demo` sets it up).",
@@ -438,20 +467,8 @@ def parser() -> argparse.ArgumentParser:
                           "with staging and prod in two other emulated accounts")
     sub.set_defaults(handler=cmd_demo, verb_parser=sub)
 
-    def aws_verb(name, help_text, handler):
-        sub = verbs.add_parser(name, help=help_text, description=help_text, prog=f"publish.py {name}")
-        sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="catalog configuration file")
-        sub.add_argument("--region", action="append", help="region to act in (repeatable; default: the configuration's regions)")
-        sub.add_argument("--profile", help="AWS profile (default: the usual boto3 lookup; AWS_ENDPOINT_URL is honoured)")
-        sub.add_argument("--output", choices=["text", "json"], default="text",
-                         help="json: a machine-readable result on stdout (progress and questions go to stderr)")
-        sub.add_argument("--poll-seconds", type=float, default=5.0, help="how often to poll CloudFormation while waiting")
-        sub.set_defaults(handler=handler, verb_parser=sub)
-        return sub
 
-    def domain_flag(sub, purpose):
-        sub.add_argument("--domain-id", help=f"Studio domain id (d-...) {purpose} (default: publish.studio_domain_id)")
-
+def _publish_verbs(verbs) -> None:
     for name, help_text, handler in (
         ("plan", "Show everything publish would change in every region (bucket settings, uploads, each stack's "
                  "resources with property and IAM statement changes, the target-account stacks and stack set, "
@@ -462,23 +479,26 @@ def parser() -> argparse.ArgumentParser:
                     "set), roles stack, portfolio stack (never after a failed roles stack), shares, the S3 route; "
                     "then each member account's copy. Nothing is written before the answer.", cmd_publish),
     ):
-        sub = aws_verb(name, help_text, handler)
+        sub = _aws_verb(verbs, name, help_text, handler)
         sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to publish (default: publish.targets)")
-        domain_flag(sub, "the S3 route tags")
+        _domain_flag(sub, "the S3 route tags")
         if name == "publish":
             sub.add_argument("--yes", action="store_true", help="apply without asking")
         else:
             sub.add_argument("--detailed-exitcode", action="store_true",
                              help="exit 4 when changes are pending, 0 when everything is up to date (for CI)")
+
+
+def _other_aws_verbs(verbs) -> None:
     for name, extra in (("verify", ""), ("doctor", " (alias of verify)")):
-        sub = aws_verb(
-            name, "Check what makes templates invisible or unusable in Studio and say how to fix each; every check "
+        sub = _aws_verb(
+            verbs, name, "Check what makes templates invisible or unusable in Studio and say how to fix each; every check "
                   "passes, fails or is 'not checked' (the endpoint lacks the API)" + extra + ".", cmd_verify,
         )
         sub.add_argument("--target", choices=sorted(TARGET_CHOICES), help="route(s) to check (default: publish.targets)")
-        domain_flag(sub, "whose execution roles must see the templates")
-    sub = aws_verb(
-        "create-project",
+        _domain_flag(sub, "whose execution roles must see the templates")
+    sub = _aws_verb(
+        verbs, "create-project",
         "Create a SageMaker project on the S3 route as Studio does: a CreateProject request naming the "
         "published YAML template, its parameters and the S3 launch role (validated against SageMaker's API "
         "model before it is sent).", cmd_create_project,
@@ -487,20 +507,19 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--product", required=True, help="the template (a product of the catalog, e.g. build-train-deploy)")
     sub.add_argument("--parameter", action="append", metavar="KEY=VALUE",
                      help="a template parameter Studio would ask for (repeatable); SageMaker fills in the project name and id")
-    aws_verb(
-        "projects",
+    _aws_verb(
+        verbs, "projects",
         "List the SageMaker projects made from this catalog's products (both routes), with the version each runs, "
         "its status and last update, and which run an older version than the catalog's current one.", cmd_projects,
     )
-    sub = aws_verb("destroy", "Remove what publish created, here and in publish.member_accounts: the portfolio's shares "
+    sub = _aws_verb(verbs, "destroy", "Remove what publish created, here and in publish.member_accounts: the portfolio's shares "
                               "and stack, and on request the roles stack, the buckets and the Studio domain's "
                               "S3-templates tag pointing at them. The target accounts' roles are left: projects may "
                               "still deploy with them.", cmd_destroy)
-    domain_flag(sub, "whose S3-templates tag --buckets removes")
+    _domain_flag(sub, "whose S3-templates tag --buckets removes")
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
     sub.add_argument("--yes", action="store_true", help="delete without asking")
-    return main
 
 
 def main(argv=None) -> int:
