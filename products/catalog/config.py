@@ -332,32 +332,52 @@ def load_config(path: Path | str, known_products: Collection[str]) -> CatalogCon
     """Read and validate a catalog configuration file; ``known_products``: the names it may enable
     (the caller's registry, so the configuration never imports the products)."""
     path = Path(path)
+    top = _Reader(path, _read_yaml(path))
+    top.only("regions", "assets", "roles", "portfolio", "products", "publish")
+    regions = _regions(top)
+    assets = top.mapping("assets")
+    assets.only("bucket")
+    asset_bucket = _check_bucket_pattern(path, assets.field("bucket"), assets.string("bucket"))
+    role_names = _role_names(top.mapping("roles", required=False))
+    portfolio = _portfolio_config(top.mapping("portfolio"))
+    enabled = _enabled_products(top, known_products)
+    return CatalogConfig(
+        publish=_publish_config(top.mapping("publish", required=False)),
+        path=path,
+        regions=regions,
+        asset_bucket=asset_bucket,
+        roles=role_names,
+        portfolio=portfolio,
+        products=enabled,
+    )
+
+
+def _read_yaml(path: Path):
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(path, "(file)", "a readable YAML file", error.strerror) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise _yaml_error(path, text, error) from None
 
-    top = _Reader(path, data)
-    top.only("regions", "assets", "roles", "portfolio", "products", "publish")
+
+def _regions(top: _Reader) -> list[str]:
     regions = top.string_list("regions", _REGION, "AWS region names such as us-east-1")
     if not regions:
         raise top.error("regions", "at least one region", [])
     for index, region in enumerate(regions):
         if region not in known_regions():
-            raise ConfigError(path, f"regions[{index}]", "a region where CloudFormation is offered", region)
+            raise ConfigError(top.path, f"regions[{index}]", "a region where CloudFormation is offered", region)
+    return regions
 
-    assets = top.mapping("assets")
-    assets.only("bucket")
-    asset_bucket = _check_bucket_pattern(path, assets.field("bucket"), assets.string("bucket"))
 
-    roles = top.mapping("roles", required=False)
+def _role_names(roles: _Reader) -> RoleNames:
+    """The roles' names and path; an omitted key keeps SageMaker's standard name."""
     roles.only(*ROLE_FIELDS, "path")
     defaults = RoleNames()
-    role_names = RoleNames(
+    return RoleNames(
         **{
             f.name: roles.string(
                 f.name,
@@ -369,40 +389,48 @@ def load_config(path: Path | str, known_products: Collection[str]) -> CatalogCon
         }
     )
 
-    portfolio = top.mapping("portfolio")
+
+def _portfolio_config(portfolio: _Reader) -> PortfolioConfig:
     portfolio.only("display_name", "provider_name", "description", "principals", "tag_options", "share_with")
     principals = portfolio.string_list(
         "principals", _PRINCIPAL, "IAM role, user or group ARNs (arn:aws:iam::123456789012:role/Name)"
     )
     if not principals:
         raise portfolio.error("principals", "at least one principal (with none, nobody sees the templates in Studio)", [])
-    tag_options = portfolio.mapping("tag_options", required=False)
+    tag_options = _tag_options(portfolio.mapping("tag_options", required=False))
+    return PortfolioConfig(
+        display_name=portfolio.string("display_name"),
+        provider_name=portfolio.string("provider_name"),
+        description=portfolio.string("description", default=""),
+        principals=tuple(
+            _check_principal(portfolio.path, f"{portfolio.field('principals')}[{index}]", arn)
+            for index, arn in enumerate(principals)
+        ),
+        tag_options=tag_options,
+        share_with=_share_with(portfolio),
+    )
+
+
+def _tag_options(tag_options: _Reader) -> tuple:
+    """The TagOptions offered to users creating a project: (key, values), by key."""
     option_values = []
     for key in sorted(tag_options.data, key=str):
         if not isinstance(key, str) or not _TAG_KEY.match(key):
             raise tag_options.error(str(key), "a tag key of 1-128 characters")
         option_values.append((key, tag_options.string_list(key, _TAG_VALUE, "tag values of 1-256 characters")))
-    portfolio_config = PortfolioConfig(
-        display_name=portfolio.string("display_name"),
-        provider_name=portfolio.string("provider_name"),
-        description=portfolio.string("description", default=""),
-        principals=tuple(
-            _check_principal(path, f"{portfolio.field('principals')}[{index}]", arn)
-            for index, arn in enumerate(principals)
-        ),
-        tag_options=tuple(option_values),
-        share_with=_share_with(portfolio),
-    )
+    return tuple(option_values)
 
+
+def _enabled_products(top: _Reader, known_products: Collection[str]) -> tuple[str, ...]:
     products = top.mapping("products")
     if not products.data:
         raise top.error("products", "at least one product", {})
     enabled = []
     for name, settings in products.data.items():
         if name not in known_products:
-            raise ConfigError(path, products.field(name), "a product name, one of: " + ", ".join(sorted(known_products)),
+            raise ConfigError(top.path, products.field(name), "a product name, one of: " + ", ".join(sorted(known_products)),
                               name, hint=closest_name(str(name), known_products))
-        product = _Reader(path, settings if settings is not None else {}, f"{products.field(name)}.")
+        product = _Reader(top.path, settings if settings is not None else {}, f"{products.field(name)}.")
         product.only("enabled")
         flag = product.data.get("enabled", True)
         if not isinstance(flag, bool):
@@ -411,16 +439,7 @@ def load_config(path: Path | str, known_products: Collection[str]) -> CatalogCon
             enabled.append(name)
     if not enabled:
         raise top.error("products", "at least one enabled product")
-
-    return CatalogConfig(
-        publish=_publish_config(top.mapping("publish", required=False)),
-        path=path,
-        regions=regions,
-        asset_bucket=asset_bucket,
-        roles=role_names,
-        portfolio=portfolio_config,
-        products=tuple(enabled),
-    )
+    return tuple(enabled)
 
 
 
