@@ -44,68 +44,76 @@ def build(config: CatalogConfig, releases: list[ProductRelease]):
         )
     )
     template.add_output(Output("PortfolioId", Value=Ref(portfolio)))
-
-    for index, principal in enumerate(portfolio_settings.principals, start=1):
-        template.add_resource(
-            sc.PortfolioPrincipalAssociation(
-                f"PrincipalAssociation{index}",
-                PortfolioId=Ref(portfolio),
-                PrincipalARN=Sub(principal.arn) if "${" in principal.arn else principal.arn,
-                PrincipalType=principal.type,
-            )
-        )
-
-    launch_role_arn = config.roles.arn("launch")
+    for resource in _principal_associations(portfolio, portfolio_settings.principals):
+        template.add_resource(resource)
     for release in releases:
-        product = release.product
-        logical = _camel(product.name)
-        resource = template.add_resource(
-            sc.CloudFormationProduct(
-                f"{logical}Product",
-                Name=product.title,
-                Description=product.description,
-                Owner=portfolio_settings.provider_name,
-                Distributor=portfolio_settings.provider_name,
-                ProvisioningArtifactParameters=[
-                    sc.ProvisioningArtifactProperties(
-                        Name=release.version_name,
-                        Description=f"{product.name} {product.version}",
-                        Info=sc.Info(LoadTemplateFromURL=template_url(config.asset_bucket, release.template_key)),
-                    )
-                ],
-                Tags=Tags(STUDIO_VISIBILITY_TAG),
-            )
-        )
-        association = template.add_resource(
-            sc.PortfolioProductAssociation(
-                f"{logical}Association",
-                PortfolioId=Ref(portfolio),
-                ProductId=Ref(resource),
-            )
-        )
-        template.add_resource(
-            sc.LaunchRoleConstraint(
-                f"{logical}LaunchConstraint",
-                DependsOn=[association.title],
-                PortfolioId=Ref(portfolio),
-                ProductId=Ref(resource),
-                RoleArn=launch_role_arn,
-                Description=f"Launch {product.name} as {config.roles.launch}",
-            )
-        )
-        template.add_output(Output(f"{logical}ProductId", Value=Ref(resource)))
-        template.add_output(
-            Output(f"{logical}ProvisioningArtifactIds", Value=GetAtt(resource, "ProvisioningArtifactIds"))
-        )
+        resources, outputs = _product(config, release, portfolio)
+        for resource in resources:
+            template.add_resource(resource)
+        template.add_output(outputs)
+    for resource in _tag_options(portfolio, portfolio_settings.tag_options):
+        template.add_resource(resource)
+    return template
 
-    for key, values in portfolio_settings.tag_options:
+
+def _principal_associations(portfolio: sc.Portfolio, principals) -> list:
+    """Who sees the products in Studio: each principal associated with the portfolio."""
+    return [
+        sc.PortfolioPrincipalAssociation(
+            f"PrincipalAssociation{index}",
+            PortfolioId=Ref(portfolio),
+            PrincipalARN=Sub(principal.arn) if "${" in principal.arn else principal.arn,
+            PrincipalType=principal.type,
+        )
+        for index, principal in enumerate(principals, start=1)
+    ]
+
+
+def _product(config: CatalogConfig, release: ProductRelease, portfolio: sc.Portfolio) -> tuple[list, list]:
+    """One product: tagged for Studio, in the portfolio, launched as the launch role; its ids as outputs."""
+    product, provider = release.product, config.portfolio.provider_name
+    logical = _camel(product.name)
+    resource = sc.CloudFormationProduct(
+        f"{logical}Product",
+        Name=product.title,
+        Description=product.description,
+        Owner=provider,
+        Distributor=provider,
+        ProvisioningArtifactParameters=[
+            sc.ProvisioningArtifactProperties(
+                Name=release.version_name,
+                Description=f"{product.name} {product.version}",
+                Info=sc.Info(LoadTemplateFromURL=template_url(config.asset_bucket, release.template_key)),
+            )
+        ],
+        Tags=Tags(STUDIO_VISIBILITY_TAG),
+    )
+    association = sc.PortfolioProductAssociation(
+        f"{logical}Association", PortfolioId=Ref(portfolio), ProductId=Ref(resource),
+    )
+    constraint = sc.LaunchRoleConstraint(
+        f"{logical}LaunchConstraint",
+        DependsOn=[association.title],
+        PortfolioId=Ref(portfolio),
+        ProductId=Ref(resource),
+        RoleArn=config.roles.arn("launch"),
+        Description=f"Launch {product.name} as {config.roles.launch}",
+    )
+    outputs = [Output(f"{logical}ProductId", Value=Ref(resource)),
+               Output(f"{logical}ProvisioningArtifactIds", Value=GetAtt(resource, "ProvisioningArtifactIds"))]
+    return [resource, association, constraint], outputs
+
+
+def _tag_options(portfolio: sc.Portfolio, tag_options) -> list:
+    """The TagOptions users may pick when they create a project, each associated with the portfolio."""
+    resources = []
+    for key, values in tag_options:
         for value in values:
             logical = f"TagOption{_camel(_alnum(key))}{_camel(_alnum(value))}"
-            option = template.add_resource(sc.TagOption(logical, Key=key, Value=value, Active=True))
-            template.add_resource(
-                sc.TagOptionAssociation(f"{logical}Association", ResourceId=Ref(portfolio), TagOptionId=Ref(option))
-            )
-    return template
+            option = sc.TagOption(logical, Key=key, Value=value, Active=True)
+            resources += [option, sc.TagOptionAssociation(f"{logical}Association", ResourceId=Ref(portfolio),
+                                                          TagOptionId=Ref(option))]
+    return resources
 
 
 def _alnum(text: str) -> str:
