@@ -96,36 +96,8 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
     accounts; the staging test then reaches the staging endpoint through the staging deploy role.
     """
     group_name = group_name or model_package_group_name()
-    build_project = pipeline_build_project(
-        "ModelDeployProject",
-        project_resource_name("modeldeploy"),
-        "Writes the staging and prod configurations for the latest approved model",
-        roles.arn("codebuild"),
-        contract.MODEL_DEPLOY.buildspecs["model-deploy.yml"],
-        {
-            **project_environment(bucket, roles, group_name),
-            contract.ENV_EXPORT_TEMPLATE_NAME: contract.EXPORT_TEMPLATE_NAME,
-            contract.ENV_EXPORT_STAGING_CONFIG: contract.EXPORT_STAGING_CONFIG,
-            contract.ENV_EXPORT_PROD_CONFIG: contract.EXPORT_PROD_CONFIG,
-            **{contract.ENV_STAGE_EXECUTION_ROLE_ARN[stage]: accounts.role_for(stage, "execution") if accounts
-               else roles.arn("execution") for stage in STAGE_CONFIGS},
-        },
-    )
-    test_project = pipeline_build_project(
-        "StagingTestProject",
-        project_resource_name("staging-test"),
-        "Tests the staging endpoint before the manual approval to prod",
-        roles.arn("codebuild"),
-        contract.MODEL_DEPLOY.buildspecs["staging-test.yml"],
-        {
-            contract.ENV_PROJECT_NAME: Ref(PROJECT_NAME_PARAMETER),
-            contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
-            contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
-            contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
-            contract.ENV_STAGING_STACK_NAME: stage_stack_name("staging"),
-            contract.ENV_STAGING_ROLE_ARN: accounts.deploy_role_if_elsewhere("staging") if accounts else "",
-        },
-    )
+    build_project = _stage_configs_project(roles, bucket, group_name, accounts)
+    test_project = _staging_test_project(roles, accounts)
     source_artifact, built = contract.SOURCE_ARTIFACT, contract.BUILD_ARTIFACT
     deploy_pipeline = pipeline(
         "ModelDeployPipeline",
@@ -155,3 +127,41 @@ def model_deploy(roles: RoleNames, bucket: s3.Bucket, source: cp.Actions, group_
     # it cannot deploy a stage again while its stacks are being deleted.
     deploy_pipeline.DependsOn = [*(getattr(deploy_pipeline, "DependsOn", None) or []), cleanup.title]
     return ModelDeploy(build_project, test_project, deploy_pipeline, approval_rule, cleanup_function, cleanup)
+
+
+def _stage_configs_project(roles: RoleNames, bucket: s3.Bucket, group_name, accounts: TargetAccounts | None):
+    """The build that writes each stage's configuration for the newest approved model (``build.py``)."""
+    return pipeline_build_project(
+        "ModelDeployProject",
+        project_resource_name("modeldeploy"),
+        "Writes the staging and prod configurations for the latest approved model",
+        roles.arn("codebuild"),
+        contract.MODEL_DEPLOY.buildspecs["model-deploy.yml"],
+        {
+            **project_environment(bucket, roles, group_name),
+            contract.ENV_EXPORT_TEMPLATE_NAME: contract.EXPORT_TEMPLATE_NAME,
+            contract.ENV_EXPORT_STAGING_CONFIG: contract.EXPORT_STAGING_CONFIG,
+            contract.ENV_EXPORT_PROD_CONFIG: contract.EXPORT_PROD_CONFIG,
+            **{contract.ENV_STAGE_EXECUTION_ROLE_ARN[stage]: accounts.role_for(stage, "execution") if accounts
+               else roles.arn("execution") for stage in STAGE_CONFIGS},
+        },
+    )
+
+
+def _staging_test_project(roles: RoleNames, accounts: TargetAccounts | None):
+    """The build that tests the staging endpoint (through staging's deploy role when it is elsewhere)."""
+    return pipeline_build_project(
+        "StagingTestProject",
+        project_resource_name("staging-test"),
+        "Tests the staging endpoint before the manual approval to prod",
+        roles.arn("codebuild"),
+        contract.MODEL_DEPLOY.buildspecs["staging-test.yml"],
+        {
+            contract.ENV_PROJECT_NAME: Ref(PROJECT_NAME_PARAMETER),
+            contract.ENV_PROJECT_ID: Ref(PROJECT_ID_PARAMETER),
+            contract.ENV_BUILD_CONFIG: contract.EXPORT_STAGING_CONFIG,
+            contract.ENV_EXPORT_TEST_RESULTS: contract.EXPORT_TEST_RESULTS,
+            contract.ENV_STAGING_STACK_NAME: stage_stack_name("staging"),
+            contract.ENV_STAGING_ROLE_ARN: accounts.deploy_role_if_elsewhere("staging") if accounts else "",
+        },
+    )

@@ -55,15 +55,7 @@ def artifact_bucket(logical_id: str, name: Sub, kms_key_arn=None, grants=None) -
     bucket = s3.Bucket(
         logical_id,
         BucketName=name,
-        BucketEncryption=s3.BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                        SSEAlgorithm="aws:kms", **({"KMSMasterKeyID": kms_key_arn} if kms_key_arn is not None else {})),
-                    BucketKeyEnabled=True,
-                )
-            ]
-        ),
+        BucketEncryption=_encryption(kms_key_arn),
         PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
             BlockPublicAcls=True,
             BlockPublicPolicy=True,
@@ -74,15 +66,7 @@ def artifact_bucket(logical_id: str, name: Sub, kms_key_arn=None, grants=None) -
             Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
         ),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[
-            s3.LifecycleRule(
-                Id="ExpireOverwrittenVersionsAndAbandonedUploads",
-                Status="Enabled",
-                Prefix="",
-                NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=NONCURRENT_VERSION_DAYS),
-                AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=INCOMPLETE_UPLOAD_DAYS),
-            )
-        ]),
+        LifecycleConfiguration=_lifecycle(),
         LoggingConfiguration=If(
             _ACCESS_LOGGING_ENABLED,
             s3.LoggingConfiguration(
@@ -105,6 +89,32 @@ def artifact_bucket(logical_id: str, name: Sub, kms_key_arn=None, grants=None) -
     for resource in (bucket, policy):
         resource.DeletionPolicy = resource.UpdateReplacePolicy = "Retain"
     return bucket, policy
+
+
+def _encryption(kms_key_arn) -> s3.BucketEncryption:
+    """SSE-KMS with a bucket key: the customer-managed ``kms_key_arn``, or S3's AWS-managed key."""
+    return s3.BucketEncryption(
+        ServerSideEncryptionConfiguration=[
+            s3.ServerSideEncryptionRule(
+                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                    SSEAlgorithm="aws:kms", **({"KMSMasterKeyID": kms_key_arn} if kms_key_arn is not None else {})),
+                BucketKeyEnabled=True,
+            )
+        ]
+    )
+
+
+def _lifecycle() -> s3.LifecycleConfiguration:
+    """Overwritten versions expire and abandoned multipart uploads are aborted, so old bytes stop billing."""
+    return s3.LifecycleConfiguration(Rules=[
+        s3.LifecycleRule(
+            Id="ExpireOverwrittenVersionsAndAbandonedUploads",
+            Status="Enabled",
+            Prefix="",
+            NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=NONCURRENT_VERSION_DAYS),
+            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=INCOMPLETE_UPLOAD_DAYS),
+        )
+    ])
 
 
 def artifact_bucket_output(bucket: s3.Bucket) -> Output:
