@@ -135,6 +135,14 @@ def run_buildspec(
             f"{buildspec.name}: uses {', '.join('$' + m for m in missing)}, which the CodeBuild project "
             f"{project.get('Name', '')} does not set"
         )
+    env, variables, install_seconds, built = _run_phases(buildspec, spec, Path(source_dir), env, python, phases, say)
+    exported = _export_artifacts(buildspec, spec, env, Path(source_dir), output_dir)
+    return BuildRun(exported, time.perf_counter() - started, variables, install_seconds, built)
+
+
+def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python, phases, say):
+    """Each phase's commands in order; with ``python``, the install phase builds the environment the rest run in.
+    Returns the environment the build ended in, its exported variables, the install time and whether it built."""
     exported_names = list(spec.get("env", {}).get("exported-variables", []))
     install_seconds, built = 0.0, False
     with tempfile.TemporaryDirectory() as capture_dir:
@@ -148,19 +156,22 @@ def run_buildspec(
             install_started = time.perf_counter()
             install_commands = spec["phases"]["install"].get("commands", [])
             venv, built = codebuild_image.python_environment(
-                python, install_commands, Path(source_dir), lambda venv: run_phase("install", _in_venv(env, venv)), say)
+                python, install_commands, source_dir, lambda venv: run_phase("install", _in_venv(env, venv)), say)
             env = _in_venv(env, venv)
             install_seconds = time.perf_counter() - install_started
             say(f"    install phase: {install_seconds:.1f}s ({'environment created' if built else 'cached environment'} {venv.name})")
         for phase in phases:
             if phase != "install" or not python:
                 run_phase(phase, env)
-        variables = _read_captured(capture_file)
+        return env, _read_captured(capture_file), install_seconds, built
 
+
+def _export_artifacts(buildspec: Path, spec: dict, env: dict, source_dir: Path, output_dir: Path | None) -> dict:
+    """The buildspec's artifact files (each must exist), copied to ``output_dir`` when given."""
     exported = {}
     for pattern in spec.get("artifacts", {}).get("files", []):
         name = _expand(pattern, env)
-        source = Path(source_dir) / name
+        source = source_dir / name
         if not source.is_file():
             raise BuildspecError(f"{buildspec.name}: artifact {name} was not produced")
         if output_dir is not None:
@@ -168,7 +179,7 @@ def run_buildspec(
             exported[name] = Path(shutil.copy(source, Path(output_dir) / name))
         else:
             exported[name] = source
-    return BuildRun(exported, time.perf_counter() - started, variables, install_seconds, built)
+    return exported
 
 
 def _in_venv(env: dict, venv: Path) -> dict:

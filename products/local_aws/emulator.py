@@ -56,30 +56,39 @@ def install_stack_set_targets() -> None:
     not change the instances' resources, and nothing is deployed into an account that joins a unit later.
     """
     from moto.cloudformation.responses import CloudFormationResponse
+
+    shims = _stack_set_shims({name: getattr(CloudFormationResponse, name) for name in (
+        "create_stack_set", "create_stack_instances", "update_stack_set", "delete_stack_instances")})
+    for name, shim in shims.items():
+        setattr(CloudFormationResponse, name, shim)
+
+
+def _stack_set(response):
+    return response.cloudformation_backend.describe_stack_set(response._get_param("StackSetName"))
+
+
+def _keep_settings(response) -> None:
+    """AutoDeployment and Capabilities, as the request gave them."""
+    params, target = response._get_params(), _stack_set(response)
+    for key, attribute in (("AutoDeployment", "auto_deployment"), ("Capabilities", "capabilities")):
+        if key in params:
+            setattr(target, attribute, params[key])
+
+
+def _stack_set_shims(original: dict) -> dict:
+    """moto's four stack-set handlers, each wrapped to keep what AWS keeps (see install_stack_set_targets)."""
     from moto.core.responses import ActionResult
     from moto.moto_api._internal import mock_random
 
-    create_set, create_instances = CloudFormationResponse.create_stack_set, CloudFormationResponse.create_stack_instances
-    update_set, delete_instances = CloudFormationResponse.update_stack_set, CloudFormationResponse.delete_stack_instances
-
-    def stack_set(response):
-        return response.cloudformation_backend.describe_stack_set(response._get_param("StackSetName"))
-
-    def settings(response) -> None:
-        params, target = response._get_params(), stack_set(response)
-        for key, attribute in (("AutoDeployment", "auto_deployment"), ("Capabilities", "capabilities")):
-            if key in params:
-                setattr(target, attribute, params[key])
-
     def create_stack_set(self):
-        result = create_set(self)
-        settings(self)
+        result = original["create_stack_set"](self)
+        _keep_settings(self)
         return result
 
     def create_stack_instances(self):
-        result = create_instances(self)
+        result = original["create_stack_instances"](self)
         units = (self._get_params().get("DeploymentTargets") or {}).get("OrganizationalUnitIds", [])
-        target = stack_set(self)
+        target = _stack_set(self)
         known = getattr(target, "organizational_unit_ids", [])
         target.organizational_unit_ids = known + [u for u in units if u not in known]
         return result
@@ -87,26 +96,23 @@ def install_stack_set_targets() -> None:
     def update_stack_set(self):
         if not self._get_param("OperationId"):
             self.querystring["OperationId"] = [str(mock_random.uuid4())]
-        result = update_set(self)
-        settings(self)
+        result = original["update_stack_set"](self)
+        _keep_settings(self)
         return result
 
     def delete_stack_instances(self):
         units = (self._get_params().get("DeploymentTargets") or {}).get("OrganizationalUnitIds", [])
-        target = stack_set(self)
-        if units:
-            members = {i.account_id for i in target.instances.stack_instances}
-            organization = target.instances.org_backend
-            in_units = {a.id for a in organization.accounts if a.parent_id in units} & members
-            target.organizational_unit_ids = [u for u in getattr(target, "organizational_unit_ids", []) if u not in units]
-            target.delete_stack_instances(sorted(in_units), self._get_params().get("Regions", []))
-            return ActionResult({"OperationId": target.operations[-1]["OperationId"]})
-        return delete_instances(self)
+        target = _stack_set(self)
+        if not units:
+            return original["delete_stack_instances"](self)
+        members = {i.account_id for i in target.instances.stack_instances}
+        in_units = {a.id for a in target.instances.org_backend.accounts if a.parent_id in units} & members
+        target.organizational_unit_ids = [u for u in getattr(target, "organizational_unit_ids", []) if u not in units]
+        target.delete_stack_instances(sorted(in_units), self._get_params().get("Regions", []))
+        return ActionResult({"OperationId": target.operations[-1]["OperationId"]})
 
-    CloudFormationResponse.create_stack_set = create_stack_set
-    CloudFormationResponse.create_stack_instances = create_stack_instances
-    CloudFormationResponse.update_stack_set = update_stack_set
-    CloudFormationResponse.delete_stack_instances = delete_stack_instances
+    return {"create_stack_set": create_stack_set, "create_stack_instances": create_stack_instances,
+            "update_stack_set": update_stack_set, "delete_stack_instances": delete_stack_instances}
 
 
 def free_port() -> int:
