@@ -57,9 +57,9 @@ def lint_template(text: str, name: str, regions: list[str]) -> list[Finding]:
 
 def cache_key(text: str, regions: list[str]) -> str:
     """The hash of everything a template's lint result depends on."""
-    from cfnlint.version import __version__ as cfn_lint_version
+    from importlib.metadata import version  # cfn-lint's own package would import all of cfn-lint first
 
-    decided_by = {"cfn-lint": cfn_lint_version, "regions": sorted(regions), "severities": REPORTED_SEVERITIES,
+    decided_by = {"cfn-lint": version("cfn-lint"), "regions": sorted(regions), "severities": REPORTED_SEVERITIES,
                   "template": hashlib.sha256(text.encode()).hexdigest()}
     return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()
 
