@@ -19,8 +19,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from abalone_pipeline.cli import (
-    EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_run_arguments, parse_kwargs, parse_parameters, parse_tags,
-    quiet_sdk, wait_for,
+    EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_run_arguments, collector_paused, parse_kwargs, parse_parameters,
+    parse_tags, quiet_sdk, wait_for,
 )
 from abalone_pipeline.builders import build_batch_pipeline
 from abalone_pipeline.local_run import OFFLINE_KWARGS, PACKAGED_DATA, LocalRunError, offline_with_approved_model
@@ -89,7 +89,8 @@ def run_batch_pipeline(argv=None) -> int:
             from abalone_pipeline.local_run import prepare_work_dir
 
             work_dir = prepare_work_dir(args.work_dir)
-            with offline_with_approved_model(kwargs, work_dir) if args.offline else contextlib.nullcontext():
+            offline = offline_with_approved_model(kwargs, work_dir) if args.offline else contextlib.nullcontext()
+            with collector_paused(), offline:
                 return _run_local(kwargs, parameters, work_dir)
         return _run_in_sagemaker(kwargs, parameters, args, tags)
     except NoApprovedModel as error:

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 the run failed (a step, the data, AWS); 2 bad command l
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import logging
@@ -82,6 +83,28 @@ def quiet_sdk(verbose: bool) -> None:
     for handler in logging.root.handlers:
         handler.addFilter(_QuietSdk())
     warnings.filterwarnings("ignore", module=r"sagemaker(\..*)?$")
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off for the block, and what the block made frozen after it.
+
+    For a command's work from importing the SDK to its exit. Importing the SDK (and moto, for
+    --offline) makes some 400,000 objects that live until the process ends: modules, classes,
+    pydantic schemas, botocore's service models. The collector takes them for new objects and
+    scans them all again whenever their number has grown by a quarter, and once more as the
+    process exits: about 3 s of a 12 s local run (two cores, profiled). Frozen, they are never
+    scanned again; the few cycles of garbage made meanwhile (a few MB) are kept until the
+    process ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def parse_parameters(values: list[str]) -> dict[str, str]:
@@ -209,7 +232,7 @@ def _run_local(args, kwargs: dict, parameters: dict[str, str]) -> int:
     started = time.perf_counter()
     build = lambda pipeline_kwargs: build_pipeline(pipeline_kwargs).definition()  # noqa: E731
     try:
-        with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
+        with collector_paused(), (local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext()):
             run = local_run.run(kwargs, parameters, args.data, args.work_dir, build)
     except LocalRunError as error:
         print(f"run-pipeline: error: {error}", file=sys.stderr)
@@ -256,7 +279,7 @@ def get_pipeline_definition(argv=None) -> int:
 
     kwargs = {**OFFLINE_KWARGS, **kwargs} if args.offline else kwargs
     try:
-        with local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext():
+        with collector_paused(), (local_run.offline_aws(kwargs) if args.offline else contextlib.nullcontext()):
             definition = json.loads(build_pipeline(kwargs).definition())
     except (ClientError, BotoCoreError) as error:
         print(f"get-pipeline-definition: error: {error}", file=sys.stderr)

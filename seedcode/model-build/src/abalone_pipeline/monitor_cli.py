@@ -19,7 +19,9 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from abalone_pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, parse_kwargs, parse_tags, quiet_sdk
+from abalone_pipeline.cli import (
+    EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, collector_paused, parse_kwargs, parse_tags, quiet_sdk,
+)
 from abalone_pipeline.builders import build_monitor_pipeline
 from abalone_pipeline.local_run import OFFLINE_KWARGS, LocalRunError, offline_with_approved_model
 from abalone_pipeline.registry import NoApprovedModel, latest_approved_model, model_of
@@ -128,7 +130,7 @@ def _run_local(kwargs: dict, work_dir: Path, simulate_drift: bool) -> int:
     kwargs = {**OFFLINE_KWARGS, "pipeline_name": f"{OFFLINE_KWARGS['pipeline_name']}-monitor", **kwargs}
     kwargs.setdefault("capture_url", f"s3://{kwargs['default_bucket']}/datacapture/prod/")
     work_dir = local_run.prepare_work_dir(work_dir)
-    with offline_with_approved_model(kwargs, work_dir):
+    with collector_paused(), offline_with_approved_model(kwargs, work_dir):
         model = latest_approved_model(boto3.client("sagemaker", region_name=kwargs["region"]),
                                       kwargs["model_package_group_name"])
         test_split = work_dir / "model-build" / "steps" / "Preprocess" / "opt-ml" / "processing" / "test" / "test.csv"
