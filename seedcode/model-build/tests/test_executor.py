@@ -118,3 +118,18 @@ def test_a_transform_option_the_stand_in_does_not_follow_fails_instead_of_runnin
     model = _model(context, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
     result = execute(_definition(_transform_step(model, split_type="RecordIO")), {}, context, "p")
     assert result.status == "Failed" and "SplitType 'RecordIO' cannot run locally" in result.failure_reason
+
+
+def test_a_container_s_openmp_threads_wait_passively_unless_its_environment_says_otherwise(tmp_path):
+    """On a shared machine spinning OpenMP threads slow training many times over (container.py)."""
+    from pipeline_executor.container import run_python_entrypoint
+    from pipeline_executor.images import IMAGES
+
+    root = tmp_path / "opt-ml"
+    root.mkdir()
+    (root / "policy.py").write_text("import os\nprint(os.environ.get('OMP_WAIT_POLICY'))\n")
+    for environment, expected in (({}, "PASSIVE"), ({"OMP_WAIT_POLICY": "ACTIVE"}, "ACTIVE")):
+        lines = []
+        run_python_entrypoint(["python3", "/opt/ml/policy.py"], [], IMAGES["sagemaker-scikit-learn"], root,
+                              environment, lines.append)
+        assert lines == [f"    | {expected}"]
