@@ -77,7 +77,8 @@ def get_batch_pipeline(
     )
 
 
-def declare_batch_parameters(batch_input_default: str, model_image_uri: str, model_data_url: str) -> dict[str, Parameter]:
+def declare_batch_parameters(batch_input_default: str, model_image_uri: str,
+                             model_data_url: str) -> dict[str, Parameter]:
     """The batch pipeline's parameters by name, in the order the definition lists them.
 
     The model is a parameter, not a constant, so the schedule's runs use whatever model

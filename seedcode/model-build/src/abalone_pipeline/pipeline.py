@@ -227,7 +227,8 @@ def register_model_step(image_uri: str, train: TrainingStep, evaluate: Processin
     DriftCheckBaselines (what a monitor compares production with: the training data).
     """
     evaluation_json = output_file(evaluate, "evaluation", "evaluation.json")
-    statistics, constraints = (output_file(drift_baseline, "baseline", name) for name in ("statistics.json", "constraints.json"))
+    statistics, constraints = (output_file(drift_baseline, "baseline", name)
+                               for name in ("statistics.json", "constraints.json"))
     metrics = ModelMetrics(model_statistics=evaluation_json, model_data_statistics=statistics,
                            model_data_constraints=constraints)
     drift_baselines = DriftCheckBaselines(model_statistics=evaluation_json, model_data_statistics=statistics,
