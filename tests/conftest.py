@@ -1,4 +1,5 @@
 import json
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +60,24 @@ def sample_parameters(template: dict) -> dict:
     required parameter needs a sample value above)."""
     required = [name for name, p in template["Parameters"].items() if "Default" not in p and name not in SAMPLE_PROJECT]
     return {**SAMPLE_PROJECT, **{name: SAMPLE_VALUES[name] for name in required}}
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests first (a stable sort: the rest keep their order). pytest-xdist hands tests out in this
+    order, so the minute-long ones start while the short ones fill in beside them, instead of one of them
+    starting last and running alone while the other cores idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_delivered_as_a_terminal_delivers_it():
+    """The Ctrl-C tests send real SIGINTs to this process and its children. A shell starts a background
+    job (`make test &`, nohup) with SIGINT ignored, and a child inherits "ignored" across exec: publish.py
+    would then never see the signal (a prompt test waited forever). A handler, unlike "ignored", is reset
+    to the default by exec, so each child starts as it would from a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
 
 
 @pytest.fixture(scope="session")

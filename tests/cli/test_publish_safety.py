@@ -159,6 +159,8 @@ def test_ctrl_c_at_the_prompt_applies_nothing_and_cleans_up(endpoint):
     os.kill(pid, signal.SIGINT)
     rest = b""
     while True:
+        ready, _, _ = select.select([terminal], [], [], 60)
+        assert ready, f"still running a minute after Ctrl-C: {(shown + rest).decode(errors='replace')[-500:]}"
         try:
             chunk = os.read(terminal, 65536)
         except OSError:  # the child closed the terminal
