@@ -141,8 +141,20 @@ def _clean_run_calls(config, artifacts):
         return log.calls
 
 
-def test_interrupted_at_any_call_then_rerun_converges_to_a_clean_run(aws_credentials, config, artifacts):
+@pytest.fixture(scope="module")
+def two_product_catalog(config):
+    """The catalog with two of its products: every kind of call a publish makes (bucket and its settings,
+    seed zips, product and Studio templates, both stacks, change sets) at a third of the calls of all nine,
+    so the test below can fail at each of them in turn in a minute rather than three."""
+    import dataclasses
+
+    small = dataclasses.replace(config, products=("build-train-deploy", "build-train"))
+    return small, synthesize(small)
+
+
+def test_interrupted_at_any_call_then_rerun_converges_to_a_clean_run(aws_credentials, two_product_catalog):
     """Each run gets its own fresh moto (a nested mock_aws would share state)."""
+    config, artifacts = two_product_catalog
     install_https_bucket_policies()
     calls = _clean_run_calls(config, artifacts)
     with mock_aws():
