@@ -28,7 +28,8 @@ $(INSTALLED): setup.cfg pyproject.toml constraints.txt Makefile
 
 SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build
 
-## Each seed repo's own pinned environment (the demo runs their code with it).
+## Each seed repo's own pinned environment, for working on a seed repo in place (`make -C seedcode/NAME check`).
+## Neither the demo nor `make test` needs them: the test suite builds each repo's environment from its zip.
 seed-envs:
 	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo .venv/.installed || exit 1; done
 
@@ -42,11 +43,11 @@ catalog: $(INSTALLED)
 	$(BIN)/python publish.py synth
 	$(BIN)/python publish.py lint
 
-## The whole test suite, slow tests included (what CI runs), on every core (pytest-xdist), then each
-## seed repo's own checks (its tests and a local run) in its own environment.
-test: $(INSTALLED) seed-envs
+## The whole test suite, slow tests included (what CI runs), on every core (pytest-xdist). Each seed
+## repo's own `make check` (its tests and a local run, in a fresh environment of its pins) runs inside it,
+## in the repo as a data scientist gets it: unpacked from its zip (tests/seedcode/test_seed_repos_alone.py).
+test: $(INSTALLED)
 	$(BIN)/python -m pytest -m "slow or not slow" -n auto
-	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo check || exit 1; done
 
 ## The default selection, without slow tests.
 test-fast: $(INSTALLED)

@@ -1,5 +1,5 @@
 """Measure the local demo: wall time per step (median of 3 runs) and the model's MSE.
-Needs the seed repos' environments (`make demo` creates them).
+Needs only the catalog's .venv (the buildspecs build their own environments).
 Run: .venv/bin/python tests/bench/bench_demo.py
 """
 

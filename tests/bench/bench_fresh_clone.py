@@ -1,6 +1,7 @@
 """Time a fresh clone to the end of `make demo` and of `make test`, as a new machine would run them:
 a clone of the given revision, empty uv, pip and environment caches, CI=true. Target `setup` is the
-set-up `make test` does before its first test: the catalog's .venv and the seed repos' environments.
+set-up `make test` does before its first test: the catalog's .venv (each seed repo's environment is built
+inside the suite, by tests/seedcode/test_seed_repos_alone.py).
 
 Run: .venv/bin/python tests/bench/bench_fresh_clone.py [--rev REV] [--target demo|test|setup ...]
 (e.g. --rev 742d3f8 for the state before issue 13's set-up changes). Prints one line per target.
@@ -27,7 +28,7 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
         for key in ("VIRTUAL_ENV", "PYTHONPATH"):
             env.pop(key, None)
         started = time.perf_counter()
-        goals = [".venv/.installed", "seed-envs"] if target == "setup" else [target]
+        goals = [".venv/.installed"] if target == "setup" else [target]
         result = subprocess.run(["make", *goals], cwd=clone, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
