@@ -53,7 +53,8 @@ def publish_catalog(demo: Demo) -> None:
         demo.say(f"    stack {stack['stack']}: {stack['action']}")
     demo.say(f"    {len(published.uploaded)} artifacts in s3://{published.bucket}; "
              f"S3 route: {len(published.s3_route)} change(s)")
-    demo.say("    not emulated: moto keeps the portfolio stack but creates no Service Catalog portfolio or products")
+    demo.say("    the portfolio stack created the portfolio and its products; not emulated yet: Service Catalog's API "
+             "over them (ProvisionProduct)")
 
 
 def create_project(demo: Demo) -> None:
@@ -186,12 +187,27 @@ def deploy_stage(demo: Demo, stage_title: str) -> None:
         Tags=[{"Key": k, "Value": v} for k, v in stage_config["Tags"].items()],
         **role,
     )
-    stage_cfn.get_waiter("stack_create_complete").wait(StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    described = stage_cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    described = _settled(stage_cfn, stack)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
     demo.found.setdefault("stage_stacks", []).append(described["StackId"])
     demo.say(f"    stack {described['StackId'].split(':')[4]}/{stack}: CREATE_COMPLETE, endpoint {outputs['EndpointName']}"
              " (moto names endpoints itself; AWS would use the template's <project>-<stage>)")
+
+
+def _settled(cfn, stack: str) -> dict:
+    """The stack once CloudFormation has finished with it; a RuntimeError with each failed resource's reason
+    (what CloudFormation's console shows) unless it is CREATE_COMPLETE."""
+    for _ in range(600):
+        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        if not described["StackStatus"].endswith("_IN_PROGRESS"):
+            break
+        time.sleep(0.1)
+    if described["StackStatus"] != "CREATE_COMPLETE":
+        failed = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', 'no reason given')}"
+                  for e in cfn.describe_stack_events(StackName=described["StackId"])["StackEvents"]
+                  if e["ResourceStatus"] == "CREATE_FAILED"]
+        raise RuntimeError(f"stack {stack}: {described['StackStatus']}; " + ("; ".join(failed) or "no resource failed"))
+    return described
 
 
 def staging(demo: Demo) -> None:

@@ -1,6 +1,7 @@
 """The local AWS: moto, extended where the catalog needs AWS to do more, for the demo and the tests.
 
 - ``emulator``: moto_server on a loopback port (``python -m products.local_aws.emulator``), with its shims.
+- ``cloudformation``: moto's CloudFormation, creating, rolling back and deleting the catalog's stacks as AWS does.
 - ``iam``: every request signed with a role's credentials checked against that role's policies.
 - ``pipelines``: SageMaker pipeline executions run for real through the seed repo's executor.
 - ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.

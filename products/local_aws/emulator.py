@@ -21,6 +21,7 @@ import sys
 import time
 
 from products.local_aws import iam as emulated_iam
+from products.local_aws.cloudformation import stacks as emulated_stacks
 from products.local_aws import pipelines as emulated_pipelines
 
 INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
@@ -165,6 +166,7 @@ def main(argv=None) -> int:
     print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     install_https_bucket_policies()
     install_stack_set_targets()
+    emulated_stacks.install()
     emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     import moto.server

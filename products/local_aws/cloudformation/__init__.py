@@ -1,0 +1,10 @@
+"""CloudFormation in the local AWS: moto's, extended to create and delete the catalog's stacks as AWS would.
+
+- ``stacks``: what CloudFormation does around each resource and moto does not: a type it cannot create fails the
+  stack naming the type; each resource's handler calls are checked against the stack's role; a failed resource
+  rolls the stack back; resources are deleted in the reverse of their creation order; every step is a stack event.
+- ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
+
+May import: moto, ``products.analysis``, ``products.local_aws.iam`` and this package. Never publishing, rendering
+or the demo.
+"""

@@ -1,0 +1,69 @@
+"""AWS::CodePipeline::Pipeline, on moto's CodePipeline backend: the pipeline as GetPipeline then describes it.
+
+CreatePipeline fails unless the pipeline's role trusts CodePipeline. moto 5.2.5 checks that, but reads a
+trust statement's ``Principal.Service`` as one string, and IAM allows a list (our roles stack writes one):
+the check is made here as IAM reads the statement, then the pipeline is stored as moto's CreatePipeline
+stores it."""
+
+import json
+
+from moto.codepipeline.exceptions import InvalidStructureException
+from moto.codepipeline.models import CodePipeline, codepipeline_backends
+from moto.iam.exceptions import NotFoundException
+
+from products.local_aws.cloudformation.resource_types.base import LocalResource
+from products.local_aws.cloudformation.resource_types.shapes import api_members, api_tags
+
+# CloudFormation-only properties, not members of CreatePipeline's pipeline declaration.
+_NOT_IN_THE_DECLARATION = ("Name", "Tags", "RestartExecutionOnUpdate", "DisableInboundStageTransitions")
+
+
+def declaration(name: str, properties: dict) -> dict:
+    """CreatePipeline's ``pipeline`` member for the template's properties. An action's configuration keeps its
+    own keys, its values as text (the API's configuration is a map of strings)."""
+    declared = api_members({k: v for k, v in properties.items() if k not in _NOT_IN_THE_DECLARATION},
+                           keep_keys_of=frozenset({"Configuration"}))
+    for stage in declared.get("stages", []):
+        for action in stage.get("actions", []):
+            action["configuration"] = {k: str(v) for k, v in action.get("configuration", {}).items()}
+            action.setdefault("runOrder", 1)
+    return {"name": name, "version": 1, **declared}
+
+
+class Pipeline(LocalResource):
+    TYPE = "AWS::CodePipeline::Pipeline"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = {"Version": lambda self: "1"}
+
+    @classmethod
+    def create(cls, name, properties, account_id, region):
+        backend, declared = codepipeline_backends[account_id][region], declaration(name, properties)
+        if name in backend.pipelines:
+            raise InvalidStructureException(f"A pipeline with the name '{name}' already exists in account '{account_id}'")
+        if not _trusts_codepipeline(backend.iam_backend, declared["roleArn"]):
+            raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {declared['roleArn']}")
+        if len(declared["stages"]) < 2:
+            raise InvalidStructureException(f"Pipeline has only {len(declared['stages'])} stage(s). "
+                                            "There should be a minimum of 2 stages in a pipeline")
+        stored = backend.pipelines[name] = CodePipeline(account_id, region, declared)
+        stored.tags.update({tag["key"]: tag["value"] for tag in api_tags(properties.get("Tags"))})
+        return cls(name, properties, account_id, region)  # Ref: the pipeline's name
+
+    def remove(self) -> None:
+        codepipeline_backends[self.account_id][self.region].delete_pipeline(self.physical_id)
+
+
+def _trusts_codepipeline(iam_backend, role_arn: str) -> bool:
+    try:
+        trust = iam_backend.get_role_by_arn(role_arn).assume_role_policy_document
+    except NotFoundException:
+        return False
+    statements = json.loads(trust)["Statement"] if isinstance(trust, str) else trust["Statement"]
+    for statement in statements if isinstance(statements, list) else [statements]:
+        services = (statement.get("Principal") or {}).get("Service", [])
+        if statement.get("Effect") == "Allow" and "codepipeline.amazonaws.com" in ([services] if isinstance(services, str) else services):
+            return True
+    return False
+
+
+MODELS = (Pipeline,)

@@ -1,0 +1,243 @@
+"""What CloudFormation does around each resource of a stack, where moto's CloudFormation does less.
+
+moto creates the resources of a template it has a model for, warns about any other type and goes on
+without it, authorizes nothing, deletes in no particular order, records events only for the stack as a
+whole, and lets a resource's error escape the CreateStack request. AWS does this instead, and so does
+the local AWS once ``install()`` has run:
+
+- A resource type the local AWS cannot create fails the stack, naming the type (AWS would create it;
+  skipping it would hide every error after it).
+- With a stack role (CreateStack's ``RoleARN``: the launch constraint's role, the S3 route's RoleARN,
+  a pipeline action's role) every call each resource's handlers make is checked against that role's
+  policies, from the registry schemas' handler permissions (products/analysis/handler_permissions.py).
+  "CloudFormation uses the role's credentials to make calls on your behalf" (CloudFormation User
+  Guide, "CloudFormation service role").
+- A resource that fails is CREATE_FAILED with the reason, and the stack rolls back: what was created is
+  deleted, newest first, and the stack ends ROLLBACK_COMPLETE ("If stack creation fails, CloudFormation
+  rolls back any changes by deleting the resources that it created", User Guide, "Stack failure
+  options"). CreateStack itself succeeds, as in AWS, where the failure shows in the stack's status.
+- Resources are created in dependency order (dependencies.py), references included, and deleted in the
+  reverse of their creation, so a resource goes before what it refers to.
+- Each resource's CREATE_IN_PROGRESS, CREATE_COMPLETE or CREATE_FAILED and DELETE_COMPLETE is an event.
+"""
+
+import copy
+import json
+
+from products.analysis import handler_permissions
+from products.analysis.resolve import Environment
+from products.local_aws import iam as emulated_iam
+from products.local_aws.cloudformation.dependencies import creation_order
+
+class ResourceFailed(Exception):
+    """A resource CloudFormation could not create; the stack rolls back."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str):
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id, self.resource_type, self.reason = logical_id, resource_type, reason
+
+
+def supported(resource_type: str) -> bool:
+    from moto.cloudformation.parsing import get_model_map
+
+    from products.local_aws.cloudformation import resource_types
+
+    return resource_type in get_model_map() or resource_types.handles(resource_type)
+
+
+def _stack(account_id: str, region_name: str, stack_id: str):
+    from moto.cloudformation.models import cloudformation_backends
+
+    return cloudformation_backends[account_id][region_name].stacks.get(stack_id)
+
+
+def check_stack_role(role_arn: str, resource_type: str, raw: dict, resolved: dict, account_id: str, region: str) -> None:
+    """The stack role's policies must allow every call the resource's handlers make (RoleDenied if not)."""
+    env = Environment(account=account_id, region=region)
+    try:
+        calls = handler_permissions.needed_calls(resource_type, raw, resolved, env)
+    except (KeyError, handler_permissions.Undecided) as unknown:
+        raise emulated_iam.RoleDenied(f"the local AWS does not know the calls {resource_type} needs ({unknown}); "
+                                      "see products/analysis/handler_permissions.py") from None
+    emulated_iam.check(account_id, role_arn, calls, caller=f"cloudformation:{resource_type}")
+
+
+def _event(stack, logical_id: str, resource_type: str, status: str, physical_id: str = "", reason: str | None = None):
+    from moto.cloudformation.models import Event
+
+    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                              physical_resource_id=physical_id, resource_type=resource_type, resource_status=status,
+                              resource_status_reason=reason, resource_properties=None))
+
+
+def _physical_id(resource) -> str:
+    return str(getattr(resource, "physical_resource_id", "") or "")
+
+
+def create_resource(original, logical_id, resource_json, resources_map, account_id, region_name):
+    """moto's parse_and_create_resource, as CloudFormation: type, role, events, failure (see module doc)."""
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map[condition]:
+        return None
+    resource_type = resource_json["Type"]
+    stack = _stack(account_id, region_name, resources_map.stack_id)
+    if stack is not None:
+        _event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+    if not supported(resource_type):
+        raise ResourceFailed(logical_id, resource_type, f"the local AWS cannot create resources of type {resource_type} "
+                                                        "(add it in products/local_aws/cloudformation/resource_types)")
+    try:
+        if stack is not None and stack.role_arn:
+            from moto.cloudformation.parsing import clean_json
+
+            raw = resource_json.get("Properties", {})
+            resolved = clean_json(copy.deepcopy({"Properties": raw}), resources_map)["Properties"]
+            check_stack_role(stack.role_arn, resource_type, raw, _json_ready(resolved), account_id, region_name)
+        resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+    except ResourceFailed:
+        raise
+    except Exception as error:  # noqa: BLE001 - any handler error fails the resource, as in AWS
+        raise ResourceFailed(logical_id, resource_type, _reason(error)) from error
+    if not hasattr(resources_map, "creation_order"):  # a change set's stack: created without create_resources
+        resources_map.creation_order = []
+    resources_map.creation_order.append(logical_id)
+    if stack is not None:
+        _event(stack, logical_id, resource_type, "CREATE_COMPLETE", _physical_id(resource))
+    return resource
+
+
+def _json_ready(value):
+    """Resolved properties with moto's resource objects (a Ref to a resource without a physical id) as text."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _reason(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return f"Resource handler returned message: \"{message}\""
+
+
+def create_resources(stack) -> None:
+    """moto's Stack.create_resources, with AWS's failure and rollback (see module doc)."""
+    stack.status = "CREATE_IN_PROGRESS"
+    stack.resource_map.creation_order = []
+    try:
+        ready = stack.resource_map.create(stack.template_dict)
+    except ResourceFailed as failed:
+        _event(stack, failed.logical_id, failed.resource_type, "CREATE_FAILED", reason=failed.reason)
+        roll_back(stack, f"The following resource(s) failed to create: [{failed.logical_id}]. Rollback requested by user.")
+        return
+    stack.description = stack.template_dict.get("Description")
+    if ready:
+        stack.mark_creation_complete()
+
+
+def roll_back(stack, reason: str) -> None:
+    from moto.cloudformation.parsing import OutputMap
+
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)  # a rolled-back stack has no outputs
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    try:
+        delete_resources(stack)
+    except ResourceFailed as failed:
+        stack.status = "ROLLBACK_FAILED"
+        stack._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(failed))
+        return
+    stack.status = "ROLLBACK_COMPLETE"
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+
+
+def delete_resources(stack) -> None:
+    """Every created resource deleted, newest first; ResourceFailed for the first that cannot be."""
+    resource_map = stack.resource_map
+    order = getattr(resource_map, "creation_order", None)
+    if order is None:  # created before install(): moto's own order
+        resource_map.delete()
+        return
+    for logical_id in reversed(list(order)):
+        resource = resource_map._parsed_resources.get(logical_id)
+        resource_json = resource_map._resource_json_map[logical_id]
+        resource_type = resource_json["Type"]
+        if resource_json.get("DeletionPolicy") == "Retain" or resource is None:
+            order.remove(logical_id)
+            continue
+        _event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", _physical_id(resource))
+        try:
+            resource_map._delete_resource(resource, resource_json)
+        except Exception as error:  # noqa: BLE001 - any handler error fails the deletion, as in AWS
+            _event(stack, logical_id, resource_type, "DELETE_FAILED", _physical_id(resource), _reason(error))
+            raise ResourceFailed(logical_id, resource_type, _reason(error)) from error
+        resource_map._parsed_resources.pop(logical_id, None)
+        order.remove(logical_id)
+        _event(stack, logical_id, resource_type, "DELETE_COMPLETE", _physical_id(resource))
+
+
+def delete(stack) -> None:
+    """moto's Stack.delete: resources newest first; DELETE_FAILED naming the resource that would not go."""
+    stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    try:
+        delete_resources(stack)
+    except ResourceFailed as failed:
+        stack.status = "DELETE_FAILED"
+        stack._add_stack_event("DELETE_FAILED", resource_status_reason=f"The following resource(s) failed to delete: "
+                                                                         f"[{failed.logical_id}]. {failed.reason}")
+        return
+    stack._add_stack_event("DELETE_COMPLETE")
+    stack.status = "DELETE_COMPLETE"
+
+
+def install() -> None:
+    """Patch moto (in this process) so stacks are created and deleted as described in the module doc."""
+    from moto.cloudformation import models, parsing
+
+    from products.local_aws.cloudformation import resource_types
+
+    resource_types.register()
+    original = parsing.parse_and_create_resource
+    if getattr(original, "local_aws", False):
+        return
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        return create_resource(original, logical_id, resource_json, resources_map, account_id, region_name)
+
+    parse_and_create_resource.local_aws = True
+    parsing.parse_and_create_resource = parse_and_create_resource
+    parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = lambda self: creation_order(self._resource_json_map)
+    models.Stack.create_resources = create_resources
+    models.Stack.delete = delete
+    models.CloudFormationBackend.delete_stack = _keeping_failed_deletions(models.CloudFormationBackend.delete_stack)
+    models.CloudFormationBackend.execute_change_set = _failing_as_aws(models.CloudFormationBackend.execute_change_set)
+
+
+def _failing_as_aws(execute_change_set):
+    """moto lets a resource's failure escape ExecuteChangeSet (an HTTP 500). In AWS the call succeeds and the
+    stack fails: a CREATE change set's stack rolls back to ROLLBACK_COMPLETE. An UPDATE's rollback to the
+    previous resources is not emulated yet: the stack is marked UPDATE_ROLLBACK_COMPLETE with the reason."""
+    def wrapper(backend, change_set_name: str, stack_name: str | None = None) -> None:
+        try:
+            execute_change_set(backend, change_set_name, stack_name)
+        except ResourceFailed as failed:
+            change_set = backend.change_sets.get(change_set_name) or next(
+                c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
+            change_set.execution_status = "EXECUTE_FAILED"
+            stack = backend.stacks[change_set.stack_id]
+            _event(stack, failed.logical_id, failed.resource_type, "CREATE_FAILED", reason=failed.reason)
+            reason = f"The following resource(s) failed to create: [{failed.logical_id}]."
+            if change_set.change_set_type == "CREATE":
+                roll_back(stack, reason + " Rollback requested by user.")
+            else:
+                stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE", resource_status_reason=reason)
+    return wrapper
+
+
+def _keeping_failed_deletions(delete_stack):
+    """moto moves a stack to its deleted stacks whatever happened; in AWS a DELETE_FAILED stack stays listed."""
+    def wrapper(backend, name_or_stack_id: str) -> None:
+        before = dict(backend.stacks)
+        delete_stack(backend, name_or_stack_id)
+        for stack_id, stack in before.items():
+            if stack.status == "DELETE_FAILED" and stack_id not in backend.stacks:
+                backend.stacks[stack_id] = stack
+                backend.deleted_stacks.pop(stack_id, None)
+    return wrapper

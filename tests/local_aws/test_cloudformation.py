@@ -1,0 +1,158 @@
+"""CloudFormation in the local AWS (products/local_aws/cloudformation/) creates a product's whole stack from its
+published template, under the launch role, and fails, rolls back and deletes as AWS does.
+
+One emulator for the module, with the roles stack and the seed zips in place as publishing leaves them; each
+test creates its own stacks, named for it.
+"""
+
+import json
+import re
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from products.local_aws.cloudformation.dependencies import CircularDependency, creation_order
+from products.local_aws.emulator import moto_server
+from tests.conftest import sample_parameters
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+LAUNCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
+ASSET_BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
+# Products whose templates hold only types the local AWS creates today (Custom:: resources are next).
+WHOLE = ["build-train", "build-train-batch"]
+
+
+@pytest.fixture(scope="module")
+def local_aws(artifacts):
+    with moto_server() as endpoint:
+        def client(service):
+            return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
+                                aws_access_key_id="admin", aws_secret_access_key="admin")
+
+        cfn = client("cloudformation")
+        cfn.create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(), Capabilities=["CAPABILITY_NAMED_IAM"])
+        client("s3").create_bucket(Bucket=ASSET_BUCKET)
+        yield client
+
+
+def _upload_seed_code(local_aws, artifacts, template: dict) -> None:
+    """The seed zips at the keys the template's parameters default to (as publishing uploads them)."""
+    for name, parameter in template["Parameters"].items():
+        if name.endswith("SeedCodeKey"):
+            repo = "model-build" if name.startswith("ModelBuild") else "model-deploy"
+            local_aws("s3").put_object(Bucket=ASSET_BUCKET, Key=parameter["Default"], Body=artifacts.seed_zips[repo].data)
+
+
+def _create(local_aws, name: str, template: dict, parameters: dict, role: str = LAUNCH_ROLE) -> dict:
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), RoleARN=role, Capabilities=["CAPABILITY_IAM"],
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
+def _events(local_aws, stack_id: str) -> list[tuple[str, str, str]]:
+    events = local_aws("cloudformation").describe_stack_events(StackName=stack_id)["StackEvents"]
+    return [(e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason") or "") for e in reversed(events)]
+
+
+@pytest.mark.parametrize("product", WHOLE)
+def test_a_products_whole_stack_is_created_under_the_launch_role_and_deleted(local_aws, artifacts, product):
+    template = json.loads(artifacts.product_templates[product].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    parameters = {**sample_parameters(template), "SageMakerProjectId": f"p-{product.replace('-', '')[:12]}"}
+    stack = _create(local_aws, f"SC-{product}", template, parameters)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _events(local_aws, stack["StackId"])
+    completed = [logical for logical, status, _ in _events(local_aws, stack["StackId"]) if status == "CREATE_COMPLETE"]
+    assert set(completed) == set(template["Resources"]) | {f"SC-{product}"}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    repository = local_aws("codecommit").get_repository(repositoryName=outputs["ModelBuildRepositoryName"])
+    assert repository["repositoryMetadata"]["repositoryName"] == outputs["ModelBuildRepositoryName"]
+    pipeline = local_aws("codepipeline").get_pipeline(name=outputs["ModelBuildPipelineName"])["pipeline"]
+    assert [s["name"] for s in pipeline["stages"]][0] == "Source"
+
+    local_aws("cloudformation").delete_stack(StackName=stack["StackId"])
+    assert local_aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert outputs["ModelBuildPipelineName"] not in [p["name"] for p in local_aws("codepipeline").list_pipelines()["pipelines"]]
+    with pytest.raises(ClientError, match="RepositoryDoesNotExist"):
+        local_aws("codecommit").get_repository(repositoryName=outputs["ModelBuildRepositoryName"])
+    # DeletionPolicy Retain: the bucket and the model package group outlive the project (models and data).
+    local_aws("s3").head_bucket(Bucket=outputs["ArtifactBucketName"])
+    local_aws("sagemaker").describe_model_package_group(ModelPackageGroupName=outputs["ModelPackageGroupName"])
+
+
+def test_a_call_the_launch_role_does_not_allow_fails_its_resource_and_rolls_the_stack_back(local_aws, artifacts, role_policies):
+    """The launch role as rendered, less its CodePipeline statements."""
+    iam = local_aws("iam")
+    iam.create_role(RoleName="narrow-launch", Path="/service-role/", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "servicecatalog.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    statements = [s for document in role_policies["launch"] for s in document["Statement"]
+                  if not any(str(a).startswith("codepipeline:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
+    document = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_role_policy(RoleName="narrow-launch", PolicyName="launch", PolicyDocument=json.dumps(document))
+    template = json.loads(artifacts.product_templates["build-train"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    stack = _create(local_aws, "SC-narrow", template, {**sample_parameters(template), "SageMakerProjectId": "p-narrow"},
+                    role=f"arn:aws:iam::{ACCOUNT}:role/service-role/narrow-launch")
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = _events(local_aws, stack["StackId"])
+    failed = [(logical, reason) for logical, status, reason in events if status == "CREATE_FAILED"]
+    assert len(failed) == 1 and failed[0][0] == "ModelBuildPipeline"
+    assert re.search(r"narrow-launch is not authorized to perform: codepipeline:\w+ on resource: "
+                     r"arn:aws:codepipeline:us-east-1:123456789012:sagemaker-abalone-p-narrow-modelbuild", failed[0][1])
+    created = [logical for logical, status, _ in events if status == "CREATE_COMPLETE" and logical != "SC-narrow"]
+    deleted = [logical for logical, status, _ in events if status == "DELETE_COMPLETE"]
+    retained = {k for k, r in template["Resources"].items() if r.get("DeletionPolicy") == "Retain"}
+    assert created and deleted == [c for c in reversed(created) if c not in retained]  # newest first
+    assert "Outputs" not in local_aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]
+
+
+def test_a_type_the_local_aws_cannot_create_fails_the_stack_naming_it(local_aws):
+    template = {"Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "fails-naming-its-type"}},
+        "Connection": {"Type": "AWS::CodeStarConnections::Connection", "DependsOn": "Bucket",
+                       "Properties": {"ConnectionName": "c", "ProviderType": "GitHub"}}}}
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName="unsupported", TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName="unsupported")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    (reason,) = [r for _, status, r in _events(local_aws, stack["StackId"]) if status == "CREATE_FAILED"]
+    assert "cannot create resources of type AWS::CodeStarConnections::Connection" in reason
+    with pytest.raises(ClientError):
+        local_aws("s3").head_bucket(Bucket="fails-naming-its-type")  # rolled back
+
+
+def test_the_portfolio_stack_creates_its_products_with_their_versions(local_aws, artifacts):
+    """What Service Catalog's API then says of them: the product by its id (the versions, constraints and
+    principals a stack keeps are read by the Service Catalog calls the local AWS adds next)."""
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName="portfolio", TemplateBody=artifacts.portfolio.data.decode())
+    stack = cfn.describe_stacks(StackName="portfolio")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    template = json.loads(artifacts.portfolio.data)
+    products = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"]
+    assert len([k for k in outputs if k.endswith("ProductId")]) == len(products)
+    for key, ids in outputs.items():
+        if key.endswith("ProvisioningArtifactIds"):
+            assert all(i.startswith("pa-") for i in ids.split(","))
+    names = {r["Properties"]["Name"] for r in template["Resources"].values()
+             if r["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"}
+    described = {local_aws("servicecatalog").describe_product(Id=v)["ProductViewSummary"]["Name"]
+                 for k, v in outputs.items() if k.endswith("ProductId")}
+    assert described == names
+
+
+def test_resources_are_created_after_what_they_refer_to_and_a_cycle_is_refused():
+    resources = {
+        "Pipeline": {"Type": "T", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Project": {"Ref": "Project"}}},
+        "Project": {"Type": "T", "Properties": {"Bucket": {"Fn::Sub": "${Bucket}/x ${AWS::Region} ${!Literal}"}}},
+        "Rule": {"Type": "T", "DependsOn": "Pipeline"},
+        "Role": {"Type": "T"},
+        "Bucket": {"Type": "T", "Properties": {"Name": {"Fn::Sub": ["${Name}", {"Name": {"Ref": "Role"}}]}}},
+    }
+    assert creation_order(resources) == ["Role", "Bucket", "Project", "Pipeline", "Rule"]
+    resources["Role"]["Properties"] = {"Arn": {"Ref": "Rule"}}
+    with pytest.raises(CircularDependency, match=r"Bucket, Pipeline, Project, Role, Rule"):
+        creation_order(resources)
