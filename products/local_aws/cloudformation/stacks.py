@@ -29,6 +29,7 @@ from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation.dependencies import creation_order
 
+
 class ResourceFailed(Exception):
     """A resource CloudFormation could not create; the stack rolls back."""
 
@@ -38,11 +39,10 @@ class ResourceFailed(Exception):
 
 
 def supported(resource_type: str) -> bool:
+    """moto's own types and the ones resource_types registers with it (install() registers them first)."""
     from moto.cloudformation.parsing import get_model_map
 
-    from products.local_aws.cloudformation import resource_types
-
-    return resource_type in get_model_map() or resource_types.handles(resource_type)
+    return resource_type in get_model_map()
 
 
 def _stack(account_id: str, region_name: str, stack_id: str):
@@ -123,12 +123,17 @@ def create_resources(stack) -> None:
     try:
         ready = stack.resource_map.create(stack.template_dict)
     except ResourceFailed as failed:
-        _event(stack, failed.logical_id, failed.resource_type, "CREATE_FAILED", reason=failed.reason)
-        roll_back(stack, f"The following resource(s) failed to create: [{failed.logical_id}]. Rollback requested by user.")
+        roll_back(stack, _failed_to_create(stack, failed) + " Rollback requested by user.")
         return
     stack.description = stack.template_dict.get("Description")
     if ready:
         stack.mark_creation_complete()
+
+
+def _failed_to_create(stack, failed: ResourceFailed) -> str:
+    """The resource's CREATE_FAILED event; the stack's reason, as CloudFormation words it."""
+    _event(stack, failed.logical_id, failed.resource_type, "CREATE_FAILED", reason=failed.reason)
+    return f"The following resource(s) failed to create: [{failed.logical_id}]."
 
 
 def roll_back(stack, reason: str) -> None:
@@ -221,8 +226,7 @@ def _failing_as_aws(execute_change_set):
                 c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
             change_set.execution_status = "EXECUTE_FAILED"
             stack = backend.stacks[change_set.stack_id]
-            _event(stack, failed.logical_id, failed.resource_type, "CREATE_FAILED", reason=failed.reason)
-            reason = f"The following resource(s) failed to create: [{failed.logical_id}]."
+            reason = _failed_to_create(stack, failed)
             if change_set.change_set_type == "CREATE":
                 roll_back(stack, reason + " Rollback requested by user.")
             else:

@@ -21,10 +21,6 @@ SERVICES = (autoscaling, cloudwatch, codebuild, codecommit, codepipeline, s3, sa
 MODELS = {model.cloudformation_type(): model for service in SERVICES for model in service.MODELS}
 
 
-def handles(resource_type: str) -> bool:
-    return resource_type in MODELS
-
-
 def register() -> None:
     """moto lists its models as CloudFormationModel's direct subclasses (cached): add these to the list once."""
     from moto.cloudformation import parsing

@@ -42,9 +42,8 @@ class ScalingPolicy(LocalResource):
         policy = _backend(account_id, region).put_scaling_policy(
             properties["PolicyName"], namespace, resource_id, dimension, {body_key: properties[body_key]},
             properties.get("PolicyType"))
-        resource = cls(policy.policy_arn, properties, account_id, region)  # Ref: the policy's ARN
-        resource.key = (properties["PolicyName"], namespace, resource_id, dimension)
-        return resource
+        return cls(policy.policy_arn, properties, account_id, region,  # Ref: the policy's ARN
+                   key=(properties["PolicyName"], namespace, resource_id, dimension))
 
     def remove(self) -> None:
         _backend(self.account_id, self.region).delete_scaling_policy(*self.key)

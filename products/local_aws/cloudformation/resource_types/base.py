@@ -10,14 +10,17 @@ class LocalResource(CloudFormationModel):
     """A resource a stack created, kept for its Ref (``physical_id``), its attributes and its deletion.
 
     Subclasses set TYPE, NAME_PROPERTY (the property CloudFormation takes the physical name from, "" for none) and
-    ATTRIBUTES (Fn::GetAtt name -> function of the resource), and implement ``create`` and ``remove``."""
+    ATTRIBUTES (Fn::GetAtt name -> function of the resource), and implement ``create`` and ``remove``. What a
+    resource needs besides its id and properties (an ARN the service made, the key it deletes by) is passed by
+    name and kept as an attribute."""
 
     TYPE = ""
     NAME_PROPERTY = ""
     ATTRIBUTES: dict[str, Callable[["LocalResource"], Any]] = {}
 
-    def __init__(self, physical_id: str, properties: dict, account_id: str, region: str):
+    def __init__(self, physical_id: str, properties: dict, account_id: str, region: str, **kept: Any):
         self.physical_id, self.properties, self.account_id, self.region = physical_id, properties, account_id, region
+        self.__dict__.update(kept)
 
     @classmethod
     def cloudformation_type(cls) -> str:

@@ -21,9 +21,7 @@ class Alarm(LocalResource):
             dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in properties.get("Dimensions", [])],
             alarm_actions=properties.get("AlarmActions", []), ok_actions=properties.get("OKActions", []),
             treat_missing_data=properties.get("TreatMissingData"), datapoints_to_alarm=properties.get("DatapointsToAlarm"))
-        resource = cls(name, properties, account_id, region)  # Ref: the alarm's name
-        resource.arn = alarm.alarm_arn
-        return resource
+        return cls(name, properties, account_id, region, arn=alarm.alarm_arn)  # Ref: the alarm's name
 
     def remove(self) -> None:
         cloudwatch_backends[self.account_id][self.region].delete_alarms([self.physical_id])

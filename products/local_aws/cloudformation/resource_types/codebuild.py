@@ -25,9 +25,7 @@ class Project(LocalResource):
             tags=api_tags(properties.get("Tags")), cache=member("Cache"), timeout=properties.get("TimeoutInMinutes"),
             queued_timeout=properties.get("QueuedTimeoutInMinutes"), source_version=properties.get("SourceVersion"),
             logs_config=member("LogsConfig"), vpc_config=member("VpcConfig"))
-        resource = cls(name, properties, account_id, region)  # Ref: the project's name
-        resource.arn = created["arn"]
-        return resource
+        return cls(name, properties, account_id, region, arn=created["arn"])  # Ref: the project's name
 
     def remove(self) -> None:
         codebuild_backends[self.account_id][self.region].delete_project(self.physical_id)

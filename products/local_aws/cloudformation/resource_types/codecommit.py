@@ -52,9 +52,7 @@ class Repository(LocalResource):
             branch = properties["Code"].get("BranchName", "main")
             stored.local_branches[branch] = files
             metadata["defaultBranch"] = branch
-        resource = cls(metadata["repositoryId"], properties, account_id, region)  # Ref: the repository's id
-        resource.metadata = metadata
-        return resource
+        return cls(metadata["repositoryId"], properties, account_id, region, metadata=metadata)  # Ref: the repository's id
 
     def remove(self) -> None:
         codecommit_backends[self.account_id][self.region].delete_repository(self.metadata["repositoryName"])

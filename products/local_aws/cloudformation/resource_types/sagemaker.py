@@ -23,9 +23,7 @@ class ModelPackageGroup(LocalResource):
         if "ModelPackageGroupPolicy" in properties:
             policy = properties["ModelPackageGroupPolicy"]
             backend.model_package_groups[name].local_policy = policy if isinstance(policy, str) else json.dumps(policy)
-        resource = cls(arn, properties, account_id, region)  # Ref: the group's ARN
-        resource.name = name
-        return resource
+        return cls(arn, properties, account_id, region, name=name)  # Ref: the group's ARN
 
     def remove(self) -> None:
         sagemaker_backends[self.account_id][self.region].model_package_groups.pop(self.name, None)

@@ -12,11 +12,8 @@ class ScheduleGroup(LocalResource):
 
     @classmethod
     def create(cls, name, properties, account_id, region):
-        tags = [{"Key": t["Key"], "Value": t["Value"]} for t in properties.get("Tags", [])]
-        group = scheduler_backends[account_id][region].create_schedule_group(name, tags)
-        resource = cls(name, properties, account_id, region)  # Ref: the group's name
-        resource.arn = group.arn
-        return resource
+        group = scheduler_backends[account_id][region].create_schedule_group(name, properties.get("Tags", []))
+        return cls(name, properties, account_id, region, arn=group.arn)  # Ref: the group's name
 
     def remove(self) -> None:
         scheduler_backends[self.account_id][self.region].delete_schedule_group(self.physical_id)
@@ -37,9 +34,8 @@ class Schedule(LocalResource):
             schedule_expression_timezone=properties.get("ScheduleExpressionTimezone"),
             start_date=properties.get("StartDate"), state=properties.get("State", "ENABLED"),
             target=properties["Target"], action_after_completion=None)
-        resource = cls(name, properties, account_id, region)  # Ref: the schedule's name
-        resource.arn, resource.group = schedule.arn, properties.get("GroupName")
-        return resource
+        return cls(name, properties, account_id, region,  # Ref: the schedule's name
+                   arn=schedule.arn, group=properties.get("GroupName"))
 
     def remove(self) -> None:
         scheduler_backends[self.account_id][self.region].delete_schedule(self.group, self.physical_id)

@@ -26,6 +26,19 @@ def backend(account_id: str, region: str):
     return found
 
 
+def _add_once(lists: dict, key: str, item) -> None:
+    """``item`` in the list ``lists`` holds under ``key``, once (an association made twice is one)."""
+    listed = lists.setdefault(key, [])
+    if item not in listed:
+        listed.append(item)
+
+
+def _remove(lists: dict, key: str, item) -> None:
+    listed = lists.get(key, [])
+    if item in listed:
+        listed.remove(item)
+
+
 def _artifact(parameters: dict) -> dict:
     return {"Id": "pa-" + secrets.token_hex(6), "Name": parameters.get("Name", ""), "Description": parameters.get("Description", ""),
             "Type": parameters.get("Type", "CLOUD_FORMATION_TEMPLATE"), "Active": True, "Guidance": "DEFAULT",
@@ -114,16 +127,12 @@ class PortfolioProductAssociation(LocalResource):
         portfolio, product = properties["PortfolioId"], properties["ProductId"]
         if portfolio not in found.portfolios or product not in found.products:
             raise ValueError(f"portfolio {portfolio} or product {product} does not exist")
-        found.local_portfolio_products.setdefault(portfolio, [])
-        if product not in found.local_portfolio_products[portfolio]:
-            found.local_portfolio_products[portfolio].append(product)
+        _add_once(found.local_portfolio_products, portfolio, product)
         return cls(f"{portfolio}|{product}", properties, account_id, region)
 
     def remove(self) -> None:
-        portfolio, product = self.physical_id.split("|")
-        listed = backend(self.account_id, self.region).local_portfolio_products.get(portfolio, [])
-        if product in listed:
-            listed.remove(product)
+        _remove(backend(self.account_id, self.region).local_portfolio_products, self.properties["PortfolioId"],
+                self.properties["ProductId"])
 
 
 class LaunchRoleConstraint(LocalResource):
@@ -155,16 +164,16 @@ class PortfolioPrincipalAssociation(LocalResource):
         portfolio = properties["PortfolioId"]
         if portfolio not in found.portfolios:
             raise ValueError(f"portfolio {portfolio} does not exist")
-        principal = {"PrincipalARN": properties["PrincipalARN"], "PrincipalType": properties["PrincipalType"]}
-        found.local_principals.setdefault(portfolio, [])
-        if principal not in found.local_principals[portfolio]:
-            found.local_principals[portfolio].append(principal)
+        _add_once(found.local_principals, portfolio, _principal(properties))
         return cls(f"{portfolio}|{properties['PrincipalARN']}", properties, account_id, region)
 
     def remove(self) -> None:
-        portfolio, arn = self.physical_id.split("|", 1)
-        found = backend(self.account_id, self.region)
-        found.local_principals[portfolio] = [p for p in found.local_principals.get(portfolio, []) if p["PrincipalARN"] != arn]
+        _remove(backend(self.account_id, self.region).local_principals, self.properties["PortfolioId"],
+                _principal(self.properties))
+
+
+def _principal(properties: dict) -> dict:
+    return {"PrincipalARN": properties["PrincipalARN"], "PrincipalType": properties["PrincipalType"]}
 
 
 MODELS = (Portfolio, CloudFormationProduct, PortfolioProductAssociation, LaunchRoleConstraint, PortfolioPrincipalAssociation)
