@@ -108,6 +108,16 @@ def test_a_call_the_launch_role_does_not_allow_fails_its_resource_and_rolls_the_
     assert "Outputs" not in local_aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]
 
 
+def test_a_repository_whose_seed_zip_is_missing_fails_naming_the_object(local_aws, artifacts):
+    template = json.loads(artifacts.product_templates["build-train"].data)
+    template["Parameters"]["ModelBuildSeedCodeKey"]["Default"] = "seedcode/model-build/never-uploaded.zip"
+    stack = _create(local_aws, "SC-no-seed", template, {**sample_parameters(template), "SageMakerProjectId": "p-noseed"})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = [(logical, reason) for logical, status, reason in _events(local_aws, stack["StackId"]) if status == "CREATE_FAILED"]
+    assert failed == [("ModelBuildRepository", 'Resource handler returned message: "Code.S3: '
+                       f's3://{ASSET_BUCKET}/seedcode/model-build/never-uploaded.zip does not exist"')]
+
+
 def test_a_type_the_local_aws_cannot_create_fails_the_stack_naming_it(local_aws):
     template = {"Resources": {
         "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "fails-naming-its-type"}},

@@ -17,17 +17,17 @@ from products.local_aws.cloudformation.resource_types.base import LocalResource
 
 def initial_files(code: dict, account_id: str, region: str) -> dict[str, bytes]:
     """The files of the zip ``Code.S3`` names; an error naming the object if S3 has none."""
-    from moto.s3.exceptions import MissingBucket, MissingKey
+    from moto.s3.exceptions import MissingBucket
 
     location = code["S3"]
-    try:
-        data = s3_backends[account_id][get_partition(region)].get_object(
-            location["Bucket"], location["Key"], version_id=location.get("ObjectVersion")).value
-    except (MissingBucket, MissingKey):
-        data = None
-    if data is None:
+    try:  # moto's get_object raises for a missing bucket and returns None for a missing key
+        key = s3_backends[account_id][get_partition(region)].get_object(
+            location["Bucket"], location["Key"], version_id=location.get("ObjectVersion"))
+    except MissingBucket:
+        key = None
+    if key is None:
         raise ValueError(f"Code.S3: s3://{location['Bucket']}/{location['Key']} does not exist")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(io.BytesIO(key.value)) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
 
 
