@@ -126,10 +126,13 @@ def evaluate(policies: list[dict], action: str, resource: str, context: dict | N
 
 
 def _principal_matches(statement: dict, principal_arn: str) -> bool:
-    """A resource policy statement names the caller: its ARN, its account's root, or everyone."""
+    """A resource policy statement names the caller: its ARN, its account's root, or everyone; a service
+    principal (``lambda.amazonaws.com``, no colon) by its name under ``Service``."""
     given = statement.get("Principal")
     if given == "*":
         return True
+    if ":" not in principal_arn:
+        return principal_arn in _listed((given or {}).get("Service", []))
     account = principal_arn.split(":")[4]
     return any(p in ("*", principal_arn) or re.fullmatch(rf"arn:aws[\w-]*:iam::{account}:root", p) or p == account
                for p in _listed((given or {}).get("AWS", [])))
@@ -139,9 +142,11 @@ def resource_policy_allows(policy: dict, principal_arn: str, action: str, resour
     """Whether a resource policy (a bucket, key, group or trust policy) allows ``principal_arn`` the call.
 
     For a call from another account IAM needs this and the caller's identity policy both. The
-    caller's ARN is in the condition context as aws:PrincipalArn (a trust policy may test it).
+    caller's ARN is in the condition context as aws:PrincipalArn (a trust policy may test it); a service
+    principal's name as aws:PrincipalServiceName.
     """
-    context = {"aws:PrincipalArn": principal_arn, **(context or {})}
+    caller_key = "aws:PrincipalArn" if ":" in principal_arn else "aws:PrincipalServiceName"
+    context = {caller_key: principal_arn, **(context or {})}
     allowed_by = None
     for index, statement in enumerate(_listed(policy.get("Statement", []))):
         if not _principal_matches(statement, principal_arn) or not statement_applies(statement, action, resource, context):

@@ -44,6 +44,18 @@ def _stack(p, region, account):
     return name if name.startswith("arn:") else f"arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
 
 
+def _build_project(key: str, from_build_id: bool = False):
+    """The CodeBuild project a request acts on: named, or the project of a build id (``project:uuid``).
+    BatchGetBuilds lists ids; the catalog's code asks for one build at a time, so the first is authorized."""
+    def resource(p, region, account):
+        value = p[key][0] if isinstance(p[key], list) else p[key]
+        if value.startswith("arn:"):
+            value = value.split(":", 5)[5].split("/", 1)[1]
+        name = value.split(":", 1)[0] if from_build_id else value
+        return f"arn:aws:codebuild:{region}:{account}:project/{name}"
+    return resource
+
+
 ANY = lambda p, region, account: "*"  # noqa: E731  (actions with no resource type)
 
 # (signing service, operation) -> resource function (parameters, region, account) -> ARN
@@ -72,6 +84,10 @@ RESOURCES = {
         f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
     ("codepipeline", "StartPipelineExecution"): lambda p, region, account:
         f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
+    # The seed check-in function starting and watching its build (authorized on the project).
+    ("codebuild", "StartBuild"): _build_project("projectName"),
+    ("codebuild", "BatchGetBuilds"): _build_project("ids", from_build_id=True),
+    ("codebuild", "StopBuild"): _build_project("id", from_build_id=True),
     ("cloudformation", "DescribeStacks"): _stack,
     ("cloudformation", "ValidateTemplate"): ANY,  # no resource type (Service Authorization Reference)
     ("sts", "GetCallerIdentity"): None,  # needs no permission (IAM: "no permissions are required")

@@ -6,7 +6,7 @@ Delete this function deletes each that exists and waits until they are gone. Clo
 deletes them with their own service role (the one that created them), so this function
 needs only DeleteStack and DescribeStacks. A stage in another account (``RoleArn`` set: that
 account's deploy role, which created the stack) is reached through that role, as the deploy
-action reached it. Create and Update do nothing.
+action reached it. Create and Update only check the ``Stacks`` property.
 
 It answers every request exactly once, before its own timeout: FAILED names the stack that
 could not be deleted (a DELETE_FAILED stack, or one still deleting when time runs out), so
@@ -38,17 +38,26 @@ def handler(event, context, cloudformation_for=None, sleep=time.sleep):
     ``cloudformation_for(role_arn)``: a CloudFormation client for the account of a role ("" for this one)."""
     try:
         data = {}
+        if event["RequestType"] not in ("Create", "Update", "Delete"):
+            raise CleanupError(f"unknown RequestType {event['RequestType']!r}")
+        stacks = stacks_property(event.get("ResourceProperties", {}))
         if event["RequestType"] == "Delete":
-            stacks = event.get("ResourceProperties", {}).get("Stacks") or []
             deleted = delete_stacks(stacks, cloudformation_for or cloudformation_client, context, sleep)
             data = {"DeletedStacks": ",".join(deleted)}
-        elif event["RequestType"] not in ("Create", "Update"):
-            raise CleanupError(f"unknown RequestType {event['RequestType']!r}")
         status, reason = "SUCCESS", ""
     except Exception as error:  # noqa: BLE001 - every error must become a FAILED answer
         status, data, reason = "FAILED", {}, failure_reason(error, CleanupError)
     print(json.dumps({"RequestType": event.get("RequestType"), "Status": status, "Reason": reason, "Data": data}))
     send_response(event, status, event.get("PhysicalResourceId") or PHYSICAL_ID, data, reason)
+
+
+def stacks_property(properties: dict) -> list:
+    """``Stacks``, checked on every request: a misspelled property must fail the project's creation,
+    not let its deletion find nothing to delete and leave the endpoints billing."""
+    stacks = properties.get("Stacks")
+    if not isinstance(stacks, list) or not all(isinstance(s, dict) and s.get("StackName") for s in stacks):
+        raise CleanupError(f"property Stacks must list {{StackName, RoleArn}} objects, got {stacks!r}")
+    return stacks
 
 
 def delete_stacks(stacks, cloudformation_for, context, sleep) -> list:

@@ -2,10 +2,13 @@
 
 - ``emulator``: moto_server on a loopback port (``python -m products.local_aws.emulator``), with its shims.
 - ``cloudformation``: moto's CloudFormation, creating, rolling back and deleting the catalog's stacks as AWS does.
+- ``lambda_runtime`` (with ``lambda_bootstrap``): invoking a function runs its own code, as its role.
 - ``iam``: every request signed with a role's credentials checked against that role's policies.
 - ``pipelines``: SageMaker pipeline executions run for real through the seed repo's executor.
 - ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
+- ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
+- ``git_host``: the Git provider behind CodeConnections, as bare repositories under one folder.
 - ``seed_executor``: the bridge to the pipeline executor that ships in the model-build seed repo.
 
 Every stand-in says in its docstring what it stands in for and what it does not do.

@@ -104,6 +104,21 @@ def check_trust(caller_arn: str, target_arn: str) -> None:
         raise RoleDenied(f"{caller_arn} is not trusted by {target_arn} ({decision.reason})")
 
 
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
+
+
+def service_role_credentials(endpoint_url: str, region: str, principal: str, role_arn: str, session: str) -> dict:
+    """The credentials a service (``lambda.amazonaws.com``) hands the code it runs as ``role_arn``, from the
+    emulator's STS, as environment variables; RoleDenied unless the role's trust policy names the service."""
+    import boto3
+
+    check_trust(principal, role_arn)
+    sts = boto3.Session(region_name=region, **EMULATOR_CREDENTIALS).client("sts", endpoint_url=endpoint_url)
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session[:64])["Credentials"]
+    return {"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": credentials["SessionToken"], "AWS_ENDPOINT_URL": endpoint_url}
+
+
 _PATH_PARAMETERS = re.compile(r"/endpoints/(?P<EndpointName>[^/]+)/invocations")  # REST operations' URL members
 
 

@@ -127,3 +127,13 @@ def test_a_stage_account_that_cannot_be_reached_fails_the_termination_naming_it(
     assert answer["Status"] == "FAILED"
     assert f"cannot reach stack {STACKS[1]} through {PROD_DEPLOY_ROLE}" in answer["Reason"]
     assert "may still be running" in answer["Reason"]
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_a_misspelled_stacks_property_fails_every_request(answers, request_type):
+    """Caught at Create, the project fails to launch; not at Delete, where the endpoints would keep billing."""
+    event = _event(answers, request=request_type)
+    event["ResourceProperties"]["Stack"] = event["ResourceProperties"].pop("Stacks")
+    endpoint_cleanup.handler(event, Context(), lambda role: pytest.fail("nothing may be deleted"), sleep=lambda _: None)
+    (answer,) = _answers()
+    assert answer["Status"] == "FAILED" and answer["Reason"].startswith("property Stacks must list")

@@ -7,25 +7,34 @@ test creates its own stacks, named for it.
 
 import json
 import re
+from collections import Counter
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from products.local_aws.cloudformation.dependencies import CircularDependency, creation_order
+from products.local_aws import git_host
 from products.local_aws.emulator import moto_server
 from tests.conftest import sample_parameters
+from tests.local_git import git
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 LAUNCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
 ASSET_BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
-# Products whose templates hold only types the local AWS creates today (Custom:: resources are next).
-WHOLE = ["build-train", "build-train-batch"]
+WHOLE = ["build-train", "build-train-batch", "build-train-deploy", "deploy", "build-train-deploy-monitor", "build-train-git",
+         "build-train-deploy-git", "deploy-git", "build-train-deploy-monitor-git"]
 
 
 @pytest.fixture(scope="module")
-def local_aws(artifacts):
-    with moto_server() as endpoint:
+def git_host_dir(tmp_path_factory):
+    """The stand-in Git host's folder (products/local_aws/git_host.py), where the tests create a team's repositories."""
+    return tmp_path_factory.mktemp("git-host")
+
+
+@pytest.fixture(scope="module")
+def local_aws(artifacts, git_host_dir):
+    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir)}) as endpoint:
         def client(service):
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
                                 aws_access_key_id="admin", aws_secret_access_key="admin")
@@ -44,10 +53,12 @@ def _upload_seed_code(local_aws, artifacts, template: dict) -> None:
             local_aws("s3").put_object(Bucket=ASSET_BUCKET, Key=parameter["Default"], Body=artifacts.seed_zips[repo].data)
 
 
-def _create(local_aws, name: str, template: dict, parameters: dict, role: str = LAUNCH_ROLE) -> dict:
+def _create(local_aws, name: str, template: dict, parameters: dict, role: str | None = LAUNCH_ROLE) -> dict:
+    """CreateStack as the launch constraint's role (``role=None``: as the caller, for a role the launch role may not pass)."""
     cfn = local_aws("cloudformation")
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), RoleARN=role, Capabilities=["CAPABILITY_IAM"],
-                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"],
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+                     **({"RoleARN": role} if role else {}))
     return cfn.describe_stacks(StackName=name)["Stacks"][0]
 
 
@@ -57,28 +68,80 @@ def _events(local_aws, stack_id: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("product", WHOLE)
-def test_a_products_whole_stack_is_created_under_the_launch_role_and_deleted(local_aws, artifacts, product):
+def test_a_products_whole_stack_is_created_under_the_launch_role_and_deleted(local_aws, artifacts, git_host_dir, product):
     template = json.loads(artifacts.product_templates[product].data)
     _upload_seed_code(local_aws, artifacts, template)
-    parameters = {**sample_parameters(template), "SageMakerProjectId": f"p-{product.replace('-', '')[:12]}"}
+    parameters = {**sample_parameters(template), "SageMakerProjectId": f"p-{WHOLE.index(product)}{product.replace('-', '')[:10]}"}
+    team_repositories = _team_repositories(git_host_dir, parameters, product)
     stack = _create(local_aws, f"SC-{product}", template, parameters)
-    assert stack["StackStatus"] == "CREATE_COMPLETE", _events(local_aws, stack["StackId"])
-    completed = [logical for logical, status, _ in _events(local_aws, stack["StackId"]) if status == "CREATE_COMPLETE"]
-    assert set(completed) == set(template["Resources"]) | {f"SC-{product}"}
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failed(local_aws, stack["StackId"])
+    completed = {logical for logical, status, _ in _events(local_aws, stack["StackId"]) if status == "CREATE_COMPLETE"}
+    skipped = set(template["Resources"]) - completed
+    assert f"SC-{product}" in completed
+    assert all("Condition" in template["Resources"][logical] for logical in skipped), skipped  # false for these parameters
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    repository = local_aws("codecommit").get_repository(repositoryName=outputs["ModelBuildRepositoryName"])
-    assert repository["repositoryMetadata"]["repositoryName"] == outputs["ModelBuildRepositoryName"]
-    pipeline = local_aws("codepipeline").get_pipeline(name=outputs["ModelBuildPipelineName"])["pipeline"]
-    assert [s["name"] for s in pipeline["stages"]][0] == "Source"
+    pipelines = [v for k, v in outputs.items() if k in ("ModelBuildPipelineName", "ModelDeployPipelineName")]
+    repositories = [v for k, v in outputs.items() if k.endswith("RepositoryName")]
+    assert pipelines and all(local_aws("codepipeline").get_pipeline(name=p)["pipeline"]["stages"][0]["name"] == "Source"
+                             for p in pipelines)
+    for repository in repositories:
+        local_aws("codecommit").get_repository(repositoryName=repository)
+    functions = _custom_resource_functions(template, stack)
+    assert {name: _answered(local_aws, name) for name in functions} == {n: ["Create SUCCESS"] * c for n, c in functions.items()}
+    for role, remote in team_repositories.items():  # the seed check-in pushed the seed zip's files
+        assert outputs[f"{role}SeedResult"] == "pushed"
+        branch = template["Parameters"][f"{role}CodeRepositoryBranch"]["Default"]
+        files = git("ls-tree", "-r", "--name-only", branch, cwd=remote).split()
+        assert "README.md" in files and "Makefile" in files
 
     local_aws("cloudformation").delete_stack(StackName=stack["StackId"])
     assert local_aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
-    assert outputs["ModelBuildPipelineName"] not in [p["name"] for p in local_aws("codepipeline").list_pipelines()["pipelines"]]
-    with pytest.raises(ClientError, match="RepositoryDoesNotExist"):
-        local_aws("codecommit").get_repository(repositoryName=outputs["ModelBuildRepositoryName"])
+    listed = [p["name"] for p in local_aws("codepipeline").list_pipelines()["pipelines"]]
+    assert not set(pipelines) & set(listed)
+    for repository in repositories:
+        with pytest.raises(ClientError, match="RepositoryDoesNotExist"):
+            local_aws("codecommit").get_repository(repositoryName=repository)
+    assert {name: _answered(local_aws, name) for name in functions} == {
+        n: ["Create SUCCESS"] * c + ["Delete SUCCESS"] * c for n, c in functions.items()}
     # DeletionPolicy Retain: the bucket and the model package group outlive the project (models and data).
     local_aws("s3").head_bucket(Bucket=outputs["ArtifactBucketName"])
-    local_aws("sagemaker").describe_model_package_group(ModelPackageGroupName=outputs["ModelPackageGroupName"])
+    if "ModelPackageGroupName" in outputs:  # the deploy products deploy a group they are given
+        local_aws("sagemaker").describe_model_package_group(ModelPackageGroupName=outputs["ModelPackageGroupName"])
+
+
+def _team_repositories(git_host_dir, parameters: dict, product: str) -> dict:
+    """The empty repositories a team creates on its Git provider before a Git product's project, by role (their
+    names set in ``parameters``)."""
+    if not product.endswith("-git"):
+        return {}
+    repositories = {}
+    for role in ("ModelBuild", "ModelDeploy"):
+        if f"{role}CodeRepositoryFullname" in parameters:
+            name = parameters[f"{role}CodeRepositoryFullname"] = f"acme/{product}-{role.lower()}"  # one per product
+            repositories[role] = git_host.create_repository(parameters["CodeConnectionArn"], name, git_host_dir)
+    return repositories
+
+
+def _custom_resource_functions(template: dict, stack: dict) -> dict[str, int]:
+    """The functions behind the template's custom resources, as the stack named them: how many each answers."""
+    project = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    tokens = [r["Properties"]["ServiceToken"]["Fn::GetAtt"][0] for r in template["Resources"].values()
+              if r["Type"].startswith("Custom::")]
+    names = [template["Resources"][t]["Properties"]["FunctionName"]["Fn::Sub"]
+             .replace("${SageMakerProjectName}", project["SageMakerProjectName"])
+             .replace("${SageMakerProjectId}", project["SageMakerProjectId"]) for t in tokens]
+    return dict(Counter(names))
+
+
+def _answered(local_aws, function_name: str) -> list[str]:
+    """What the function told CloudFormation, request by request, from its log (each handler prints one line)."""
+    logs = local_aws("logs")
+    streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{function_name}")["logStreams"]
+    events = sorted((e["timestamp"], e["message"]) for s in streams for e in logs.get_log_events(
+        logGroupName=f"/aws/lambda/{function_name}", logStreamName=s["logStreamName"])["events"])
+    lines = [message for _, message in events]  # invocations seconds apart: a process each
+    answers = [json.loads(line) for line in lines if line.startswith('{"RequestType"')]
+    return [f"{a['RequestType']} {a['Status']}" for a in answers]
 
 
 def test_a_call_the_launch_role_does_not_allow_fails_its_resource_and_rolls_the_stack_back(local_aws, artifacts, role_policies):
@@ -166,3 +229,63 @@ def test_resources_are_created_after_what_they_refer_to_and_a_cycle_is_refused()
     resources["Role"]["Properties"] = {"Arn": {"Ref": "Rule"}}
     with pytest.raises(CircularDependency, match=r"Bucket, Pipeline, Project, Role, Rule"):
         creation_order(resources)
+
+
+def _failed(local_aws, stack_id: str) -> list[tuple[str, str]]:
+    return [(logical, reason) for logical, status, reason in _events(local_aws, stack_id) if status == "CREATE_FAILED"]
+
+
+def test_a_misspelled_custom_resource_property_fails_the_stack_with_the_functions_reason(local_aws, artifacts):
+    """The request reaches the shipped function, which runs as its role and answers FAILED through the
+    pre-signed HTTPS URL; the stack rolls back with CloudFormation's wording of that answer."""
+    template = json.loads(artifacts.product_templates["deploy"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    cleanup = template["Resources"]["EndpointCleanup"]["Properties"]
+    cleanup["StackList"] = cleanup.pop("Stacks")
+    stack = _create(local_aws, "SC-misspelled", template, {**sample_parameters(template), "SageMakerProjectId": "p-misspelt"})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    ((logical, reason),) = _failed(local_aws, stack["StackId"])
+    assert logical == "EndpointCleanup"
+    assert re.fullmatch(r"Received response status \[FAILED\] from custom resource\. Message returned: property Stacks "
+                        r"must list \{StackName, RoleArn\} objects, got None \(RequestId: [-0-9a-f]{36}\)", reason)
+
+
+def test_an_attribute_the_custom_resource_did_not_return_fails_what_reads_it(local_aws, artifacts):
+    template = json.loads(artifacts.product_templates["deploy"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    template["Resources"]["Reader"] = {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": {"Fn::GetAtt": ["EndpointCleanup", "DeletedStacks"]}}}  # only Delete returns it
+    stack = _create(local_aws, "SC-no-attribute", template, {**sample_parameters(template), "SageMakerProjectId": "p-noattr"})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    ((logical, reason),) = _failed(local_aws, stack["StackId"])
+    assert logical == "Reader" and "Vendor response doesn't contain DeletedStacks attribute" in reason
+
+
+def test_a_function_whose_role_does_not_trust_lambda_never_answers(local_aws, artifacts):
+    iam = local_aws("iam")
+    iam.create_role(RoleName="not-for-lambda", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    template = json.loads(artifacts.product_templates["deploy"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    template["Resources"]["EndpointCleanupFunction"]["Properties"]["Role"] = f"arn:aws:iam::{ACCOUNT}:role/not-for-lambda"
+    stack = _create(local_aws, "SC-untrusted", template, {**sample_parameters(template), "SageMakerProjectId": "p-untrust"},
+                    role=None)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    ((logical, reason),) = _failed(local_aws, stack["StackId"])
+    assert logical == "EndpointCleanup" and reason.startswith("CloudFormation did not receive a response from your Custom Resource")
+    assert "lambda.amazonaws.com is not trusted by" in reason
+
+
+def test_a_seed_check_in_into_a_repository_that_does_not_exist_fails_with_the_builds_reason(local_aws, artifacts):
+    """StartBuild runs the check-in's buildspec as the project's role (moto alone would report it SUCCEEDED):
+    git cannot read the team's repository, so the build fails in BUILD and the custom resource with it."""
+    template = json.loads(artifacts.product_templates["build-train-git"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    parameters = {**sample_parameters(template), "SageMakerProjectId": "p-norepo",
+                  "ModelBuildCodeRepositoryFullname": "acme/never-created"}
+    stack = _create(local_aws, "SC-no-repository", template, parameters)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    ((logical, reason),) = _failed(local_aws, stack["StackId"])
+    assert logical == "ModelBuildSeedCheckin"
+    assert re.search(r"Message returned: seed check-in build sagemaker-abalone-p-norepo-seed:[-0-9a-f]+ FAILED in BUILD: "
+                     r"buildspec\.yml: build phase: `set -eu -o pipefail` exited 1: and the repository exists\. \(RequestId", reason), reason

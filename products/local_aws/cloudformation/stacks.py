@@ -19,6 +19,8 @@ the local AWS once ``install()`` has run:
 - Resources are created in dependency order (dependencies.py), references included, and deleted in the
   reverse of their creation, so a resource goes before what it refers to.
 - Each resource's CREATE_IN_PROGRESS, CREATE_COMPLETE or CREATE_FAILED and DELETE_COMPLETE is an event.
+- A ``Custom::`` resource is answered by the function behind its ServiceToken, run as its role, through a
+  pre-signed HTTPS response URL (custom_resources.py).
 """
 
 import copy
@@ -27,6 +29,7 @@ import json
 from products.analysis import handler_permissions
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
+from products.local_aws.cloudformation import custom_resources
 from products.local_aws.cloudformation.dependencies import creation_order
 
 
@@ -39,10 +42,11 @@ class ResourceFailed(Exception):
 
 
 def supported(resource_type: str) -> bool:
-    """moto's own types and the ones resource_types registers with it (install() registers them first)."""
+    """moto's own types, the ones resource_types registers with it (install() registers them first) and custom
+    resources (custom_resources.py)."""
     from moto.cloudformation.parsing import get_model_map
 
-    return resource_type in get_model_map()
+    return custom_resources.is_custom(resource_type) or resource_type in get_model_map()
 
 
 def _stack(account_id: str, region_name: str, stack_id: str):
@@ -112,6 +116,8 @@ def _json_ready(value):
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, custom_resources.CustomResourceFailed):  # CloudFormation's own words, not a handler's
+        return str(error)
     message = getattr(error, "message", None) or str(error) or type(error).__name__
     return f"Resource handler returned message: \"{message}\""
 
@@ -198,6 +204,7 @@ def install() -> None:
     from products.local_aws.cloudformation import resource_types
 
     resource_types.register()
+    custom_resources.install()
     original = parsing.parse_and_create_resource
     if getattr(original, "local_aws", False):
         return

@@ -2,7 +2,7 @@
 
 CreatePipeline fails unless the pipeline's role trusts CodePipeline. moto 5.2.5 checks that, but reads a
 trust statement's ``Principal.Service`` as one string, and IAM allows a list (our roles stack writes one):
-the check is made here as IAM reads the statement, then the pipeline is stored as moto's CreatePipeline
+the check is made here as IAM reads the statement (iam_evaluator), then the pipeline is stored as moto's CreatePipeline
 stores it."""
 
 import json
@@ -11,6 +11,7 @@ from moto.codepipeline.exceptions import InvalidStructureException
 from moto.codepipeline.models import CodePipeline, codepipeline_backends
 from moto.iam.exceptions import NotFoundException
 
+from products.analysis import iam_evaluator
 from products.local_aws.cloudformation.resource_types.base import LocalResource
 from products.local_aws.cloudformation.resource_types.shapes import api_members, api_tags
 
@@ -58,12 +59,8 @@ def _trusts_codepipeline(iam_backend, role_arn: str) -> bool:
         trust = iam_backend.get_role_by_arn(role_arn).assume_role_policy_document
     except NotFoundException:
         return False
-    statements = json.loads(trust)["Statement"] if isinstance(trust, str) else trust["Statement"]
-    for statement in statements if isinstance(statements, list) else [statements]:
-        services = (statement.get("Principal") or {}).get("Service", [])
-        if statement.get("Effect") == "Allow" and "codepipeline.amazonaws.com" in ([services] if isinstance(services, str) else services):
-            return True
-    return False
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    return iam_evaluator.resource_policy_allows(trust, "codepipeline.amazonaws.com", "sts:AssumeRole", role_arn).allowed
 
 
 MODELS = (Pipeline,)

@@ -1,0 +1,120 @@
+"""CodeBuild's StartBuild in the local AWS runs the build; moto only reports it SUCCEEDED.
+
+moto records a started build and, at the first BatchGetBuilds, marks every phase and the build SUCCEEDED
+without running anything, so a build that would fail passes. Installed in the moto_server process,
+StartBuild runs the project's buildspec as the project was created (codebuild.run_buildspec, in the
+image's stand-in, codebuild_image.py), with:
+
+- the project's environment variables, then StartBuild's ``environmentVariablesOverride``;
+- the project's service role's credentials, given only if the role trusts ``codebuild.amazonaws.com``;
+  every call the build makes is then checked against that role (iam.py);
+- a HOME of its own, so that a buildspec's ``git config --global`` stays in its build;
+- git remotes behind CodeConnections served by the Git host stand-in (git_host.py);
+- as its source, ``NO_SOURCE`` with the project's inline buildspec (what the catalog starts outside a
+  pipeline). Any other source type started outside a pipeline fails the build, naming the type.
+
+The build runs to its end before StartBuild answers (AWS answers at once, IN_PROGRESS); StartBuild and
+BatchGetBuilds then give its status, the phase that failed with the reason, and its
+``exportedEnvironmentVariables``. Not emulated: queueing, ``timeoutInMinutes``, VPC, caches, CloudWatch logs
+(the output is kept on the build as ``localOutput``), artifacts of builds outside a pipeline.
+"""
+
+import datetime
+import re
+import tempfile
+from pathlib import Path
+
+from products.local_aws import git_host
+from products.local_aws import iam as emulated_iam
+from products.local_aws.codebuild import BuildspecError, run_buildspec
+
+CODEBUILD_PRINCIPAL = "codebuild.amazonaws.com"
+_FAILED_PHASE = re.compile(r": (install|pre_build|build|post_build) phase: ")
+
+
+class BuildRefused(Exception):
+    """The build cannot start (its role, its source); the message says why."""
+
+
+def role_credentials(endpoint_url: str, region: str, role_arn: str) -> dict[str, str]:
+    try:
+        return emulated_iam.service_role_credentials(endpoint_url, region, CODEBUILD_PRINCIPAL, role_arn, "codebuild")
+    except emulated_iam.RoleDenied as denied:
+        raise BuildRefused(f"CodeBuild cannot assume the project's service role: {denied}") from None
+
+
+def project_shape(metadata: dict) -> dict:
+    """The API's project as run_buildspec reads a template's (Name, Environment.EnvironmentVariables)."""
+    variables = metadata.get("environment", {}).get("environmentVariables", [])
+    unsupported = [v["name"] for v in variables if v.get("type", "PLAINTEXT") != "PLAINTEXT"]
+    if unsupported:
+        raise BuildRefused(f"variables {', '.join(unsupported)}: the local AWS resolves only PLAINTEXT variables")
+    return {"Name": metadata["name"],
+            "Environment": {"EnvironmentVariables": [{"Name": v["name"], "Value": v["value"]} for v in variables]}}
+
+
+def run(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]) -> dict:
+    """Run one build of the project; the build's status, phases and exported variables, as BatchGetBuilds gives them."""
+    source = metadata.get("source", {})
+    if source.get("type") != "NO_SOURCE":
+        raise BuildRefused(f"source type {source.get('type')}: the local AWS runs builds outside a pipeline only "
+                           "for NO_SOURCE projects")
+    project = project_shape(metadata)
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="codebuild-") as scratch:
+        source_dir, home = Path(scratch) / "src", Path(scratch) / "home"
+        source_dir.mkdir()
+        home.mkdir()
+        buildspec = Path(scratch) / "buildspec.yml"
+        buildspec.write_text(source.get("buildspec", ""))
+        env = {**role_credentials(endpoint_url, region, metadata["serviceRole"]), **git_host.git_environment(region),
+               "HOME": str(home)}
+        try:
+            ran = run_buildspec(buildspec, source_dir, project, region, extra_env=env,
+                                overrides={o["name"]: o["value"] for o in overrides}, say=lines.append)
+        except BuildspecError as error:
+            phase = _FAILED_PHASE.search(str(error))
+            return {"buildStatus": "FAILED", "localOutput": "\n".join(lines),
+                    "phases": [{"phaseType": (phase.group(1) if phase else "build").upper(), "phaseStatus": "FAILED",
+                                "contexts": [{"statusCode": "COMMAND_EXECUTION_ERROR", "message": str(error)}]}]}
+    return {"buildStatus": "SUCCEEDED", "localOutput": "\n".join(lines),
+            "phases": [{"phaseType": "BUILD", "phaseStatus": "SUCCEEDED"}],
+            "exportedEnvironmentVariables": [{"name": k, "value": v} for k, v in sorted(ran.variables.items())]}
+
+
+def install(endpoint_url: str) -> None:
+    """Patch moto (in this process) so that StartBuild runs the build (see module doc)."""
+    from moto.codebuild.models import CodeBuildBackend
+    from moto.codebuild.responses import CodeBuildResponse
+    from moto.core.responses import ActionResult
+
+    original_start = CodeBuildResponse.start_build
+
+    def start_build(self):
+        result = original_start(self)  # moto's validation and its record of the build
+        build = result.result["build"]
+        metadata = self.codebuild_backend.codebuild_projects[self._get_param("projectName")].project_metadata
+        try:
+            outcome = run(endpoint_url, self.region, metadata, self._get_param("environmentVariablesOverride") or [])
+        except BuildRefused as refused:
+            outcome = {"buildStatus": "FAILED", "phases": [{"phaseType": "PROVISIONING", "phaseStatus": "FAILED",
+                                                           "contexts": [{"statusCode": "CLIENT_ERROR", "message": str(refused)}]}]}
+        build.pop("logs", None)  # moto's made-up deep link; the output is localOutput
+        build.update(outcome, currentPhase="COMPLETED",
+                     endTime=datetime.datetime.now(datetime.timezone.utc).isoformat(), local_run=True)
+        return ActionResult({"build": _public(build)})
+
+    original_batch = CodeBuildBackend.batch_get_builds
+
+    def batch_get_builds(self, ids):
+        ran = [b for history in self.build_metadata_history.values() for b in history
+               if b["id"] in ids and b.get("local_run")]
+        ran_ids = {b["id"] for b in ran}
+        return [_public(b) for b in ran] + original_batch(self, [i for i in ids if i not in ran_ids])
+
+    CodeBuildResponse.start_build = start_build
+    CodeBuildBackend.batch_get_builds = batch_get_builds
+
+
+def _public(build: dict) -> dict:
+    return {k: v for k, v in build.items() if k != "local_run"}

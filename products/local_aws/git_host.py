@@ -1,0 +1,57 @@
+"""A Git host behind CodeConnections, stood in for: bare repositories under one folder.
+
+CodeConnections serves a connection's repositories over HTTPS at
+``https://codeconnections.REGION.amazonaws.com/git-http/ACCOUNT/REGION/CONNECTION_ID/OWNER/REPO.git`` (the URL
+the seed check-in builds, products/functions/seed_checkin.py). Here git itself rewrites that prefix
+(``url.<base>.insteadOf``, given to a build's git through GIT_CONFIG_* variables) to ``file://ROOT/``, so
+the buildspec's own git commands run unchanged against ``ROOT/ACCOUNT/REGION/CONNECTION_ID/OWNER/REPO.git``.
+ROOT is $EMULATOR_GIT_HOST_DIR, else a temporary folder removed when the process ends. A repository must be
+created there first (``create_repository``), as a team creates theirs on GitHub before the project.
+
+Not emulated: the provider and its authentication, and the connection's status and permissions (git's
+credential helper is never asked for a file:// remote).
+"""
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+SERVICES = ("codeconnections", "codestar-connections")  # the two names CodeConnections' ARNs and URLs use
+_ROOT: Path | None = None
+
+
+def root() -> Path:
+    global _ROOT
+    if _ROOT is None:
+        if os.environ.get("EMULATOR_GIT_HOST_DIR"):
+            _ROOT = Path(os.environ["EMULATOR_GIT_HOST_DIR"])
+        else:
+            _ROOT = Path(tempfile.mkdtemp(prefix="git-host-"))
+            atexit.register(shutil.rmtree, _ROOT, True)
+    return _ROOT
+
+
+def repository_path(connection_arn: str, full_name: str, base: Path | None = None) -> Path:
+    """Where the repository ``OWNER/REPO`` of a connection lives on the stand-in host."""
+    _, _, _service, region, account, resource = connection_arn.split(":", 5)
+    return (base or root()) / account / region / resource.split("/", 1)[-1] / f"{full_name}.git"
+
+
+def create_repository(connection_arn: str, full_name: str, base: Path | None = None) -> Path:
+    """An empty repository, as a team creates it on the provider before creating the project."""
+    path = repository_path(connection_arn, full_name, base)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "--bare", "--quiet", str(path)], check=True)
+    return path
+
+
+def git_environment(region: str) -> dict[str, str]:
+    """The variables that make a process's git reach this host for CodeConnections URLs."""
+    env = {"GIT_CONFIG_COUNT": str(len(SERVICES))}
+    for index, service in enumerate(SERVICES):
+        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{root().as_uri()}/.insteadOf"
+        env[f"GIT_CONFIG_VALUE_{index}"] = f"https://{service}.{region}.amazonaws.com/git-http/"
+    return env
