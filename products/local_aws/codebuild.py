@@ -31,7 +31,13 @@ _PACKAGE_ACCESS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "UV_CA
 
 
 class BuildspecError(RuntimeError):
-    """The build failed; the message names the buildspec, the phase and the command or variable."""
+    """The build failed; the message names the buildspec, the phase and the command or variable.
+
+    ``phase``: the buildspec phase whose command failed (None when the build failed before or after its phases)."""
+
+    def __init__(self, message: str, phase: str | None = None):
+        super().__init__(message)
+        self.phase = phase
 
 
 @dataclass
@@ -75,7 +81,7 @@ def _run_command(buildspec, phase, command, source_dir, env, exported_names, cap
             say(f"      {line}")
     if result.returncode != 0:
         last = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()[-1].strip()
-        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}: {last}")
+        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}: {last}", phase)
 
 
 def project_environment(project: dict) -> dict[str, str]:

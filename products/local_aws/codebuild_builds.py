@@ -20,7 +20,6 @@ BatchGetBuilds then give its status, the phase that failed with the reason, and 
 """
 
 import datetime
-import re
 import tempfile
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from products.local_aws import iam as emulated_iam
 from products.local_aws.codebuild import BuildspecError, run_buildspec
 
 CODEBUILD_PRINCIPAL = "codebuild.amazonaws.com"
-_FAILED_PHASE = re.compile(r": (install|pre_build|build|post_build) phase: ")
 
 
 class BuildRefused(Exception):
@@ -73,9 +71,8 @@ def run(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]) -
             ran = run_buildspec(buildspec, source_dir, project, region, extra_env=env,
                                 overrides={o["name"]: o["value"] for o in overrides}, say=lines.append)
         except BuildspecError as error:
-            phase = _FAILED_PHASE.search(str(error))
             return {"buildStatus": "FAILED", "localOutput": "\n".join(lines),
-                    "phases": [{"phaseType": (phase.group(1) if phase else "build").upper(), "phaseStatus": "FAILED",
+                    "phases": [{"phaseType": (error.phase or "build").upper(), "phaseStatus": "FAILED",
                                 "contexts": [{"statusCode": "COMMAND_EXECUTION_ERROR", "message": str(error)}]}]}
     return {"buildStatus": "SUCCEEDED", "localOutput": "\n".join(lines),
             "phases": [{"phaseType": "BUILD", "phaseStatus": "SUCCEEDED"}],
