@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from products.catalog.config import CatalogConfig
 from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
-from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, is_local, lacks_api
+from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, lacks_api
 from products.publishing.publisher import (
     S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
 )
@@ -164,9 +164,6 @@ def _portfolio_checks(aws: Aws, config: CatalogConfig, resolve, domain_id: str) 
     if outputs is None:
         return [Check("portfolio stack", False, f"{config.publish.portfolio_stack} not found", "run `publish.py publish`")]
     if "PortfolioId" not in outputs:
-        if is_local(aws.client("sts").meta.endpoint_url):  # moto keeps the stack but creates no Service Catalog resources
-            return [Check("portfolio stack", False, "not checked: the endpoint created no portfolio for "
-                          f"{config.publish.portfolio_stack} (no PortfolioId output)", checked=False)]
         return [Check("portfolio stack", False, f"{config.publish.portfolio_stack} has no PortfolioId output",
                       "republish the portfolio stack")]
     checks = [Check("portfolio stack", True, config.publish.portfolio_stack)]

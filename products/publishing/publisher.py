@@ -300,8 +300,7 @@ def _plan_shares(aws: Aws, config: CatalogConfig) -> list:
 def _apply_shares(plan: "RegionPlan", config: CatalogConfig, say, poll_seconds: float) -> None:
     portfolio_id = _portfolio_id(plan.aws, config)
     if not portfolio_id:
-        raise PublishError(f"{config.publish.portfolio_stack} has no PortfolioId output: the portfolio cannot be shared "
-                           "(an emulator that creates no Service Catalog portfolio?)")
+        raise PublishError(f"{config.publish.portfolio_stack} has no PortfolioId output: the portfolio cannot be shared")
     for change in plan.share_changes:
         shares.apply(plan.aws.client("servicecatalog"), portfolio_id, change, say, poll_seconds)
         plan.applied.append(f"{plan.region}: portfolio {change.line()}")

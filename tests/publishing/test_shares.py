@@ -109,7 +109,7 @@ def test_a_share_that_fails_in_member_accounts_names_them(tmp_path):
 
 
 def test_without_a_portfolio_id_nothing_is_shared(aws_credentials, tmp_path):
-    """The emulator's portfolio stack has no PortfolioId output (moto creates no Service Catalog resources)."""
+    """A portfolio stack not created yet: the shares are planned, and applying them says why they cannot be."""
     from moto import mock_aws
 
     config = _config(tmp_path, f"  share_with:\n    accounts: ['{ACCOUNT}']\n")

@@ -222,12 +222,20 @@ def install() -> None:
 
 
 def _failing_as_aws(execute_change_set):
-    """moto lets a resource's failure escape ExecuteChangeSet (an HTTP 500). In AWS the call succeeds and the
+    """moto lets a resource's failure escape ExecuteChangeSet (an HTTP 500), and leaves the stack with the outputs
+    of the template before the change. In AWS the call succeeds, the outputs are the new template's, and the
     stack fails: a CREATE change set's stack rolls back to ROLLBACK_COMPLETE. An UPDATE's rollback to the
     previous resources is not emulated yet: the stack is marked UPDATE_ROLLBACK_COMPLETE with the reason."""
     def wrapper(backend, change_set_name: str, stack_name: str | None = None) -> None:
         try:
             execute_change_set(backend, change_set_name, stack_name)
+            change_set = backend.change_sets.get(change_set_name) or next(
+                c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
+            stack = backend.stacks[change_set.stack_id]
+            # moto computes a stack's outputs when the stack is made, before a change set has created anything:
+            # a stack created or updated by a change set had no outputs (the portfolio stack no PortfolioId).
+            stack._parse_template()  # execute_change_set set stack.template, not the parsed template_dict
+            stack.output_map = stack._create_output_map()
         except ResourceFailed as failed:
             change_set = backend.change_sets.get(change_set_name) or next(
                 c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
