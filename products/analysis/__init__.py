@@ -4,6 +4,7 @@
 - ``iam_evaluator``: whether policies allow a request, by IAM's documented evaluation rules.
 - ``iam_resources``: the action, resource ARN and condition context of each API request.
 - ``handler_permissions``: what CloudFormation calls to manage each resource type (registry schemas).
+- ``portfolio_access``: whether a Service Catalog portfolio's principals let a role in.
 - ``grant_matrix``: every cross-account call and the policies on both sides that allow it.
 
 May import: this package only (plain data in, plain data out), so tests, publishing and the

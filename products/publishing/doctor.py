@@ -5,7 +5,6 @@ the endpoint does not support the API the check needs (the emulator lacks severa
 Catalog and SageMaker APIs). One check's error never hides the others' results.
 """
 
-import fnmatch
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -17,6 +16,7 @@ from products.publishing.publisher import (
     S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
 )
 from products.publishing.stacks import stack_outputs
+from products.analysis.portfolio_access import principal_matches
 from products import PRODUCTS
 from products.catalog.roles import ROLE_SPECS, STUDIO_USER_POLICY
 
@@ -53,13 +53,6 @@ def guarded(aws: Aws, names: list[str], run) -> list[Check]:
         message = error.response.get("Error", {}).get("Message", "")
         return [Check(name, False, f"{operation} failed: {error_code(error)} {message}".strip(),
                       "grant the caller read access to it, or check the API's status") for name in names]
-
-
-def _principal_matches(role_arn: str, principal_arn: str) -> bool:
-    """Whether an execution role is covered by a configured principal (exact, or IAM_PATTERN by path and name)."""
-    if "*" in principal_arn or "?" in principal_arn:
-        return fnmatch.fnmatchcase(role_arn.split(":", 5)[5], principal_arn.split(":", 5)[5])
-    return role_arn == principal_arn
 
 
 def studio_execution_roles(aws: Aws, domain_id: str) -> list[str]:
@@ -218,7 +211,7 @@ def _associations(servicecatalog, portfolio_id: str, arns: list[str]) -> list[Ch
 def _execution_role_checks(aws: Aws, domain_id: str, patterns: list[str]) -> list[Check]:
     checks = []
     for role in studio_execution_roles(aws, domain_id):
-        covered = any(_principal_matches(role, pattern) for pattern in patterns)
+        covered = any(principal_matches(role, pattern) for pattern in patterns)
         checks.append(Check(
             f"Studio execution role {role} sees the templates", covered,
             "matches a portfolio principal" if covered else "matches no portfolio principal",
