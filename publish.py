@@ -293,7 +293,8 @@ def cmd_destroy(args) -> int:
 def cmd_create_project(args) -> int:
     """Create a project on the S3 route as Studio does (CreateProject with a CloudFormation template provider)."""
     from products.publishing.assets import AssetBucket, bucket_name
-    from products.publishing.projects import create_project_request, describe, validated
+    from products.publishing.projects import (create_project_request, creation_outcome, describe, validated,
+                                              wait_for_project)
     from products.publishing.publisher import studio_template_key
 
     config = load_config(args.config, PRODUCTS)
@@ -322,9 +323,14 @@ def cmd_create_project(args) -> int:
             raise PublishError(f"the endpoint does not support CreateProject: nothing created "
                                f"(the request, valid for SageMaker's API model, was: {json.dumps(request)})") from None
         raise
+    status, reason = creation_outcome(wait_for_project(sagemaker, args.name, console.print, args.poll_seconds, time.sleep))
+    if status != "CreateCompleted":
+        raise PublishError(f"project {args.name} ({created['ProjectId']}) is {status}: {reason or 'no reason given'}; "
+                           f"`aws sagemaker delete-project --project-name {args.name}` removes it")
     console.print(f"{aws.region}: project {args.name} created: {created['ProjectArn']} ({created['ProjectId']})")
     if args.output == "json":
-        _emit_json({"request": request, "project_arn": created["ProjectArn"], "project_id": created["ProjectId"]})
+        _emit_json({"request": request, "project_arn": created["ProjectArn"], "project_id": created["ProjectId"],
+                    "status": status})
     else:
         console.print(describe(request))
     return EXIT_OK
@@ -501,7 +507,7 @@ def _other_aws_verbs(verbs) -> None:
         verbs, "create-project",
         "Create a SageMaker project on the S3 route as Studio does: a CreateProject request naming the "
         "published YAML template, its parameters and the S3 launch role (validated against SageMaker's API "
-        "model before it is sent).", cmd_create_project,
+        "model before it is sent), then wait until its stack is created, or say why it failed.", cmd_create_project,
     )
     sub.add_argument("name", help="the project name (1-32 letters, digits and hyphens)")
     sub.add_argument("--product", required=True, help="the template (a product of the catalog, e.g. build-train-deploy)")

@@ -98,6 +98,18 @@ RESOURCES = {
     # A deleted project's stage stack, through the stage's deploy role. No PassRole: CloudFormation uses the
     # stack's role "even if the users don't have permission to pass it" (DeleteStack, RoleARN).
     ("cloudformation", "DeleteStack"): _stack,
+    # A Studio execution role creating, reading and deleting projects (local_aws/sagemaker_projects.py), and
+    # launching the products of a portfolio (Service Catalog authorizes ProvisionProduct on the product; the
+    # record and provisioned-product operations have no resource type).
+    ("sagemaker", "CreateProject"): _arn_or("project", "ProjectName"),
+    ("sagemaker", "DescribeProject"): _arn_or("project", "ProjectName"),
+    ("sagemaker", "DeleteProject"): _arn_or("project", "ProjectName"),
+    ("sagemaker", "ListProjects"): ANY,
+    ("servicecatalog", "ProvisionProduct"): lambda p, region, account:
+        f"arn:aws:catalog:{region}:{account}:product/{p['ProductId']}",
+    ("servicecatalog", "DescribeRecord"): ANY,
+    ("servicecatalog", "DescribeProvisionedProduct"): ANY,
+    ("servicecatalog", "TerminateProvisionedProduct"): ANY,
 }
 
 # What the service itself authorizes besides the action: roles passed in a request.

@@ -8,6 +8,9 @@
 - ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
 - ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
+- ``servicecatalog_api`` (with ``servicecatalog_provisioning``): Service Catalog's reads and product launches.
+- ``sagemaker_projects``: CreateProject and DeleteProject on both of Studio's routes.
+- ``api_model``: requests to the operations added here, checked against botocore's model of the API.
 - ``git_host``: the Git provider behind CodeConnections, as bare repositories under one folder.
 - ``seed_executor``: the bridge to the pipeline executor that ships in the model-build seed repo.
 

@@ -137,6 +137,12 @@ def _parameters(response) -> dict:
     return parameters
 
 
+def request_role(response) -> str | None:
+    """The role whose assumed-role credentials signed the request; None for any other credentials."""
+    match = _CREDENTIAL.search(response.headers.get("Authorization", ""))
+    return _assumed_role(response.current_account, match.group(1)) if match else None
+
+
 def _authorize(response, iam_request_cls, resource: str = "*") -> None:
     match = _CREDENTIAL.search(response.headers.get("Authorization", ""))
     if not match:

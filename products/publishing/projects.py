@@ -68,3 +68,27 @@ def validated(client, request: dict, operation: str = "CreateProject") -> dict:
 
 def describe(request: dict) -> str:
     return json.dumps(request, indent=2, sort_keys=True)
+
+
+# CreateProject answers at once; the project's stack is created after it (ProjectStatus, DescribeProject).
+PROJECT_WAITING = ("Pending", "CreateInProgress")
+
+
+def creation_outcome(project: dict) -> tuple[str, str]:
+    """The project's status and, if it failed, why: the provisioned product's message (Service Catalog
+    route) or the stack's (S3 route)."""
+    provisioned = project.get("ServiceCatalogProvisionedProductDetails", {})
+    stacks = [p.get("CfnTemplateProviderDetail", {}).get("StackDetail", {}) for p in project.get("TemplateProviderDetails", [])]
+    reason = provisioned.get("ProvisionedProductStatusMessage") or next(
+        (s.get("StatusMessage", "") for s in stacks if s.get("StatusMessage")), "")
+    return project["ProjectStatus"], reason
+
+
+def wait_for_project(sagemaker, name: str, say, poll_seconds: float, sleep) -> dict:
+    """DescribeProject until the project is no longer being created, saying so at each poll."""
+    while True:
+        project = sagemaker.describe_project(ProjectName=name)
+        if project["ProjectStatus"] not in PROJECT_WAITING:
+            return project
+        say(f"project {name}: {project['ProjectStatus']}")
+        sleep(poll_seconds)

@@ -155,7 +155,8 @@ def test_create_project_rejects_what_studio_would(config, artifacts, change, mes
 
 
 def test_create_project_as_a_process_against_the_emulator():
-    """The emulator has no CreateProject: the command says so, shows the valid request and creates nothing."""
+    """Refused before publishing; then CreateProject creates the project's stack with the S3 launch role, the
+    command waits for it, and the fleet report lists it."""
     from products.local_aws.emulator import moto_server
 
     with moto_server() as url:
@@ -173,8 +174,13 @@ def test_create_project_as_a_process_against_the_emulator():
             DomainName="s", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
             DefaultUserSettings={"ExecutionRole": STUDIO_ROLE})["DomainArn"].rsplit("/", 1)[1]
         assert run("publish", "--target", "s3", "--domain-id", domain, "--yes", "--poll-seconds", "0").returncode == 0
-        sent = run("create-project", "abalone", "--product", "build-train")
-        assert sent.returncode == 1 and "Traceback" not in sent.stderr
-        assert "the endpoint does not support CreateProject: nothing created" in sent.stderr
-        assert "studio-templates/build-train.yaml" in sent.stderr and "AmazonSageMakerProjectsLaunchRole" in sent.stderr
+        sent = run("create-project", "abalone", "--product", "build-train", "--output", "json", "--poll-seconds", "0")
+        assert sent.returncode == 0, sent.stderr
+        created = json.loads(sent.stdout)
+        assert created["status"] == "CreateCompleted" and "AmazonSageMakerProjectsLaunchRole" in json.dumps(created["request"])
+        fleet = run("projects", "--output", "json")
+        assert fleet.returncode == 0, fleet.stderr
+        assert [(p["project"], p["route"], p["product"]) for p in json.loads(fleet.stdout)["projects"]] == [("abalone", "s3", "build-train")]
+        again = run("create-project", "abalone", "--product", "build-train")
+        assert again.returncode == 1 and "Traceback" not in again.stderr and "abalone" in again.stderr, again.stderr
         assert run("create-project", "abalone", "--product", "nope").returncode == 2

@@ -274,14 +274,16 @@ def test_verify_reports_every_check_and_json_is_always_on_stdout(endpoint):
     checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["SageMaker uses Service Catalog"]["status"] == "not checked"
     assert "does not support GetSagemakerServicecatalogPortfolioStatus" in checks["SageMaker uses Service Catalog"]["detail"]
-    assert checks["portfolio stack"]["status"] == "not checked"  # moto creates no portfolio from the stack
+    assert checks["portfolio stack"]["status"] == "pass"  # its outputs name the portfolio the local AWS created
     assert checks["role AmazonSageMakerServiceCatalogProductsLaunchRole"]["status"] == "pass"
     assert checks["S3 template studio-templates/deploy.yaml is visible in Studio"]["status"] == "fail"
     assert checks[f"domain {domain_id} points Studio at the templates"]["status"] == "fail"
     text = run(endpoint, "verify", "--target", "both", "--domain-id", domain_id)
-    # failed: CORS, each template, the domain tag (the S3 route was not published); not checked: portfolio
-    # status, connections, the portfolio, and the execution roles (no ListUserProfiles)
-    assert text.stdout.splitlines()[-1].startswith(f"verify: 9 ok, {len(PRODUCTS) + 2} failed, 4 not checked")
+    # ok: 9 of the account, the portfolio stack and its principal, each product's visibility and launch constraint;
+    # failed: CORS, each template, the domain tag (the S3 route was not published); not checked: the portfolio
+    # status, connections, and the execution roles on both routes (no ListUserProfiles)
+    ok = 9 + 2 + 2 * len(PRODUCTS)
+    assert text.stdout.splitlines()[-1].startswith(f"verify: {ok} ok, {len(PRODUCTS) + 2} failed, 4 not checked")
 
 
 def test_doctor_help_is_doctors_and_the_emulator_explains_its_port():

@@ -7,11 +7,12 @@ the local AWS once ``install()`` has run:
 
 - A resource type the local AWS cannot create fails the stack, naming the type (AWS would create it;
   skipping it would hide every error after it).
-- With a stack role (CreateStack's ``RoleARN``: the launch constraint's role, the S3 route's RoleARN,
-  a pipeline action's role) every call each resource's handlers make is checked against that role's
-  policies, from the registry schemas' handler permissions (products/analysis/handler_permissions.py).
-  "CloudFormation uses the role's credentials to make calls on your behalf" (CloudFormation User
-  Guide, "CloudFormation service role").
+- With a stack role (CreateStack's ``RoleARN``: the S3 route's RoleARN, a pipeline action's role) every
+  call each resource's handlers make is checked against that role's policies, from the registry
+  schemas' handler permissions (products/analysis/handler_permissions.py). "CloudFormation uses the
+  role's credentials to make calls on your behalf" (CloudFormation User Guide, "CloudFormation service
+  role"). Without one, the caller's role set by ``created_as`` (Service Catalog calls CreateStack as the
+  launch constraint's role).
 - A resource that fails is CREATE_FAILED with the reason, and the stack rolls back: what was created is
   deleted, newest first, and the stack ends ROLLBACK_COMPLETE ("If stack creation fails, CloudFormation
   rolls back any changes by deleting the resources that it created", User Guide, "Stack failure
@@ -23,6 +24,8 @@ the local AWS once ``install()`` has run:
   pre-signed HTTPS response URL (custom_resources.py).
 """
 
+import contextlib
+import contextvars
 import copy
 import json
 
@@ -39,6 +42,23 @@ class ResourceFailed(Exception):
     def __init__(self, logical_id: str, resource_type: str, reason: str):
         super().__init__(f"{logical_id} ({resource_type}): {reason}")
         self.logical_id, self.resource_type, self.reason = logical_id, resource_type, reason
+
+
+# The role whose credentials created a stack that has no stack role: CloudFormation then calls as its caller
+# ("If you don't specify a value, CloudFormation uses the role that was previously associated with the stack. If no
+# role is available, CloudFormation uses a temporary session that is generated from your user credentials",
+# CreateStack, RoleARN). Service Catalog calls CreateStack as the launch constraint's role, with no stack role.
+_calling_role = contextvars.ContextVar("calling_role", default=None)
+
+
+@contextlib.contextmanager
+def created_as(role_arn: str | None):
+    """Stacks created inside this block have their resources checked against ``role_arn`` (the caller's role)."""
+    token = _calling_role.set(role_arn)
+    try:
+        yield
+    finally:
+        _calling_role.reset(token)
 
 
 def supported(resource_type: str) -> bool:
@@ -91,12 +111,13 @@ def create_resource(original, logical_id, resource_json, resources_map, account_
         raise ResourceFailed(logical_id, resource_type, f"the local AWS cannot create resources of type {resource_type} "
                                                         "(add it in products/local_aws/cloudformation/resource_types)")
     try:
-        if stack is not None and stack.role_arn:
+        acting_role = (stack.role_arn or _calling_role.get()) if stack is not None else None
+        if acting_role:
             from moto.cloudformation.parsing import clean_json
 
             raw = resource_json.get("Properties", {})
             resolved = clean_json(copy.deepcopy({"Properties": raw}), resources_map)["Properties"]
-            check_stack_role(stack.role_arn, resource_type, raw, _json_ready(resolved), account_id, region_name)
+            check_stack_role(acting_role, resource_type, raw, _json_ready(resolved), account_id, region_name)
         resource = original(logical_id, resource_json, resources_map, account_id, region_name)
     except ResourceFailed:
         raise

@@ -6,7 +6,8 @@ own objects, where the Service Catalog calls the local AWS adds read it:
 - a product's versions: ``Product.local_artifacts`` (Id, Name, Description, Type, Active, Guidance, CreatedTime,
   TemplateUrl), in creation order;
 - on the backend: ``local_portfolio_products`` (portfolio id -> product ids), ``local_constraints`` (constraint id
-  -> its details) and ``local_principals`` (portfolio id -> [{PrincipalARN, PrincipalType}]).
+  -> its details) and ``local_principals`` (portfolio id -> [{PrincipalARN, PrincipalType}]);
+- what launching products leaves (servicecatalog_provisioning.py): ``local_provisioned`` and ``local_records``.
 """
 
 import json
@@ -20,9 +21,9 @@ from products.local_aws.cloudformation.resource_types.base import LocalResource
 
 def backend(account_id: str, region: str):
     found = servicecatalog_backends[account_id][region]
-    for name, empty in (("local_portfolio_products", dict), ("local_constraints", dict), ("local_principals", dict)):
+    for name in ("local_portfolio_products", "local_constraints", "local_principals", "local_provisioned", "local_records"):
         if not hasattr(found, name):
-            setattr(found, name, empty())
+            setattr(found, name, {})
     return found
 
 

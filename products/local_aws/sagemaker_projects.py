@@ -1,0 +1,220 @@
+"""SageMaker projects in the local AWS: CreateProject, DescribeProject, ListProjects and DeleteProject, which moto
+lacks, on both of Studio's routes.
+
+- Service Catalog route (``ServiceCatalogProvisioningDetails``): SageMaker provisions the product for the caller,
+  with the caller's credentials (so the caller needs ``servicecatalog:ProvisionProduct`` and a portfolio that lets
+  it in), adding the parameters ``SageMakerProjectName`` and ``SageMakerProjectId`` and the tags
+  ``sagemaker:project-name`` and ``sagemaker:project-id``. With no version named, the product's latest is used
+  (CreateProject, ServiceCatalogProvisioningDetails: "will default to the latest provisioning artifact ID").
+- S3 route (``TemplateProviders``): SageMaker calls CreateStack with the caller's credentials and the provider's
+  ``RoleARN`` as the stack role, for a stack named ``SP-<project name>-<project id>`` (the S3 route's stacks are
+  ``SP-*`` in AWS's sample policies; the rest of the name is ours): the caller needs ``s3:GetObject`` on the
+  template, ``cloudformation:CreateStack`` on the stack and ``iam:PassRole`` on the role; the role must trust
+  ``cloudformation.amazonaws.com``.
+
+A request the caller may not make, or a template CloudFormation would refuse, fails the request; a stack that
+fails leaves the project CreateFailed with the reason, as in AWS. DeleteProject terminates the provisioned product
+or deletes the stack, as the same caller. Projects are created before CreateProject answers (moto creates stacks
+synchronously), so none is seen CreateInProgress. Kept on moto's SageMaker backend as ``local_projects``.
+
+Not emulated: UpdateProject (issue 25), Studio's user context (CreatedBy), pagination of ListProjects.
+"""
+
+import datetime
+import json
+import secrets
+import uuid
+
+from products.analysis.iam_resources import Authorization
+from products.local_aws import api_model
+from products.local_aws import iam as emulated_iam
+from products.local_aws import servicecatalog_provisioning as provisioning
+from products.local_aws.cloudformation import stacks
+from products.local_aws.cloudformation.resource_types.servicecatalog import backend as servicecatalog_backend
+
+SAGEMAKER_PARAMETERS = ("SageMakerProjectName", "SageMakerProjectId")
+
+
+class ProjectRefused(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def _projects(account: str, region: str) -> dict:
+    from moto.sagemaker.models import sagemaker_backends
+
+    found = sagemaker_backends[account][region]
+    if not hasattr(found, "local_projects"):
+        found.local_projects = {}
+    return found.local_projects
+
+
+def _check_caller(account: str, caller: str | None, checks: list, operation: str) -> None:
+    """The calls SageMaker makes with the caller's credentials must be the caller's to make."""
+    if caller is None:
+        return  # the harness's own credentials: not checked (products/local_aws/iam.py)
+    try:
+        emulated_iam.check(account, caller, checks, caller=f"sagemaker:{operation}")
+    except emulated_iam.RoleDenied as denied:
+        raise ProjectRefused("AccessDeniedException", f"User: {denied}", status=403) from None
+
+
+def _project_id() -> str:
+    return "p-" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+
+
+def create_project(account: str, region: str, caller: str | None, request: dict) -> dict:
+    projects, name = _projects(account, region), request["ProjectName"]
+    if name in projects:
+        raise ProjectRefused("ValidationException", f"Project {name} already exists")
+    routes = [k for k in ("ServiceCatalogProvisioningDetails", "TemplateProviders") if request.get(k)]
+    if len(routes) != 1:
+        raise ProjectRefused("ValidationException",
+                             "exactly one of ServiceCatalogProvisioningDetails and TemplateProviders is required")
+    project_id = _project_id()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    project = {"ProjectArn": f"arn:aws:sagemaker:{region}:{account}:project/{name.lower()}", "ProjectName": name,
+               "ProjectId": project_id, "ProjectDescription": request.get("ProjectDescription", ""),
+               "ProjectStatus": "CreateInProgress", "CreationTime": now, "LastModifiedTime": now, "local_caller": caller}
+    tags = [*request.get("Tags", []), {"Key": "sagemaker:project-name", "Value": name},
+            {"Key": "sagemaker:project-id", "Value": project_id}]
+    given = {"SageMakerProjectName": name, "SageMakerProjectId": project_id}
+    if routes == ["TemplateProviders"]:
+        _create_stack(account, region, caller, project, request["TemplateProviders"][0]["CfnTemplateProvider"], given, tags)
+    else:
+        _provision(account, region, caller, project, request["ServiceCatalogProvisioningDetails"], given, tags)
+    projects[name] = project
+    return {"ProjectArn": project["ProjectArn"], "ProjectId": project_id}
+
+
+def _with_sagemaker_parameters(parameters: list[dict], given: dict) -> list[dict]:
+    named = sorted({p["Key"] for p in parameters} & set(SAGEMAKER_PARAMETERS))
+    if named:
+        raise ProjectRefused("ValidationException", f"parameter {named[0]} is set by SageMaker, not by the request")
+    return [*parameters, *({"Key": k, "Value": v} for k, v in given.items())]
+
+
+def _provision(account, region, caller, project, details: dict, given: dict, tags: list) -> None:
+    found = servicecatalog_backend(account, region)
+    try:
+        product = provisioning.find_product(found, details["ProductId"], None)
+        artifact_id = details.get("ProvisioningArtifactId") or product.local_artifacts[-1]["Id"]
+        _check_caller(account, caller, [Authorization("servicecatalog:ProvisionProduct", product.arn)], "CreateProject")
+        record = provisioning.provision(account, region, caller, {
+            "ProductId": product.id, "ProvisioningArtifactId": artifact_id, "PathId": details.get("PathId"),
+            "ProvisionedProductName": f"{project['ProjectName']}-{project['ProjectId']}", "Tags": tags,
+            "ProvisioningParameters": _with_sagemaker_parameters(details.get("ProvisioningParameters", []), given),
+            "ProvisionToken": str(uuid.uuid4())})
+    except provisioning.Refused as refused:
+        raise ProjectRefused("ValidationException", f"Service Catalog: {refused}") from None
+    project["ServiceCatalogProvisioningDetails"] = {**details, "ProvisioningArtifactId": artifact_id}
+    provisioned = found.local_provisioned[record["ProvisionedProductId"]]
+    project["ServiceCatalogProvisionedProductDetails"] = {"ProvisionedProductId": provisioned["Id"],
+                                                          "ProvisionedProductStatusMessage": provisioned["StatusMessage"]}
+    project["ProjectStatus"] = "CreateCompleted" if provisioned["Status"] == "AVAILABLE" else "CreateFailed"
+
+
+def _create_stack(account, region, caller, project, provider: dict, given: dict, tags: list) -> None:
+    stack_name = f"SP-{project['ProjectName']}-{project['ProjectId']}"
+    bucket, key = provisioning.template_location(provider["TemplateURL"])
+    role = provider.get("RoleARN")
+    checks = [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
+              Authorization("cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*")]
+    if role:
+        checks.append(Authorization("iam:PassRole", role, {"iam:PassedToService": "cloudformation.amazonaws.com"}))
+    _check_caller(account, caller, checks, "CreateProject")
+    try:
+        if role:
+            emulated_iam.check_trust("cloudformation.amazonaws.com", role)
+        body = provisioning.read_template(account, provider["TemplateURL"])
+        parameters = provisioning.stack_parameters(body, _with_sagemaker_parameters(provider.get("Parameters", []), given))
+    except emulated_iam.RoleDenied:
+        raise ProjectRefused("ValidationException", f"CloudFormation: Role {role} is invalid or cannot be assumed") from None
+    except provisioning.LaunchFailed as failed:
+        raise ProjectRefused("ValidationException", f"CloudFormation: {failed}") from None
+    with stacks.created_as(None if role else caller):
+        stack = provisioning.cloudformation(account, region).create_stack(
+            name=stack_name, template=body, parameters=parameters, tags={t["Key"]: t["Value"] for t in tags},
+            role_arn=role)
+    failed = stack.status != "CREATE_COMPLETE"
+    project["TemplateProviderDetails"] = [{"CfnTemplateProviderDetail": {
+        **provider, "StackDetail": {"Name": stack_name, "Id": stack.stack_id,
+                                    "StatusMessage": provisioning.failure_reason(stack) if failed else stack.status}}}]
+    project["ProjectStatus"] = "CreateFailed" if failed else "CreateCompleted"
+
+
+def describe_project(account: str, region: str, caller, request: dict) -> dict:
+    project = _project(account, region, request["ProjectName"])
+    return {k: v for k, v in project.items() if not k.startswith("local_")}
+
+
+def _project(account: str, region: str, name: str) -> dict:
+    project = _projects(account, region).get(name)
+    if project is None:
+        raise ProjectRefused("ValidationException", f"Project {name} does not exist")
+    return project
+
+
+def list_projects(account: str, region: str, caller, request: dict) -> dict:
+    keys = ("ProjectName", "ProjectDescription", "ProjectArn", "ProjectId", "CreationTime", "ProjectStatus")
+    listed = [{k: p[k] for k in keys} for p in _projects(account, region).values()
+              if request.get("NameContains", "") in p["ProjectName"]]
+    by = "ProjectName" if request.get("SortBy") == "Name" else "CreationTime"
+    listed.sort(key=lambda p: p[by], reverse=request.get("SortOrder", "Descending") == "Descending")
+    return {"ProjectSummaryList": listed[: request.get("MaxResults", 100)]}
+
+
+def delete_project(account: str, region: str, caller, request: dict) -> dict:
+    project = _project(account, region, request["ProjectName"])
+    if "ServiceCatalogProvisionedProductDetails" in project:
+        _check_caller(account, caller, [Authorization("servicecatalog:TerminateProvisionedProduct", "*")], "DeleteProject")
+        provisioned_id = project["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+        record = provisioning.terminate(account, region, caller, {"ProvisionedProductId": provisioned_id,
+                                                                  "TerminateToken": str(uuid.uuid4())})
+        error = "; ".join(e["Description"] for e in record["RecordErrors"]) or None
+    else:
+        stack_id = project["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]["StackDetail"]["Id"]
+        _check_caller(account, caller, [Authorization("cloudformation:DeleteStack", stack_id)], "DeleteProject")
+        cloudformation = provisioning.cloudformation(account, region)
+        cloudformation.delete_stack(stack_id)
+        stack = cloudformation.stacks.get(stack_id)
+        error = provisioning.failure_reason(stack) if stack is not None and stack.status == "DELETE_FAILED" else None
+    if error:
+        project.update(ProjectStatus="DeleteFailed", LastModifiedTime=datetime.datetime.now(datetime.timezone.utc))
+    else:
+        del _projects(account, region)[project["ProjectName"]]
+    return {}
+
+
+OPERATIONS = {"CreateProject": create_project, "DescribeProject": describe_project, "ListProjects": list_projects,
+              "DeleteProject": delete_project}
+
+
+def _method(operation: str, handler):
+    def method(self):
+        from moto.core.exceptions import JsonRESTError
+        from moto.core.responses import ActionResult
+
+        def refusal(code, message, status=400):
+            error = JsonRESTError(code, message)
+            error.code = status
+            return error
+
+        request = api_model.checked("sagemaker", operation, json.loads(self.body or "{}"),
+                                    lambda message: refusal("ValidationException", message))
+        try:
+            answer = handler(self.current_account, self.region, emulated_iam.request_role(self), request)
+        except ProjectRefused as refused:
+            raise refusal(refused.code, str(refused), refused.status) from None
+        return ActionResult(answer) if answer else ActionResult({})
+    return method
+
+
+def install() -> None:
+    """Patch moto (in this process): its SageMaker answers the project operations above."""
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sagemaker.responses import SageMakerResponse
+
+    for operation, handler in OPERATIONS.items():
+        setattr(SageMakerResponse, camelcase_to_underscores(operation), _method(operation, handler))

@@ -1,0 +1,126 @@
+"""The Service Catalog operations moto 5.2 lacks, added to its API in the local AWS.
+
+moto answers CreatePortfolio, CreateProduct and a few reads; the portfolio stack's products, versions,
+constraints and principals are kept by the local CloudFormation (cloudformation/resource_types/servicecatalog.py).
+These operations read them and launch products (servicecatalog_provisioning.py): the admin's reads the doctor and
+the fleet make (DescribeProductAsAdmin, ListProvisioningArtifacts, DescribeProvisioningArtifact,
+ListConstraintsForPortfolio, ListPrincipalsForPortfolio) and the end user's ProvisionProduct, DescribeRecord,
+DescribeProvisionedProduct and TerminateProvisionedProduct. Each request is first checked against botocore's
+model of the API (api_model.py); the caller is the role whose credentials signed it (iam.request_role).
+
+Not emulated: pagination (every answer is one page), TagOptions, budgets, product views, UpdateProvisionedProduct.
+"""
+
+import json
+
+from products.local_aws import api_model
+from products.local_aws import iam as emulated_iam
+from products.local_aws import servicecatalog_provisioning as provisioning
+from products.local_aws.cloudformation.resource_types.servicecatalog import backend
+
+
+def _portfolio(found, portfolio_id: str):
+    if portfolio_id not in found.portfolios:
+        raise provisioning.Refused("ResourceNotFoundException", f"Portfolio {portfolio_id} not found")
+    return portfolio_id
+
+
+def _artifact_detail(artifact: dict) -> dict:
+    return {k: artifact[k] for k in ("Id", "Name", "Description", "Type", "CreatedTime", "Active", "Guidance")}
+
+
+def describe_product_as_admin(found, request: dict, caller) -> dict:
+    product = provisioning.find_product(found, request.get("Id"), request.get("Name"))
+    return {
+        "ProductViewDetail": {"ProductViewSummary": product.to_dict(), "Status": "AVAILABLE", "ProductARN": product.arn,
+                              "CreatedTime": product.created_time},
+        "ProvisioningArtifactSummaries": [{k: a[k] for k in ("Id", "Name", "Description", "CreatedTime")}
+                                          for a in product.local_artifacts],
+        "Tags": product.tags, "TagOptions": [], "Budgets": [],
+    }
+
+
+def list_provisioning_artifacts(found, request: dict, caller) -> dict:
+    product = provisioning.find_product(found, request["ProductId"], None)
+    return {"ProvisioningArtifactDetails": [_artifact_detail(a) for a in product.local_artifacts]}
+
+
+def describe_provisioning_artifact(found, request: dict, caller) -> dict:
+    product = provisioning.find_product(found, request.get("ProductId"), request.get("ProductName"))
+    artifact = provisioning.find_artifact(product, request.get("ProvisioningArtifactId"),
+                                          request.get("ProvisioningArtifactName"))
+    return {"ProvisioningArtifactDetail": _artifact_detail(artifact), "Info": {"TemplateUrl": artifact["TemplateUrl"]},
+            "Status": "AVAILABLE"}
+
+
+def list_constraints_for_portfolio(found, request: dict, caller) -> dict:
+    portfolio_id = _portfolio(found, request["PortfolioId"])
+    keys = ("ConstraintId", "Type", "Description", "Owner", "ProductId", "PortfolioId")
+    return {"ConstraintDetails": [
+        {k: c[k] for k in keys} for c in found.local_constraints.values()
+        if c["PortfolioId"] == portfolio_id and request.get("ProductId") in (None, c["ProductId"])]}
+
+
+def list_principals_for_portfolio(found, request: dict, caller) -> dict:
+    return {"Principals": list(found.local_principals.get(_portfolio(found, request["PortfolioId"]), []))}
+
+
+def provision_product(found, request: dict, caller) -> dict:
+    return {"RecordDetail": provisioning.public(provisioning.provision(found.account_id, found.region_name, caller, request))}
+
+
+def describe_record(found, request: dict, caller) -> dict:
+    return provisioning.record_view(found, request["Id"])
+
+
+def describe_provisioned_product(found, request: dict, caller) -> dict:
+    provisioned = provisioning.find_provisioned(found, request.get("Id"), request.get("Name"))
+    return {"ProvisionedProductDetail": provisioning.public(provisioned), "CloudWatchDashboards": []}
+
+
+def terminate_provisioned_product(found, request: dict, caller) -> dict:
+    return {"RecordDetail": provisioning.public(provisioning.terminate(found.account_id, found.region_name, caller, request))}
+
+
+OPERATIONS = {
+    "DescribeProductAsAdmin": describe_product_as_admin,
+    "ListProvisioningArtifacts": list_provisioning_artifacts,
+    "DescribeProvisioningArtifact": describe_provisioning_artifact,
+    "ListConstraintsForPortfolio": list_constraints_for_portfolio,
+    "ListPrincipalsForPortfolio": list_principals_for_portfolio,
+    "ProvisionProduct": provision_product,
+    "DescribeRecord": describe_record,
+    "DescribeProvisionedProduct": describe_provisioned_product,
+    "TerminateProvisionedProduct": terminate_provisioned_product,
+}
+
+
+def _error(code: str, message: str):
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError(code, message)
+    error.code = 400
+    return error
+
+
+def _method(operation: str, handler):
+    def method(self):
+        from moto.core.responses import ActionResult
+
+        request = api_model.checked("servicecatalog", operation, json.loads(self.body or "{}"),
+                                    lambda message: _error("InvalidParametersException", message))
+        try:
+            answer = handler(backend(self.current_account, self.region), request, emulated_iam.request_role(self))
+        except provisioning.Refused as refused:
+            raise _error(refused.code, str(refused)) from None
+        return ActionResult(answer)
+    return method
+
+
+def install() -> None:
+    """Patch moto (in this process): its Service Catalog answers the operations above."""
+    from moto.core.utils import camelcase_to_underscores
+    from moto.servicecatalog.responses import ServiceCatalogResponse
+
+    for operation, handler in OPERATIONS.items():
+        setattr(ServiceCatalogResponse, camelcase_to_underscores(operation), _method(operation, handler))
