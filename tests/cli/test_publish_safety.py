@@ -358,3 +358,24 @@ def test_every_region_is_planned_and_shown_before_the_one_question(endpoint, tmp
     eu = boto3.client("cloudformation", endpoint_url=endpoint, region_name="eu-west-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     assert [s["StackName"] for s in eu.describe_stacks()["Stacks"]] == [PORTFOLIO]
+
+
+def test_destroy_everything_then_publish_again_converges(endpoint):
+    """destroy --roles --buckets leaves no IAM policy, role or bucket of the catalog's, so publishing again creates
+    them afresh (the roles stack's managed policies were left behind once, and the next publish failed with
+    EntityAlreadyExists: products/local_aws/cloudformation/moto_deletions.py)."""
+    domain = client(endpoint, "sagemaker").create_domain(
+        DomainName="studio", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],
+        DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-x"},
+    )["DomainArn"].rsplit("/", 1)[1]
+    both = ("--target", "both", "--domain-id", domain, "--yes", "--poll-seconds", "0")
+    iam = client(endpoint, "iam")
+    assert run(endpoint, "publish", *both).returncode == 0
+    policies = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
+    assert policies, "the roles stack creates managed policies"
+    destroyed = run(endpoint, "destroy", "--roles", "--buckets", "--domain-id", domain, "--yes", "--poll-seconds", "0")
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert iam.list_policies(Scope="Local")["Policies"] == [] and left_behind(endpoint) == NOTHING
+    again = run(endpoint, "publish", *both)
+    assert again.returncode == 0, again.stderr
+    assert {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]} == policies

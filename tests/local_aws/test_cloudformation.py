@@ -196,6 +196,46 @@ def test_a_type_the_local_aws_cannot_create_fails_the_stack_naming_it(local_aws)
         local_aws("s3").head_bucket(Bucket="fails-naming-its-type")  # rolled back
 
 
+def test_managed_policies_and_lambda_permissions_go_with_their_stack(local_aws):
+    """moto created both and deleted neither (moto_deletions.py): the policy is detached and deleted, the
+    permission's statement removed from a function the stack does not own."""
+    role_trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = local_aws("iam").create_role(RoleName="outside-function", AssumeRolePolicyDocument=json.dumps(role_trust))["Role"]
+    local_aws("lambda").create_function(FunctionName="outside", Runtime="python3.12", Role=role["Arn"],
+                                        Handler="index.handler", Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+    template = {"Resources": {
+        "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "ManagedPolicyName": "goes-with-its-stack", "Roles": ["outside-function"], "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}},
+        "Permission": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": "outside", "Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com"}}}}
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName="policies", TemplateBody=json.dumps(template))
+    assert [p["PolicyName"] for p in local_aws("iam").list_attached_role_policies(RoleName="outside-function")[
+        "AttachedPolicies"]] == ["goes-with-its-stack"]
+    assert len(json.loads(local_aws("lambda").get_policy(FunctionName="outside")["Policy"])["Statement"]) == 1
+    cfn.delete_stack(StackName="policies")
+    assert local_aws("iam").list_attached_role_policies(RoleName="outside-function")["AttachedPolicies"] == []
+    assert "goes-with-its-stack" not in {p["PolicyName"] for p in local_aws("iam").list_policies(Scope="Local")["Policies"]}
+    with pytest.raises(ClientError, match="ResourceNotFoundException|No policy"):
+        local_aws("lambda").get_policy(FunctionName="outside")
+
+
+def test_a_type_the_local_aws_cannot_delete_fails_the_deletion_naming_it(local_aws):
+    """moto creates an internet gateway in a stack but has no deletion for it: the stack is DELETE_FAILED naming
+    the type, not DELETE_COMPLETE with the gateway left behind."""
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName="undeletable", TemplateBody=json.dumps(
+        {"Resources": {"Gateway": {"Type": "AWS::EC2::InternetGateway"}}}))
+    cfn.delete_stack(StackName="undeletable")
+    stack = cfn.describe_stacks(StackName="undeletable")["Stacks"][0]
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    (reason,) = [r for logical_id, status, r in _events(local_aws, stack["StackId"]) if status == "DELETE_FAILED"
+                 and logical_id == "Gateway"]
+    assert "cannot delete resources of type AWS::EC2::InternetGateway" in reason
+
+
 def test_the_portfolio_stack_creates_its_products_with_their_versions(local_aws, artifacts):
     """What Service Catalog's API then says of them: the product by its id (the versions, constraints and
     principals a stack keeps are read by the Service Catalog calls the local AWS adds next)."""

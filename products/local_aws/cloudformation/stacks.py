@@ -32,7 +32,7 @@ import json
 from products.analysis import handler_permissions
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
-from products.local_aws.cloudformation import custom_resources
+from products.local_aws.cloudformation import custom_resources, moto_deletions
 from products.local_aws.cloudformation.dependencies import creation_order
 
 
@@ -195,7 +195,13 @@ def delete_resources(stack) -> None:
             continue
         _event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", _physical_id(resource))
         try:
+            if not moto_deletions.deletable(resource):
+                raise ResourceFailed(logical_id, resource_type, f"the local AWS cannot delete resources of type "
+                                     f"{resource_type} (add it in products/local_aws/cloudformation/moto_deletions.py)")
             resource_map._delete_resource(resource, resource_json)
+        except ResourceFailed as failed:
+            _event(stack, logical_id, resource_type, "DELETE_FAILED", _physical_id(resource), failed.reason)
+            raise
         except Exception as error:  # noqa: BLE001 - any handler error fails the deletion, as in AWS
             _event(stack, logical_id, resource_type, "DELETE_FAILED", _physical_id(resource), _reason(error))
             raise ResourceFailed(logical_id, resource_type, _reason(error)) from error
@@ -226,6 +232,7 @@ def install() -> None:
 
     resource_types.register()
     custom_resources.install()
+    moto_deletions.install()
     original = parsing.parse_and_create_resource
     if getattr(original, "local_aws", False):
         return
