@@ -290,6 +290,22 @@ def test_a_misspelled_custom_resource_property_fails_the_stack_with_the_function
                         r"must list \{StackName, RoleArn\} objects, got None \(RequestId: [-0-9a-f]{36}\)", reason)
 
 
+def test_an_output_artifact_renamed_between_two_stages_fails_the_pipeline_as_codepipeline_refuses_it(local_aws, artifacts):
+    """CreatePipeline refuses a pipeline whose action reads an artifact no earlier action writes: the stack rolls
+    back at the pipeline, naming the artifact and the action that reads it."""
+    template = json.loads(artifacts.product_templates["deploy"].data)
+    _upload_seed_code(local_aws, artifacts, template)
+    stages = template["Resources"]["ModelDeployPipeline"]["Properties"]["Stages"]
+    (build,) = [a for stage in stages for a in stage["Actions"] if a["Name"] == "BuildStageConfigs"]
+    build["OutputArtifacts"] = [{"Name": "StageConfigs"}]
+    stack = _create(local_aws, "SC-renamed-artifact", template, {**sample_parameters(template), "SageMakerProjectId": "p-renamed"})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    ((logical, reason),) = _failed(local_aws, stack["StackId"])
+    assert logical == "ModelDeployPipeline"
+    assert "Input artifact 'BuildArtifact' of action 'DeployStagingEndpoint' in stage 'DeployStaging' is not the " \
+           "output of any action before it" in reason, reason
+
+
 def test_an_attribute_the_custom_resource_did_not_return_fails_what_reads_it(local_aws, artifacts):
     template = json.loads(artifacts.product_templates["deploy"].data)
     _upload_seed_code(local_aws, artifacts, template)

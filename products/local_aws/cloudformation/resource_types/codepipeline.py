@@ -1,6 +1,7 @@
 """AWS::CodePipeline::Pipeline, on moto's CodePipeline backend: the pipeline as GetPipeline then describes it.
 
-CreatePipeline fails unless the pipeline's role trusts CodePipeline. moto 5.2.5 checks that, but reads a
+CreatePipeline fails unless the pipeline's role trusts CodePipeline, and refuses a pipeline whose actions read an
+artifact no earlier action writes (``artifact_problem``). moto 5.2.5 checks that, but reads a
 trust statement's ``Principal.Service`` as one string, and IAM allows a list (our roles stack writes one):
 the check is made here as IAM reads the statement (iam_evaluator), then the pipeline is stored as moto's CreatePipeline
 stores it."""
@@ -46,12 +47,37 @@ class Pipeline(LocalResource):
         if len(declared["stages"]) < 2:
             raise InvalidStructureException(f"Pipeline has only {len(declared['stages'])} stage(s). "
                                             "There should be a minimum of 2 stages in a pipeline")
+        problem = artifact_problem(declared["stages"])
+        if problem:
+            raise InvalidStructureException(problem)
         stored = backend.pipelines[name] = CodePipeline(account_id, region, declared)
         stored.tags.update({tag["key"]: tag["value"] for tag in api_tags(properties.get("Tags"))})
         return cls(name, properties, account_id, region)  # Ref: the pipeline's name
 
     def remove(self) -> None:
         codepipeline_backends[self.account_id][self.region].delete_pipeline(self.physical_id)
+
+
+def artifact_problem(stages: list[dict]) -> str | None:
+    """What CodePipeline refuses in a pipeline's artifacts, or None: "Every input artifact for an action must match
+    the output artifact of an action earlier in the pipeline" and "Every output artifact in the pipeline must have a
+    unique name" (CodePipeline User Guide, "Input and output artifacts"). Earlier: in an earlier stage, or in the
+    same stage with a lower run order. The wording of the refusal is ours."""
+    produced: set[str] = set()
+    for stage in stages:
+        for run_order in sorted({a["runOrder"] for a in stage["actions"]}):
+            actions = [a for a in stage["actions"] if a["runOrder"] == run_order]
+            for action in actions:
+                for artifact in action.get("inputArtifacts", []):
+                    if artifact["name"] not in produced:
+                        return (f"Input artifact '{artifact['name']}' of action '{action['name']}' in stage "
+                                f"'{stage['name']}' is not the output of any action before it")
+            for action in actions:
+                for artifact in action.get("outputArtifacts", []):
+                    if artifact["name"] in produced:
+                        return f"Output artifact '{artifact['name']}' of action '{action['name']}' is not unique"
+                    produced.add(artifact["name"])
+    return None
 
 
 def _trusts_codepipeline(iam_backend, role_arn: str) -> bool:
