@@ -3,10 +3,11 @@
 AWS's front end refuses a request whose members do not fit the operation's input shape (a missing required
 member, a wrong type, a string over its length) before the service sees it. moto has no such check for
 operations it lacks, so each one the local AWS adds starts here: a malformed request fails naming the member,
-as botocore's own client-side validation words it.
+as botocore's own client-side validation words it. ``install`` adds such operations to moto's responses.
 """
 
 import functools
+import json
 
 from botocore.exceptions import ParamValidationError
 from botocore.session import Session
@@ -25,3 +26,41 @@ def checked(service: str, operation: str, request: dict, refusal) -> dict:
     except ParamValidationError as error:
         raise refusal(f"{operation}: " + "; ".join(error.kwargs["report"].splitlines())) from None
     return request
+
+
+class Refused(Exception):
+    """A request the service refuses, with the API's error ``code`` and HTTP ``status``; nothing was done."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def _answer(service: str, operation: str, handler, invalid_code: str):
+    """A moto response method: the request checked, then ``handler(account, region, caller_role, request)``."""
+    def method(self):
+        from moto.core.exceptions import JsonRESTError
+        from moto.core.responses import ActionResult
+
+        from products.local_aws import iam as emulated_iam
+
+        def error(code: str, message: str, status: int = 400):
+            refusal = JsonRESTError(code, message)
+            refusal.code = status
+            return refusal
+
+        try:
+            request = checked(service, operation, json.loads(self.body or "{}"), lambda m: Refused(invalid_code, m))
+            answer = handler(self.current_account, self.region, emulated_iam.request_role(self), request)
+        except Refused as refused:
+            raise error(refused.code, str(refused), refused.status) from None
+        return ActionResult(answer or {})
+    return method
+
+
+def install(response_class, service: str, operations: dict, invalid_code: str) -> None:
+    """Patch moto's ``response_class`` (in this process) to answer each of ``operations`` (name -> handler)."""
+    from moto.core.utils import camelcase_to_underscores
+
+    for operation, handler in operations.items():
+        setattr(response_class, camelcase_to_underscores(operation), _answer(service, operation, handler, invalid_code))

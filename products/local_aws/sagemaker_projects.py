@@ -21,7 +21,6 @@ Not emulated: UpdateProject (issue 25), Studio's user context (CreatedBy), pagin
 """
 
 import datetime
-import json
 import secrets
 import uuid
 
@@ -35,10 +34,8 @@ from products.local_aws.cloudformation.resource_types.servicecatalog import back
 SAGEMAKER_PARAMETERS = ("SageMakerProjectName", "SageMakerProjectId")
 
 
-class ProjectRefused(Exception):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.status = code, status
+class ProjectRefused(api_model.Refused):
+    """CreateProject, DescribeProject or DeleteProject refused (SageMaker's error code)."""
 
 
 def _projects(account: str, region: str) -> dict:
@@ -191,30 +188,8 @@ OPERATIONS = {"CreateProject": create_project, "DescribeProject": describe_proje
               "DeleteProject": delete_project}
 
 
-def _method(operation: str, handler):
-    def method(self):
-        from moto.core.exceptions import JsonRESTError
-        from moto.core.responses import ActionResult
-
-        def refusal(code, message, status=400):
-            error = JsonRESTError(code, message)
-            error.code = status
-            return error
-
-        request = api_model.checked("sagemaker", operation, json.loads(self.body or "{}"),
-                                    lambda message: refusal("ValidationException", message))
-        try:
-            answer = handler(self.current_account, self.region, emulated_iam.request_role(self), request)
-        except ProjectRefused as refused:
-            raise refusal(refused.code, str(refused), refused.status) from None
-        return ActionResult(answer) if answer else ActionResult({})
-    return method
-
-
 def install() -> None:
     """Patch moto (in this process): its SageMaker answers the project operations above."""
-    from moto.core.utils import camelcase_to_underscores
     from moto.sagemaker.responses import SageMakerResponse
 
-    for operation, handler in OPERATIONS.items():
-        setattr(SageMakerResponse, camelcase_to_underscores(operation), _method(operation, handler))
+    api_model.install(SageMakerResponse, "sagemaker", OPERATIONS, invalid_code="ValidationException")

@@ -11,10 +11,7 @@ model of the API (api_model.py); the caller is the role whose credentials signed
 Not emulated: pagination (every answer is one page), TagOptions, budgets, product views, UpdateProvisionedProduct.
 """
 
-import json
-
 from products.local_aws import api_model
-from products.local_aws import iam as emulated_iam
 from products.local_aws import servicecatalog_provisioning as provisioning
 from products.local_aws.cloudformation.resource_types.servicecatalog import backend
 
@@ -95,32 +92,15 @@ OPERATIONS = {
 }
 
 
-def _error(code: str, message: str):
-    from moto.core.exceptions import JsonRESTError
-
-    error = JsonRESTError(code, message)
-    error.code = 400
-    return error
-
-
-def _method(operation: str, handler):
-    def method(self):
-        from moto.core.responses import ActionResult
-
-        request = api_model.checked("servicecatalog", operation, json.loads(self.body or "{}"),
-                                    lambda message: _error("InvalidParametersException", message))
-        try:
-            answer = handler(backend(self.current_account, self.region), request, emulated_iam.request_role(self))
-        except provisioning.Refused as refused:
-            raise _error(refused.code, str(refused)) from None
-        return ActionResult(answer)
-    return method
+def _on_backend(handler):
+    """``handler(found, request, caller)`` as api_model calls handlers: with the region's Service Catalog backend."""
+    return lambda account, region, caller, request: handler(backend(account, region), request, caller)
 
 
 def install() -> None:
     """Patch moto (in this process): its Service Catalog answers the operations above."""
-    from moto.core.utils import camelcase_to_underscores
     from moto.servicecatalog.responses import ServiceCatalogResponse
 
-    for operation, handler in OPERATIONS.items():
-        setattr(ServiceCatalogResponse, camelcase_to_underscores(operation), _method(operation, handler))
+    api_model.install(ServiceCatalogResponse, "servicecatalog",
+                      {operation: _on_backend(handler) for operation, handler in OPERATIONS.items()},
+                      invalid_code="InvalidParametersException")

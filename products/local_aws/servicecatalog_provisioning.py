@@ -30,6 +30,7 @@ import yaml
 
 from products.analysis import portfolio_access
 from products.analysis.iam_resources import Authorization
+from products.local_aws import api_model
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import stacks
 from products.local_aws.cloudformation.resource_types.servicecatalog import backend
@@ -37,12 +38,8 @@ from products.local_aws.cloudformation.resource_types.servicecatalog import back
 SERVICE_PRINCIPAL = "servicecatalog.amazonaws.com"
 
 
-class Refused(Exception):
+class Refused(api_model.Refused):
     """The request itself is refused (the API's error ``code``); nothing is provisioned."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 class LaunchFailed(Exception):
