@@ -131,13 +131,13 @@ def _create_stack(account, region, caller, project, provider: dict, given: dict,
     except provisioning.LaunchFailed as failed:
         raise ProjectRefused("ValidationException", f"CloudFormation: {failed}") from None
     with stacks.created_as(None if role else caller):
-        stack = provisioning.cloudformation(account, region).create_stack(
+        stack = stacks.backend(account, region).create_stack(
             name=stack_name, template=body, parameters=parameters, tags={t["Key"]: t["Value"] for t in tags},
             role_arn=role)
     failed = stack.status != "CREATE_COMPLETE"
     project["TemplateProviderDetails"] = [{"CfnTemplateProviderDetail": {
         **provider, "StackDetail": {"Name": stack_name, "Id": stack.stack_id,
-                                    "StatusMessage": provisioning.failure_reason(stack) if failed else stack.status}}}]
+                                    "StatusMessage": stacks.failure_reason(stack) if failed else stack.status}}}]
     project["ProjectStatus"] = "CreateFailed" if failed else "CreateCompleted"
 
 
@@ -173,10 +173,10 @@ def delete_project(account: str, region: str, caller, request: dict) -> dict:
     else:
         stack_id = project["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]["StackDetail"]["Id"]
         _check_caller(account, caller, [Authorization("cloudformation:DeleteStack", stack_id)], "DeleteProject")
-        cloudformation = provisioning.cloudformation(account, region)
+        cloudformation = stacks.backend(account, region)
         cloudformation.delete_stack(stack_id)
         stack = cloudformation.stacks.get(stack_id)
-        error = provisioning.failure_reason(stack) if stack is not None and stack.status == "DELETE_FAILED" else None
+        error = stacks.failure_reason(stack) if stack is not None and stack.status == "DELETE_FAILED" else None
     if error:
         project.update(ProjectStatus="DeleteFailed", LastModifiedTime=datetime.datetime.now(datetime.timezone.utc))
     else:

@@ -138,12 +138,6 @@ def stack_parameters(body: str, given: list[dict]) -> dict:
     return values
 
 
-def cloudformation(account: str, region: str):
-    from moto.cloudformation.models import cloudformation_backends
-
-    return cloudformation_backends[account][region]
-
-
 def _auto_tags(found, portfolio_id: str, product, artifact: dict, provisioned_arn: str, caller_role: str) -> dict:
     return {"aws:servicecatalog:portfolioArn": found.portfolios[portfolio_id].arn,
             "aws:servicecatalog:productArn": product.arn,
@@ -224,7 +218,7 @@ def _launch(account, region, acting_role, template_url, request, provisioned, re
         body = read_template(account, template_url)
         parameters = stack_parameters(body, request.get("ProvisioningParameters", []))
         with stacks.created_as(acting_role):
-            stack = cloudformation(account, region).create_stack(
+            stack = stacks.backend(account, region).create_stack(
                 name=stack_name, template=body, parameters=parameters, tags=tags,
                 notification_arns=request.get("NotificationArns"))
     except (emulated_iam.RoleDenied, LaunchFailed) as error:
@@ -238,15 +232,7 @@ def _launch(account, region, acting_role, template_url, request, provisioned, re
              "Description": "The ARN of the launched CloudFormation stack"}]
         _finish(record, provisioned, None)
     else:
-        _finish(record, provisioned, f"{stack_name} is {stack.status}: {failure_reason(stack)}")
-
-
-def failure_reason(stack) -> str:
-    """The first resource's failure, as the stack's events give it (the stack's own reason if none)."""
-    for event in stack.events:
-        if event.resource_status == "CREATE_FAILED" and event.logical_resource_id != stack.name:
-            return f"{event.logical_resource_id} ({event.resource_type}): {event.resource_status_reason}"
-    return next((e.resource_status_reason for e in reversed(stack.events) if e.resource_status_reason), "no reason")
+        _finish(record, provisioned, f"{stack_name} is {stack.status}: {stacks.failure_reason(stack)}")
 
 
 def _finish(record: dict, provisioned: dict, error: str | None, failed_status: str = "ERROR") -> None:
@@ -290,7 +276,7 @@ def _delete_stack(account: str, region: str, acting_role: str | None, provisione
                                caller="servicecatalog:TerminateProvisionedProduct")
     except emulated_iam.RoleDenied as denied:
         return str(denied)
-    stack_backend = cloudformation(account, region)
+    stack_backend = stacks.backend(account, region)
     stack_backend.delete_stack(stack_id)
     stack = stack_backend.stacks.get(stack_id)
     if stack is not None and stack.status == "DELETE_FAILED":

@@ -61,6 +61,26 @@ def created_as(role_arn: str | None):
         _calling_role.reset(token)
 
 
+def backend(account: str, region: str):
+    """moto's CloudFormation of an account and region, where the local AWS's services create stacks."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    return cloudformation_backends[account][region]
+
+
+def failure_reason(stack) -> str:
+    """Why the stack's latest operation failed: its first resource failure, as the stack's events give it (the
+    stack's own latest reason if no resource failed)."""
+    events = list(stack.events)
+    starts = [i for i, e in enumerate(events) if e.logical_resource_id == stack.name and
+              e.resource_status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")]
+    latest = events[starts[-1]:] if starts else events
+    for event in latest:
+        if event.resource_status.endswith("_FAILED") and event.logical_resource_id != stack.name:
+            return f"{event.logical_resource_id} ({event.resource_type}): {event.resource_status_reason}"
+    return next((e.resource_status_reason for e in reversed(latest) if e.resource_status_reason), "no reason")
+
+
 def supported(resource_type: str) -> bool:
     """moto's own types, the ones resource_types registers with it (install() registers them first) and custom
     resources (custom_resources.py)."""
