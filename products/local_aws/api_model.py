@@ -19,12 +19,29 @@ def _service_model(service: str):
     return Session().get_service_model(service)
 
 
+def _enum_problem(value, shape, path: str) -> str | None:
+    """A value outside its member's enum, which botocore does not check on the client and AWS refuses."""
+    if shape.type_name == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
+        return f"Value '{value}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: {shape.enum}"
+    if shape.type_name == "structure" and isinstance(value, dict):
+        found = (_enum_problem(v, shape.members[k], f"{path}.{k}" if path else k)
+                 for k, v in value.items() if k in shape.members)
+        return next((p for p in found if p), None)
+    if shape.type_name == "list" and isinstance(value, list):
+        return next((p for p in (_enum_problem(v, shape.member, f"{path}.{i + 1}") for i, v in enumerate(value)) if p), None)
+    return None
+
+
 def checked(service: str, operation: str, request: dict, refusal) -> dict:
-    """``request`` if ``operation``'s input shape accepts it; else ``refusal(message)`` is raised."""
+    """``request`` if ``operation``'s input shape accepts it (its enums included); else ``refusal(message)``."""
+    shape = _service_model(service).operation_model(operation).input_shape
     try:
-        validate_parameters(request, _service_model(service).operation_model(operation).input_shape)
+        validate_parameters(request, shape)
     except ParamValidationError as error:
         raise refusal(f"{operation}: " + "; ".join(error.kwargs["report"].splitlines())) from None
+    problem = _enum_problem(request, shape, "")
+    if problem:
+        raise refusal(f"{operation}: 1 validation error detected: {problem}")
     return request
 
 
