@@ -5,6 +5,7 @@
   rolls the stack back; resources are deleted in the reverse of their creation order; every step is a stack event.
 - ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
 - ``moto_deletions``: deletion for moto's types that moto creates but never deletes with their stack.
+- ``moto_names``: the physical names moto's SageMaker models ignore (``EndpointName`` and the like).
 - ``custom_resources`` and ``response_urls``: ``Custom::`` resources answered by their functions through
   CloudFormation's request and response protocol, the pre-signed HTTPS response URL included.
 

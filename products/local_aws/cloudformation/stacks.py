@@ -32,7 +32,7 @@ import json
 from products.analysis import handler_permissions
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
-from products.local_aws.cloudformation import custom_resources, moto_deletions
+from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names
 from products.local_aws.cloudformation.dependencies import creation_order
 
 
@@ -253,6 +253,7 @@ def install() -> None:
     resource_types.register()
     custom_resources.install()
     moto_deletions.install()
+    moto_names.install()
     original = parsing.parse_and_create_resource
     if getattr(original, "local_aws", False):
         return
