@@ -84,6 +84,16 @@ RESOURCES = {
         f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
     ("codepipeline", "StartPipelineExecution"): lambda p, region, account:
         f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
+    # Watching and approving a project's pipeline (Service Authorization Reference: pipeline; PutApprovalResult
+    # on the action, PIPELINE/STAGE/ACTION).
+    ("codepipeline", "GetPipelineState"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
+    ("codepipeline", "GetPipelineExecution"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
+    ("codepipeline", "ListActionExecutions"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
+    ("codepipeline", "PutApprovalResult"): lambda p, region, account:
+        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}/{p['stageName']}/{p['actionName']}",
     # The seed check-in function starting and watching its build (authorized on the project).
     ("codebuild", "StartBuild"): _build_project("projectName"),
     ("codebuild", "BatchGetBuilds"): _build_project("ids", from_build_id=True),

@@ -8,6 +8,7 @@
 - ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
 - ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
+- ``codepipeline_runs`` (with ``codepipeline_actions``, ``codepipeline_artifacts``): executions walk their pipeline.
 - ``servicecatalog_api`` (with ``servicecatalog_provisioning``): Service Catalog's reads and product launches.
 - ``sagemaker_projects``: CreateProject and DeleteProject on both of Studio's routes.
 - ``api_model``: requests to the operations added here, checked against botocore's model of the API.

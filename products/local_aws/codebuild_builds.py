@@ -11,7 +11,8 @@ image's stand-in, codebuild_image.py), with:
 - a HOME of its own, so that a buildspec's ``git config --global`` stays in its build;
 - git remotes behind CodeConnections served by the Git host stand-in (git_host.py);
 - as its source, ``NO_SOURCE`` with the project's inline buildspec (what the catalog starts outside a
-  pipeline). Any other source type started outside a pipeline fails the build, naming the type.
+  pipeline). Any other source type started outside a pipeline fails the build, naming the type. Inside a
+  pipeline (codepipeline_actions.py) the action's input artifacts are the sources (``run_in``).
 
 The build runs to its end before StartBuild answers (AWS answers at once, IN_PROGRESS); StartBuild and
 BatchGetBuilds then give its status, the phase that failed with the reason, and its
@@ -22,6 +23,8 @@ BatchGetBuilds then give its status, the phase that failed with the reason, and 
 import datetime
 import tempfile
 from pathlib import Path
+
+import yaml
 
 from products.local_aws import git_host
 from products.local_aws import iam as emulated_iam
@@ -57,19 +60,43 @@ def run(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]) -
     if source.get("type") != "NO_SOURCE":
         raise BuildRefused(f"source type {source.get('type')}: the local AWS runs builds outside a pipeline only "
                            "for NO_SOURCE projects")
-    project = project_shape(metadata)
-    lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="codebuild-") as scratch:
-        source_dir, home = Path(scratch) / "src", Path(scratch) / "home"
-        source_dir.mkdir()
-        home.mkdir()
         buildspec = Path(scratch) / "buildspec.yml"
         buildspec.write_text(source.get("buildspec", ""))
+        (Path(scratch) / "src").mkdir()
+        return run_in(endpoint_url, region, metadata, overrides, buildspec, Path(scratch) / "src")
+
+
+def pipeline_buildspec(metadata: dict, source_dir: Path, scratch: Path) -> Path:
+    """A CODEPIPELINE project's buildspec: the inline YAML, or the file it names in the primary source
+    (``buildspec.yml`` when it names none: CodeBuild's default)."""
+    text = metadata.get("source", {}).get("buildspec", "") or "buildspec.yml"
+    if "\n" not in text.strip() and text.strip().endswith((".yml", ".yaml")):
+        path = source_dir / text.strip()
+        if not path.is_file():
+            raise BuildRefused(f"YAML_FILE_ERROR: the buildspec {text.strip()} is not in the primary source")
+        return path
+    inline = scratch / "buildspec.yml"
+    inline.write_text(text)
+    return inline
+
+
+def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict], buildspec: Path, source_dir: Path,
+           secondary_sources: dict[str, Path] | None = None, output_dir: Path | None = None) -> dict:
+    """The build of ``buildspec`` in ``source_dir`` as the project's service role; BatchGetBuilds' view of it."""
+    project = project_shape(metadata)
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="codebuild-home-") as home:
         env = {**role_credentials(endpoint_url, region, metadata["serviceRole"]), **git_host.git_environment(region),
-               "HOME": str(home)}
+               "HOME": home}
         try:
-            ran = run_buildspec(buildspec, source_dir, project, region, extra_env=env,
-                                overrides={o["name"]: o["value"] for o in overrides}, say=lines.append)
+            ran = run_buildspec(buildspec, source_dir, project, region, extra_env=env, secondary_sources=secondary_sources,
+                                overrides={o["name"]: o["value"] for o in overrides}, output_dir=output_dir,
+                                say=lines.append)
+        except yaml.YAMLError as error:  # CodeBuild reads the buildspec after downloading the source
+            return {"buildStatus": "FAILED", "localOutput": "\n".join(lines),
+                    "phases": [{"phaseType": "DOWNLOAD_SOURCE", "phaseStatus": "FAILED", "contexts": [
+                        {"statusCode": "YAML_FILE_ERROR", "message": " ".join(str(error).split())}]}]}
         except BuildspecError as error:
             return {"buildStatus": "FAILED", "localOutput": "\n".join(lines),
                     "phases": [{"phaseType": (error.phase or "build").upper(), "phaseStatus": "FAILED",

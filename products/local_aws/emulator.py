@@ -1,9 +1,10 @@
 """An embedded AWS emulator (moto_server on a free loopback port) for the local demo and tests.
 
 SageMaker pipeline executions run for real there (products/local_aws/pipelines.py), invoking a
-Lambda function runs its code (products/local_aws/lambda_runtime.py), Service Catalog launches products and
-SageMaker creates projects (servicecatalog_api.py, sagemaker_projects.py), and requests made with a role's credentials are authorized against its policies
-(products/local_aws/iam.py).
+Lambda function runs its code (products/local_aws/lambda_runtime.py), CodeBuild runs builds and CodePipeline runs
+executions (codebuild_builds.py, codepipeline_runs.py), Service Catalog launches products and SageMaker creates
+projects (servicecatalog_api.py, sagemaker_projects.py), and requests made with a role's credentials are authorized
+against its policies (products/local_aws/iam.py).
 
 moto evaluates only StringEquals conditions in bucket policies and ignores the rest, so
 the catalog's TLS-only statement (Deny when the Bool aws:SecureTransport is false) would
@@ -22,7 +23,8 @@ import sys
 import time
 
 from products.local_aws import iam as emulated_iam
-from products.local_aws import codebuild_builds, lambda_runtime, sagemaker_projects, servicecatalog_api
+from products.local_aws import (codebuild_builds, codepipeline_runs, lambda_runtime, sagemaker_projects,
+                                servicecatalog_api)
 from products.local_aws.cloudformation import response_urls
 from products.local_aws.cloudformation import stacks as emulated_stacks
 from products.local_aws import pipelines as emulated_pipelines
@@ -173,6 +175,7 @@ def main(argv=None) -> int:
     emulated_iam.install()
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     codebuild_builds.install(f"http://127.0.0.1:{args.port}")
+    codepipeline_runs.install(f"http://127.0.0.1:{args.port}")
     servicecatalog_api.install()
     sagemaker_projects.install()
     lambda_runtime.install(lambda_runtime.Settings(

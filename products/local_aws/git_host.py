@@ -8,11 +8,15 @@ the buildspec's own git commands run unchanged against ``ROOT/ACCOUNT/REGION/CON
 ROOT is $EMULATOR_GIT_HOST_DIR, else a temporary folder removed when the process ends. A repository must be
 created there first (``create_repository``), as a team creates theirs on GitHub before the project.
 
+A connection's tags are kept beside its repositories (``create_connection``), because the roles' permission to use
+a connection depends on them (``aws:ResourceTag/...``): a pipeline's source action reads them.
+
 Not emulated: the provider and its authentication, and the connection's status and permissions (git's
 credential helper is never asked for a file:// remote).
 """
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -36,8 +40,7 @@ def root() -> Path:
 
 def repository_path(connection_arn: str, full_name: str, base: Path | None = None) -> Path:
     """Where the repository ``OWNER/REPO`` of a connection lives on the stand-in host."""
-    _, _, _service, region, account, resource = connection_arn.split(":", 5)
-    return (base or root()) / account / region / resource.split("/", 1)[-1] / f"{full_name}.git"
+    return _connection_dir(connection_arn, base) / f"{full_name}.git"
 
 
 def create_repository(connection_arn: str, full_name: str, base: Path | None = None) -> Path:
@@ -55,3 +58,21 @@ def git_environment(region: str) -> dict[str, str]:
         env[f"GIT_CONFIG_KEY_{index}"] = f"url.{root().as_uri()}/.insteadOf"
         env[f"GIT_CONFIG_VALUE_{index}"] = f"https://{service}.{region}.amazonaws.com/git-http/"
     return env
+
+
+def _connection_dir(connection_arn: str, base: Path | None = None) -> Path:
+    _, _, _service, region, account, resource = connection_arn.split(":", 5)
+    return (base or root()) / account / region / resource.split("/", 1)[-1]
+
+
+def create_connection(connection_arn: str, tags: dict[str, str], base: Path | None = None) -> None:
+    """A connection as an admin creates it (CreateConnection, then the provider's handshake), with its tags."""
+    folder = _connection_dir(connection_arn, base)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "connection-tags.json").write_text(json.dumps(tags))
+
+
+def connection_tags(connection_arn: str) -> dict[str, str] | None:
+    """The connection's tags, or None if no connection was created under that ARN."""
+    path = _connection_dir(connection_arn) / "connection-tags.json"
+    return json.loads(path.read_text()) if path.is_file() else None

@@ -1,0 +1,258 @@
+"""CodePipeline executions in the local AWS: a started execution walks the pipeline as it was created.
+
+moto stores pipelines and records a started execution as Succeeded at once, without running anything. Here
+StartPipelineExecution answers at once, as AWS does, and the execution runs in a thread of the emulator's process:
+stages in order, within a stage the actions by run order, each action's inputs and outputs passed through the
+artifact store by the names the pipeline gives (codepipeline_artifacts.py), each action done as its provider does
+it (codepipeline_actions.py). A failed action fails its stage and the execution, with the action's error; a manual
+approval waits until PutApprovalResult answers its token. GetPipelineExecution, ListPipelineExecutions,
+GetPipelineState and ListActionExecutions answer from what ran. Requests are checked against the API model
+(api_model.py).
+
+``start`` is also how the local AWS's other services start an execution (EventBridge rules, triggers).
+Not emulated: execution modes other than parallel runs of one pipeline (V2's default SUPERSEDED lets a newer
+execution overtake an older one at a stage; here each runs to its end), stage transitions, retries, StopPipelineExecution,
+pipeline variables in action configurations.
+"""
+
+import datetime
+import tempfile
+import threading
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from products.local_aws import api_model
+from products.local_aws import codepipeline_actions as actions
+from products.local_aws.codepipeline_artifacts import ArtifactStore
+
+_ENDPOINT: dict[str, str] = {}  # "url": the emulator's own endpoint, for the actions' credentials and builds
+_LOCK = threading.Lock()
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@dataclass
+class Execution:
+    """One execution: its status, each action's latest state and every action execution, as the API reports them."""
+
+    pipeline: dict
+    trigger: dict
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = "InProgress"
+    summary: str = ""
+    started: datetime.datetime = field(default_factory=_now)
+    updated: datetime.datetime = field(default_factory=_now)
+    revisions: list = field(default_factory=list)
+    stages: dict = field(default_factory=dict)  # stage name -> status
+    actions: dict = field(default_factory=dict)  # (stage, action) -> latestExecution
+    details: list = field(default_factory=list)  # ListActionExecutions' actionExecutionDetails
+    approvals: dict = field(default_factory=dict)  # token -> [threading.Event, result]
+
+    def view(self) -> dict:
+        return {"pipelineName": self.pipeline["name"], "pipelineVersion": self.pipeline["version"],
+                "pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
+                "artifactRevisions": self.revisions, "trigger": self.trigger, "executionMode": "PARALLEL"}
+
+    def summary_view(self) -> dict:
+        return {"pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
+                "startTime": self.started, "lastUpdateTime": self.updated, "trigger": self.trigger,
+                "sourceRevisions": [{"actionName": r["name"], "revisionId": r["revisionId"],
+                                     "revisionSummary": r.get("revisionSummary", "")} for r in self.revisions]}
+
+
+def _backend(account: str, region: str):
+    from moto.codepipeline.models import codepipeline_backends
+
+    return codepipeline_backends[account][region]
+
+
+def _executions(account: str, region: str, name: str) -> dict[str, Execution]:
+    backend = _backend(account, region)
+    if name not in backend.pipelines:
+        raise api_model.Refused("PipelineNotFoundException",
+                                f"Account '{account}' does not have a pipeline with name '{name}'")
+    if not hasattr(backend, "local_executions"):
+        backend.local_executions = {}
+    return backend.local_executions.setdefault(name, {})
+
+
+def start(account: str, region: str, name: str, trigger: dict) -> Execution:
+    """Start an execution of pipeline ``name`` (its current version); it runs in a thread of its own."""
+    executions = _executions(account, region, name)  # PipelineNotFoundException first
+    execution = Execution(pipeline=_backend(account, region).pipelines[name].pipeline, trigger=trigger)
+    executions[execution.id] = execution
+    threading.Thread(target=_walk, args=(account, region, execution), name=f"codepipeline-{execution.id}",
+                     daemon=True).start()
+    return execution
+
+
+def _walk(account: str, region: str, execution: Execution) -> None:
+    """Every stage in order; the first failed action ends the execution Failed. An error of the local AWS itself
+    fails the execution too, saying so, rather than leaving it InProgress for ever."""
+    try:
+        _walk_stages(account, region, execution)
+    except Exception as error:  # noqa: BLE001 - a stand-in's own fault must show, not hang the execution
+        traceback.print_exc()
+        _finish(execution, "Failed", f"the local AWS failed running this execution: {type(error).__name__}: {error}")
+
+
+def _walk_stages(account: str, region: str, execution: Execution) -> None:
+    pipeline = execution.pipeline
+    store = ArtifactStore(account, pipeline["artifactStore"]["location"], pipeline["name"])
+    with tempfile.TemporaryDirectory(prefix=f"codepipeline-{execution.id[:8]}-") as scratch:
+        for stage in pipeline["stages"]:
+            failed = _run_stage(account, region, execution, stage, store, Path(scratch))
+            if failed:
+                _finish(execution, "Failed", failed)
+                return
+    _finish(execution, "Succeeded", "")
+
+
+def _run_stage(account, region, execution: Execution, stage: dict, store: ArtifactStore, scratch: Path) -> str:
+    """The stage's actions by run order; the first failure's message, or "" if all succeeded."""
+    execution.stages[stage["name"]] = "InProgress"
+    for run_order in sorted({a.get("runOrder", 1) for a in stage["actions"]}):
+        for action in [a for a in stage["actions"] if a.get("runOrder", 1) == run_order]:
+            error = _run_action(account, region, execution, stage["name"], action, store, scratch)
+            if error:
+                execution.stages[stage["name"]] = "Failed"
+                return f"Action {action['name']} in stage {stage['name']} failed: {error}"
+    execution.stages[stage["name"]] = "Succeeded"
+    return ""
+
+
+def _run_action(account, region, execution: Execution, stage: str, action: dict, store, scratch: Path) -> str:
+    """One action, its state and its execution detail kept as it goes; its error message, or ""."""
+    state = {"actionExecutionId": str(uuid.uuid4()), "status": "InProgress", "lastStatusChange": _now()}
+    detail = _detail(execution, stage, action, state)
+    execution.actions[(stage, action["name"])] = state
+    execution.details.append(detail)
+    run = actions.ActionRun(account, region, _ENDPOINT["url"], execution.pipeline, stage, action, store,
+                            scratch / stage / action["name"], lambda token: _await(execution, token),
+                            on_token=lambda token: state.update(token=token))
+    try:
+        outcome = actions.run_action(run)
+    except actions.ActionFailed as failed:
+        state.update(status="Failed", lastStatusChange=_now(), errorDetails={"code": "JobFailed", "message": str(failed)})
+        detail.update(status="Failed", lastUpdateTime=_now(), output={"executionResult": {
+            "externalExecutionSummary": str(failed)}})
+        return str(failed)
+    state.pop("token", None)
+    state.update(status="Succeeded", lastStatusChange=_now(), summary=outcome.summary,
+                 externalExecutionId=outcome.external_id)
+    if outcome.revision:
+        execution.revisions.append({"name": (action.get("outputArtifacts") or [{"name": action["name"]}])[0]["name"],
+                                    "created": _now(), **outcome.revision})
+    detail.update(status="Succeeded", lastUpdateTime=_now(), output={
+        "outputArtifacts": [{"name": o["name"], "s3location": store.location(o["name"])}
+                            for o in action.get("outputArtifacts", []) if o["name"] in store.locations],
+        "executionResult": {"externalExecutionId": outcome.external_id, "externalExecutionSummary": outcome.summary}})
+    return ""
+
+
+def _detail(execution: Execution, stage: str, action: dict, state: dict) -> dict:
+    return {"pipelineExecutionId": execution.id, "actionExecutionId": state["actionExecutionId"],
+            "pipelineVersion": execution.pipeline["version"], "stageName": stage, "actionName": action["name"],
+            "startTime": _now(), "lastUpdateTime": _now(), "status": "InProgress",
+            "input": {"actionTypeId": action["actionTypeId"], "configuration": action.get("configuration", {}),
+                      "roleArn": action.get("roleArn", ""), "inputArtifacts": [
+                          {"name": a["name"]} for a in action.get("inputArtifacts", [])]}}
+
+
+def _await(execution: Execution, token: str) -> dict:
+    """Block the execution's thread until PutApprovalResult answers ``token``."""
+    event = threading.Event()
+    with _LOCK:
+        execution.approvals[token] = [event, None]
+    event.wait()
+    return execution.approvals[token][1]
+
+
+def _finish(execution: Execution, status: str, summary: str) -> None:
+    execution.status, execution.summary, execution.updated = status, summary, _now()
+
+
+def _execution(account: str, region: str, name: str, execution_id: str) -> Execution:
+    found = _executions(account, region, name).get(execution_id)
+    if found is None:
+        raise api_model.Refused("PipelineExecutionNotFoundException", f"Account '{account}' does not have an execution "
+                                f"with id '{execution_id}' for pipeline '{name}'")
+    return found
+
+
+def start_pipeline_execution(account, region, caller, request: dict) -> dict:
+    execution = start(account, region, request["name"], {"triggerType": "StartPipelineExecution",
+                                                          "triggerDetail": caller or ""})
+    return {"pipelineExecutionId": execution.id}
+
+
+def get_pipeline_execution(account, region, caller, request: dict) -> dict:
+    return {"pipelineExecution": _execution(account, region, request["pipelineName"],
+                                            request["pipelineExecutionId"]).view()}
+
+
+def list_pipeline_executions(account, region, caller, request: dict) -> dict:
+    newest = sorted(_executions(account, region, request["pipelineName"]).values(), key=lambda e: e.started, reverse=True)
+    return {"pipelineExecutionSummaries": [e.summary_view() for e in newest[:request.get("maxResults") or 100]]}
+
+
+def get_pipeline_state(account, region, caller, request: dict) -> dict:
+    """Each stage's and action's state in the latest execution that reached it."""
+    name = request["name"]
+    newest = sorted(_executions(account, region, name).values(), key=lambda e: e.started, reverse=True)
+    pipeline = _backend(account, region).pipelines[name].pipeline
+    stage_states = []
+    for stage in pipeline["stages"]:
+        latest = next((e for e in newest if stage["name"] in e.stages), None)
+        stage_states.append({
+            "stageName": stage["name"], "inboundTransitionState": {"enabled": True},
+            "actionStates": [{"actionName": a["name"], **({"latestExecution": latest.actions[(stage["name"], a["name"])]}
+                                                          if latest and (stage["name"], a["name"]) in latest.actions else {})}
+                             for a in stage["actions"]],
+            **({"latestExecution": {"pipelineExecutionId": latest.id, "status": latest.stages[stage["name"]]}}
+               if latest else {})})
+    metadata = _backend(account, region).pipelines[name].metadata
+    return {"pipelineName": name, "pipelineVersion": pipeline["version"], "stageStates": stage_states,
+            "created": metadata["created"], "updated": metadata["updated"]}
+
+
+def list_action_executions(account, region, caller, request: dict) -> dict:
+    wanted = request.get("filter", {}).get("pipelineExecutionId")
+    details = [d for e in _executions(account, region, request["pipelineName"]).values() for d in e.details
+               if wanted in (None, e.id)]
+    return {"actionExecutionDetails": sorted(details, key=lambda d: d["startTime"], reverse=True)}
+
+
+def put_approval_result(account, region, caller, request: dict) -> dict:
+    """Answer the manual approval waiting with ``token``: the execution goes on (Approved) or fails (Rejected)."""
+    token, result = request["token"], request["result"]
+    for execution in _executions(account, region, request["pipelineName"]).values():
+        waiting = execution.actions.get((request["stageName"], request["actionName"]), {})
+        with _LOCK:
+            pending = execution.approvals.get(token)
+            if pending is None or waiting.get("token") != token:
+                continue
+            if pending[1] is not None:
+                raise api_model.Refused("ApprovalAlreadyCompletedException", "The approval action has already completed")
+            pending[1] = result
+        pending[0].set()
+        return {"approvedAt": _now()}
+    raise api_model.Refused("InvalidApprovalTokenException", f"The approval token {token} is not valid for action "
+                            f"{request['actionName']} in stage {request['stageName']}")
+
+
+OPERATIONS = {"StartPipelineExecution": start_pipeline_execution, "GetPipelineExecution": get_pipeline_execution,
+              "ListPipelineExecutions": list_pipeline_executions, "GetPipelineState": get_pipeline_state,
+              "ListActionExecutions": list_action_executions, "PutApprovalResult": put_approval_result}
+
+
+def install(endpoint_url: str) -> None:
+    """Patch moto (in this process): its CodePipeline runs executions and answers the operations above."""
+    from moto.codepipeline.responses import CodePipelineResponse
+
+    _ENDPOINT["url"] = endpoint_url
+    api_model.install(CodePipelineResponse, "codepipeline", OPERATIONS, invalid_code="ValidationException")

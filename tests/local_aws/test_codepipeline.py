@@ -1,0 +1,207 @@
+"""CodePipeline executions in the local AWS (products/local_aws/codepipeline_runs.py, codepipeline_actions.py):
+a pipeline created by the local CloudFormation with the catalog's own roles runs stage by stage, its artifacts
+passed by name, its CodeBuild action as the project's role, its CloudFormation actions with their stack role,
+its manual approval waiting for PutApprovalResult.
+
+The pipeline here is small (an S3 source, a build with an inline buildspec, two stack deployments around a
+manual gate) so that it runs in seconds; the products' own pipelines run in the project tests.
+"""
+
+import io
+import json
+import time
+import zipfile
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from products.local_aws.emulator import moto_server
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
+BUCKET = "sagemaker-project-pipeline-tests"
+BUILDSPEC = """version: 0.2
+phases:
+  build:
+    commands:
+      - cat source.txt
+      - |
+        printf '{"Parameters": {"Stage": {"Type": "String"}}, "Resources": {"Model": {"Type": "AWS::SageMaker::Model", "Properties": {"ModelName": {"Fn::Join": ["-", ["sagemaker-%s", {"Ref": "Stage"}]]}, "ExecutionRoleArn": "%s", "PrimaryContainer": {"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"}}}}}' "$MODEL_PREFIX" "$EXECUTION_ROLE" > template.json
+      - |
+        echo '{"Parameters": {"Stage": "staging"}}' > staging.json
+      - |
+        echo '{"Parameters": {"Stage": "prod"}}' > prod.json
+artifacts:
+  files:
+    - template.json
+    - staging.json
+    - prod.json
+"""
+
+
+def _deploy(name: str, stage: str, config: str, input_artifact: str = "BuildOutput") -> dict:
+    return {"Name": name, "ActionTypeId": {"Category": "Deploy", "Owner": "AWS", "Provider": "CloudFormation", "Version": "1"},
+            "InputArtifacts": [{"Name": input_artifact}], "RunOrder": 1, "Configuration": {
+                "ActionMode": "CREATE_UPDATE", "StackName": f"sagemaker-pipeline-tests-{stage}",
+                "TemplatePath": f"{input_artifact}::template.json", "TemplateConfiguration": f"{input_artifact}::{config}",
+                "RoleArn": ROLE.format("Cloudformation")}}
+
+
+def pipeline_template() -> dict:
+    """The small pipeline, as a product template declares one."""
+    return {"Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": BUCKET}},
+        "Build": {"Type": "AWS::CodeBuild::Project", "Properties": {
+            "Name": "sagemaker-pipeline-tests-build", "ServiceRole": ROLE.format("CodeBuild"),
+            "Source": {"Type": "CODEPIPELINE", "BuildSpec": BUILDSPEC}, "Artifacts": {"Type": "CODEPIPELINE"},
+            "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
+                            "Image": "aws/codebuild/standard:7.0", "EnvironmentVariables": [
+                                {"Name": "MODEL_PREFIX", "Value": "pipeline-tests"},
+                                {"Name": "EXECUTION_ROLE", "Value": ROLE.format("Execution")}]}}},
+        "Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "DependsOn": ["Bucket", "Build"], "Properties": {
+            "Name": "sagemaker-pipeline-tests", "RoleArn": ROLE.format("CodePipeline"), "PipelineType": "V2",
+            "ArtifactStore": {"Type": "S3", "Location": BUCKET},
+            "Stages": [
+                {"Name": "Source", "Actions": [{
+                    "Name": "Source", "ActionTypeId": {"Category": "Source", "Owner": "AWS", "Provider": "S3", "Version": "1"},
+                    "OutputArtifacts": [{"Name": "SourceArtifact"}], "RunOrder": 1,
+                    "Configuration": {"S3Bucket": BUCKET, "S3ObjectKey": "source.zip", "PollForSourceChanges": False}}]},
+                {"Name": "Build", "Actions": [{
+                    "Name": "Build", "ActionTypeId": {"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
+                    "InputArtifacts": [{"Name": "SourceArtifact"}], "OutputArtifacts": [{"Name": "BuildOutput"}], "RunOrder": 1,
+                    "Configuration": {"ProjectName": {"Ref": "Build"}}}]},
+                {"Name": "DeployStaging", "Actions": [_deploy("DeployStaging", "staging", "staging.json")]},
+                {"Name": "Approve", "Actions": [{
+                    "Name": "Approve", "ActionTypeId": {"Category": "Approval", "Owner": "AWS", "Provider": "Manual", "Version": "1"},
+                    "RunOrder": 1}]},
+                {"Name": "DeployProd", "Actions": [_deploy("DeployProd", "prod", "prod.json")]},
+            ]}}}}
+
+
+@pytest.fixture
+def local_aws(artifacts):
+    with moto_server() as endpoint:
+        def client(service):
+            return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
+                                aws_access_key_id="admin", aws_secret_access_key="admin")
+
+        client("cloudformation").create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(),
+                                              Capabilities=["CAPABILITY_NAMED_IAM"])
+        yield client
+
+
+def _create(local_aws, template: dict) -> None:
+    cfn = local_aws("cloudformation")
+    cfn.create_stack(StackName="pipeline", TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName="pipeline")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    source = io.BytesIO()
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("source.txt", "the team's code")
+    local_aws("s3").put_object(Bucket=BUCKET, Key="source.zip", Body=source.getvalue())
+
+
+def settled(codepipeline, name: str, execution_id: str, deadline_seconds: float = 60) -> dict:
+    """The execution once it has ended or waits for an approval (the deadline only stops a hung run)."""
+    give_up = time.monotonic() + deadline_seconds
+    while time.monotonic() < give_up:
+        execution = codepipeline.get_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id)["pipelineExecution"]
+        waiting = [a for s in codepipeline.get_pipeline_state(name=name)["stageStates"] for a in s["actionStates"]
+                   if a.get("latestExecution", {}).get("token")]
+        if execution["status"] != "InProgress" or waiting:
+            return execution
+        time.sleep(0.1)
+    raise AssertionError(f"execution {execution_id} still running after {deadline_seconds}s")
+
+
+def _token(codepipeline, name: str, stage: str) -> str:
+    (state,) = [s for s in codepipeline.get_pipeline_state(name=name)["stageStates"] if s["stageName"] == stage]
+    return state["actionStates"][0]["latestExecution"]["token"]
+
+
+def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
+    _create(local_aws, pipeline_template())
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution_id = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    assert settled(codepipeline, name, execution_id)["status"] == "InProgress"  # at the gate
+    states = {s["stageName"]: s.get("latestExecution", {}).get("status") for s in codepipeline.get_pipeline_state(name=name)["stageStates"]}
+    assert states == {"Source": "Succeeded", "Build": "Succeeded", "DeployStaging": "Succeeded", "Approve": "InProgress",
+                      "DeployProd": None}
+    assert local_aws("sagemaker").describe_model(ModelName="sagemaker-pipeline-tests-staging")
+    stack = local_aws("cloudformation").describe_stacks(StackName="sagemaker-pipeline-tests-staging")["Stacks"][0]
+    assert stack["RoleARN"] == ROLE.format("Cloudformation")  # the action's RoleArn is the stack's role
+
+    codepipeline.put_approval_result(pipelineName=name, stageName="Approve", actionName="Approve",
+                                     result={"summary": "looks good", "status": "Approved"},
+                                     token=_token(codepipeline, name, "Approve"))
+    assert settled(codepipeline, name, execution_id)["status"] == "Succeeded"
+    assert local_aws("sagemaker").describe_model(ModelName="sagemaker-pipeline-tests-prod")
+    details = codepipeline.list_action_executions(pipelineName=name, filter={"pipelineExecutionId": execution_id})
+    assert [(d["actionName"], d["status"]) for d in reversed(details["actionExecutionDetails"])] == [
+        ("Source", "Succeeded"), ("Build", "Succeeded"), ("DeployStaging", "Succeeded"), ("Approve", "Succeeded"),
+        ("DeployProd", "Succeeded")]
+    build = next(d for d in details["actionExecutionDetails"] if d["actionName"] == "Build")
+    (written,) = build["output"]["outputArtifacts"]
+    assert written["name"] == "BuildOutput" and written["s3location"]["key"].startswith("sagemaker-pipeline-t/BuildOutput/")
+    (summary,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    assert summary["status"] == "Succeeded" and summary["sourceRevisions"][0]["actionName"] == "SourceArtifact"
+
+
+def test_a_rejected_approval_fails_the_execution_and_the_token_cannot_be_used_again(local_aws):
+    _create(local_aws, pipeline_template())
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution_id = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    settled(codepipeline, name, execution_id)
+    token = _token(codepipeline, name, "Approve")
+    answer = {"pipelineName": name, "stageName": "Approve", "actionName": "Approve", "token": token,
+              "result": {"summary": "not this model", "status": "Rejected"}}
+    with pytest.raises(ClientError, match=r"ValidationException.*'Maybe' at 'result.status' failed to satisfy constraint"):
+        codepipeline.put_approval_result(**{**answer, "result": {"summary": "x", "status": "Maybe"}})
+    codepipeline.put_approval_result(**answer)
+    execution = settled(codepipeline, name, execution_id)
+    assert execution["status"] == "Failed" and "Rejected: not this model" in execution["statusSummary"]
+    with pytest.raises(ClientError, match="ApprovalAlreadyCompletedException"):
+        codepipeline.put_approval_result(**answer)
+
+
+def test_a_variable_removed_from_the_build_project_fails_the_build_naming_it(local_aws):
+    """Issue 24's check: an environment variable removed from a CodeBuild project fails the build stage, with
+    the variable named, where CodeBuild would run the buildspec."""
+    template = pipeline_template()
+    variables = template["Resources"]["Build"]["Properties"]["Environment"]["EnvironmentVariables"]
+    variables[:] = [v for v in variables if v["Name"] != "EXECUTION_ROLE"]
+    _create(local_aws, template)
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    assert execution["status"] == "Failed"
+    assert "Action Build in stage Build failed" in execution["statusSummary"]
+    assert "uses $EXECUTION_ROLE, which the CodeBuild project sagemaker-pipeline-tests-build does not set" in execution["statusSummary"]
+    with pytest.raises(ClientError):
+        local_aws("sagemaker").describe_model(ModelName="sagemaker-pipeline-tests-staging")
+
+
+def test_a_template_path_in_an_artifact_the_action_does_not_read_fails_the_deployment(local_aws):
+    template = pipeline_template()
+    stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+    stages[2]["Actions"][0]["Configuration"]["TemplatePath"] = "SourceArtifact::template.json"
+    _create(local_aws, template)
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    assert execution["status"] == "Failed"
+    assert "TemplatePath SourceArtifact::template.json: SourceArtifact is not an input artifact of the action" \
+        in execution["statusSummary"]
+
+
+def test_a_stack_role_the_pipeline_role_may_not_pass_fails_the_deployment_naming_the_call(local_aws):
+    """The catalog's pipeline role may pass only the CloudFormation role: a deployment naming another fails at
+    iam:PassRole, as the pipeline role (every call of the path is checked against its role)."""
+    template = pipeline_template()
+    stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+    stages[2]["Actions"][0]["Configuration"]["RoleArn"] = ROLE.format("Execution")
+    _create(local_aws, template)
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    assert execution["status"] == "Failed"
+    assert "AmazonSageMakerServiceCatalogProductsCodePipelineRole is not authorized to perform: iam:PassRole" \
+        in execution["statusSummary"]
