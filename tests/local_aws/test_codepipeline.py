@@ -9,16 +9,14 @@ manual gate) so that it runs in seconds; the products' own pipelines run in the 
 
 import io
 import json
-import time
 import zipfile
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from products.local_aws.emulator import moto_server
+from tests.local_aws.codepipeline_waits import approval_token, settled
 
-REGION, ACCOUNT = "us-east-1", "123456789012"
+from tests.local_aws.conftest import ACCOUNT
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
 BUCKET = "sagemaker-project-pipeline-tests"
 BUILDSPEC = """version: 0.2
@@ -79,18 +77,6 @@ def pipeline_template() -> dict:
             ]}}}}
 
 
-@pytest.fixture
-def local_aws(artifacts):
-    with moto_server() as endpoint:
-        def client(service):
-            return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
-                                aws_access_key_id="admin", aws_secret_access_key="admin")
-
-        client("cloudformation").create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(),
-                                              Capabilities=["CAPABILITY_NAMED_IAM"])
-        yield client
-
-
 def _create(local_aws, template: dict) -> None:
     cfn = local_aws("cloudformation")
     cfn.create_stack(StackName="pipeline", TemplateBody=json.dumps(template))
@@ -100,24 +86,6 @@ def _create(local_aws, template: dict) -> None:
     with zipfile.ZipFile(source, "w") as archive:
         archive.writestr("source.txt", "the team's code")
     local_aws("s3").put_object(Bucket=BUCKET, Key="source.zip", Body=source.getvalue())
-
-
-def settled(codepipeline, name: str, execution_id: str, deadline_seconds: float = 60) -> dict:
-    """The execution once it has ended or waits for an approval (the deadline only stops a hung run)."""
-    give_up = time.monotonic() + deadline_seconds
-    while time.monotonic() < give_up:
-        execution = codepipeline.get_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id)["pipelineExecution"]
-        waiting = [a for s in codepipeline.get_pipeline_state(name=name)["stageStates"] for a in s["actionStates"]
-                   if a.get("latestExecution", {}).get("token")]
-        if execution["status"] != "InProgress" or waiting:
-            return execution
-        time.sleep(0.1)
-    raise AssertionError(f"execution {execution_id} still running after {deadline_seconds}s")
-
-
-def _token(codepipeline, name: str, stage: str) -> str:
-    (state,) = [s for s in codepipeline.get_pipeline_state(name=name)["stageStates"] if s["stageName"] == stage]
-    return state["actionStates"][0]["latestExecution"]["token"]
 
 
 def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
@@ -134,7 +102,7 @@ def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
 
     codepipeline.put_approval_result(pipelineName=name, stageName="Approve", actionName="Approve",
                                      result={"summary": "looks good", "status": "Approved"},
-                                     token=_token(codepipeline, name, "Approve"))
+                                     token=approval_token(codepipeline, name, "Approve"))
     assert settled(codepipeline, name, execution_id)["status"] == "Succeeded"
     assert local_aws("sagemaker").describe_model(ModelName="sagemaker-pipeline-tests-prod")
     details = codepipeline.list_action_executions(pipelineName=name, filter={"pipelineExecutionId": execution_id})
@@ -153,7 +121,7 @@ def test_a_rejected_approval_fails_the_execution_and_the_token_cannot_be_used_ag
     codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
     execution_id = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
     settled(codepipeline, name, execution_id)
-    token = _token(codepipeline, name, "Approve")
+    token = approval_token(codepipeline, name, "Approve")
     answer = {"pipelineName": name, "stageName": "Approve", "actionName": "Approve", "token": token,
               "result": {"summary": "not this model", "status": "Rejected"}}
     with pytest.raises(ClientError, match=r"ValidationException.*'Maybe' at 'result.status' failed to satisfy constraint"):

@@ -1,0 +1,22 @@
+"""Waiting for a CodePipeline execution of the local AWS, by its API, as a person watching the console would."""
+
+import time
+
+
+def settled(codepipeline, name: str, execution_id: str, deadline_seconds: float = 60) -> dict:
+    """The execution once it has ended or waits for an approval (the deadline only stops a hung run)."""
+    give_up = time.monotonic() + deadline_seconds
+    while time.monotonic() < give_up:
+        execution = codepipeline.get_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id)["pipelineExecution"]
+        waiting = [a for s in codepipeline.get_pipeline_state(name=name)["stageStates"] for a in s["actionStates"]
+                   if a.get("latestExecution", {}).get("token")]
+        if execution["status"] != "InProgress" or waiting:
+            return execution
+        time.sleep(0.1)
+    raise AssertionError(f"execution {execution_id} still running after {deadline_seconds}s")
+
+
+def approval_token(codepipeline, name: str, stage: str) -> str:
+    """The token of the manual approval waiting in ``stage``."""
+    (state,) = [s for s in codepipeline.get_pipeline_state(name=name)["stageStates"] if s["stageName"] == stage]
+    return state["actionStates"][0]["latestExecution"]["token"]

@@ -1,0 +1,21 @@
+"""A local AWS with the catalog's roles, for the tests of its services (CodePipeline, EventBridge)."""
+
+import boto3
+import pytest
+
+from products.local_aws.emulator import moto_server
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+@pytest.fixture
+def local_aws(artifacts):
+    """A fresh emulator with the roles stack; ``local_aws(service)`` is an admin client of it."""
+    with moto_server() as endpoint:
+        def client(service):
+            return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
+                                aws_access_key_id="admin", aws_secret_access_key="admin")
+
+        client("cloudformation").create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(),
+                                              Capabilities=["CAPABILITY_NAMED_IAM"])
+        yield client
