@@ -62,6 +62,27 @@ def test_wait_reports_steps_and_fails_on_a_failed_execution():
     ]
 
 
+def test_a_short_run_is_read_again_within_seconds_and_a_long_one_every_poll_seconds():
+    delays = cli.poll_delays(30)
+    assert [next(delays) for _ in range(11)] == [1.0, 1.5, 2.25, 3.375, 5.0625, 7.59375, 11.390625, 17.0859375,
+                                                 25.62890625, 30, 30]
+    assert [next(cli.poll_delays(0))] == [0]
+
+
+def test_wait_sleeps_the_growing_delays_between_reads():
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"
+    slept = []
+    with Stubber(client) as stub:
+        for status in ("Executing", "Executing", "Succeeded"):
+            stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": status},
+                              {"PipelineExecutionArn": arn})
+            stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": []},
+                              {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
+        assert cli.wait_for(arn, "us-east-1", poll_seconds=30, say=print, client=client, sleep=slept.append) == "Succeeded"
+    assert slept == [1.0, 1.5]
+
+
 def test_a_step_that_fails_just_before_the_execution_ends_is_still_shown():
     """The steps are listed after the status is read: a step that failed while the previous listing was
     under way (the execution Failed at the next read) shows, with its reason, before wait_for returns."""

@@ -124,13 +124,25 @@ def upload_packaged_data(kwargs: dict) -> str:
     return f"s3://{kwargs['default_bucket']}/{key}"
 
 
-def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, client=None) -> str:
+def poll_delays(poll_seconds: float):
+    """The waits between two reads: 1 s, then half as long again each time, at most ``poll_seconds``.
+
+    A short run is reported within seconds of its end, and a long one is read every ``poll_seconds``, so
+    the API calls a run costs stay few (SageMaker throttles DescribePipelineExecution per account)."""
+    delay = min(1.0, poll_seconds)
+    while True:
+        yield delay
+        delay = min(delay * 1.5, poll_seconds)
+
+
+def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, client=None, sleep=time.sleep) -> str:
     """Poll the execution, printing each step's status as it changes; returns the final status.
 
     The execution's status is read before its steps: a step ends before the execution does, so the
     steps listed after a final status are final too, and the step that failed is always shown."""
     sagemaker = client or boto3.client("sagemaker", region_name=region)
     seen: dict[str, str] = {}
+    delays = poll_delays(poll_seconds)
     while True:
         status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
         steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn, SortOrder="Ascending")
@@ -141,7 +153,7 @@ def wait_for(execution_arn: str, region: str, poll_seconds: float, say=print, cl
                 say(f"  {step['StepName']:<18} {step['StepStatus']}{reason}")
         if status in FINISHED:
             return status
-        time.sleep(poll_seconds)
+        sleep(next(delays))
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, kwargs_help: str, offline_help: str, parameter_example: str,
@@ -152,7 +164,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, kwargs_help: str, offline
     parser.add_argument("--kwargs", help=kwargs_help)
     parser.add_argument("--wait", action="store_true", help="wait for the execution and fail unless it succeeds")
     parser.add_argument("--poll-seconds", type=float, default=float(os.environ.get("RUN_PIPELINE_POLL_SECONDS", 30)),
-                        help="status polling interval with --wait (default: $RUN_PIPELINE_POLL_SECONDS, else 30)")
+                        help="the longest wait between two status reads with --wait, which starts at 1 s and grows by half "
+                             "each read (default: $RUN_PIPELINE_POLL_SECONDS, else 30)")
     parser.add_argument("--local", action="store_true",
                         help="execute the pipeline's definition on this machine (no Docker, no SageMaker jobs); "
                              "S3 and SageMaker calls go where boto3 points unless --offline")
