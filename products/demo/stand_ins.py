@@ -1,50 +1,14 @@
 """What the demo does in AWS's place where the local AWS cannot: each function names what it stands in for.
 
-- the endpoint's answers: the registered model's predictions, computed in the local runtime of its image;
 - the endpoint's data capture: requests written in SageMaker's capture format;
 - a pipeline's CreatePipeline request, for the pipeline the retrain function must find.
 """
 
-import csv
-import importlib.util
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from products.demo.findings import capture_prefix
-from products.local_aws.seed_executor import executor_module, seed_module
-
-
-def staging_request_body(deploy_source: Path) -> str:
-    """The CSV the staging test sends: its sample rows through its own model_input()."""
-    spec = importlib.util.spec_from_file_location("staging_test", deploy_source / "test" / "test.py")
-    test = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(test)
-    with open(deploy_source / "test" / "abalone-sample.csv", newline="") as rows:
-        return "\n".join(test.model_input(row) for row in csv.reader(rows))
-
-
-def endpoint_predictions(model_archive: bytes, image: str, request_body: str, work: Path) -> str:
-    """What the endpoint would answer: the registered model's predictions for the request's
-    rows, computed in the local runtime of the endpoint's image (the emulator's endpoints
-    answer only what they are told)."""
-    images, container = executor_module("images"), executor_module("container")
-    python = container.runtime_python(images.runtime_for(image), say=lambda _line: None)
-    (work / "endpoint").mkdir()
-    (work / "endpoint" / "model.tar.gz").write_bytes(model_archive)
-    (work / "endpoint" / "request.csv").write_text(request_body)
-    script = (
-        "import sys, tarfile, numpy, xgboost\n"
-        "booster = xgboost.Booster()\n"
-        "booster.load_model(bytearray(tarfile.open(sys.argv[1]).extractfile('xgboost-model').read()))\n"
-        "features = numpy.loadtxt(sys.argv[2], delimiter=',', ndmin=2)\n"
-        "print('\\n'.join(f'{p:.4f}' for p in booster.predict(xgboost.DMatrix(features))))\n"
-    )
-    result = subprocess.run([str(python), "-c", script, *(str(work / "endpoint" / f) for f in ("model.tar.gz", "request.csv"))],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr.strip().splitlines()[-1])
-    return result.stdout.strip()
+from products.local_aws.seed_executor import seed_module
 
 
 def test_rows(s3, props: dict) -> list[str]:

@@ -14,7 +14,6 @@ from products.catalog.config import TargetAccount
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.context import ACCOUNT, PROD_ACCOUNT, REGION, STAGING_ACCOUNT, STUDIO_ROLE, Demo
 from products.demo.findings import describe, iam_checks, registered_mse, summarize
-from products.demo.stand_ins import endpoint_predictions, staging_request_body
 from products.local_aws.codebuild import run_buildspec
 from products.local_aws.event_routing import EventRouter
 from products.local_aws.event_shapes import codecommit_reference_event, model_package_state_event
@@ -213,30 +212,12 @@ def _settled(cfn, stack: str) -> dict:
 def staging(demo: Demo) -> None:
     """Staging deployed, its endpoint's answers stood in for, then the staging test buildspec as written."""
     deploy_stage(demo, "DeployStaging")
-    package = demo.clients["sagemaker"].describe_model_package(ModelPackageName=demo.found["package"]["ModelPackageArn"])
-    container = package["InferenceSpecification"]["Containers"][0]
-    bucket, key = container["ModelDataUrl"].removeprefix("s3://").split("/", 1)
-    archive = demo.clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read()
-    answer = endpoint_predictions(archive, container["Image"], staging_request_body(demo.found["deploy_source"]),
-                                  demo.work)
-    _set_endpoint_answer(demo, answer, account=demo.found["stage_stacks"][-1].split(":")[4])
-    demo.say("    not emulated: the endpoint; it answers with the registered model's predictions, computed in the"
-             " local runtime of its image")
+    demo.say("    stand-in: the endpoint's container; the local AWS answers with the deployed model's predictions, "
+             "computed in the local runtime of its image")
     project, source = demo.props["StagingTestProject"], demo.found["deploy_source"]
     run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
                   extra_env=demo.as_service_role(project),
                   secondary_sources={"BuildArtifact": demo.found["build_artifact"]}, say=demo.say)
-
-
-def _set_endpoint_answer(demo: Demo, body: str, account: str) -> None:
-    """moto's endpoints answer what they are told: tell them the model's predictions."""
-    import urllib.request
-
-    urllib.request.urlopen(urllib.request.Request(
-        f"{demo.endpoint}/moto-api/static/sagemaker/endpoint-results", method="POST",
-        data=json.dumps({"results": [{"Body": body, "ContentType": "text/csv"}], "region": REGION,
-                         "account_id": account}).encode(),
-    ))
 
 
 def prod(demo: Demo) -> None:
