@@ -94,6 +94,10 @@ RESOURCES = {
         f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
     ("codepipeline", "PutApprovalResult"): lambda p, region, account:
         f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}/{p['stageName']}/{p['actionName']}",
+    # Pushing to a project's repository through CodeCommit's API (Service Authorization Reference: repository).
+    ("codecommit", "GetBranch"): lambda p, region, account: f"arn:aws:codecommit:{region}:{account}:{p['repositoryName']}",
+    ("codecommit", "CreateCommit"): lambda p, region, account:
+        f"arn:aws:codecommit:{region}:{account}:{p['repositoryName']}",
     # The seed check-in function starting and watching its build (authorized on the project).
     ("codebuild", "StartBuild"): _build_project("projectName"),
     ("codebuild", "BatchGetBuilds"): _build_project("ids", from_build_id=True),

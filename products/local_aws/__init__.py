@@ -6,6 +6,10 @@
 - ``iam``: every request signed with a role's credentials checked against that role's policies.
 - ``pipelines``: SageMaker pipeline executions run for real through the seed repo's executor.
 - ``event_shapes`` and ``event_routing``: AWS's documented events, routed through a project's rules.
+- ``service_events``: the events services send themselves (model package approval, pipeline runs, pushes).
+- ``eventbridge_delivery``: rules deliver to CodePipeline, SageMaker pipelines and Lambda, as the target's role.
+- ``codecommit_commits``: CreateCommit and GetBranch, a push by CodeCommit's API.
+- ``sagemaker_endpoints``: InvokeEndpoint answers with the deployed model's predictions.
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
 - ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
 - ``codepipeline_runs`` (with ``codepipeline_actions``, ``codepipeline_artifacts``): executions walk their pipeline.

@@ -22,7 +22,6 @@ Not emulated: change-set action modes, output variables and namespaces, ``Fn::Ge
 CodeBuild batch builds and secondary output artifacts, the artifact store's KMS key.
 """
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from products.analysis.iam_resources import Authorization
-from products.local_aws import codebuild_builds, git_host
+from products.local_aws import codebuild_builds, codecommit_commits, git_host
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import stacks
 from products.local_aws.codepipeline_artifacts import ArtifactMissing, ArtifactStore
@@ -126,15 +125,8 @@ def source_codecommit(run: ActionRun) -> Outcome:
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_bytes(content)
     run.output(folder, run.pipeline_role)
-    revision = getattr(stored, "local_heads", {}).get(branch) or _content_id(files)
+    revision = codecommit_commits.head(stored, branch)
     return Outcome(f"{repository}@{branch}", revision, {"revisionId": revision, "revisionSummary": f"{branch} of {repository}"})
-
-
-def _content_id(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha1()
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + files[path])
-    return digest.hexdigest()
 
 
 def source_connection(run: ActionRun) -> Outcome:

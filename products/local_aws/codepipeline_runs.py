@@ -23,9 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from products.local_aws import api_model
+from products.local_aws import api_model, service_events
 from products.local_aws import codepipeline_actions as actions
 from products.local_aws.codepipeline_artifacts import ArtifactStore
+from products.local_aws.event_shapes import codepipeline_execution_event
 
 _ENDPOINT: dict[str, str] = {}  # "url": the emulator's own endpoint, for the actions' credentials and builds
 _LOCK = threading.Lock()
@@ -85,6 +86,7 @@ def start(account: str, region: str, name: str, trigger: dict) -> Execution:
     executions = _executions(account, region, name)  # PipelineNotFoundException first
     execution = Execution(pipeline=_backend(account, region).pipelines[name].pipeline, trigger=trigger)
     executions[execution.id] = execution
+    _announce(account, region, execution, "STARTED")
     threading.Thread(target=_walk, args=(account, region, execution), name=f"codepipeline-{execution.id}",
                      daemon=True).start()
     return execution
@@ -98,6 +100,14 @@ def _walk(account: str, region: str, execution: Execution) -> None:
     except Exception as error:  # noqa: BLE001 - a stand-in's own fault must show, not hang the execution
         traceback.print_exc()
         _finish(execution, "Failed", f"the local AWS failed running this execution: {type(error).__name__}: {error}")
+    _announce(account, region, execution, execution.status.upper())
+
+
+def _announce(account: str, region: str, execution: Execution, state: str) -> None:
+    """CodePipeline's "Pipeline Execution State Change" event, as it sends it to the account's default bus."""
+    service_events.emit(codepipeline_execution_event(
+        execution.pipeline["name"], state, execution.id, account=account, region=region, time=service_events.now_iso(),
+        trigger_type=execution.trigger["triggerType"]))
 
 
 def _walk_stages(account: str, region: str, execution: Execution) -> None:
@@ -254,5 +264,8 @@ def install(endpoint_url: str) -> None:
     """Patch moto (in this process): its CodePipeline runs executions and answers the operations above."""
     from moto.codepipeline.responses import CodePipelineResponse
 
+    from products.local_aws.cloudformation.resource_types import codepipeline as pipeline_type
+
+    pipeline_type.install()  # CreatePipeline checks as the stack does
     _ENDPOINT["url"] = endpoint_url
     api_model.install(CodePipelineResponse, "codepipeline", OPERATIONS, invalid_code="ValidationException")

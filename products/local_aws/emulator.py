@@ -23,7 +23,8 @@ import sys
 import time
 
 from products.local_aws import iam as emulated_iam
-from products.local_aws import (codebuild_builds, codepipeline_runs, lambda_runtime, sagemaker_projects,
+from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, eventbridge_delivery,
+                                lambda_runtime, sagemaker_endpoints, sagemaker_projects, service_events,
                                 servicecatalog_api)
 from products.local_aws.cloudformation import response_urls
 from products.local_aws.cloudformation import stacks as emulated_stacks
@@ -176,6 +177,10 @@ def main(argv=None) -> int:
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     codebuild_builds.install(f"http://127.0.0.1:{args.port}")
     codepipeline_runs.install(f"http://127.0.0.1:{args.port}")
+    codecommit_commits.install()
+    eventbridge_delivery.install()
+    service_events.install()
+    sagemaker_endpoints.install()
     servicecatalog_api.install()
     sagemaker_projects.install()
     lambda_runtime.install(lambda_runtime.Settings(

@@ -34,20 +34,23 @@ def codecommit_reference_event(
     account: str = "123456789012",
     region: str = "us-east-1",
     time: str = "2026-01-01T00:00:00Z",
+    commit_id: str = "3e5983ee0d3e58bc5e6a4f2c8e6a4e20c9f2c0aa",
+    old_commit_id: str = "0b2a5a1a7b7f4dd5bd1f5c2f1e0b62a4a7c8f1d2",
+    repository_id: str = "12345678-1234-5678-abcd-12345678abcd",
 ) -> dict:
     """A push (``referenceUpdated``), new branch or tag (``referenceCreated``) or deletion."""
     prefix = "refs/heads/" if reference_type == "branch" else "refs/tags/"
     detail = {
         "event": event,
         "repositoryName": repository,
-        "repositoryId": "12345678-1234-5678-abcd-12345678abcd",
+        "repositoryId": repository_id,
         "referenceType": reference_type,
         "referenceName": reference,
         "referenceFullName": prefix + reference,
-        "commitId": "3e5983ee0d3e58bc5e6a4f2c8e6a4e20c9f2c0aa",
+        "commitId": commit_id,
     }
     if event == "referenceUpdated":
-        detail["oldCommitId"] = "0b2a5a1a7b7f4dd5bd1f5c2f1e0b62a4a7c8f1d2"
+        detail["oldCommitId"] = old_commit_id
     if event == "referenceDeleted":  # a deleted reference has only the commit it pointed at
         detail["oldCommitId"] = detail.pop("commitId")
     return _envelope(
@@ -68,6 +71,8 @@ def model_package_state_event(
     account: str = "123456789012",
     region: str = "us-east-1",
     time: str = "2026-01-01T00:00:00Z",
+    inference_specification: dict | None = None,
+    creation_time_ms: int = 1767225600000,
 ) -> dict:
     """A model package created or changed; ``approval_status`` is its status afterwards."""
     package_arn = f"arn:aws:sagemaker:{region}:{account}:model-package/{group.lower()}/{version}"
@@ -76,10 +81,10 @@ def model_package_state_event(
         "ModelPackageVersion": version,
         "ModelPackageName": f"{group}/{version}",
         "ModelPackageArn": package_arn,
-        "CreationTime": 1767225600000,
+        "CreationTime": creation_time_ms,
         "ModelPackageStatus": "Completed",
         "ModelApprovalStatus": approval_status,
-        "InferenceSpecification": {
+        "InferenceSpecification": inference_specification or {
             "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"}],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
@@ -97,9 +102,10 @@ def codepipeline_execution_event(
     account: str = "123456789012",
     region: str = "us-east-1",
     time: str = "2026-01-01T00:00:00Z",
+    trigger_type: str = "CloudWatchEvent",
 ) -> dict:
     """A pipeline execution changed state (STARTED, SUCCEEDED, FAILED, ...)."""
-    detail = {"pipeline": pipeline, "execution-id": execution_id, "execution-trigger": {"trigger-type": "CloudWatchEvent"},
+    detail = {"pipeline": pipeline, "execution-id": execution_id, "execution-trigger": {"trigger-type": trigger_type},
               "state": state, "version": 1.0, "pipeline-execution-attempt": 1.0}
     return _envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change",
                      [f"arn:aws:codepipeline:{region}:{account}:{pipeline}"], detail, account, region, time)

@@ -26,6 +26,8 @@ import threading
 from pathlib import Path
 
 from products.local_aws import iam as emulated_iam
+from products.local_aws import service_events
+from products.local_aws.event_shapes import sagemaker_pipeline_execution_event
 from products.analysis import iam_resources
 from products.local_aws.seed_executor import executor_module
 
@@ -95,6 +97,14 @@ def _run(endpoint_url: str, execution, pipeline_name: str, pipeline_role_arn: st
     log.close()
     _RUNS[arn]["failure_reason"] = reason
     execution.pipeline_execution_status = status
+    _announce(pipeline_name, arn, status, "Executing")
+
+
+def _announce(pipeline_name: str, execution_arn: str, status: str, previous: str) -> None:
+    """SageMaker's "Model Building Pipeline Execution Status Change" event, to the account's default bus."""
+    region, account, execution_id = execution_arn.split(":")[3], execution_arn.split(":")[4], execution_arn.rsplit("/", 1)[1]
+    service_events.emit(sagemaker_pipeline_execution_event(pipeline_name, execution_id, status, previous, account=account,
+                                                            region=region, time=service_events.now_iso()))
 
 
 def install(endpoint_url: str) -> None:
@@ -115,6 +125,7 @@ def install(endpoint_url: str) -> None:
         execution = pipeline.pipeline_executions[arn]
         execution.pipeline_execution_status = "Executing"
         _RUNS[arn] = {"steps": [], "failure_reason": None}
+        _announce(pipeline.pipeline_name, arn, "Executing", "")
         threading.Thread(target=_run, args=(endpoint_url, execution, pipeline.pipeline_name, pipeline.role_arn, work_root),
                          daemon=True, name=f"pipeline-{arn.rsplit('/', 1)[1]}").start()
         return response

@@ -4,7 +4,7 @@ CreatePipeline fails unless the pipeline's role trusts CodePipeline, and refuses
 artifact no earlier action writes (``artifact_problem``). moto 5.2.5 checks that, but reads a
 trust statement's ``Principal.Service`` as one string, and IAM allows a list (our roles stack writes one):
 the check is made here as IAM reads the statement (iam_evaluator), then the pipeline is stored as moto's CreatePipeline
-stores it."""
+stores it. The API's CreatePipeline makes the same checks (``install``)."""
 
 import json
 
@@ -39,23 +39,45 @@ class Pipeline(LocalResource):
 
     @classmethod
     def create(cls, name, properties, account_id, region):
-        backend, declared = codepipeline_backends[account_id][region], declaration(name, properties)
-        if name in backend.pipelines:
-            raise InvalidStructureException(f"A pipeline with the name '{name}' already exists in account '{account_id}'")
-        if not _trusts_codepipeline(backend.iam_backend, declared["roleArn"]):
-            raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {declared['roleArn']}")
-        if len(declared["stages"]) < 2:
-            raise InvalidStructureException(f"Pipeline has only {len(declared['stages'])} stage(s). "
-                                            "There should be a minimum of 2 stages in a pipeline")
-        problem = artifact_problem(declared["stages"])
-        if problem:
-            raise InvalidStructureException(problem)
-        stored = backend.pipelines[name] = CodePipeline(account_id, region, declared)
-        stored.tags.update({tag["key"]: tag["value"] for tag in api_tags(properties.get("Tags"))})
+        create_pipeline(codepipeline_backends[account_id][region], declaration(name, properties),
+                        api_tags(properties.get("Tags")))
         return cls(name, properties, account_id, region)  # Ref: the pipeline's name
 
     def remove(self) -> None:
         codepipeline_backends[self.account_id][self.region].delete_pipeline(self.physical_id)
+
+
+def create_pipeline(backend, declared: dict, tags: list[dict]) -> CodePipeline:
+    """What CreatePipeline checks, then the pipeline stored as moto stores it (the stack's and the API's path)."""
+    name, account_id, region = declared["name"], backend.account_id, backend.region_name
+    if name in backend.pipelines:
+        raise InvalidStructureException(f"A pipeline with the name '{name}' already exists in account '{account_id}'")
+    if not _trusts_codepipeline(backend.iam_backend, declared["roleArn"]):
+        raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {declared['roleArn']}")
+    if len(declared["stages"]) < 2:
+        raise InvalidStructureException(f"Pipeline has only {len(declared['stages'])} stage(s). "
+                                        "There should be a minimum of 2 stages in a pipeline")
+    problem = artifact_problem(declared["stages"])
+    if problem:
+        raise InvalidStructureException(problem)
+    stored = backend.pipelines[name] = CodePipeline(account_id, region, declared)
+    stored.tags.update({tag["key"]: tag["value"] for tag in tags or []})
+    return stored
+
+
+def install() -> None:
+    """Patch moto's CreatePipeline (in this process) to check as the stack does (see the module's doc)."""
+    from moto.codepipeline.models import CodePipelineBackend
+
+    def checked_create_pipeline(self, pipeline: dict, tags: list | None):
+        pipeline = {**pipeline, "version": 1}
+        for stage in pipeline.get("stages", []):
+            for action in stage.get("actions", []):
+                action.setdefault("runOrder", 1)
+        create_pipeline(self, pipeline, tags or [])
+        return pipeline, sorted(tags or [], key=lambda tag: tag["key"])
+
+    CodePipelineBackend.create_pipeline = checked_create_pipeline
 
 
 def artifact_problem(stages: list[dict]) -> str | None:
