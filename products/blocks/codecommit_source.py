@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from troposphere import codecommit, codepipeline as cp, events
+from troposphere import GetAtt, codecommit, codepipeline as cp, events
 
 from products.blocks import build_contract as contract
 from products.blocks.events import branch_push_rule
@@ -31,6 +31,9 @@ def codecommit_repository(logical_id: str, name_suffix: str, description: str, s
     repository = seeded_repository(
         logical_id, project_resource_name(name_suffix), description, *seed_location, branch=contract.SEED_BRANCH
     )
+    # GetAtt, not the name again: CloudFormation then creates the repository before the pipeline, whose creation
+    # starts a first execution (CodePipeline User Guide, "Start a pipeline": "When a pipeline is created, a pipeline
+    # execution starts automatically"); with the name alone that execution could read a repository not yet made.
     return CodeCommitSource(
-        repository, codecommit_source(repository.RepositoryName, contract.SEED_BRANCH, contract.SOURCE_ARTIFACT)
+        repository, codecommit_source(GetAtt(repository, "Name"), contract.SEED_BRANCH, contract.SOURCE_ARTIFACT)
     )
