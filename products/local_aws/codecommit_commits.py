@@ -38,10 +38,10 @@ def _repository(account: str, region: str, name: str):
 
 def head(stored, branch: str) -> str | None:
     """The branch's commit id (for a branch the template's Code made, an id of its content), or None."""
-    files = stored.local_branches.get(branch)
+    files = getattr(stored, "local_branches", {}).get(branch)
     if files is None:
         return None
-    return stored.local_heads.get(branch) or content_id(files)
+    return getattr(stored, "local_heads", {}).get(branch) or content_id(files)
 
 
 def content_id(files: dict[str, bytes], parent: str = "") -> str:

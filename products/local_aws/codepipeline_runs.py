@@ -9,13 +9,18 @@ approval waits until PutApprovalResult answers its token. GetPipelineExecution, 
 GetPipelineState and ListActionExecutions answer from what ran. Requests are checked against the API model
 (api_model.py).
 
-``start`` is also how the local AWS's other services start an execution (EventBridge rules, triggers).
+``start`` is also how the local AWS's other services start an execution (EventBridge rules, triggers). Creating a
+pipeline starts one, as AWS does ("When a pipeline is created, a pipeline execution starts automatically. This is
+the CreatePipeline trigger type": CodePipeline User Guide, "Start a pipeline in CodePipeline"). A test that only
+creates stacks may set $EMULATOR_NO_CREATION_RUNS=1 to skip those runs (each of a product's model builds costs a
+build and a training run); it must say so.
 Not emulated: execution modes other than parallel runs of one pipeline (V2's default SUPERSEDED lets a newer
 execution overtake an older one at a stage; here each runs to its end), stage transitions, retries, StopPipelineExecution,
 pipeline variables in action configurations.
 """
 
 import datetime
+import os
 import tempfile
 import threading
 import traceback
@@ -30,6 +35,7 @@ from products.local_aws.event_shapes import codepipeline_execution_event
 
 _ENDPOINT: dict[str, str] = {}  # "url": the emulator's own endpoint, for the actions' credentials and builds
 _LOCK = threading.Lock()
+NO_CREATION_RUNS = "EMULATOR_NO_CREATION_RUNS"
 
 
 def _now() -> datetime.datetime:
@@ -267,5 +273,19 @@ def install(endpoint_url: str) -> None:
     from products.local_aws.cloudformation.resource_types import codepipeline as pipeline_type
 
     pipeline_type.install()  # CreatePipeline checks as the stack does
+    if not getattr(pipeline_type.create_pipeline, "local_aws", False):
+        created = pipeline_type.create_pipeline
+
+        def create_and_start(backend, declared: dict, tags: list):
+            """A created pipeline starts an execution ("Pipeline creation", trigger type CreatePipeline)."""
+            stored = created(backend, declared, tags)
+            if os.environ.get(NO_CREATION_RUNS) == "1":
+                return stored
+            start(backend.account_id, backend.region_name, declared["name"], {"triggerType": "CreatePipeline",
+                                                                             "triggerDetail": declared["roleArn"]})
+            return stored
+
+        create_and_start.local_aws = True
+        pipeline_type.create_pipeline = create_and_start
     _ENDPOINT["url"] = endpoint_url
     api_model.install(CodePipelineResponse, "codepipeline", OPERATIONS, invalid_code="ValidationException")

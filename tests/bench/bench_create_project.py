@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from products import PRODUCTS  # noqa: E402
 from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
+from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402
 from tests.local_aws.studio import REGION, create_project, inventory, publish_for_studio, user_parameters  # noqa: E402
@@ -32,7 +33,7 @@ def main(products: list[str]) -> int:
     config = load_config(DEFAULT_CONFIG, PRODUCTS)
     artifacts = synthesize(config)
     git_host_dir = Path(tempfile.mkdtemp(prefix="bench-git-host-"))
-    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir)}) as endpoint:
+    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir), NO_CREATION_RUNS: "1"}) as endpoint:
         os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                            "AWS_DEFAULT_REGION": REGION})
         os.environ.pop("AWS_PROFILE", None)

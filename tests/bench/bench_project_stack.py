@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from products import PRODUCTS  # noqa: E402
 from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
+from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402
 from tests.conftest import sample_parameters  # noqa: E402
@@ -59,7 +60,7 @@ def _one_run(cfn, s3, catalog, product: str, run: int) -> tuple[float, float, st
 
 def main() -> int:
     catalog = synthesize(load_config(DEFAULT_CONFIG, PRODUCTS))
-    with moto_server() as endpoint:
+    with moto_server(env={NO_CREATION_RUNS: "1"}) as endpoint:
         def client(service):
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint, aws_access_key_id="bench",
                                 aws_secret_access_key="bench")

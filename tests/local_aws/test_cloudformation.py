@@ -2,7 +2,8 @@
 published template, under the launch role, and fails, rolls back and deletes as AWS does.
 
 One emulator for the module, with the roles stack and the seed zips in place as publishing leaves them; each
-test creates its own stacks, named for it.
+test creates its own stacks, named for it. The pipelines these stacks create do not start their first run
+($EMULATOR_NO_CREATION_RUNS): these tests are about the stacks; the runs are tested in test_project_runs.py.
 """
 
 import json
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from products.local_aws.cloudformation.dependencies import CircularDependency, creation_order
 from products.local_aws import git_host
+from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server
 from tests.conftest import sample_parameters
 from tests.local_git import git
@@ -34,7 +36,7 @@ def git_host_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local_aws(artifacts, git_host_dir):
-    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir)}) as endpoint:
+    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir), NO_CREATION_RUNS: "1"}) as endpoint:
         def client(service):
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
                                 aws_access_key_id="admin", aws_secret_access_key="admin")

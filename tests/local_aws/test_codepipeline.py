@@ -112,8 +112,20 @@ def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
     build = next(d for d in details["actionExecutionDetails"] if d["actionName"] == "Build")
     (written,) = build["output"]["outputArtifacts"]
     assert written["name"] == "BuildOutput" and written["s3location"]["key"].startswith("sagemaker-pipeline-t/BuildOutput/")
-    (summary,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    summaries = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    summary = next(s for s in summaries if s["pipelineExecutionId"] == execution_id)
     assert summary["status"] == "Succeeded" and summary["sourceRevisions"][0]["actionName"] == "SourceArtifact"
+
+
+def test_creating_a_pipeline_starts_its_first_execution(local_aws):
+    """The stack's pipeline started as it was created, before the test put the source object: that run failed
+    at Source, naming the object, as CodePipeline's first run fails on a missing source."""
+    _create(local_aws, pipeline_template())
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    assert first["trigger"]["triggerType"] == "CreatePipeline"
+    execution = settled(codepipeline, name, first["pipelineExecutionId"])
+    assert execution["status"] == "Failed" and "source.zip does not exist" in execution["statusSummary"]
 
 
 def test_a_rejected_approval_fails_the_execution_and_the_token_cannot_be_used_again(local_aws):

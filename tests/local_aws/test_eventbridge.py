@@ -101,7 +101,9 @@ def test_a_push_starts_the_pipeline_through_the_rule_and_it_builds_the_pushed_fi
     assert _create(local_aws, template())["StackStatus"] == "CREATE_COMPLETE"
     codecommit, codepipeline = local_aws("codecommit"), local_aws("codepipeline")
     first = _push(codecommit, {"train.py": "print('first')\n"})
-    (started,) = _executions(codepipeline, 1)
+    started, created = _executions(codepipeline, 2)  # newest first
+    assert created["trigger"]["triggerType"] == "CreatePipeline"  # before the push: no branch to read
+    assert "branch main does not exist" in settled(codepipeline, PIPELINE, created["pipelineExecutionId"])["statusSummary"]
     assert started["trigger"] == {"triggerType": "CloudWatchEvent",
                                   "triggerDetail": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/sagemaker-events-tests-push"}
     execution = settled(codepipeline, PIPELINE, started["pipelineExecutionId"])
@@ -111,8 +113,9 @@ def test_a_push_starts_the_pipeline_through_the_rule_and_it_builds_the_pushed_fi
         _push(codecommit, {"train.py": "print('second')\n"})
     assert codecommit.get_branch(repositoryName=REPOSITORY, branchName="main")["branch"]["commitId"] == first
     second = _push(codecommit, {"train.py": "print('second')\n"}, parent=first)
-    newest = _executions(codepipeline, 2)[0]
+    newest = _executions(codepipeline, 3)[0]
     assert settled(codepipeline, PIPELINE, newest["pipelineExecutionId"])["status"] == "Succeeded"
+    newest = _executions(codepipeline, 3)[0]  # read again: the source's revision is known once it has run
     assert [r["revisionId"] for r in newest["sourceRevisions"]] == [second]
     build = next(d for d in codepipeline.list_action_executions(
         pipelineName=PIPELINE, filter={"pipelineExecutionId": newest["pipelineExecutionId"]})["actionExecutionDetails"]
@@ -137,7 +140,8 @@ def test_a_target_role_that_may_not_start_the_pipeline_is_a_failed_invocation_an
     assert _create(local_aws, body)["StackStatus"] == "CREATE_COMPLETE"
     _push(local_aws("codecommit"), {"train.py": "print('first')\n"})
     assert _failed_deliveries(local_aws, "sagemaker-events-tests-push") == 1
-    assert local_aws("codepipeline").list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"] == []
+    executions = local_aws("codepipeline").list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
+    assert [e["trigger"]["triggerType"] for e in executions] == ["CreatePipeline"]  # the push started none
 
 
 RECORDER = '''

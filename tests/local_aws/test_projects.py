@@ -2,7 +2,9 @@
 servicecatalog_api.py, servicecatalog_provisioning.py): the catalog published by the real publisher, then
 CreateProject as a Studio execution role, and the product's whole stack created under the role AWS would use.
 
-One emulator for the module, published once; each test names its own projects.
+One emulator for the module, published once; each test names its own projects. The projects' pipelines do not
+start their first run ($EMULATOR_NO_CREATION_RUNS): these tests are about creating and deleting projects; the runs
+are tested in test_project_runs.py.
 """
 
 import json
@@ -11,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server
 from products.publishing.doctor import verify_region
 from products.publishing.fleet import Fleet
@@ -24,7 +27,7 @@ from tests.local_aws.studio import (ACCOUNT, REGION, STUDIO_ROLE, create_project
 def catalog(artifacts, config, tmp_path_factory):
     """The catalog published on both routes into a local AWS; clients as the admin and as Studio's roles."""
     git_host = tmp_path_factory.mktemp("git-host")
-    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host)}) as endpoint, pytest.MonkeyPatch.context() as env:
+    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host), NO_CREATION_RUNS: "1"}) as endpoint, pytest.MonkeyPatch.context() as env:
         for key, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "admin", "AWS_SECRET_ACCESS_KEY": "admin",
                            "AWS_DEFAULT_REGION": REGION}.items():
             env.setenv(key, value)
