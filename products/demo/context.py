@@ -81,6 +81,13 @@ class Demo:
             self.say(f"    started pipeline {pipeline}")
         return pipelines
 
+    def delivery_failures(self) -> str:
+        """What the local AWS reported of EventBridge deliveries that failed (as the rules' FailedInvocations
+        would show in AWS), for a step's error; "" if none."""
+        log = self.work / "emulator.log"
+        lines = [line for line in (log.read_text().splitlines() if log.exists() else []) if line.startswith("eventbridge:")]
+        return ("; " + "; ".join(lines)) if lines else ""
+
     def seed_source(self, repo: str) -> Path:
         """The seed repo as its zip unpacks: what CodeCommit (or the Git provider) would hold after seeding."""
         target = self.work / "src" / repo

@@ -73,7 +73,8 @@ def summarize(clients, project_name: str, project_id: str, props: dict) -> dict:
     stacks = []
     for stack in cfn.describe_stacks()["Stacks"]:
         tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
-        if tags.get("sagemaker:project-id") == project_id and tags.get("sagemaker:project-name") == project_name:
+        if (tags.get("sagemaker:project-id"), tags.get("sagemaker:project-name")) == (project_id, project_name) \
+                and tags.get("sagemaker:deployment-stage"):  # the stage stacks, not the project's own
             outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
             endpoint = sagemaker.describe_endpoint(EndpointName=outputs["EndpointName"])
             stacks.append({"stack": stack["StackName"], "stage": tags.get("sagemaker:deployment-stage"),

@@ -52,8 +52,7 @@ def publish_catalog(demo: Demo) -> None:
         demo.say(f"    stack {stack['stack']}: {stack['action']}")
     demo.say(f"    {len(published.uploaded)} artifacts in s3://{published.bucket}; "
              f"S3 route: {len(published.s3_route)} change(s)")
-    demo.say("    the portfolio stack created the portfolio and its products; not emulated yet: Service Catalog's API "
-             "over them (ProvisionProduct)")
+    demo.say("    the portfolio stack created the portfolio and its products, which Service Catalog's API lists")
 
 
 def create_project(demo: Demo) -> None:

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from products.local_aws import iam as emulated_iam
 from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, eventbridge_delivery,
@@ -129,14 +130,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def moto_server(timeout: float = 30.0, env: dict | None = None):
+def moto_server(timeout: float = 30.0, env: dict | None = None, log: Path | None = None):
     """Yield the endpoint URL of a fresh moto_server; always stopped on exit, Ctrl-C included.
 
-    ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG)."""
+    ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG); ``log`` is where its output goes (what the
+    local AWS reports there: EventBridge deliveries that failed, a run that broke), else nowhere."""
     port = free_port()
+    output = open(log, "w") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "products.local_aws.emulator", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+        stdout=output, stderr=output, env={**os.environ, **(env or {})},
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
     )
     try:
@@ -156,6 +159,8 @@ def moto_server(timeout: float = 30.0, env: dict | None = None):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log:
+            output.close()
 
 
 def main(argv=None) -> int:

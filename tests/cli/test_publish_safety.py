@@ -319,14 +319,14 @@ def test_the_emulator_says_where_it_listens_and_stops_on_ctrl_c_with_one_line():
 
 @pytest.mark.slow
 def test_ctrl_c_in_the_demo_is_one_line_and_stops_its_emulator():
-    """SIGINT lands while the demo routes its first event (step 3), from inside the process."""
+    """SIGINT lands while the demo waits for the push's pipeline run to start (step 3), from inside the process."""
     program = interrupting("""
-        import products.local_aws.event_routing as eventroute
-        real_route = eventroute.EventRouter.route
-        def route(self, event):
+        import products.demo.watch as watch
+        real_started = watch.started_execution
+        def started_execution(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGINT)
-            return real_route(self, event)
-        eventroute.EventRouter.route = route
+            return real_started(*args, **kwargs)
+        watch.started_execution = started_execution
     """)
     result = subprocess.run([sys.executable, *program, "demo"], cwd=REPO_ROOT, capture_output=True, text=True,
                             env={k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"})

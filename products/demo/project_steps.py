@@ -1,0 +1,232 @@
+"""The endpoints scenario as people live it: each step is what a person does, through AWS's APIs, and the local AWS
+does the rest (its CloudFormation creates the project, its EventBridge rules start the pipelines, CodePipeline
+runs them, SageMaker sends its events). A step then watches what AWS does and says what ran, action by action.
+
+What a person does here: the admin publishes; a data scientist creates a project on each of Studio's routes
+(as Studio's execution role) and pushes a commit (CodeCommit's CreateCommit, what ``git push`` amounts to);
+a reviewer approves the model package and the prod gate; the data scientist deletes the projects.
+"""
+
+import json
+import time
+
+import boto3
+
+from products.analysis.resolve import resolve
+from products.catalog.roles import STUDIO_USER_POLICY
+from products.demo.context import ACCOUNT, REGION, STUDIO_ROLE, Demo
+from products.demo.findings import registered_mse
+from products.demo import watch
+from products.demo.watch import PipelineFailed, execution_ids, follow
+from products.publishing.projects import create_project_request, validated
+
+SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+# The project and Service Catalog end-user actions of AmazonSageMakerFullAccess, which Studio execution roles are
+# given (the managed policy itself is not in the local AWS).
+STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+    "sagemaker:CreateProject", "sagemaker:DescribeProject", "sagemaker:ListProjects", "sagemaker:DeleteProject",
+    "sagemaker:AddTags", "servicecatalog:ProvisionProduct", "servicecatalog:TerminateProvisionedProduct",
+    "servicecatalog:DescribeRecord", "servicecatalog:DescribeProvisionedProduct"]}]}
+START_SECONDS = 30  # EventBridge delivers within seconds; a rule that started nothing by then never will
+S3_ROUTE_SUFFIX = "-s3"
+
+
+def studio_session(demo: Demo) -> boto3.Session:
+    """Studio's execution role, with AmazonSageMakerFullAccess's project actions and the catalog's S3-route policy."""
+    if "studio" not in demo.found:
+        iam, name = boto3.client("iam", region_name=REGION), STUDIO_ROLE.rsplit("/", 1)[1]
+        iam.create_role(RoleName=name, Path="/service-role/", AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))
+        iam.put_role_policy(RoleName=name, PolicyName="projects", PolicyDocument=json.dumps(STUDIO_PROJECT_ACTIONS))
+        iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/service-role/{STUDIO_USER_POLICY}")
+        demo.found["studio"] = demo.session_as(STUDIO_ROLE, "studio")
+    return demo.found["studio"]
+
+
+def _product_id(demo: Demo) -> str:
+    """The product's id, as Studio lists it (from the portfolio stack's outputs here)."""
+    stack = demo.clients["cloudformation"].describe_stacks(StackName=demo.found["config"].publish.portfolio_stack)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
+    return outputs["".join(part.capitalize() for part in demo.product.split("-")) + "ProductId"]
+
+
+def _create(demo: Demo, name: str, route: str, parameters: dict) -> dict:
+    """CreateProject as Studio sends it on ``route``, as Studio's execution role; DescribeProject's answer."""
+    sagemaker = studio_session(demo).client("sagemaker")
+    started = time.perf_counter()
+    if route == "servicecatalog":
+        sagemaker.create_project(ProjectName=name, ServiceCatalogProvisioningDetails={
+            "ProductId": _product_id(demo), "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()]})
+    else:
+        sagemaker.create_project(**validated(demo.clients["sagemaker"], create_project_request(
+            demo.found["config"], product=demo.product, template=demo.template, project_name=name,
+            parameters=parameters, bucket=demo.found["bucket"], region=REGION, account=ACCOUNT, partition="aws")))
+    project = sagemaker.describe_project(ProjectName=name)
+    if project["ProjectStatus"] != "CreateCompleted":
+        raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}")
+    stack = _project_stack(demo, project)
+    resources = demo.clients["cloudformation"].list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    demo.say(f"    {route} route: project {name} ({project['ProjectId']}) CreateCompleted in "
+             f"{time.perf_counter() - started:.1f}s; stack {stack.split('/')[1]}: {len(resources)} resources of "
+             f"{len({r['ResourceType'] for r in resources})} types, created by CloudFormation as "
+             + ("the launch constraint's role" if route == "servicecatalog" else "the request's RoleARN"))
+    return project
+
+
+def _project_stack(demo: Demo, project: dict) -> str:
+    """The project's stack id: Service Catalog's record output, or the stack the S3 route created."""
+    provisioned = project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductId")
+    if provisioned:
+        detail = demo.clients["servicecatalog"].describe_provisioned_product(Id=provisioned)["ProvisionedProductDetail"]
+        record = demo.clients["servicecatalog"].describe_record(Id=detail["LastRecordId"])
+        return {o["OutputKey"]: o["OutputValue"] for o in record["RecordOutputs"]}["CloudformationStackARN"]
+    stacks = demo.clients["cloudformation"].describe_stacks()["Stacks"]
+    return next(s["StackId"] for s in stacks if {"Key": "sagemaker:project-id", "Value": project["ProjectId"]}
+                in s.get("Tags", []) and s["StackStatus"] != "DELETE_COMPLETE")
+
+
+def create_projects(demo: Demo) -> None:
+    """A project on each route; the Service Catalog one is the project the next steps work with. Creating a
+    pipeline starts it ("Pipeline creation" trigger): the model build runs, the deploy fails for want of an
+    approved model, both as in AWS."""
+    parameters = demo.found.get("parameters", {})
+    project = _create(demo, demo.result.project_name, "servicecatalog", parameters)
+    demo.result.project_id = project["ProjectId"]
+    demo.resources = resolve(demo.template, {"SageMakerProjectName": demo.result.project_name,
+                                             "SageMakerProjectId": project["ProjectId"], **parameters}).resources()
+    demo.__dict__.pop("props", None)  # resolved again, for the project's real id
+    demo.found["s3_project"] = _create(demo, demo.result.project_name + S3_ROUTE_SUFFIX, "s3", parameters)
+    codepipeline = demo.clients["codepipeline"]
+    for logical_id in ("ModelBuildPipeline", "ModelDeployPipeline"):
+        name = demo.props[logical_id]["Name"]
+        (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+        demo.found.setdefault("creation_runs", {})[logical_id] = first["pipelineExecutionId"]
+        demo.say(f"    {name}: started by its creation ({first['trigger']['triggerType']}), as in AWS")
+
+
+def creation_runs(demo: Demo) -> None:
+    """How the runs the projects' creation started ended: the model build registered a model; the deploy failed
+    for want of an approved one, as in AWS until a model is approved."""
+    codepipeline = demo.clients["codepipeline"]
+    for logical_id, execution_id in demo.found["creation_runs"].items():
+        name = demo.props[logical_id]["Name"]
+        try:
+            status = follow(codepipeline, name, execution_id, lambda line: None)
+        except PipelineFailed as failed:
+            if logical_id == "ModelBuildPipeline":
+                raise
+            status = f"Failed, as in AWS until a model is approved (...{str(failed)[-160:]})"
+        demo.say(f"    {name}, the run its creation started: {status}")
+
+
+def push(demo: Demo) -> None:
+    """A data scientist's commit to main of the model-build repository; its push rule starts the model build."""
+    codecommit, codepipeline = demo.clients["codecommit"], demo.clients["codepipeline"]
+    repository, pipeline = (demo.props["ModelBuildRepository"]["RepositoryName"],
+                            demo.props["ModelBuildPipeline"]["Name"])
+    before = execution_ids(codepipeline, pipeline)
+    head = codecommit.get_branch(repositoryName=repository, branchName="main")["branch"]["commitId"]
+    commit = codecommit.create_commit(
+        repositoryName=repository, branchName="main", parentCommitId=head, authorName="data scientist",
+        commitMessage="Note the retraining", putFiles=[{"filePath": "RETRAINED.md", "fileContent": b"Retrained.\n"}])
+    demo.say(f"    pushed {commit['commitId'][:12]} to main of {repository} (stand-in: git push is CodeCommit's "
+             "CreateCommit; the credentials are the demo's own, not checked)")
+    started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
+    if started is None:
+        raise RuntimeError(f"a push to main of {repository} did not start {pipeline} within {START_SECONDS}s"
+                           + demo.delivery_failures())
+    demo.found["build_execution"] = started["pipelineExecutionId"]
+    demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']} "
+             f"({started['trigger'].get('triggerDetail', '').rsplit('/', 1)[-1]})")
+
+
+def model_build(demo: Demo) -> None:
+    """The model-build pipeline runs: its CodeBuild action runs the buildspec, which runs the SageMaker pipeline;
+    a model package is registered PendingManualApproval."""
+    pipeline = demo.props["ModelBuildPipeline"]["Name"]
+    follow(demo.clients["codepipeline"], pipeline, demo.found["build_execution"], demo.say)
+    creation_runs(demo)
+    group = demo.props["ModelPackageGroup"]["ModelPackageGroupName"]
+    packages = demo.clients["sagemaker"].list_model_packages(ModelPackageGroupName=group, SortBy="CreationTime",
+                                                             SortOrder="Descending")["ModelPackageSummaryList"]
+    pending = [p for p in packages if p["ModelApprovalStatus"] == "PendingManualApproval"]
+    if not pending:
+        raise RuntimeError("the model-build run registered no PendingManualApproval model package")
+    demo.found["package"] = pending[0]
+    demo.result.mse = registered_mse(demo.clients, pending[0]["ModelPackageArn"])
+    demo.say(f"    {len(packages)} packages in {group}; the newest {pending[0]['ModelPackageArn']} "
+             f"PendingManualApproval, test MSE {demo.result.mse:.4f}")
+
+
+def approve_model(demo: Demo) -> None:
+    """A reviewer approves the newest package; SageMaker's event starts the deploy pipeline."""
+    codepipeline, pipeline = demo.clients["codepipeline"], demo.props["ModelDeployPipeline"]["Name"]
+    before = execution_ids(codepipeline, pipeline)
+    arn = demo.found["package"]["ModelPackageArn"]
+    demo.clients["sagemaker"].update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    demo.say(f"    approved {arn} (the demo approves in place of a reviewer)")
+    started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
+    if started is None:
+        raise RuntimeError(f"approving {arn} did not start {pipeline} within {START_SECONDS}s" + demo.delivery_failures())
+    demo.found["deploy_execution"] = started["pipelineExecutionId"]
+    demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']}")
+
+
+def staging(demo: Demo) -> None:
+    """The deploy pipeline builds the stage configurations, deploys staging, tests it, and waits at the gate."""
+    pipeline = demo.props["ModelDeployPipeline"]["Name"]
+    demo.say("    stand-in: the endpoint's container; the local AWS answers InvokeEndpoint with the deployed model's "
+             "predictions, computed in the local runtime of its image")
+    demo.found["deploy_shown"] = set()
+    demo.found["gate"] = follow(demo.clients["codepipeline"], pipeline, demo.found["deploy_execution"], demo.say,
+                                until_gate=True, shown=demo.found["deploy_shown"])
+
+
+def approve_prod(demo: Demo) -> None:
+    """A reviewer approves the gate; prod is deployed; what the project has."""
+    from products.demo.steps import finish
+
+    codepipeline, pipeline, gate = demo.clients["codepipeline"], demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
+    (stage,) = [s for s in codepipeline.get_pipeline_state(name=pipeline)["stageStates"] if s["stageName"] == gate]
+    (action,) = [a for a in stage["actionStates"] if a.get("latestExecution", {}).get("token")]
+    codepipeline.put_approval_result(pipelineName=pipeline, stageName=gate, actionName=action["actionName"],
+                                     token=action["latestExecution"]["token"],
+                                     result={"status": "Approved", "summary": "staging tested"})
+    demo.say(f"    {gate}: approved (the demo approves in place of a reviewer)")
+    follow(codepipeline, pipeline, demo.found["deploy_execution"], demo.say, shown=demo.found["deploy_shown"])
+    finish(demo)
+
+
+def delete_projects(demo: Demo) -> None:
+    """Both projects deleted as Studio deletes them; their stacks go, the stage stacks with them (the cleanup
+    function), and nothing that bills by the hour is left."""
+    sagemaker = studio_session(demo).client("sagemaker")
+    for name in (demo.result.project_name, demo.result.project_name + S3_ROUTE_SUFFIX):
+        started = time.perf_counter()
+        sagemaker.delete_project(ProjectName=name)
+        demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
+    left = billing_left(demo)
+    if any(left.values()):
+        raise RuntimeError(f"deleting the projects left {left}")
+    demo.say("    left billing by the hour: no endpoint, stack, pipeline, build project, function or schedule of "
+             "either project")
+    demo.say("    kept, as the templates say (DeletionPolicy Retain): each project's bucket and model package group")
+
+
+def billing_left(demo: Demo) -> dict[str, list[str]]:
+    """What either project still has that bills or runs: endpoints, stacks, pipelines, builds, functions, schedules."""
+    ids = (demo.result.project_id, demo.found["s3_project"]["ProjectId"])
+    clients = demo.clients
+    named = lambda names: [n for n in names if any(i in n for i in ids)]  # noqa: E731
+    return {
+        # Every endpoint of the account: the stage endpoints are named PROJECT-STAGE, without the id, and the
+        # demo's account has no others.
+        "endpoints": [e["EndpointName"] for e in clients["sagemaker"].list_endpoints()["Endpoints"]],
+        "stacks": [s["StackName"] for s in clients["cloudformation"].describe_stacks()["Stacks"]
+                   if any(t["Key"] == "sagemaker:project-id" and t["Value"] in ids for t in s.get("Tags", []))
+                   and s["StackStatus"] != "DELETE_COMPLETE"],
+        "pipelines": named(p["name"] for p in clients["codepipeline"].list_pipelines()["pipelines"]),
+        "build projects": named(clients["codebuild"].list_projects()["projects"]),
+        "functions": named(f["FunctionName"] for f in clients["lambda"].list_functions()["Functions"]),
+        "schedules": named(s["Name"] for s in clients["scheduler"].list_schedules()["Schedules"]),
+    }

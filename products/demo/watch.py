@@ -1,0 +1,73 @@
+"""Watching a project's CodePipeline executions through CodePipeline's API, as a person watches the console:
+each action printed once it has ended, with its duration and summary. The deadlines only stop a run that hangs;
+they decide no result."""
+
+import time
+
+HANG_SECONDS = 900  # longer than any local run; a run still going then is a fault of the local AWS
+
+
+class PipelineFailed(RuntimeError):
+    """The execution failed; the message is CodePipeline's status summary."""
+
+
+def started_execution(codepipeline, pipeline: str, before: set[str], seconds: float) -> dict | None:
+    """The first execution of ``pipeline`` not in ``before`` (ids), once one starts; None after ``seconds``."""
+    give_up = time.monotonic() + seconds
+    while True:
+        summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]
+        new = [s for s in summaries if s["pipelineExecutionId"] not in before]
+        if new:
+            return new[-1]
+        if time.monotonic() >= give_up:
+            return None
+        time.sleep(0.2)
+
+
+def execution_ids(codepipeline, pipeline: str) -> set[str]:
+    return {s["pipelineExecutionId"] for s in
+            codepipeline.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]}
+
+
+def _report(codepipeline, pipeline: str, execution_id: str, shown: set, say) -> None:
+    details = codepipeline.list_action_executions(pipelineName=pipeline, filter={
+        "pipelineExecutionId": execution_id})["actionExecutionDetails"]
+    for detail in sorted(details, key=lambda d: d["startTime"]):
+        key = (detail["stageName"], detail["actionName"], detail["status"])
+        if detail["status"] == "InProgress" or key in shown:
+            continue
+        shown.add(key)
+        seconds = (detail["lastUpdateTime"] - detail["startTime"]).total_seconds()
+        summary = detail.get("output", {}).get("executionResult", {}).get("externalExecutionSummary", "")
+        say(f"    {detail['stageName']}/{detail['actionName']}: {detail['status']} in {seconds:.1f}s"
+            + (f" ({summary.splitlines()[0][:120]})" if summary and detail["status"] == "Succeeded" else ""))
+
+
+def _waiting_gate(codepipeline, pipeline: str) -> str | None:
+    """The stage whose manual approval waits for an answer, if one does."""
+    for stage in codepipeline.get_pipeline_state(name=pipeline)["stageStates"]:
+        if any(a.get("latestExecution", {}).get("token") for a in stage["actionStates"]):
+            return stage["stageName"]
+    return None
+
+
+def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool = False, shown: set | None = None) -> str:
+    """Print the execution's actions as they end until it ends (or, ``until_gate``, waits at a manual approval);
+    its final status, or the gate's stage name. PipelineFailed with CodePipeline's summary if it failed.
+    ``shown``: the actions already printed, when the execution is followed again after its gate."""
+    shown = set() if shown is None else shown
+    give_up = time.monotonic() + HANG_SECONDS
+    while time.monotonic() < give_up:
+        execution = codepipeline.get_pipeline_execution(pipelineName=pipeline, pipelineExecutionId=execution_id)[
+            "pipelineExecution"]
+        _report(codepipeline, pipeline, execution_id, shown, say)
+        if execution["status"] == "Failed":
+            raise PipelineFailed(f"{pipeline}: {execution['statusSummary']}")
+        if execution["status"] != "InProgress":
+            return execution["status"]
+        gate = _waiting_gate(codepipeline, pipeline) if until_gate else None
+        if gate:
+            say(f"    {gate}: waiting for a person's approval")
+            return gate
+        time.sleep(0.2)
+    raise RuntimeError(f"{pipeline}: execution {execution_id} still running after {HANG_SECONDS}s (the local AWS hung)")
