@@ -3,7 +3,7 @@ published template, under the launch role, and fails, rolls back and deletes as 
 
 One emulator for the module, with the roles stack and the seed zips in place as publishing leaves them; each
 test creates its own stacks, named for it. The pipelines these stacks create do not start their first run
-($EMULATOR_NO_CREATION_RUNS): these tests are about the stacks; the runs are tested in test_project_runs.py.
+($EMULATOR_NO_CREATION_RUNS): these tests are about the stacks; the runs in tests/demo/test_demo.py and test_codepipeline.py.
 """
 
 import json
@@ -196,6 +196,18 @@ def test_a_type_the_local_aws_cannot_create_fails_the_stack_naming_it(local_aws)
     assert "cannot create resources of type AWS::CodeStarConnections::Connection" in reason
     with pytest.raises(ClientError):
         local_aws("s3").head_bucket(Bucket="fails-naming-its-type")  # rolled back
+
+
+def test_an_output_that_names_an_undeclared_resource_is_refused_as_cloudformation_validates(local_aws):
+    """Issue 24's check "a stack output referenced but not defined": CreateStack refuses the template with
+    CloudFormation's "Unresolved resource dependencies" (moto answered with an HTTP 500)."""
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "outputs-refused"}}},
+                "Outputs": {"EndpointName": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}}}
+    with pytest.raises(ClientError, match=r"Unresolved resource dependencies \[Endpoint\] in the Outputs block"):
+        local_aws("cloudformation").create_stack(StackName="outputs-refused", TemplateBody=json.dumps(template))
+    template["Resources"]["Bucket"]["DependsOn"] = "Key"
+    with pytest.raises(ClientError, match=r"Unresolved resource dependencies \[Key\] in the Resources block"):
+        local_aws("cloudformation").create_stack(StackName="outputs-refused", TemplateBody=json.dumps(template))
 
 
 def test_managed_policies_and_lambda_permissions_go_with_their_stack(local_aws):

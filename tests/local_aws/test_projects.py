@@ -4,7 +4,7 @@ CreateProject as a Studio execution role, and the product's whole stack created 
 
 One emulator for the module, published once; each test names its own projects. The projects' pipelines do not
 start their first run ($EMULATOR_NO_CREATION_RUNS): these tests are about creating and deleting projects; the runs
-are tested in test_project_runs.py.
+are tested in tests/demo/test_demo.py and test_codepipeline.py.
 """
 
 import json

@@ -15,26 +15,48 @@ class CircularDependency(ValueError):
     pass
 
 
-def _references(value, names: set[str]) -> set[str]:
-    """The resources among ``names`` that ``value`` (a property tree) refers to."""
+def referenced(value) -> set[str]:
+    """Every name a property tree refers to by ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub`` (not a Sub's own variables)."""
     found: set[str] = set()
     if isinstance(value, list):
         for item in value:
-            found |= _references(item, names)
+            found |= referenced(item)
     elif isinstance(value, dict):
         for key, item in value.items():
             if key == "Ref" and isinstance(item, str):
-                found |= {item} & names
+                found.add(item)
             elif key == "Fn::GetAtt":
-                target = item[0] if isinstance(item, list) else str(item).split(".", 1)[0]
-                found |= {target} & names
+                found.add(item[0] if isinstance(item, list) else str(item).split(".", 1)[0])
             elif key == "Fn::Sub":
                 text, variables = (item[0], item[1]) if isinstance(item, list) else (item, {})
-                found |= {m.split(".", 1)[0] for m in _SUB_NAME.findall(text) if m not in variables} & names
-                found |= _references(variables, names)
+                found |= {m.split(".", 1)[0] for m in _SUB_NAME.findall(str(text)) if m not in variables}
+                found |= referenced(variables)
             else:
-                found |= _references(item, names)
+                found |= referenced(item)
     return found
+
+
+def _references(value, names: set[str]) -> set[str]:
+    """The resources among ``names`` that ``value`` (a property tree) refers to."""
+    return referenced(value) & names
+
+
+def unresolved(template: dict) -> str | None:
+    """CloudFormation's refusal of a template that refers to a name it does not declare (a resource, a parameter
+    or a pseudo parameter), in the Resources block (DependsOn included) or the Outputs block; else None."""
+    resources = template.get("Resources") or {}
+    known = set(resources) | set(template.get("Parameters") or {})
+    for block, value in (("Resources", resources), ("Outputs", template.get("Outputs") or {})):
+        names = referenced(value)
+        if block == "Resources":
+            for resource in resources.values():
+                depends_on = resource.get("DependsOn", []) if isinstance(resource, dict) else []
+                names |= {depends_on} if isinstance(depends_on, str) else set(depends_on)
+        missing = sorted(n for n in names - known if not n.startswith("AWS::"))
+        if missing:
+            return (f"Template format error: Unresolved resource dependencies [{', '.join(missing)}] in the {block} "
+                    "block of the template")
+    return None
 
 
 def dependencies(resources: dict) -> dict[str, set[str]]:

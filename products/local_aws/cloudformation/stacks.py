@@ -33,7 +33,7 @@ from products.analysis import handler_permissions
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names
-from products.local_aws.cloudformation.dependencies import creation_order
+from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
 class ResourceFailed(Exception):
@@ -268,6 +268,27 @@ def install() -> None:
     models.Stack.delete = delete
     models.CloudFormationBackend.delete_stack = _keeping_failed_deletions(models.CloudFormationBackend.delete_stack)
     models.CloudFormationBackend.execute_change_set = _failing_as_aws(models.CloudFormationBackend.execute_change_set)
+    for method, position in (("create_stack", 1), ("update_stack", 1), ("create_change_set", 2)):
+        setattr(models.CloudFormationBackend, method, _validated(getattr(models.CloudFormationBackend, method), position))
+
+
+def _validated(call, position: int):
+    """CreateStack, UpdateStack and CreateChangeSet refuse a template that refers to what it does not declare, as
+    CloudFormation's validation does (moto answered such a CreateStack with an HTTP 500)."""
+    def wrapper(backend, *args, **kwargs):
+        from cfn_tools import load_yaml
+        from moto.cloudformation.exceptions import ValidationError
+
+        body = kwargs.get("template", args[position] if len(args) > position else None)  # the template's place
+        try:
+            template = json.loads(body) if isinstance(body, str) else None
+        except ValueError:
+            template = load_yaml(body)
+        problem = unresolved(template) if isinstance(template, dict) else None
+        if problem:
+            raise ValidationError(message=problem)
+        return call(backend, *args, **kwargs)
+    return wrapper
 
 
 def _failing_as_aws(execute_change_set):
