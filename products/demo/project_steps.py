@@ -131,6 +131,9 @@ def push(demo: Demo) -> None:
         commitMessage="Note the retraining", putFiles=[{"filePath": "RETRAINED.md", "fileContent": b"Retrained.\n"}])
     demo.say(f"    pushed {commit['commitId'][:12]} to main of {repository} (stand-in: git push is CodeCommit's "
              "CreateCommit; the credentials are the demo's own, not checked)")
+    rule = demo.props["ModelBuildPushRule"]["Name"]
+    if not watch.matched_events(demo.clients["cloudwatch"], rule):
+        raise RuntimeError(f"a push to main of {repository} did not start {pipeline}: its rule {rule} matched nothing")
     started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
     if started is None:
         raise RuntimeError(f"a push to main of {repository} did not start {pipeline} within {START_SECONDS}s"

@@ -31,7 +31,7 @@ from products.publishing.aws import PublishError
 from products.render.synth import SEEDCODE_DIR, RenderedCatalog, synthesize
 
 CLIENTS = ("s3", "sagemaker", "events", "sqs", "cloudformation", "sts", "codepipeline", "codecommit", "servicecatalog",
-           "codebuild", "lambda", "scheduler")
+           "codebuild", "lambda", "scheduler", "cloudwatch")
 # The scenarios that do not create the project's stack yet (issue 24, step 6) play the pipelines' parts themselves;
 # a pipeline they create must not run by itself as well.
 PLAYED_SCENARIOS = ("batch", "monitor", "accounts")

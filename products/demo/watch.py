@@ -24,6 +24,15 @@ def started_execution(codepipeline, pipeline: str, before: set[str], seconds: fl
         time.sleep(0.2)
 
 
+def matched_events(cloudwatch, rule: str) -> int:
+    """How many events the rule matched (its MatchedEvents metric; the local AWS counts them at once)."""
+    now = time.time()
+    datapoints = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Events", MetricName="MatchedEvents", Dimensions=[{"Name": "RuleName", "Value": rule}],
+        StartTime=now - 86400, EndTime=now + 60, Period=60, Statistics=["Sum"])["Datapoints"]
+    return int(sum(d["Sum"] for d in datapoints))
+
+
 def execution_ids(codepipeline, pipeline: str) -> set[str]:
     return {s["pipelineExecutionId"] for s in
             codepipeline.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]}

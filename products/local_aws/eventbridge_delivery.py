@@ -17,7 +17,8 @@ delivers (in a thread of its own), for these targets:
 The event is the matched event, or the target's ``Input`` (constant JSON), ``InputPath`` or ``InputTransformer``.
 A delivery that fails is what EventBridge reports for it: the rule's ``FailedInvocations`` metric (namespace
 ``AWS/Events``, dimension ``RuleName``) and one line on the emulator's stderr naming the rule, the target and why;
-each delivery counts in ``Invocations``. AWS retries a failed delivery for up to 24 hours; here it is not retried.
+each delivery counts in ``Invocations``, each matched event in ``MatchedEvents`` (counted before the call that sent
+the event answers; in AWS metrics arrive within minutes). AWS retries a failed delivery for up to 24 hours; here it is not retried.
 
 PutTargets (and so a stack's ``AWS::Events::Rule``) refuses a CodePipeline, CodeBuild, Step Functions, Kinesis or
 SageMaker pipeline target without ``RoleArn``, with EventBridge's ValidationException "RoleArn is required for
@@ -181,6 +182,7 @@ def install() -> None:
     def send_to_targets(self, original_event, transform_input=True):
         if self.state != "ENABLED" or not self.event_pattern.matches_event(original_event):
             return
+        _metric(self, "MatchedEvents")  # at once: a caller can tell whether a rule matched before it delivers
         ours = [t for t in self.targets if _service(t["Arn"]) in DELIVERIES]
         others = [t for t in self.targets if t not in ours]
         for target in ours:

@@ -3,7 +3,8 @@ published template, under the launch role, and fails, rolls back and deletes as 
 
 One emulator for the module, with the roles stack and the seed zips in place as publishing leaves them; each
 test creates its own stacks, named for it. The pipelines these stacks create do not start their first run
-($EMULATOR_NO_CREATION_RUNS): these tests are about the stacks; the runs in tests/demo/test_demo.py and test_codepipeline.py.
+($EMULATOR_NO_CREATION_RUNS): these tests are about the stacks; the runs are tested in tests/demo/test_demo.py and
+test_codepipeline.py.
 """
 
 import json
