@@ -1,21 +1,21 @@
-"""The batch scenario's steps: the approved model scores the batch input at approval, and again on the schedule."""
+"""The batch scenario's own steps: the approved model scores the batch input at approval (the pipeline the approval
+started), and again on the schedule (EventBridge Scheduler's request, stood in for)."""
 
 import json
 
-from products.demo.context import REGION, Demo
+from products.demo.context import Demo
 from products.demo.findings import batch_outputs, wait_for_execution
 from products.demo.steps import finish
-from products.local_aws.codebuild import run_buildspec
 from products.publishing.projects import validated
 
 SCHEDULED_TIME = "2026-11-26T03:00:00Z"  # the demo's stand-in for <aws.scheduler.scheduled-time>
 
 
 def batch_build(demo: Demo) -> None:
-    project, source = demo.props["BatchInferenceProject"], demo.found["build_source"]
-    demo.say("    CodeBuild (stood in for here): the batch buildspec as written, in the same environment")
-    run_buildspec(source / project["Source"]["BuildSpec"], source, project, REGION,
-                  extra_env={**demo.as_service_role(project), "RUN_PIPELINE_POLL_SECONDS": "1"}, say=demo.say)
+    """The batch pipeline the approval started: its CodeBuild action runs the batch buildspec, which upserts and
+    runs the SageMaker batch pipeline for the approved model."""
+    pipeline = demo.props["BatchInferencePipeline"]["Name"]
+    demo.follow(pipeline, demo.found["approved_execution"])
     demo.say(f"    batch predictions: {', '.join(batch_outputs(demo.clients, demo.props))}")
 
 

@@ -1,8 +1,6 @@
 """What every demo step works with: the demo project, its resolved template, the local AWS's clients, and
-what earlier steps found (the registered package, the unpacked seed repos, the stage stacks)."""
+what earlier steps found (the projects, the registered package, the executions to follow)."""
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -55,10 +53,6 @@ class Demo:
         """Logical id -> the resource's resolved properties."""
         return {logical_id: resource["Properties"] for logical_id, resource in self.resources.items()}
 
-    @property
-    def aws_env(self) -> dict:
-        return {**DEMO_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
-
     def session_as(self, role_arn: str, session_name: str, sts=None) -> boto3.Session:
         """A boto3 session with the credentials STS hands out for ``role_arn`` (asked by ``sts``, default admin)."""
         credentials = (sts or self.clients["sts"]).assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
@@ -67,20 +61,6 @@ class Demo:
                              aws_secret_access_key=credentials["SecretAccessKey"],
                              aws_session_token=credentials["SessionToken"])
 
-    def as_service_role(self, project: dict) -> dict:
-        """A build's AWS environment: its CodeBuild project's service role, as CodeBuild gives it."""
-        credentials = self.clients["sts"].assume_role(RoleArn=project["ServiceRole"], RoleSessionName="codebuild")[
-            "Credentials"]
-        return {**self.aws_env, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"]}
-
-    def started_pipelines(self, event) -> list[str]:
-        """The pipelines the project's rules start for ``event`` (each named as it starts)."""
-        pipelines = [d.target_arn.rsplit(":", 1)[1] for d in self.found["router"].route(event)]
-        for pipeline in pipelines:
-            self.say(f"    started pipeline {pipeline}")
-        return pipelines
-
     def delivery_failures(self) -> str:
         """What the local AWS reported of EventBridge deliveries that failed (as the rules' FailedInvocations
         would show in AWS), for a step's error; "" if none."""
@@ -88,14 +68,8 @@ class Demo:
         lines = [line for line in (log.read_text().splitlines() if log.exists() else []) if line.startswith("eventbridge:")]
         return ("; " + "; ".join(lines)) if lines else ""
 
-    def seed_source(self, repo: str) -> Path:
-        """The seed repo as its zip unpacks: what CodeCommit (or the Git provider) would hold after seeding."""
-        target = self.work / "src" / repo
-        target.mkdir(parents=True)
-        with zipfile.ZipFile(io.BytesIO(self.catalog.seed_zips[repo].data)) as archive:
-            for info in archive.infolist():
-                path = target / info.filename
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(archive.read(info))
-                path.chmod((info.external_attr >> 16) & 0o777 or 0o644)
-        return target
+    def follow(self, pipeline: str, execution_id: str, **options) -> str:
+        """The execution followed to its end (or its gate), each action printed, a failed build's log shown."""
+        from products.demo.watch import follow
+
+        return follow(self.clients["codepipeline"], pipeline, execution_id, self.say, logs=self.clients["logs"], **options)

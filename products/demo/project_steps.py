@@ -15,7 +15,8 @@ import boto3
 from products.analysis.resolve import resolve
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.context import ACCOUNT, REGION, STUDIO_ROLE, Demo
-from products.demo.findings import registered_mse
+from products.demo.findings import iam_checks, registered_mse
+from products.demo.steps import ACCOUNT_PARAMETERS, APPROVAL_STARTS
 from products.demo import watch
 from products.demo.watch import PipelineFailed, execution_ids, follow
 from products.publishing.projects import create_project_request, validated
@@ -63,7 +64,7 @@ def _create(demo: Demo, name: str, route: str, parameters: dict) -> dict:
             parameters=parameters, bucket=demo.found["bucket"], region=REGION, account=ACCOUNT, partition="aws")))
     project = sagemaker.describe_project(ProjectName=name)
     if project["ProjectStatus"] != "CreateCompleted":
-        raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}")
+        raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}: {_failure(demo, project)}")
     stack = _project_stack(demo, project)
     resources = demo.clients["cloudformation"].list_stack_resources(StackName=stack)["StackResourceSummaries"]
     demo.say(f"    {route} route: project {name} ({project['ProjectId']}) CreateCompleted in "
@@ -71,6 +72,17 @@ def _create(demo: Demo, name: str, route: str, parameters: dict) -> dict:
              f"{len({r['ResourceType'] for r in resources})} types, created by CloudFormation as "
              + ("the launch constraint's role" if route == "servicecatalog" else "the request's RoleARN"))
     return project
+
+
+def _failure(demo: Demo, project: dict) -> str:
+    """Why the project's creation failed: Service Catalog's record errors, or the stack's failed resources."""
+    provisioned = project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductId")
+    if provisioned:
+        servicecatalog = demo.clients["servicecatalog"]
+        detail = servicecatalog.describe_provisioned_product(Id=provisioned)["ProvisionedProductDetail"]
+        errors = servicecatalog.describe_record(Id=detail["LastRecordId"])["RecordDetail"].get("RecordErrors", [])
+        return "; ".join(e.get("Description", "") for e in errors) or "no reason given"
+    return project.get("ProjectStatus", "")
 
 
 def _project_stack(demo: Demo, project: dict) -> str:
@@ -89,7 +101,7 @@ def create_projects(demo: Demo) -> None:
     """A project on each route; the Service Catalog one is the project the next steps work with. Creating a
     pipeline starts it ("Pipeline creation" trigger): the model build runs, the deploy fails for want of an
     approved model, both as in AWS."""
-    parameters = demo.found.get("parameters", {})
+    parameters = ACCOUNT_PARAMETERS.get(demo.scenario, {})
     project = _create(demo, demo.result.project_name, "servicecatalog", parameters)
     demo.result.project_id = project["ProjectId"]
     demo.resources = resolve(demo.template, {"SageMakerProjectName": demo.result.project_name,
@@ -97,16 +109,22 @@ def create_projects(demo: Demo) -> None:
     demo.__dict__.pop("props", None)  # resolved again, for the project's real id
     demo.found["s3_project"] = _create(demo, demo.result.project_name + S3_ROUTE_SUFFIX, "s3", parameters)
     codepipeline = demo.clients["codepipeline"]
-    for logical_id in ("ModelBuildPipeline", "ModelDeployPipeline"):
+    for logical_id in _pipelines(demo):
         name = demo.props[logical_id]["Name"]
         (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
         demo.found.setdefault("creation_runs", {})[logical_id] = first["pipelineExecutionId"]
         demo.say(f"    {name}: started by its creation ({first['trigger']['triggerType']}), as in AWS")
 
 
+def _pipelines(demo: Demo) -> list[str]:
+    """The project's CodePipelines, by logical id."""
+    return [logical_id for logical_id, resource in demo.resources.items()
+            if resource["Type"] == "AWS::CodePipeline::Pipeline"]
+
+
 def creation_runs(demo: Demo) -> None:
-    """How the runs the projects' creation started ended: the model build registered a model; the deploy failed
-    for want of an approved one, as in AWS until a model is approved."""
+    """How the runs the projects' creation started ended: the model build registered a model; the others (deploy,
+    batch, monitor) failed for want of an approved or deployed model, as in AWS until one is."""
     codepipeline = demo.clients["codepipeline"]
     for logical_id, execution_id in demo.found["creation_runs"].items():
         name = demo.props[logical_id]["Name"]
@@ -115,7 +133,7 @@ def creation_runs(demo: Demo) -> None:
         except PipelineFailed as failed:
             if logical_id == "ModelBuildPipeline":
                 raise
-            status = f"Failed, as in AWS until a model is approved (...{str(failed)[-160:]})"
+            status = f"Failed, as in AWS until a model is approved or deployed (...{str(failed)[-160:]})"
         demo.say(f"    {name}, the run its creation started: {status}")
 
 
@@ -147,7 +165,7 @@ def model_build(demo: Demo) -> None:
     """The model-build pipeline runs: its CodeBuild action runs the buildspec, which runs the SageMaker pipeline;
     a model package is registered PendingManualApproval."""
     pipeline = demo.props["ModelBuildPipeline"]["Name"]
-    follow(demo.clients["codepipeline"], pipeline, demo.found["build_execution"], demo.say)
+    demo.follow(pipeline, demo.found["build_execution"])
     creation_runs(demo)
     group = demo.props["ModelPackageGroup"]["ModelPackageGroupName"]
     packages = demo.clients["sagemaker"].list_model_packages(ModelPackageGroupName=group, SortBy="CreationTime",
@@ -162,8 +180,9 @@ def model_build(demo: Demo) -> None:
 
 
 def approve_model(demo: Demo) -> None:
-    """A reviewer approves the newest package; SageMaker's event starts the deploy pipeline."""
-    codepipeline, pipeline = demo.clients["codepipeline"], demo.props["ModelDeployPipeline"]["Name"]
+    """A reviewer approves the newest package; SageMaker's event starts the pipeline of the approved model (the
+    deploy pipeline, or the batch one)."""
+    codepipeline, pipeline = demo.clients["codepipeline"], demo.props[APPROVAL_STARTS[demo.scenario]]["Name"]
     before = execution_ids(codepipeline, pipeline)
     arn = demo.found["package"]["ModelPackageArn"]
     demo.clients["sagemaker"].update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
@@ -171,7 +190,7 @@ def approve_model(demo: Demo) -> None:
     started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
     if started is None:
         raise RuntimeError(f"approving {arn} did not start {pipeline} within {START_SECONDS}s" + demo.delivery_failures())
-    demo.found["deploy_execution"] = started["pipelineExecutionId"]
+    demo.found["approved_execution"] = started["pipelineExecutionId"]
     demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']}")
 
 
@@ -181,14 +200,20 @@ def staging(demo: Demo) -> None:
     demo.say("    stand-in: the endpoint's container; the local AWS answers InvokeEndpoint with the deployed model's "
              "predictions, computed in the local runtime of its image")
     demo.found["deploy_shown"] = set()
-    demo.found["gate"] = follow(demo.clients["codepipeline"], pipeline, demo.found["deploy_execution"], demo.say,
-                                until_gate=True, shown=demo.found["deploy_shown"])
+    demo.found["gate"] = demo.follow(pipeline, demo.found["approved_execution"], until_gate=True,
+                                     shown=demo.found["deploy_shown"])
+
+
+def approve_prod_then_summarize(demo: Demo) -> None:
+    """Prod deployed (``approve_prod``), then what the project has."""
+    from products.demo.steps import finish
+
+    approve_prod(demo)
+    finish(demo)
 
 
 def approve_prod(demo: Demo) -> None:
-    """A reviewer approves the gate; prod is deployed; what the project has."""
-    from products.demo.steps import finish
-
+    """A reviewer approves the gate; prod is deployed."""
     codepipeline, pipeline, gate = demo.clients["codepipeline"], demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
     (stage,) = [s for s in codepipeline.get_pipeline_state(name=pipeline)["stageStates"] if s["stageName"] == gate]
     (action,) = [a for a in stage["actionStates"] if a.get("latestExecution", {}).get("token")]
@@ -196,8 +221,7 @@ def approve_prod(demo: Demo) -> None:
                                      token=action["latestExecution"]["token"],
                                      result={"status": "Approved", "summary": "staging tested"})
     demo.say(f"    {gate}: approved (the demo approves in place of a reviewer)")
-    follow(codepipeline, pipeline, demo.found["deploy_execution"], demo.say, shown=demo.found["deploy_shown"])
-    finish(demo)
+    demo.follow(pipeline, demo.found["approved_execution"], shown=demo.found["deploy_shown"])
 
 
 def delete_projects(demo: Demo) -> None:
@@ -208,6 +232,7 @@ def delete_projects(demo: Demo) -> None:
         started = time.perf_counter()
         sagemaker.delete_project(ProjectName=name)
         demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
+    demo.result.iam_checks = iam_checks(demo.work / "iam-checks.jsonl")  # the deletion's calls too
     left = billing_left(demo)
     if any(left.values()):
         raise RuntimeError(f"deleting the projects left {left}")

@@ -25,16 +25,13 @@ from products.demo.context import DEMO_CREDENTIALS, REGION, Demo, DemoFailed, De
 from products.demo.scenarios import SCENARIOS, Step
 from products.demo.steps import ACCOUNT_PARAMETERS
 from products.local_aws.codebuild import BuildspecError
-from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server
 from products.publishing.aws import PublishError
 from products.render.synth import SEEDCODE_DIR, RenderedCatalog, synthesize
 
 CLIENTS = ("s3", "sagemaker", "events", "sqs", "cloudformation", "sts", "codepipeline", "codecommit", "servicecatalog",
-           "codebuild", "lambda", "scheduler", "cloudwatch")
-# The scenarios that do not create the project's stack yet (issue 24, step 6) play the pipelines' parts themselves;
-# a pipeline they create must not run by itself as well.
-PLAYED_SCENARIOS = ("batch", "monitor", "accounts")
+           "codebuild", "lambda", "scheduler", "cloudwatch", "logs")
+
 
 
 def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_name: str = "abalone", say=print,
@@ -52,9 +49,8 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     resources = resolve(template, {"SageMakerProjectName": project_name, "SageMakerProjectId": result.project_id,
                                    **ACCOUNT_PARAMETERS.get(scenario, {})}).resources()
     saved_env = {key: os.environ.get(key) for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL", "AWS_PROFILE", "EMULATOR_IAM_LOG")}
-    played = {NO_CREATION_RUNS: "1"} if scenario in PLAYED_SCENARIOS else {}
     with tempfile.TemporaryDirectory(prefix="catalog-demo-") as work, moto_server(
-            env={"EMULATOR_IAM_LOG": str(Path(work) / "iam-checks.jsonl"), **played},
+            env={"EMULATOR_IAM_LOG": str(Path(work) / "iam-checks.jsonl")},
             log=Path(work) / "emulator.log") as endpoint:
         os.environ.update(DEMO_CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
         os.environ.pop("AWS_PROFILE", None)

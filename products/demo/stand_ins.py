@@ -1,21 +1,20 @@
 """What the demo does in AWS's place where the local AWS cannot: each function names what it stands in for.
 
-- the endpoint's data capture: requests written in SageMaker's capture format;
-- a pipeline's CreatePipeline request, for the pipeline the retrain function must find.
+- the endpoint's data capture: requests written in SageMaker's capture format.
 """
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from products.demo.findings import capture_prefix
 from products.local_aws.seed_executor import seed_module
 
 
 def test_rows(s3, props: dict) -> list[str]:
-    """The test split the model-build run wrote (target first): rows the model never trained on."""
+    """The test split the newest model-build run wrote (target first): rows the model never trained on."""
     bucket = props["ArtifactBucket"]["BucketName"]
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=props["ModelPackageGroup"]["ModelPackageGroupName"] + "/")
-    (key,) = [o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith("/preprocess/test/test.csv")]
+    splits = [o for o in listed.get("Contents", []) if o["Key"].endswith("/preprocess/test/test.csv")]
+    key = max(splits, key=lambda o: o["LastModified"])["Key"]  # the newest model build's (each run writes one)
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
 
 
@@ -32,16 +31,3 @@ def write_drifted_capture(s3, props: dict, endpoint: str, monitor_time: str) -> 
     key = f"{prefix}{endpoint}/AllTraffic/{at:%Y/%m/%d/%H}/capture.jsonl"
     s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode())
     return len(lines)
-
-
-def codepipeline_request(pipeline: dict) -> dict:
-    """A resolved AWS::CodePipeline::Pipeline as a CreatePipeline request (stages and actions as declared)."""
-    def lower(key: str) -> str:
-        return key[0].lower() + key[1:]
-
-    return {"name": pipeline["Name"], "roleArn": pipeline["RoleArn"],
-            "artifactStore": {"type": "S3", "location": pipeline["ArtifactStore"]["Location"]},
-            "stages": [{"name": stage["Name"], "actions": [
-                {"name": action["Name"], "actionTypeId": {lower(k): v for k, v in action["ActionTypeId"].items()},
-                 "configuration": {k: str(v) for k, v in action.get("Configuration", {}).items()}}
-                for action in stage["Actions"]]} for stage in pipeline["Stages"]]}

@@ -60,9 +60,11 @@ def _waiting_gate(codepipeline, pipeline: str) -> str | None:
     return None
 
 
-def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool = False, shown: set | None = None) -> str:
+def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool = False, shown: set | None = None,
+           logs=None) -> str:
     """Print the execution's actions as they end until it ends (or, ``until_gate``, waits at a manual approval);
-    its final status, or the gate's stage name. PipelineFailed with CodePipeline's summary if it failed.
+    its final status, or the gate's stage name. PipelineFailed with CodePipeline's summary if it failed, after the
+    failed build's log (read from CloudWatch Logs with ``logs``, a client, when given).
     ``shown``: the actions already printed, when the execution is followed again after its gate."""
     shown = set() if shown is None else shown
     give_up = time.monotonic() + HANG_SECONDS
@@ -71,6 +73,8 @@ def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool
             "pipelineExecution"]
         _report(codepipeline, pipeline, execution_id, shown, say)
         if execution["status"] == "Failed":
+            if logs is not None:
+                _failed_build_log(codepipeline, logs, pipeline, execution_id, say)
             raise PipelineFailed(f"{pipeline}: {execution['statusSummary']}")
         if execution["status"] != "InProgress":
             return execution["status"]
@@ -80,3 +84,22 @@ def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool
             return gate
         time.sleep(0.2)
     raise RuntimeError(f"{pipeline}: execution {execution_id} still running after {HANG_SECONDS}s (the local AWS hung)")
+
+
+def _failed_build_log(codepipeline, logs, pipeline: str, execution_id: str, say, lines: int = 15) -> None:
+    """The last lines of the failed CodeBuild action's log (/aws/codebuild/PROJECT), as a person reads them."""
+    details = codepipeline.list_action_executions(pipelineName=pipeline, filter={
+        "pipelineExecutionId": execution_id})["actionExecutionDetails"]
+    failed = [d for d in details if d["status"] == "Failed" and d["input"]["actionTypeId"]["provider"] == "CodeBuild"]
+    if not failed:
+        return
+    group = f"/aws/codebuild/{failed[0]['input']['configuration']['ProjectName']}"
+    try:
+        streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    except logs.exceptions.ResourceNotFoundException:
+        return
+    newest = max(streams, key=lambda s: s.get("creationTime", 0))["logStreamName"]
+    events = logs.get_log_events(logGroupName=group, logStreamName=newest)["events"]
+    say(f"    the failed build's log ({group}), its last lines:")
+    for event in events[-lines:]:
+        say("      " + event["message"])

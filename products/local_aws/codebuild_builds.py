@@ -106,6 +106,21 @@ def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]
             "exportedEnvironmentVariables": [{"name": k, "value": v} for k, v in sorted(ran.variables.items())]}
 
 
+def save_log(account: str, region: str, build_id: str, output: str) -> None:
+    """The build's output in CloudWatch Logs, where CodeBuild writes it by default: group /aws/codebuild/PROJECT,
+    stream the build's id after the project's name (what a person reads when a build failed)."""
+    import time as clock
+
+    from moto.logs.models import logs_backends
+
+    project, _, stream = build_id.partition(":")
+    logs, group = logs_backends[account][region], f"/aws/codebuild/{project}"
+    logs.ensure_log_group(group)
+    logs.create_log_stream(group, stream)
+    now = int(clock.time() * 1000)
+    logs.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in output.splitlines() or ["(no output)"]])
+
+
 def install(endpoint_url: str) -> None:
     """Patch moto (in this process) so that StartBuild runs the build (see module doc)."""
     from moto.codebuild.models import CodeBuildBackend

@@ -11,7 +11,8 @@ AWS would use, and writes its output artifacts; every call on the way is checked
 - **Build and Test, CodeBuild**: the project as it was created (CODEPIPELINE source; its buildspec inline or the
   file it names in the primary source), the inputs downloaded and the outputs uploaded as the project's service
   role, the other inputs as ``CODEBUILD_SRC_DIR_<name>``, the action's ``EnvironmentVariables`` as overrides
-  (codebuild_builds.run_in). The pipeline's role needs codebuild:StartBuild and BatchGetBuilds on the project.
+  (codebuild_builds.run_in). The pipeline's role needs codebuild:StartBuild and BatchGetBuilds on the project. The
+  build's output goes to CloudWatch Logs (/aws/codebuild/PROJECT), as CodeBuild's default logging puts it.
 - **Deploy, CloudFormation**: CREATE_UPDATE, REPLACE_ON_FAILURE and DELETE_ONLY, as the action's role if it has
   one (assumed by the pipeline's role: a stage in another account), else the pipeline's; the template and template
   configuration read from the input artifacts by ``Artifact::path``; the stack created or updated with the
@@ -199,6 +200,7 @@ def codebuild(run: ActionRun) -> Outcome:
             buildspec, inputs[primary], {k: v for k, v in inputs.items() if k != primary}, run.work / "out")
     except codebuild_builds.BuildRefused as refused:
         raise ActionFailed(f"Build {build_id}: {refused}") from None
+    codebuild_builds.save_log(run.account, run.region, build_id, build["localOutput"])
     if build["buildStatus"] != "SUCCEEDED":
         failed = next(p for p in build["phases"] if p["phaseStatus"] == "FAILED")
         raise ActionFailed(f"Build {build_id} failed in {failed['phaseType']}: {failed['contexts'][0]['message']}")

@@ -11,20 +11,13 @@ from types import SimpleNamespace
 import boto3
 
 from products.catalog.roles import STUDIO_USER_POLICY
+from products.demo.project_steps import SAGEMAKER_TRUST, STUDIO_PROJECT_ACTIONS
 from products.publishing.aws import Aws
 from products.publishing.publication import Publication
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 STUDIO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-tests"
 OUTSIDER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/SomeoneElse"
-SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-# What a Studio execution role holds for the Service Catalog route besides the portfolio's access: the project
-# and Service Catalog end-user actions of AmazonSageMakerFullAccess, which such roles are given.
-STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-    "sagemaker:CreateProject", "sagemaker:DescribeProject", "sagemaker:ListProjects", "sagemaker:DeleteProject",
-    "sagemaker:AddTags", "servicecatalog:ProvisionProduct", "servicecatalog:TerminateProvisionedProduct",
-    "servicecatalog:DescribeRecord", "servicecatalog:DescribeProvisionedProduct"]}]}
 
 
 def _studio_role(iam, arn: str, with_s3_policy: bool) -> None:

@@ -19,7 +19,6 @@ from moto import mock_aws
 
 from products.local_aws.event_shapes import codepipeline_execution_event, sagemaker_pipeline_execution_event
 from products.blocks import build_contract as contract
-from products.demo.stand_ins import codepipeline_request
 from products.local_aws.event_routing import EventRouter
 from products.functions import retrain_on_drift
 from products.analysis.iam_evaluator import evaluate
@@ -30,6 +29,19 @@ from tests.conftest import REPO_ROOT, sample_parameters
 PATHS = ["templates/build-train-deploy-monitor.json", "templates/build-train-deploy-monitor-git.json"]
 MONITOR_DEFINITION = REPO_ROOT / "seedcode" / "model-build" / "tests" / "golden" / "monitor-pipeline-definition.json"
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+
+
+def codepipeline_request(pipeline: dict) -> dict:
+    """A resolved AWS::CodePipeline::Pipeline as a CreatePipeline request (stages and actions as declared)."""
+    def lower(key: str) -> str:
+        return key[0].lower() + key[1:]
+
+    return {"name": pipeline["Name"], "roleArn": pipeline["RoleArn"],
+            "artifactStore": {"type": "S3", "location": pipeline["ArtifactStore"]["Location"]},
+            "stages": [{"name": stage["Name"], "actions": [
+                {"name": action["Name"], "actionTypeId": {lower(k): v for k, v in action["ActionTypeId"].items()},
+                 "configuration": {k: str(v) for k, v in action.get("Configuration", {}).items()}}
+                for action in stage["Actions"]]} for stage in pipeline["Stages"]]}
 
 
 def _resources(rendered, path, **extra):

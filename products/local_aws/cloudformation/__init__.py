@@ -6,6 +6,7 @@
 - ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
 - ``moto_deletions``: deletion for moto's types that moto creates but never deletes with their stack.
 - ``moto_names``: the physical names moto's SageMaker models ignore (``EndpointName`` and the like).
+- ``moto_tags``: a KMS key's template tags, in the shape moto's KMS takes them.
 - ``custom_resources`` and ``response_urls``: ``Custom::`` resources answered by their functions through
   CloudFormation's request and response protocol, the pre-signed HTTPS response URL included.
 

@@ -32,7 +32,7 @@ import json
 from products.analysis import handler_permissions
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
-from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names
+from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names, moto_tags
 from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
@@ -254,6 +254,7 @@ def install() -> None:
     custom_resources.install()
     moto_deletions.install()
     moto_names.install()
+    moto_tags.install()
     original = parsing.parse_and_create_resource
     if getattr(original, "local_aws", False):
         return
