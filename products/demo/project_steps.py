@@ -30,7 +30,7 @@ STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "All
     "sagemaker:AddTags", "servicecatalog:ProvisionProduct", "servicecatalog:TerminateProvisionedProduct",
     "servicecatalog:DescribeRecord", "servicecatalog:DescribeProvisionedProduct"]}]}
 START_SECONDS = 30  # EventBridge delivers within seconds; a rule that started nothing by then never will
-S3_ROUTE_SUFFIX = "-s3"
+S3_ROUTE_SUFFIX, S3_ROUTE_PRODUCT = "-s3", "deploy"
 
 
 def studio_session(demo: Demo) -> boto3.Session:
@@ -44,30 +44,32 @@ def studio_session(demo: Demo) -> boto3.Session:
     return demo.found["studio"]
 
 
-def _product_id(demo: Demo) -> str:
+def _product_id(demo: Demo, product: str) -> str:
     """The product's id, as Studio lists it (from the portfolio stack's outputs here)."""
     stack = demo.clients["cloudformation"].describe_stacks(StackName=demo.found["config"].publish.portfolio_stack)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
-    return outputs["".join(part.capitalize() for part in demo.product.split("-")) + "ProductId"]
+    return outputs["".join(part.capitalize() for part in product.split("-")) + "ProductId"]
 
 
-def _create(demo: Demo, name: str, route: str, parameters: dict) -> dict:
+def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -> dict:
     """CreateProject as Studio sends it on ``route``, as Studio's execution role; DescribeProject's answer."""
     sagemaker = studio_session(demo).client("sagemaker")
     started = time.perf_counter()
     if route == "servicecatalog":
         sagemaker.create_project(ProjectName=name, ServiceCatalogProvisioningDetails={
-            "ProductId": _product_id(demo), "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()]})
+            "ProductId": _product_id(demo, product),
+            "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()]})
     else:
+        template = demo.template if product == demo.product else json.loads(demo.catalog.product_templates[product].data)
         sagemaker.create_project(**validated(demo.clients["sagemaker"], create_project_request(
-            demo.found["config"], product=demo.product, template=demo.template, project_name=name,
+            demo.found["config"], product=product, template=template, project_name=name,
             parameters=parameters, bucket=demo.found["bucket"], region=REGION, account=ACCOUNT, partition="aws")))
     project = sagemaker.describe_project(ProjectName=name)
     if project["ProjectStatus"] != "CreateCompleted":
         raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}: {_failure(demo, project)}")
     stack = _project_stack(demo, project)
     resources = demo.clients["cloudformation"].list_stack_resources(StackName=stack)["StackResourceSummaries"]
-    demo.say(f"    {route} route: project {name} ({project['ProjectId']}) CreateCompleted in "
+    demo.say(f"    {route} route: {product} project {name} ({project['ProjectId']}) CreateCompleted in "
              f"{time.perf_counter() - started:.1f}s; stack {stack.split('/')[1]}: {len(resources)} resources of "
              f"{len({r['ResourceType'] for r in resources})} types, created by CloudFormation as "
              + ("the launch constraint's role" if route == "servicecatalog" else "the request's RoleARN"))
@@ -98,16 +100,19 @@ def _project_stack(demo: Demo, project: dict) -> str:
 
 
 def create_projects(demo: Demo) -> None:
-    """A project on each route; the Service Catalog one is the project the next steps work with. Creating a
-    pipeline starts it ("Pipeline creation" trigger): the model build runs, the deploy fails for want of an
-    approved model, both as in AWS."""
+    """A project on each route. The Service Catalog one, of the scenario's product, is the project the next steps
+    work with. The S3 route's is a deploy-only project (``deploy``) waiting for a model group of its own: created and
+    deleted to show the route, it runs no model build of its own. Creating a pipeline starts it ("Pipeline
+    creation" trigger): the model build runs, the others fail for want of an approved model, all as in AWS."""
     parameters = ACCOUNT_PARAMETERS.get(demo.scenario, {})
-    project = _create(demo, demo.result.project_name, "servicecatalog", parameters)
+    project = _create(demo, demo.result.project_name, "servicecatalog", demo.product, parameters)
     demo.result.project_id = project["ProjectId"]
     demo.resources = resolve(demo.template, {"SageMakerProjectName": demo.result.project_name,
                                              "SageMakerProjectId": project["ProjectId"], **parameters}).resources()
     demo.__dict__.pop("props", None)  # resolved again, for the project's real id
-    demo.found["s3_project"] = _create(demo, demo.result.project_name + S3_ROUTE_SUFFIX, "s3", parameters)
+    s3_name = demo.result.project_name + S3_ROUTE_SUFFIX
+    demo.found["s3_project"] = _create(demo, s3_name, "s3", S3_ROUTE_PRODUCT,
+                                       {"SourceModelPackageGroupName": f"{s3_name}-models"})
     codepipeline = demo.clients["codepipeline"]
     for logical_id in _pipelines(demo):
         name = demo.props[logical_id]["Name"]
@@ -238,7 +243,7 @@ def delete_projects(demo: Demo) -> None:
         raise RuntimeError(f"deleting the projects left {left}")
     demo.say("    left billing by the hour: no endpoint, stack, pipeline, build project, function or schedule of "
              "either project")
-    demo.say("    kept, as the templates say (DeletionPolicy Retain): each project's bucket and model package group")
+    demo.say("    kept, as the templates say (DeletionPolicy Retain): the projects' buckets and the model package group")
 
 
 def billing_left(demo: Demo) -> dict[str, list[str]]:
