@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from products.local_aws import iam as emulated_iam
-from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, eventbridge_delivery,
+from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, codepipeline_triggers,
+                                eventbridge_delivery,
                                 lambda_runtime, sagemaker_endpoints, sagemaker_projects, service_events,
                                 servicecatalog_api)
 from products.local_aws.cloudformation import response_urls
@@ -182,6 +183,7 @@ def main(argv=None) -> int:
     emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
     codebuild_builds.install(f"http://127.0.0.1:{args.port}")
     codepipeline_runs.install(f"http://127.0.0.1:{args.port}")
+    codepipeline_triggers.install()
     codecommit_commits.install()
     eventbridge_delivery.install()
     service_events.install()

@@ -11,6 +11,9 @@ created there first (``create_repository``), as a team creates theirs on GitHub 
 A connection's tags are kept beside its repositories (``create_connection``), because the roles' permission to use
 a connection depends on them (``aws:ResourceTag/...``): a pipeline's source action reads them.
 
+Each repository's post-receive hook logs its pushes (``pushes``), the stand-in for the provider's webhook to
+CodeConnections: CodePipeline's V2 Git triggers start from them (codepipeline_triggers.py).
+
 Not emulated: the provider and its authentication, and the connection's status and permissions (git's
 credential helper is never asked for a file:// remote).
 """
@@ -43,12 +46,44 @@ def repository_path(connection_arn: str, full_name: str, base: Path | None = Non
     return _connection_dir(connection_arn, base) / f"{full_name}.git"
 
 
+PUSHES = "pushes.jsonl"  # beside the accounts' folders: every push the host received, one JSON line each
+# The provider's webhook, stood in for by git's post-receive hook: each pushed ref, appended to the host's log.
+_POST_RECEIVE = """#!/bin/sh
+while read old new ref; do
+  printf '{"repository": "%s", "ref": "%s", "commit": "%s"}\\n' "$(pwd)" "$ref" "$new" >> '{log}'
+done
+"""
+
+
 def create_repository(connection_arn: str, full_name: str, base: Path | None = None) -> Path:
-    """An empty repository, as a team creates it on the provider before creating the project."""
+    """An empty repository, as a team creates it on the provider before creating the project. Every push to it
+    is logged for the host's webhooks (``pushes``), as the provider notifies CodeConnections."""
     path = repository_path(connection_arn, full_name, base)
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "--bare", "--quiet", str(path)], check=True)
+    hook = path / "hooks" / "post-receive"
+    hook.write_text(_POST_RECEIVE.replace("{log}", str((base or root()) / PUSHES)))
+    hook.chmod(0o755)
     return path
+
+
+def pushes(offset: int) -> tuple[list[dict], int]:
+    """The pushes logged since ``offset`` (bytes into the log), each with the connection's ARN parts and the
+    repository's full name, and the new offset."""
+    log = root() / PUSHES
+    if not log.exists():
+        return [], offset
+    with open(log, "rb") as lines:
+        lines.seek(offset)
+        data = lines.read()
+    complete = data[:data.rfind(b"\n") + 1]
+    found = []
+    for line in complete.decode().splitlines():
+        push = json.loads(line)
+        account, region, connection, *name = Path(push["repository"]).resolve().relative_to(root().resolve()).parts
+        found.append({**push, "account": account, "region": region, "connection": connection,
+                      "full_name": "/".join(name).removesuffix(".git")})
+    return found, offset + len(complete)
 
 
 def git_environment(region: str) -> dict[str, str]:

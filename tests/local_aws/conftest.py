@@ -9,9 +9,16 @@ REGION, ACCOUNT = "us-east-1", "123456789012"
 
 
 @pytest.fixture
-def local_aws(artifacts):
+def git_host_dir(tmp_path):
+    """The emulator's Git host stand-in (EMULATOR_GIT_HOST_DIR): repositories behind CodeConnections."""
+    return tmp_path / "git-host"
+
+
+@pytest.fixture
+def local_aws(artifacts, git_host_dir):
     """A fresh emulator with the roles stack; ``local_aws(service)`` is an admin client of it."""
-    with moto_server() as endpoint:
+    git_host_dir.mkdir()
+    with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host_dir)}) as endpoint:
         def client(service):
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
                                 aws_access_key_id="admin", aws_secret_access_key="admin")

@@ -9,14 +9,17 @@ manual gate) so that it runs in seconds; the products' own pipelines run in the 
 
 import io
 import json
+import subprocess
+import time
 import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
+from products.local_aws import git_host
 from tests.local_aws.codepipeline_waits import approval_token, settled
 
-from tests.local_aws.conftest import ACCOUNT
+from tests.local_aws.conftest import ACCOUNT, REGION
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
 BUCKET = "sagemaker-project-pipeline-tests"
 BUILDSPEC = """version: 0.2
@@ -185,3 +188,64 @@ def test_a_stack_role_the_pipeline_role_may_not_pass_fails_the_deployment_naming
     assert execution["status"] == "Failed"
     assert "AmazonSageMakerServiceCatalogProductsCodePipelineRole is not authorized to perform: iam:PassRole" \
         in execution["statusSummary"]
+
+
+CONNECTION = f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/0123abcd-tests"
+
+
+def _git_pipeline_template() -> dict:
+    """A V2 pipeline reading acme/models through a connection, started by pushes to main (its Git trigger)."""
+    template = pipeline_template()
+    properties = template["Resources"]["Pipeline"]["Properties"]
+    properties["Stages"] = properties["Stages"][:2]
+    properties["Stages"][0]["Actions"][0] = {
+        "Name": "Source", "ActionTypeId": {"Category": "Source", "Owner": "AWS", "Provider": "CodeStarSourceConnection",
+                                           "Version": "1"},
+        "OutputArtifacts": [{"Name": "SourceArtifact"}], "RunOrder": 1,
+        "Configuration": {"ConnectionArn": CONNECTION, "FullRepositoryId": "acme/models", "BranchName": "main",
+                          "OutputArtifactFormat": "CODE_ZIP", "DetectChanges": False}}
+    properties["Triggers"] = [{"ProviderType": "CodeStarSourceConnection", "GitConfiguration": {
+        "SourceActionName": "Source", "Push": [{"Branches": {"Includes": ["main"]}}]}}]
+    return template
+
+
+def _push(clone, branch: str, text: str) -> str:
+    (clone / "source.txt").write_text(text)
+    for command in (["checkout", "-q", "-B", branch], ["add", "source.txt"], ["commit", "-q", "-m", text],
+                    ["push", "-q", "origin", f"HEAD:refs/heads/{branch}"]):
+        subprocess.run(["git", "-C", str(clone), "-c", "user.name=ds", "-c", "user.email=ds@example.com", *command],
+                       check=True, capture_output=True)
+    return subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _runs(codepipeline, name: str, count: int, deadline_seconds: float = 30) -> list[dict]:
+    """The pipeline's executions, newest first, once there are ``count`` (the hang guard is the deadline)."""
+    give_up = time.monotonic() + deadline_seconds
+    while time.monotonic() < give_up:
+        runs = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+        if len(runs) >= count:
+            return runs
+        time.sleep(0.1)
+    raise AssertionError(f"{name} has {len(runs)} executions after {deadline_seconds}s, not {count}")
+
+
+def test_a_push_to_the_triggers_branch_starts_the_pipeline_and_other_branches_do_not(local_aws, git_host_dir, tmp_path):
+    """CodePipeline V2's Git trigger: the Git host's push reaches the pipeline (trigger WebhookV2), which builds
+    the pushed commit; a push to another branch starts nothing."""
+    git_host.create_connection(CONNECTION, {"sagemaker": "true"}, git_host_dir)
+    bare = git_host.create_repository(CONNECTION, "acme/models", git_host_dir)
+    _create(local_aws, _git_pipeline_template())
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "clone")], check=True, capture_output=True)
+    first = _push(tmp_path / "clone", "main", "the team's code")
+    pushed, created = _runs(codepipeline, name, 2)
+    assert (created["trigger"]["triggerType"], pushed["trigger"]["triggerType"]) == ("CreatePipeline", "WebhookV2")
+    assert settled(codepipeline, name, pushed["pipelineExecutionId"])["status"] == "Succeeded"
+    _push(tmp_path / "clone", "feature", "an experiment")
+    second = _push(tmp_path / "clone", "main", "the team's next code")
+    newest = _runs(codepipeline, name, 3)
+    assert len(newest) == 3 and newest[0]["trigger"]["triggerDetail"].endswith(second)  # feature started nothing
+    assert settled(codepipeline, name, newest[0]["pipelineExecutionId"])["status"] == "Succeeded"
+    revisions = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    assert [r["sourceRevisions"][0]["revisionId"] for r in revisions[:2]] == [second, first]
