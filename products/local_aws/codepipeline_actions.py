@@ -31,11 +31,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from moto.core.exceptions import ServiceException, _RESTError
+
 from products.analysis.iam_resources import Authorization
 from products.local_aws import codebuild_builds, codecommit_commits, git_host
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import stacks
 from products.local_aws.codepipeline_artifacts import ArtifactMissing, ArtifactStore
+
+
+# The states REPLACE_ON_FAILURE replaces (CodePipeline User Guide, CloudFormation action reference: "a stack in a
+# failed state"): a healthy stack, UPDATE_ROLLBACK_COMPLETE included, is updated.
+FAILED_STATES = ("CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED")
 
 
 class ActionFailed(Exception):
@@ -146,7 +153,8 @@ def source_connection(run: ActionRun) -> Outcome:
                              git_host.repository_path(connection, repository).as_uri(), str(folder)],
                             capture_output=True, text=True)
     if cloned.returncode != 0:
-        raise ActionFailed(f"Could not fetch branch {branch} of {repository}: {cloned.stderr.strip().splitlines()[-1]}")
+        reason = (cloned.stderr.strip().splitlines() or [f"git exited {cloned.returncode}"])[-1]
+        raise ActionFailed(f"Could not fetch branch {branch} of {repository}: {reason}")
     head = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%H%n%s"], capture_output=True, text=True,
                           check=True).stdout.splitlines()
     shutil.rmtree(folder / ".git")
@@ -193,6 +201,7 @@ def codebuild(run: ActionRun) -> Outcome:
     if primary not in inputs:
         raise ActionFailed(f"PrimarySource {primary} is not an input artifact of the action")
     build_id = f"{name}:{uuid.uuid4()}"
+    _check_build_logs(run, service_role, name, build_id)
     try:
         buildspec = codebuild_builds.pipeline_buildspec(metadata, inputs[primary], run.work)
         build = codebuild_builds.run_in(
@@ -202,12 +211,25 @@ def codebuild(run: ActionRun) -> Outcome:
         raise ActionFailed(f"Build {build_id}: {refused}") from None
     codebuild_builds.save_log(run.account, run.region, build_id, build["localOutput"])
     if build["buildStatus"] != "SUCCEEDED":
-        failed = next(p for p in build["phases"] if p["phaseStatus"] == "FAILED")
+        failed = next((p for p in build["phases"] if p["phaseStatus"] == "FAILED"),
+                      {"phaseType": "BUILD", "contexts": [{"message": "no phase reported its failure"}]})
         raise ActionFailed(f"Build {build_id} failed in {failed['phaseType']}: {failed['contexts'][0]['message']}")
     if run.action.get("outputArtifacts") and not any((run.work / "out").glob("**/*")):
         raise ActionFailed(f"Build {build_id} failed in UPLOAD_ARTIFACTS: CLIENT_ERROR: no matching artifact paths found")
     run.output(run.work / "out", service_role)
     return Outcome(f"Build {build_id} succeeded", build_id)
+
+
+def _check_build_logs(run: ActionRun, service_role: str, project: str, build_id: str) -> None:
+    """CodeBuild writes the build's log as the service role (default logging): without logs:CreateLogStream and
+    PutLogEvents there the build fails before it runs, as CodeBuild fails it."""
+    stream = _arn(run, "logs", f"log-group:/aws/codebuild/{project}:log-stream:{build_id.split(':', 1)[1]}")
+    try:
+        emulated_iam.check(service_role.split(":")[4], service_role, [Authorization("logs:CreateLogStream", stream),
+                           Authorization("logs:PutLogEvents", stream)], caller=run.caller())
+    except emulated_iam.RoleDenied as denied:
+        raise ActionFailed(f"Build {build_id} failed in PROVISIONING: ACCESS_DENIED: Service role {service_role} does "
+                           f"not allow AWS CodeBuild to create Amazon CloudWatch Logs log streams ({denied})") from None
 
 
 def _artifact_file(run: ActionRun, inputs: dict[str, Path], reference: str, member: str) -> Path:
@@ -243,11 +265,12 @@ def cloudformation(run: ActionRun) -> Outcome:
     backend = stacks.backend(account, run.region)
     existing = next((s for s in backend.stacks.values() if s.name == name and s.status != "DELETE_COMPLETE"), None)
     run.check(role, Authorization("cloudformation:DescribeStacks", stack_arn))
-    if mode == "DELETE_ONLY" or (mode == "REPLACE_ON_FAILURE" and existing and existing.status.endswith(
-            ("ROLLBACK_COMPLETE", "FAILED"))):
+    if mode == "DELETE_ONLY" or (mode == "REPLACE_ON_FAILURE" and existing and existing.status in FAILED_STATES):
         if existing:
             run.check(role, Authorization("cloudformation:DeleteStack", stack_arn))
             backend.delete_stack(existing.stack_id)
+            if existing.status != "DELETE_COMPLETE":
+                raise ActionFailed(f"Stack {name} is {existing.status}: {stacks.failure_reason(existing)}")
             if mode == "DELETE_ONLY":
                 return Outcome(f"Stack {name} deleted", existing.stack_id)
             existing = None
@@ -278,14 +301,18 @@ def _create_or_update(run: ActionRun, role: str, backend, existing, stack_arn: s
         except emulated_iam.RoleDenied:
             raise ActionFailed(f"Role {stack_role} is invalid or cannot be assumed") from None
     name = run.config["StackName"]
-    if existing is None:
-        return backend.create_stack(name=name, template=template, parameters=parameters,
-                                    tags=configuration.get("Tags", {}), role_arn=stack_role)
-    if existing.status == "ROLLBACK_COMPLETE":
+    if existing is not None and existing.status == "ROLLBACK_COMPLETE":
         raise ActionFailed(f"Stack:{existing.stack_id} is in ROLLBACK_COMPLETE state and can not be updated.")
-    return backend.update_stack(name=existing.stack_id, template=template, role_arn=stack_role,
-                                parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-                                tags=configuration.get("Tags") or None)
+    try:  # without a stack role CloudFormation calls as the acting role: every resource's calls checked as it
+        with stacks.created_as(role):
+            if existing is None:
+                return backend.create_stack(name=name, template=template, parameters=parameters,
+                                            tags=configuration.get("Tags", {}), role_arn=stack_role)
+            return backend.update_stack(name=existing.stack_id, template=template, role_arn=stack_role,
+                                        parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+                                        tags=configuration.get("Tags") or None)
+    except (ServiceException, _RESTError) as refused:  # CloudFormation's own refusal (a template error, a stack that exists)
+        raise ActionFailed(f"{getattr(refused, 'code', type(refused).__name__)}: {refused}") from None
 
 
 def manual_approval(run: ActionRun) -> Outcome:

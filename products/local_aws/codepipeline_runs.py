@@ -14,9 +14,10 @@ pipeline starts one, as AWS does ("When a pipeline is created, a pipeline execut
 the CreatePipeline trigger type": CodePipeline User Guide, "Start a pipeline in CodePipeline"). A test that only
 creates stacks may set $EMULATOR_NO_CREATION_RUNS=1 to skip those runs (each of a product's model builds costs a
 build and a training run); it must say so.
-Not emulated: execution modes other than parallel runs of one pipeline (V2's default SUPERSEDED lets a newer
-execution overtake an older one at a stage; here each runs to its end), stage transitions, retries, StopPipelineExecution,
-pipeline variables in action configurations.
+Deleting a pipeline stops its executions before their next action (a running build ends first). Not emulated:
+execution modes other than parallel runs of one pipeline (V2's SUPERSEDED locks a stage and lets a newer execution
+overtake an older one waiting for it; here each runs to its end, so two executions may run one stage at once),
+stage transitions, retries, StopPipelineExecution, pipeline variables in action configurations.
 """
 
 import datetime
@@ -58,11 +59,13 @@ class Execution:
     actions: dict = field(default_factory=dict)  # (stage, action) -> latestExecution
     details: list = field(default_factory=list)  # ListActionExecutions' actionExecutionDetails
     approvals: dict = field(default_factory=dict)  # token -> [threading.Event, result]
+    stopped: bool = False  # its pipeline was deleted: no further action starts
 
     def view(self) -> dict:
         return {"pipelineName": self.pipeline["name"], "pipelineVersion": self.pipeline["version"],
                 "pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
-                "artifactRevisions": self.revisions, "trigger": self.trigger, "executionMode": "PARALLEL"}
+                "artifactRevisions": self.revisions, "trigger": self.trigger,
+                "executionMode": self.pipeline.get("executionMode", "SUPERSEDED")}
 
     def summary_view(self) -> dict:
         return {"pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
@@ -82,17 +85,18 @@ def _executions(account: str, region: str, name: str) -> dict[str, Execution]:
     if name not in backend.pipelines:
         raise api_model.Refused("PipelineNotFoundException",
                                 f"Account '{account}' does not have a pipeline with name '{name}'")
-    if not hasattr(backend, "local_executions"):
-        backend.local_executions = {}
-    return backend.local_executions.setdefault(name, {})
+    with _LOCK:
+        if not hasattr(backend, "local_executions"):
+            backend.local_executions = {}
+        return backend.local_executions.setdefault(name, {})
 
 
 def start(account: str, region: str, name: str, trigger: dict) -> Execution:
     """Start an execution of pipeline ``name`` (its current version); it runs in a thread of its own."""
     executions = _executions(account, region, name)  # PipelineNotFoundException first
     execution = Execution(pipeline=_backend(account, region).pipelines[name].pipeline, trigger=trigger)
-    executions[execution.id] = execution
-    _announce(account, region, execution, "STARTED")
+    with _LOCK:
+        executions[execution.id] = execution
     threading.Thread(target=_walk, args=(account, region, execution), name=f"codepipeline-{execution.id}",
                      daemon=True).start()
     return execution
@@ -102,6 +106,7 @@ def _walk(account: str, region: str, execution: Execution) -> None:
     """Every stage in order; the first failed action ends the execution Failed. An error of the local AWS itself
     fails the execution too, saying so, rather than leaving it InProgress for ever."""
     try:
+        _announce(account, region, execution, "STARTED")
         _walk_stages(account, region, execution)
     except Exception as error:  # noqa: BLE001 - a stand-in's own fault must show, not hang the execution
         traceback.print_exc()
@@ -123,7 +128,7 @@ def _walk_stages(account: str, region: str, execution: Execution) -> None:
         for stage in pipeline["stages"]:
             failed = _run_stage(account, region, execution, stage, store, Path(scratch))
             if failed:
-                _finish(execution, "Failed", failed)
+                _finish(execution, "Stopped" if execution.stopped else "Failed", failed)
                 return
     _finish(execution, "Succeeded", "")
 
@@ -133,6 +138,9 @@ def _run_stage(account, region, execution: Execution, stage: dict, store: Artifa
     execution.stages[stage["name"]] = "InProgress"
     for run_order in sorted({a.get("runOrder", 1) for a in stage["actions"]}):
         for action in [a for a in stage["actions"] if a.get("runOrder", 1) == run_order]:
+            if execution.stopped:
+                execution.stages[stage["name"]] = "Stopped"
+                return "the pipeline was deleted"
             error = _run_action(account, region, execution, stage["name"], action, store, scratch)
             if error:
                 execution.stages[stage["name"]] = "Failed"
@@ -149,10 +157,12 @@ def _run_action(account, region, execution: Execution, stage: str, action: dict,
     execution.details.append(detail)
     run = actions.ActionRun(account, region, _ENDPOINT["url"], execution.pipeline, stage, action, store,
                             scratch / stage / action["name"], lambda token: _await(execution, token),
-                            on_token=lambda token: state.update(token=token))
+                            on_token=lambda token: _expect(execution, token, state))
     try:
         outcome = actions.run_action(run)
-    except actions.ActionFailed as failed:
+    except Exception as error:  # noqa: BLE001 - an action's error fails the action, with what it said
+        failed = error if isinstance(error, actions.ActionFailed) else actions.ActionFailed(
+            f"{type(error).__name__}: {error}")
         state.update(status="Failed", lastStatusChange=_now(), errorDetails={"code": "JobFailed", "message": str(failed)})
         detail.update(status="Failed", lastUpdateTime=_now(), output={"executionResult": {
             "externalExecutionSummary": str(failed)}})
@@ -161,8 +171,7 @@ def _run_action(account, region, execution: Execution, stage: str, action: dict,
     state.update(status="Succeeded", lastStatusChange=_now(), summary=outcome.summary,
                  externalExecutionId=outcome.external_id)
     if outcome.revision:
-        execution.revisions.append({"name": (action.get("outputArtifacts") or [{"name": action["name"]}])[0]["name"],
-                                    "created": _now(), **outcome.revision})
+        execution.revisions.append({"name": action["name"], "created": _now(), **outcome.revision})
     detail.update(status="Succeeded", lastUpdateTime=_now(), output={
         "outputArtifacts": [{"name": o["name"], "s3location": store.location(o["name"])}
                             for o in action.get("outputArtifacts", []) if o["name"] in store.locations],
@@ -179,12 +188,16 @@ def _detail(execution: Execution, stage: str, action: dict, state: dict) -> dict
                           {"name": a["name"]} for a in action.get("inputArtifacts", [])]}}
 
 
-def _await(execution: Execution, token: str) -> dict:
-    """Block the execution's thread until PutApprovalResult answers ``token``."""
-    event = threading.Event()
+def _expect(execution: Execution, token: str, state: dict) -> None:
+    """An approval's token, registered before GetPipelineState shows it (so an answer never finds it unknown)."""
     with _LOCK:
-        execution.approvals[token] = [event, None]
-    event.wait()
+        execution.approvals[token] = [threading.Event(), None]
+        state.update(token=token)
+
+
+def _await(execution: Execution, token: str) -> dict:
+    """Block the execution's thread until PutApprovalResult answers ``token`` (or the pipeline is deleted)."""
+    execution.approvals[token][0].wait()
     return execution.approvals[token][1]
 
 
@@ -212,14 +225,15 @@ def get_pipeline_execution(account, region, caller, request: dict) -> dict:
 
 
 def list_pipeline_executions(account, region, caller, request: dict) -> dict:
-    newest = sorted(_executions(account, region, request["pipelineName"]).values(), key=lambda e: e.started, reverse=True)
+    newest = sorted(list(_executions(account, region, request["pipelineName"]).values()), key=lambda e: e.started,
+                    reverse=True)
     return {"pipelineExecutionSummaries": [e.summary_view() for e in newest[:request.get("maxResults") or 100]]}
 
 
 def get_pipeline_state(account, region, caller, request: dict) -> dict:
     """Each stage's and action's state in the latest execution that reached it."""
     name = request["name"]
-    newest = sorted(_executions(account, region, name).values(), key=lambda e: e.started, reverse=True)
+    newest = sorted(list(_executions(account, region, name).values()), key=lambda e: e.started, reverse=True)
     pipeline = _backend(account, region).pipelines[name].pipeline
     stage_states = []
     for stage in pipeline["stages"]:
@@ -238,7 +252,7 @@ def get_pipeline_state(account, region, caller, request: dict) -> dict:
 
 def list_action_executions(account, region, caller, request: dict) -> dict:
     wanted = request.get("filter", {}).get("pipelineExecutionId")
-    details = [d for e in _executions(account, region, request["pipelineName"]).values() for d in e.details
+    details = [d for e in list(_executions(account, region, request["pipelineName"]).values()) for d in list(e.details)
                if wanted in (None, e.id)]
     return {"actionExecutionDetails": sorted(details, key=lambda d: d["startTime"], reverse=True)}
 
@@ -246,19 +260,43 @@ def list_action_executions(account, region, caller, request: dict) -> dict:
 def put_approval_result(account, region, caller, request: dict) -> dict:
     """Answer the manual approval waiting with ``token``: the execution goes on (Approved) or fails (Rejected)."""
     token, result = request["token"], request["result"]
-    for execution in _executions(account, region, request["pipelineName"]).values():
+    for execution in list(_executions(account, region, request["pipelineName"]).values()):
         waiting = execution.actions.get((request["stageName"], request["actionName"]), {})
         with _LOCK:
             pending = execution.approvals.get(token)
+            if pending is not None and pending[1] is not None:  # answered already, approved or rejected
+                raise api_model.Refused("ApprovalAlreadyCompletedException", "The approval action has already completed")
             if pending is None or waiting.get("token") != token:
                 continue
-            if pending[1] is not None:
-                raise api_model.Refused("ApprovalAlreadyCompletedException", "The approval action has already completed")
             pending[1] = result
         pending[0].set()
         return {"approvedAt": _now()}
     raise api_model.Refused("InvalidApprovalTokenException", f"The approval token {token} is not valid for action "
                             f"{request['actionName']} in stage {request['stageName']}")
+
+
+def _stopping_on_delete() -> None:
+    """DeletePipeline (the API's, or its stack's) stops the pipeline's executions: no further action starts, a
+    waiting approval ends, and its executions are gone with it (a pipeline made again under the name has none)."""
+    from moto.codepipeline.models import CodePipelineBackend
+
+    delete = CodePipelineBackend.delete_pipeline
+    if getattr(delete, "local_aws", False):
+        return
+
+    def delete_pipeline(self, name: str) -> None:
+        with _LOCK:
+            executions = getattr(self, "local_executions", {}).pop(name, {})
+        for execution in executions.values():
+            execution.stopped = True
+            for pending in list(execution.approvals.values()):
+                if pending[1] is None:
+                    pending[1] = {"status": "Rejected", "summary": "the pipeline was deleted"}
+                    pending[0].set()
+        delete(self, name)
+
+    delete_pipeline.local_aws = True
+    CodePipelineBackend.delete_pipeline = delete_pipeline
 
 
 OPERATIONS = {"StartPipelineExecution": start_pipeline_execution, "GetPipelineExecution": get_pipeline_execution,
@@ -273,6 +311,7 @@ def install(endpoint_url: str) -> None:
     from products.local_aws.cloudformation.resource_types import codepipeline as pipeline_type
 
     pipeline_type.install()  # CreatePipeline checks as the stack does
+    _stopping_on_delete()
     if not getattr(pipeline_type.create_pipeline, "local_aws", False):
         created = pipeline_type.create_pipeline
 

@@ -11,6 +11,7 @@ the log, starting each matching pipeline of any account and region. Pushed tags 
 """
 
 import fnmatch
+import sys
 import threading
 import time
 
@@ -49,7 +50,7 @@ def start_triggered(push: dict) -> list[str]:
 
     from products.local_aws import codepipeline_runs
 
-    if not push["ref"].startswith("refs/heads/"):
+    if not push["ref"].startswith("refs/heads/") or set(push["commit"]) == {"0"}:  # a tag, or a deleted branch
         return []
     branch, started = push["ref"].removeprefix("refs/heads/"), []
     for account, regions in list(codepipeline_backends.items()):
@@ -63,11 +64,21 @@ def start_triggered(push: dict) -> list[str]:
 
 
 def _watch() -> None:
+    """Read the log for as long as the emulator runs; a push that cannot be handled is one line, not the end."""
     offset = 0
     while True:
-        found, offset = git_host.pushes(offset)
+        try:
+            found, offset = git_host.pushes(offset)
+        except (OSError, ValueError) as error:  # a line the hook wrote badly: skip the log's rest, say so
+            print(f"codepipeline: the Git host's push log could not be read: {error}", file=sys.stderr)
+            offset = (git_host.root() / git_host.PUSHES).stat().st_size
+            found = []
         for push in found:
-            start_triggered(push)
+            try:
+                start_triggered(push)
+            except Exception as error:  # noqa: BLE001 - e.g. a pipeline deleted meanwhile
+                print(f"codepipeline: the push {push} started nothing: {type(error).__name__}: {error}",
+                      file=sys.stderr)
         time.sleep(POLL_SECONDS)
 
 

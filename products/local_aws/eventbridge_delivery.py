@@ -62,6 +62,10 @@ def target_event(target: dict, event: dict) -> dict:
     """What the target receives: the matched event, or the target's Input, InputPath or InputTransformer."""
     from moto.events.models import EventTemplateParser
 
+    if "InputTransformer" in target:  # moto's parser reads the event as moto keeps it (ingestion-time included)
+        transformer = target["InputTransformer"]
+        return EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
+                                         input_paths_map=transformer.get("InputPathsMap", {}), event=event)
     event = as_sent(event)
     if "Input" in target:
         return json.loads(target["Input"])
@@ -70,10 +74,6 @@ def target_event(target: dict, event: dict) -> dict:
         for key in target["InputPath"].removeprefix("$").strip(".").split("."):
             value = value.get(key) if key and isinstance(value, dict) else value
         return value
-    if "InputTransformer" in target:
-        transformer = target["InputTransformer"]
-        return EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
-                                         input_paths_map=transformer.get("InputPathsMap", {}), event=event)
     return event
 
 
@@ -188,10 +188,15 @@ def install() -> None:
         for target in ours:
             threading.Thread(target=deliver, args=(self, target, original_event), daemon=True,
                              name=f"eventbridge-{self.name}-{target['Id']}").start()
-        if others:  # moto's own kinds, on a copy of the rule that names only them
+        for target in others:  # moto's own kinds, each on a copy of the rule that names only it
             theirs = copy.copy(self)
-            theirs.targets = others
-            send(theirs, original_event, transform_input)
+            theirs.targets = [target]
+            try:
+                send(theirs, original_event, transform_input)
+            except Exception as error:  # noqa: BLE001 - a failed delivery never fails the call that sent the event
+                _metric(self, "FailedInvocations")
+                print(f"eventbridge: rule {self.name} could not deliver to {target['Arn']}: {type(error).__name__}: "
+                      f"{error}", file=sys.stderr)
 
     def checked_put_targets(self, name, event_bus_arn, targets):
         problem = missing_role(targets)

@@ -4,12 +4,13 @@ import time
 
 
 def settled(codepipeline, name: str, execution_id: str, deadline_seconds: float = 60) -> dict:
-    """The execution once it has ended or waits for an approval (the deadline only stops a hung run)."""
+    """The execution once it has ended or waits for an approval of its own (the deadline only stops a hung run)."""
     give_up = time.monotonic() + deadline_seconds
     while time.monotonic() < give_up:
         execution = codepipeline.get_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id)["pipelineExecution"]
         waiting = [a for s in codepipeline.get_pipeline_state(name=name)["stageStates"] for a in s["actionStates"]
-                   if a.get("latestExecution", {}).get("token")]
+                   if a.get("latestExecution", {}).get("token")
+                   and s.get("latestExecution", {}).get("pipelineExecutionId") == execution_id]
         if execution["status"] != "InProgress" or waiting:
             return execution
         time.sleep(0.1)
@@ -20,3 +21,10 @@ def approval_token(codepipeline, name: str, stage: str) -> str:
     """The token of the manual approval waiting in ``stage``."""
     (state,) = [s for s in codepipeline.get_pipeline_state(name=name)["stageStates"] if s["stageName"] == stage]
     return state["actionStates"][0]["latestExecution"]["token"]
+
+
+def creation_run_ended(codepipeline, name: str) -> dict:
+    """The run the pipeline's creation started, once it has ended: a test then changes the source knowing that
+    run did not read it."""
+    (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+    return settled(codepipeline, name, first["pipelineExecutionId"])

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from products.local_aws import git_host
-from tests.local_aws.codepipeline_waits import approval_token, settled
+from tests.local_aws.codepipeline_waits import approval_token, creation_run_ended, settled
 
 from tests.local_aws.conftest import ACCOUNT, REGION
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
@@ -81,10 +81,12 @@ def pipeline_template() -> dict:
 
 
 def _create(local_aws, template: dict) -> None:
+    """The stack, then (once the run its pipeline's creation started has failed for want of it) the source."""
     cfn = local_aws("cloudformation")
     cfn.create_stack(StackName="pipeline", TemplateBody=json.dumps(template))
     stack = cfn.describe_stacks(StackName="pipeline")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    creation_run_ended(local_aws("codepipeline"), "sagemaker-pipeline-tests")
     source = io.BytesIO()
     with zipfile.ZipFile(source, "w") as archive:
         archive.writestr("source.txt", "the team's code")
@@ -103,10 +105,13 @@ def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
     stack = local_aws("cloudformation").describe_stacks(StackName="sagemaker-pipeline-tests-staging")["Stacks"][0]
     assert stack["RoleARN"] == ROLE.format("Cloudformation")  # the action's RoleArn is the stack's role
 
+    token = approval_token(codepipeline, name, "Approve")
     codepipeline.put_approval_result(pipelineName=name, stageName="Approve", actionName="Approve",
-                                     result={"summary": "looks good", "status": "Approved"},
-                                     token=approval_token(codepipeline, name, "Approve"))
+                                     result={"summary": "looks good", "status": "Approved"}, token=token)
     assert settled(codepipeline, name, execution_id)["status"] == "Succeeded"
+    with pytest.raises(ClientError, match="ApprovalAlreadyCompletedException"):
+        codepipeline.put_approval_result(pipelineName=name, stageName="Approve", actionName="Approve",
+                                         result={"summary": "again", "status": "Approved"}, token=token)
     assert local_aws("sagemaker").describe_model(ModelName="sagemaker-pipeline-tests-prod")
     details = codepipeline.list_action_executions(pipelineName=name, filter={"pipelineExecutionId": execution_id})
     assert [(d["actionName"], d["status"]) for d in reversed(details["actionExecutionDetails"])] == [
@@ -117,12 +122,13 @@ def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
     assert written["name"] == "BuildOutput" and written["s3location"]["key"].startswith("sagemaker-pipeline-t/BuildOutput/")
     summaries = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
     summary = next(s for s in summaries if s["pipelineExecutionId"] == execution_id)
-    assert summary["status"] == "Succeeded" and summary["sourceRevisions"][0]["actionName"] == "SourceArtifact"
+    assert summary["status"] == "Succeeded" and summary["sourceRevisions"][0]["actionName"] == "Source"
 
 
 def test_creating_a_pipeline_starts_its_first_execution(local_aws):
-    """The stack's pipeline started as it was created, before the test put the source object: that run failed
-    at Source, naming the object, as CodePipeline's first run fails on a missing source."""
+    """The stack's pipeline started as it was created, before the test put the source object (``_create`` waits
+    for that run to end first): that run failed at Source, naming the object, as a first run fails on a missing
+    source."""
     _create(local_aws, pipeline_template())
     codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
     (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
@@ -235,7 +241,7 @@ def test_a_push_to_the_triggers_branch_starts_the_pipeline_and_other_branches_do
     the pushed commit; a push to another branch starts nothing."""
     git_host.create_connection(CONNECTION, {"sagemaker": "true"}, git_host_dir)
     bare = git_host.create_repository(CONNECTION, "acme/models", git_host_dir)
-    _create(local_aws, _git_pipeline_template())
+    _create(local_aws, _git_pipeline_template())  # its creation run ends (an empty repository) before the pushes
     codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
     subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "clone")], check=True, capture_output=True)
     first = _push(tmp_path / "clone", "main", "the team's code")

@@ -12,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local_aws.codepipeline_waits import settled
+from tests.local_aws.codepipeline_waits import creation_run_ended, settled
 from tests.local_aws.conftest import ACCOUNT, REGION
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
@@ -62,9 +62,13 @@ def template(target: dict | None = None) -> dict:
 
 
 def _create(local_aws, body: dict) -> dict:
+    """The stack; once created, the run its pipeline's creation started has ended before anything is pushed."""
     cfn = local_aws("cloudformation")
     cfn.create_stack(StackName="events", TemplateBody=json.dumps(body))
-    return cfn.describe_stacks(StackName="events")["Stacks"][0]
+    stack = cfn.describe_stacks(StackName="events")["Stacks"][0]
+    if "Pipeline" in body["Resources"] and stack["StackStatus"] == "CREATE_COMPLETE":
+        creation_run_ended(local_aws("codepipeline"), PIPELINE)
+    return stack
 
 
 def _push(codecommit, files: dict[str, str], parent: str | None = None) -> str:
