@@ -255,3 +255,21 @@ def test_a_push_to_the_triggers_branch_starts_the_pipeline_and_other_branches_do
     assert settled(codepipeline, name, newest[0]["pipelineExecutionId"])["status"] == "Succeeded"
     revisions = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
     assert [r["sourceRevisions"][0]["revisionId"] for r in revisions[:2]] == [second, first]
+
+
+def test_a_deployment_without_a_stack_role_creates_its_resources_as_the_pipeline_role(local_aws):
+    """Without ``RoleArn`` in the action's configuration CloudFormation calls as the acting role: the catalog's
+    pipeline role may not pass the model's execution role, so the model fails, the stack rolls back and the
+    deployment fails. Before, such a deployment was not checked at all."""
+    template = pipeline_template()
+    stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+    del stages[2]["Actions"][0]["Configuration"]["RoleArn"]
+    _create(local_aws, template)
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    assert execution["status"] == "Failed"
+    assert "Action DeployStaging in stage DeployStaging failed: Stack sagemaker-pipeline-tests-staging is " \
+           "ROLLBACK_COMPLETE" in execution["statusSummary"]
+    # The model's first call as the pipeline role: passing the model's execution role, which it may not.
+    assert "AmazonSageMakerServiceCatalogProductsCodePipelineRole is not authorized to perform: iam:PassRole on " \
+           f"resource: {ROLE.format('Execution')}" in execution["statusSummary"], execution["statusSummary"]
