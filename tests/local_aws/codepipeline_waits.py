@@ -28,3 +28,15 @@ def creation_run_ended(codepipeline, name: str) -> dict:
     run did not read it."""
     (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
     return settled(codepipeline, name, first["pipelineExecutionId"])
+
+
+def executions(codepipeline, name: str, count: int, deadline_seconds: float = 30) -> list[dict]:
+    """The pipeline's executions, newest first, once there are ``count`` (something else starts them: a rule, a
+    push; the deadline only stops a wait for one that never comes)."""
+    give_up = time.monotonic() + deadline_seconds
+    while time.monotonic() < give_up:
+        found = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+        if len(found) >= count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{name} has {len(found)} executions after {deadline_seconds}s, not {count}")

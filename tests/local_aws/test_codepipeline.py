@@ -10,14 +10,13 @@ manual gate) so that it runs in seconds; the products' own pipelines run in the 
 import io
 import json
 import subprocess
-import time
 import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
 from products.local_aws import git_host
-from tests.local_aws.codepipeline_waits import approval_token, creation_run_ended, settled
+from tests.local_aws.codepipeline_waits import approval_token, creation_run_ended, executions, settled
 
 from tests.local_aws.conftest import ACCOUNT, REGION
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
@@ -225,17 +224,6 @@ def _push(clone, branch: str, text: str) -> str:
                           text=True).stdout.strip()
 
 
-def _runs(codepipeline, name: str, count: int, deadline_seconds: float = 30) -> list[dict]:
-    """The pipeline's executions, newest first, once there are ``count`` (the hang guard is the deadline)."""
-    give_up = time.monotonic() + deadline_seconds
-    while time.monotonic() < give_up:
-        runs = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
-        if len(runs) >= count:
-            return runs
-        time.sleep(0.1)
-    raise AssertionError(f"{name} has {len(runs)} executions after {deadline_seconds}s, not {count}")
-
-
 def test_a_push_to_the_triggers_branch_starts_the_pipeline_and_other_branches_do_not(local_aws, git_host_dir, tmp_path):
     """CodePipeline V2's Git trigger: the Git host's push reaches the pipeline (trigger WebhookV2), which builds
     the pushed commit; a push to another branch starts nothing."""
@@ -245,12 +233,12 @@ def test_a_push_to_the_triggers_branch_starts_the_pipeline_and_other_branches_do
     codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
     subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "clone")], check=True, capture_output=True)
     first = _push(tmp_path / "clone", "main", "the team's code")
-    pushed, created = _runs(codepipeline, name, 2)
+    pushed, created = executions(codepipeline, name, 2)
     assert (created["trigger"]["triggerType"], pushed["trigger"]["triggerType"]) == ("CreatePipeline", "WebhookV2")
     assert settled(codepipeline, name, pushed["pipelineExecutionId"])["status"] == "Succeeded"
     _push(tmp_path / "clone", "feature", "an experiment")
     second = _push(tmp_path / "clone", "main", "the team's next code")
-    newest = _runs(codepipeline, name, 3)
+    newest = executions(codepipeline, name, 3)
     assert len(newest) == 3 and newest[0]["trigger"]["triggerDetail"].endswith(second)  # feature started nothing
     assert settled(codepipeline, name, newest[0]["pipelineExecutionId"])["status"] == "Succeeded"
     revisions = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]

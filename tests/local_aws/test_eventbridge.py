@@ -12,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local_aws.codepipeline_waits import creation_run_ended, settled
+from tests.local_aws.codepipeline_waits import creation_run_ended, executions, settled
 from tests.local_aws.conftest import ACCOUNT, REGION
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProducts{{}}Role"
@@ -77,17 +77,6 @@ def _push(codecommit, files: dict[str, str], parent: str | None = None) -> str:
                                     **({"parentCommitId": parent} if parent else {}))["commitId"]
 
 
-def _executions(codepipeline, count: int, deadline_seconds: float = 30) -> list[dict]:
-    """The pipeline's executions once there are ``count`` (EventBridge delivers asynchronously)."""
-    give_up = time.monotonic() + deadline_seconds
-    while time.monotonic() < give_up:
-        found = codepipeline.list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
-        if len(found) >= count:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{len(found)} executions of {PIPELINE} after {deadline_seconds}s, not {count}")
-
-
 def _failed_deliveries(local_aws, rule: str, deadline_seconds: float = 30) -> int:
     """The rule's FailedInvocations, once it has any."""
     give_up = time.monotonic() + deadline_seconds
@@ -105,7 +94,7 @@ def test_a_push_starts_the_pipeline_through_the_rule_and_it_builds_the_pushed_fi
     assert _create(local_aws, template())["StackStatus"] == "CREATE_COMPLETE"
     codecommit, codepipeline = local_aws("codecommit"), local_aws("codepipeline")
     first = _push(codecommit, {"train.py": "print('first')\n"})
-    started, created = _executions(codepipeline, 2)  # newest first
+    started, created = executions(codepipeline, PIPELINE, 2)  # newest first
     assert created["trigger"]["triggerType"] == "CreatePipeline"  # before the push: no branch to read
     assert "branch main does not exist" in settled(codepipeline, PIPELINE, created["pipelineExecutionId"])["statusSummary"]
     assert started["trigger"] == {"triggerType": "CloudWatchEvent",
@@ -117,9 +106,9 @@ def test_a_push_starts_the_pipeline_through_the_rule_and_it_builds_the_pushed_fi
         _push(codecommit, {"train.py": "print('second')\n"})
     assert codecommit.get_branch(repositoryName=REPOSITORY, branchName="main")["branch"]["commitId"] == first
     second = _push(codecommit, {"train.py": "print('second')\n"}, parent=first)
-    newest = _executions(codepipeline, 3)[0]
+    newest = executions(codepipeline, PIPELINE, 3)[0]
     assert settled(codepipeline, PIPELINE, newest["pipelineExecutionId"])["status"] == "Succeeded"
-    newest = _executions(codepipeline, 3)[0]  # read again: the source's revision is known once it has run
+    newest = executions(codepipeline, PIPELINE, 3)[0]  # read again: the source's revision is known once it has run
     assert [r["revisionId"] for r in newest["sourceRevisions"]] == [second]
     build = next(d for d in codepipeline.list_action_executions(
         pipelineName=PIPELINE, filter={"pipelineExecutionId": newest["pipelineExecutionId"]})["actionExecutionDetails"]
@@ -144,8 +133,8 @@ def test_a_target_role_that_may_not_start_the_pipeline_is_a_failed_invocation_an
     assert _create(local_aws, body)["StackStatus"] == "CREATE_COMPLETE"
     _push(local_aws("codecommit"), {"train.py": "print('first')\n"})
     assert _failed_deliveries(local_aws, "sagemaker-events-tests-push") == 1
-    executions = local_aws("codepipeline").list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
-    assert [e["trigger"]["triggerType"] for e in executions] == ["CreatePipeline"]  # the push started none
+    runs = local_aws("codepipeline").list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
+    assert [e["trigger"]["triggerType"] for e in runs] == ["CreatePipeline"]  # the push started none
 
 
 RECORDER = '''
