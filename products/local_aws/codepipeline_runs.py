@@ -14,10 +14,9 @@ pipeline starts one, as AWS does ("When a pipeline is created, a pipeline execut
 the CreatePipeline trigger type": CodePipeline User Guide, "Start a pipeline in CodePipeline"). A test that only
 creates stacks may set $EMULATOR_NO_CREATION_RUNS=1 to skip those runs (each of a product's model builds costs a
 build and a training run); it must say so.
-Deleting a pipeline stops its executions before their next action (a running build ends first). Not emulated:
-execution modes other than parallel runs of one pipeline (V2's SUPERSEDED locks a stage and lets a newer execution
-overtake an older one waiting for it; here each runs to its end, so two executions may run one stage at once),
-stage transitions, retries, StopPipelineExecution, pipeline variables in action configurations.
+Executions share stages as the pipeline's execution mode says (codepipeline_stages.py: SUPERSEDED, QUEUED,
+PARALLEL). Deleting a pipeline stops its executions before their next action (a running build ends first). Not
+emulated: stage transitions, retries, StopPipelineExecution, pipeline variables in action configurations.
 """
 
 import datetime
@@ -32,6 +31,7 @@ from pathlib import Path
 from products.local_aws import api_model, service_events
 from products.local_aws import codepipeline_actions as actions
 from products.local_aws.codepipeline_artifacts import ArtifactStore
+from products.local_aws.codepipeline_stages import StageLocks, Superseded, wake_all
 from products.local_aws.event_shapes import codepipeline_execution_event
 
 _ENDPOINT: dict[str, str] = {}  # "url": the emulator's own endpoint, for the actions' credentials and builds
@@ -124,13 +124,34 @@ def _announce(account: str, region: str, execution: Execution, state: str) -> No
 def _walk_stages(account: str, region: str, execution: Execution) -> None:
     pipeline = execution.pipeline
     store = ArtifactStore(account, pipeline["artifactStore"]["location"], pipeline["name"])
+    locks = _stage_locks(account, region, pipeline)
     with tempfile.TemporaryDirectory(prefix=f"codepipeline-{execution.id[:8]}-") as scratch:
         for stage in pipeline["stages"]:
-            failed = _run_stage(account, region, execution, stage, store, Path(scratch))
+            try:
+                entered = locks.enter(stage["name"], execution.id, (execution.started, execution.id),
+                                      lambda: execution.stopped)
+            except Superseded as superseded:
+                _finish(execution, "Superseded", str(superseded))
+                return
+            try:
+                failed = _run_stage(account, region, execution, stage, store, Path(scratch)) if entered else \
+                    "the pipeline was deleted"
+            finally:
+                locks.leave(stage["name"], execution.id)
             if failed:
                 _finish(execution, "Stopped" if execution.stopped else "Failed", failed)
                 return
     _finish(execution, "Succeeded", "")
+
+
+def _stage_locks(account: str, region: str, pipeline: dict) -> StageLocks:
+    """The pipeline's stage locks, in its execution mode (V2's default SUPERSEDED; V1 pipelines SUPERSEDED too)."""
+    backend = _backend(account, region)
+    with _LOCK:
+        if not hasattr(backend, "local_stage_locks"):
+            backend.local_stage_locks = {}
+        return backend.local_stage_locks.setdefault(
+            pipeline["name"], StageLocks(pipeline.get("executionMode", "SUPERSEDED")))
 
 
 def _run_stage(account, region, execution: Execution, stage: dict, store: ArtifactStore, scratch: Path) -> str:
@@ -287,12 +308,14 @@ def _stopping_on_delete() -> None:
     def delete_pipeline(self, name: str) -> None:
         with _LOCK:
             executions = getattr(self, "local_executions", {}).pop(name, {})
+            getattr(self, "local_stage_locks", {}).pop(name, None)
         for execution in executions.values():
             execution.stopped = True
             for pending in list(execution.approvals.values()):
                 if pending[1] is None:
                     pending[1] = {"status": "Rejected", "summary": "the pipeline was deleted"}
                     pending[0].set()
+        wake_all()
         delete(self, name)
 
     delete_pipeline.local_aws = True

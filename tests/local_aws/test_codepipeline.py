@@ -10,6 +10,7 @@ manual gate) so that it runs in seconds; the products' own pipelines run in the 
 import io
 import json
 import subprocess
+import time
 import zipfile
 
 import pytest
@@ -261,3 +262,35 @@ def test_a_deployment_without_a_stack_role_creates_its_resources_as_the_pipeline
     # The model's first call as the pipeline role: passing the model's execution role, which it may not.
     assert "AmazonSageMakerServiceCatalogProductsCodePipelineRole is not authorized to perform: iam:PassRole on " \
            f"resource: {ROLE.format('Execution')}" in execution["statusSummary"], execution["statusSummary"]
+
+
+def _action_succeeded(codepipeline, name: str, execution_id: str, action: str, deadline_seconds: float = 60) -> None:
+    give_up = time.monotonic() + deadline_seconds
+    while time.monotonic() < give_up:
+        details = codepipeline.list_action_executions(pipelineName=name, filter={
+            "pipelineExecutionId": execution_id})["actionExecutionDetails"]
+        if any(d["actionName"] == action and d["status"] == "Succeeded" for d in details):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{action} of {execution_id} did not succeed within {deadline_seconds}s")
+
+
+def test_superseded_mode_one_execution_per_stage_and_a_newer_one_supersedes_an_older_waiting_one(local_aws):
+    """The catalog's pipelines are SUPERSEDED: the first execution holds the gate's stage while it waits for its
+    approval; the second, deployed to staging, waits to enter that stage; the third, coming to wait for it too
+    (its build alone takes longer than the second's step from staging to the gate's door), supersedes the second."""
+    _create(local_aws, pipeline_template())
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    first = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    assert settled(codepipeline, name, first)["status"] == "InProgress"  # at its gate
+    second = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    _action_succeeded(codepipeline, name, second, "DeployStaging")
+    third = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    _action_succeeded(codepipeline, name, third, "DeployStaging")
+    superseded = settled(codepipeline, name, second)
+    assert superseded["status"] == "Superseded" and "a newer execution came to stage Approve" in superseded["statusSummary"]
+    codepipeline.put_approval_result(pipelineName=name, stageName="Approve", actionName="Approve",
+                                     result={"summary": "first", "status": "Approved"},
+                                     token=approval_token(codepipeline, name, "Approve"))
+    assert settled(codepipeline, name, first)["status"] == "Succeeded"
+    assert settled(codepipeline, name, third)["status"] == "InProgress"  # now at the gate the first left
