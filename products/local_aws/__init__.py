@@ -12,7 +12,8 @@
 - ``sagemaker_endpoints``: InvokeEndpoint answers with the deployed model's predictions.
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
 - ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
-- ``codepipeline_runs`` (with ``codepipeline_actions``, ``codepipeline_artifacts``): executions walk their pipeline.
+- ``codepipeline_runs`` (with ``codepipeline_actions``, ``codepipeline_artifacts``, ``codepipeline_stages``):
+  executions walk their pipeline, sharing its stages as its execution mode says.
 - ``codepipeline_triggers``: a push to the Git host stand-in starts the V2 pipelines whose Git trigger names it.
 - ``servicecatalog_api`` (with ``servicecatalog_provisioning``): Service Catalog's reads and product launches.
 - ``sagemaker_projects``: CreateProject and DeleteProject on both of Studio's routes.
