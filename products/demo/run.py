@@ -56,7 +56,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         os.environ.pop("AWS_PROFILE", None)
         demo = Demo(scenario, chosen.product, catalog, template, resources, Path(work), endpoint, result, say,
                     clients={name: boto3.client(name, region_name=REGION) for name in CLIENTS}, found={"config": config})
-        say(f"local demo: project {project_name} ({result.project_id}), AWS emulator at {endpoint}")
+        say(f"local demo: scenario {scenario} ({chosen.product}), project {project_name}, AWS emulator at {endpoint}")
         try:
             for number, step in enumerate(chosen.steps, start=1):
                 _run_step(demo, number, len(chosen.steps), step)
