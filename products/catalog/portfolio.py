@@ -28,6 +28,11 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
+def product_id_output(product_name: str) -> str:
+    """The portfolio stack's output holding a product's id (``BuildTrainDeployProductId``)."""
+    return f"{_camel(product_name)}ProductId"
+
+
 def template_url(asset_bucket: str, key: str) -> Sub:
     return Sub(f"https://{asset_bucket}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")
 
@@ -99,7 +104,7 @@ def _product(config: CatalogConfig, release: ProductRelease, portfolio: sc.Portf
         RoleArn=config.roles.arn("launch"),
         Description=f"Launch {product.name} as {config.roles.launch}",
     )
-    outputs = [Output(f"{logical}ProductId", Value=Ref(resource)),
+    outputs = [Output(product_id_output(product.name), Value=Ref(resource)),
                Output(f"{logical}ProvisioningArtifactIds", Value=GetAtt(resource, "ProvisioningArtifactIds"))]
     return [resource, association, constraint], outputs
 

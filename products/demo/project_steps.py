@@ -13,6 +13,7 @@ import time
 import boto3
 
 from products.analysis.resolve import resolve
+from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.context import ACCOUNT, REGION, STUDIO_ROLE, Demo
 from products.demo.findings import iam_checks, registered_mse
@@ -48,7 +49,7 @@ def _product_id(demo: Demo, product: str) -> str:
     """The product's id, as Studio lists it (from the portfolio stack's outputs here)."""
     stack = demo.clients["cloudformation"].describe_stacks(StackName=demo.found["config"].publish.portfolio_stack)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
-    return outputs["".join(part.capitalize() for part in product.split("-")) + "ProductId"]
+    return outputs[product_id_output(product)]
 
 
 def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -> dict:
@@ -76,23 +77,29 @@ def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -
     return project
 
 
-def _failure(demo: Demo, project: dict) -> str:
-    """Why the project's creation failed: Service Catalog's record errors, or the stack's failed resources."""
+def _record(demo: Demo, project: dict) -> dict | None:
+    """The Service Catalog record of the project's launch (DescribeRecord's answer), or None on the S3 route."""
     provisioned = project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductId")
-    if provisioned:
-        servicecatalog = demo.clients["servicecatalog"]
-        detail = servicecatalog.describe_provisioned_product(Id=provisioned)["ProvisionedProductDetail"]
-        errors = servicecatalog.describe_record(Id=detail["LastRecordId"])["RecordDetail"].get("RecordErrors", [])
-        return "; ".join(e.get("Description", "") for e in errors) or "no reason given"
-    return project.get("ProjectStatus", "")
+    if not provisioned:
+        return None
+    servicecatalog = demo.clients["servicecatalog"]
+    detail = servicecatalog.describe_provisioned_product(Id=provisioned)["ProvisionedProductDetail"]
+    return servicecatalog.describe_record(Id=detail["LastRecordId"])
+
+
+def _failure(demo: Demo, project: dict) -> str:
+    """Why the project's creation failed: Service Catalog's record errors, or (S3 route) the project's status."""
+    record = _record(demo, project)
+    if record is None:
+        return project.get("ProjectStatus", "")
+    errors = record["RecordDetail"].get("RecordErrors", [])
+    return "; ".join(e.get("Description", "") for e in errors) or "no reason given"
 
 
 def _project_stack(demo: Demo, project: dict) -> str:
     """The project's stack id: Service Catalog's record output, or the stack the S3 route created."""
-    provisioned = project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductId")
-    if provisioned:
-        detail = demo.clients["servicecatalog"].describe_provisioned_product(Id=provisioned)["ProvisionedProductDetail"]
-        record = demo.clients["servicecatalog"].describe_record(Id=detail["LastRecordId"])
+    record = _record(demo, project)
+    if record is not None:
         return {o["OutputKey"]: o["OutputValue"] for o in record["RecordOutputs"]}["CloudformationStackARN"]
     stacks = demo.clients["cloudformation"].describe_stacks()["Stacks"]
     return next(s["StackId"] for s in stacks if {"Key": "sagemaker:project-id", "Value": project["ProjectId"]}

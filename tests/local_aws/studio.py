@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import boto3
 
+from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.project_steps import SAGEMAKER_TRUST, STUDIO_PROJECT_ACTIONS
 from products.publishing.aws import Aws
@@ -56,7 +57,7 @@ def product_id(catalog: SimpleNamespace, product: str) -> str:
     """The Service Catalog product's id, from the portfolio stack's outputs (``BuildTrainProductId``)."""
     outputs = {o["OutputKey"]: o["OutputValue"] for o in catalog.admin.client("cloudformation").describe_stacks(
         StackName=catalog.config.publish.portfolio_stack)["Stacks"][0]["Outputs"]}
-    return outputs["".join(part.capitalize() for part in product.split("-")) + "ProductId"]
+    return outputs[product_id_output(product)]
 
 
 def user_parameters(catalog: SimpleNamespace, product: str, project: str, git_host_dir) -> dict[str, str]:
