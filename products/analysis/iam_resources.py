@@ -44,6 +44,12 @@ def _stack(p, region, account):
     return name if name.startswith("arn:") else f"arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
 
 
+def _named(service: str, *keys: str):
+    """A resource named by the request's ``keys`` (joined by /) directly after the account: a pipeline, its
+    action (PIPELINE/STAGE/ACTION), a repository."""
+    return lambda p, region, account: f"arn:aws:{service}:{region}:{account}:" + "/".join(p[k] for k in keys)
+
+
 def _build_project(key: str, from_build_id: bool = False):
     """The CodeBuild project a request acts on: named, or the project of a build id (``project:uuid``).
     BatchGetBuilds lists ids; the catalog's code asks for one build at a time, so the first is authorized."""
@@ -80,24 +86,17 @@ RESOURCES = {
     ("sagemaker", "DescribeEndpoint"): _arn_or("endpoint", "EndpointName"),
     ("sagemaker", "InvokeEndpoint"): _arn_or("endpoint", "EndpointName"),
     # The retrain-on-drift function (CodePipeline's JSON API names the pipeline in lowerCamel keys).
-    ("codepipeline", "ListPipelineExecutions"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
-    ("codepipeline", "StartPipelineExecution"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
+    ("codepipeline", "ListPipelineExecutions"): _named("codepipeline", "pipelineName"),
+    ("codepipeline", "StartPipelineExecution"): _named("codepipeline", "name"),
     # Watching and approving a project's pipeline (Service Authorization Reference: pipeline; PutApprovalResult
     # on the action, PIPELINE/STAGE/ACTION).
-    ("codepipeline", "GetPipelineState"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['name']}",
-    ("codepipeline", "GetPipelineExecution"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
-    ("codepipeline", "ListActionExecutions"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}",
-    ("codepipeline", "PutApprovalResult"): lambda p, region, account:
-        f"arn:aws:codepipeline:{region}:{account}:{p['pipelineName']}/{p['stageName']}/{p['actionName']}",
+    ("codepipeline", "GetPipelineState"): _named("codepipeline", "name"),
+    ("codepipeline", "GetPipelineExecution"): _named("codepipeline", "pipelineName"),
+    ("codepipeline", "ListActionExecutions"): _named("codepipeline", "pipelineName"),
+    ("codepipeline", "PutApprovalResult"): _named("codepipeline", "pipelineName", "stageName", "actionName"),
     # Pushing to a project's repository through CodeCommit's API (Service Authorization Reference: repository).
-    ("codecommit", "GetBranch"): lambda p, region, account: f"arn:aws:codecommit:{region}:{account}:{p['repositoryName']}",
-    ("codecommit", "CreateCommit"): lambda p, region, account:
-        f"arn:aws:codecommit:{region}:{account}:{p['repositoryName']}",
+    ("codecommit", "GetBranch"): _named("codecommit", "repositoryName"),
+    ("codecommit", "CreateCommit"): _named("codecommit", "repositoryName"),
     # The seed check-in function starting and watching its build (authorized on the project).
     ("codebuild", "StartBuild"): _build_project("projectName"),
     ("codebuild", "BatchGetBuilds"): _build_project("ids", from_build_id=True),
