@@ -22,6 +22,7 @@ BatchGetBuilds then give its status, the phase that failed with the reason, and 
 
 import datetime
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -109,15 +110,13 @@ def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]
 def save_log(account: str, region: str, build_id: str, output: str) -> None:
     """The build's output in CloudWatch Logs, where CodeBuild writes it by default: group /aws/codebuild/PROJECT,
     stream the build's id after the project's name (what a person reads when a build failed)."""
-    import time as clock
-
     from moto.logs.models import logs_backends
 
     project, _, stream = build_id.partition(":")
     logs, group = logs_backends[account][region], f"/aws/codebuild/{project}"
     logs.ensure_log_group(group)
     logs.create_log_stream(group, stream)
-    now = int(clock.time() * 1000)
+    now = int(time.time() * 1000)
     logs.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in output.splitlines() or ["(no output)"]])
 
 

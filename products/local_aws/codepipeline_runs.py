@@ -65,7 +65,7 @@ class Execution:
         return {"pipelineName": self.pipeline["name"], "pipelineVersion": self.pipeline["version"],
                 "pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
                 "artifactRevisions": self.revisions, "trigger": self.trigger,
-                "executionMode": self.pipeline.get("executionMode", "SUPERSEDED")}
+                "executionMode": execution_mode(self.pipeline)}
 
     def summary_view(self) -> dict:
         return {"pipelineExecutionId": self.id, "status": self.status, "statusSummary": self.summary,
@@ -80,15 +80,27 @@ def _backend(account: str, region: str):
     return codepipeline_backends[account][region]
 
 
+def _kept(backend, attribute: str, name: str, make):
+    """What this module keeps on moto's backend for pipeline ``name`` (``attribute``: a dict by pipeline name)."""
+    with _LOCK:
+        return backend.__dict__.setdefault(attribute, {}).setdefault(name, make())
+
+
 def _executions(account: str, region: str, name: str) -> dict[str, Execution]:
     backend = _backend(account, region)
     if name not in backend.pipelines:
         raise api_model.Refused("PipelineNotFoundException",
                                 f"Account '{account}' does not have a pipeline with name '{name}'")
-    with _LOCK:
-        if not hasattr(backend, "local_executions"):
-            backend.local_executions = {}
-        return backend.local_executions.setdefault(name, {})
+    return _kept(backend, "local_executions", name, dict)
+
+
+def _newest_first(account: str, region: str, name: str) -> list[Execution]:
+    return sorted(list(_executions(account, region, name).values()), key=lambda e: e.started, reverse=True)
+
+
+def execution_mode(pipeline: dict) -> str:
+    """The pipeline's execution mode: SUPERSEDED unless it says otherwise (V1 pipelines and V2's default)."""
+    return pipeline.get("executionMode", "SUPERSEDED")
 
 
 def start(account: str, region: str, name: str, trigger: dict) -> Execution:
@@ -145,13 +157,9 @@ def _walk_stages(account: str, region: str, execution: Execution) -> None:
 
 
 def _stage_locks(account: str, region: str, pipeline: dict) -> StageLocks:
-    """The pipeline's stage locks, in its execution mode (V2's default SUPERSEDED; V1 pipelines SUPERSEDED too)."""
-    backend = _backend(account, region)
-    with _LOCK:
-        if not hasattr(backend, "local_stage_locks"):
-            backend.local_stage_locks = {}
-        return backend.local_stage_locks.setdefault(
-            pipeline["name"], StageLocks(pipeline.get("executionMode", "SUPERSEDED")))
+    """The pipeline's stage locks, in its execution mode."""
+    return _kept(_backend(account, region), "local_stage_locks", pipeline["name"],
+                 lambda: StageLocks(execution_mode(pipeline)))
 
 
 def _run_stage(account, region, execution: Execution, stage: dict, store: ArtifactStore, scratch: Path) -> str:
@@ -246,15 +254,14 @@ def get_pipeline_execution(account, region, caller, request: dict) -> dict:
 
 
 def list_pipeline_executions(account, region, caller, request: dict) -> dict:
-    newest = sorted(list(_executions(account, region, request["pipelineName"]).values()), key=lambda e: e.started,
-                    reverse=True)
+    newest = _newest_first(account, region, request["pipelineName"])
     return {"pipelineExecutionSummaries": [e.summary_view() for e in newest[:request.get("maxResults") or 100]]}
 
 
 def get_pipeline_state(account, region, caller, request: dict) -> dict:
     """Each stage's and action's state in the latest execution that reached it."""
     name = request["name"]
-    newest = sorted(list(_executions(account, region, name).values()), key=lambda e: e.started, reverse=True)
+    newest = _newest_first(account, region, name)
     pipeline = _backend(account, region).pipelines[name].pipeline
     stage_states = []
     for stage in pipeline["stages"]:

@@ -46,24 +46,18 @@ def install() -> None:
     """Patch moto's SageMaker (in this process): creating or approving a model package sends its event."""
     from moto.sagemaker.models import SageMakerModelBackend
 
-    create, update = SageMakerModelBackend.create_model_package, SageMakerModelBackend.update_model_package
-    if getattr(create, "local_aws", False):
+    if getattr(SageMakerModelBackend.create_model_package, "local_aws", False):
         return
 
-    def create_model_package(self, *args, **kwargs):
-        arn = create(self, *args, **kwargs)
-        model_package_changed(self._package(arn), self.account_id, self.region_name)
-        return arn
+    def announcing(method):
+        """``method`` (it answers the package's ARN), then the package's event."""
+        def wrapper(self, *args, **kwargs):
+            arn = method(self, *args, **kwargs)
+            package = self.model_packages[self.model_package_name_mapping.get(arn, arn)]
+            model_package_changed(package, self.account_id, self.region_name)
+            return arn
+        wrapper.local_aws = True
+        return wrapper
 
-    def update_model_package(self, *args, **kwargs):
-        arn = update(self, *args, **kwargs)
-        model_package_changed(self._package(arn), self.account_id, self.region_name)
-        return arn
-
-    def package(self, arn: str):
-        return self.model_packages[self.model_package_name_mapping.get(arn, arn)]
-
-    create_model_package.local_aws = True
-    SageMakerModelBackend._package = package
-    SageMakerModelBackend.create_model_package = create_model_package
-    SageMakerModelBackend.update_model_package = update_model_package
+    SageMakerModelBackend.create_model_package = announcing(SageMakerModelBackend.create_model_package)
+    SageMakerModelBackend.update_model_package = announcing(SageMakerModelBackend.update_model_package)
