@@ -93,6 +93,13 @@ def _create(local_aws, template: dict) -> None:
     local_aws("s3").put_object(Bucket=BUCKET, Key="source.zip", Body=source.getvalue())
 
 
+def _run_once(local_aws, template: dict) -> dict:
+    """The stack of ``template`` created, then one execution started and followed until it ends or waits."""
+    _create(local_aws, template)
+    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
+    return settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+
+
 def test_an_execution_runs_every_stage_and_waits_at_the_manual_gate(local_aws):
     _create(local_aws, pipeline_template())
     codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
@@ -160,9 +167,7 @@ def test_a_variable_removed_from_the_build_project_fails_the_build_naming_it(loc
     template = pipeline_template()
     variables = template["Resources"]["Build"]["Properties"]["Environment"]["EnvironmentVariables"]
     variables[:] = [v for v in variables if v["Name"] != "EXECUTION_ROLE"]
-    _create(local_aws, template)
-    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
-    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    execution = _run_once(local_aws, template)
     assert execution["status"] == "Failed"
     assert "Action Build in stage Build failed" in execution["statusSummary"]
     assert "uses $EXECUTION_ROLE, which the CodeBuild project sagemaker-pipeline-tests-build does not set" in execution["statusSummary"]
@@ -174,9 +179,7 @@ def test_a_template_path_in_an_artifact_the_action_does_not_read_fails_the_deplo
     template = pipeline_template()
     stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
     stages[2]["Actions"][0]["Configuration"]["TemplatePath"] = "SourceArtifact::template.json"
-    _create(local_aws, template)
-    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
-    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    execution = _run_once(local_aws, template)
     assert execution["status"] == "Failed"
     assert "TemplatePath SourceArtifact::template.json: SourceArtifact is not an input artifact of the action" \
         in execution["statusSummary"]
@@ -188,9 +191,7 @@ def test_a_stack_role_the_pipeline_role_may_not_pass_fails_the_deployment_naming
     template = pipeline_template()
     stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
     stages[2]["Actions"][0]["Configuration"]["RoleArn"] = ROLE.format("Execution")
-    _create(local_aws, template)
-    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
-    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    execution = _run_once(local_aws, template)
     assert execution["status"] == "Failed"
     assert "AmazonSageMakerServiceCatalogProductsCodePipelineRole is not authorized to perform: iam:PassRole" \
         in execution["statusSummary"]
@@ -253,9 +254,7 @@ def test_a_deployment_without_a_stack_role_creates_its_resources_as_the_pipeline
     template = pipeline_template()
     stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
     del stages[2]["Actions"][0]["Configuration"]["RoleArn"]
-    _create(local_aws, template)
-    codepipeline, name = local_aws("codepipeline"), "sagemaker-pipeline-tests"
-    execution = settled(codepipeline, name, codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"])
+    execution = _run_once(local_aws, template)
     assert execution["status"] == "Failed"
     assert "Action DeployStaging in stage DeployStaging failed: Stack sagemaker-pipeline-tests-staging is " \
            "ROLLBACK_COMPLETE" in execution["statusSummary"]
