@@ -76,6 +76,9 @@ RESOURCES = {
     ("sagemaker", "ListTags"): _given("ResourceArn"),
     ("sagemaker", "ListModelPackages"): ANY,
     ("sagemaker", "DescribeModelPackage"): _arn_or("model-package", "ModelPackageName"),
+    ("sagemaker", "UpdateModelPackage"): _arn_or("model-package", "ModelPackageArn"),  # a reviewer approving it
+    ("sagemaker", "DeleteModelPackage"): _arn_or("model-package", "ModelPackageName"),
+    ("sagemaker", "DeleteModelPackageGroup"): _arn_or("model-package-group", "ModelPackageGroupName"),
     ("sagemaker", "DescribeModelPackageGroup"): _arn_or("model-package-group", "ModelPackageGroupName"),
     # A new version of a group: authorized on the group's packages (model-package/<group>/*).
     ("sagemaker", "CreateModelPackage"): lambda p, region, account:

@@ -17,6 +17,7 @@
 - ``codepipeline_triggers``: a push to the Git host stand-in starts the V2 pipelines whose Git trigger names it.
 - ``servicecatalog_api`` (with ``servicecatalog_provisioning``): Service Catalog's reads and product launches.
 - ``sagemaker_projects``: CreateProject and DeleteProject on both of Studio's routes.
+- ``sagemaker_registry``: DeleteModelPackage and DeleteModelPackageGroup.
 - ``api_model``: requests to the operations added here, checked against botocore's model of the API.
 - ``git_host``: the Git provider behind CodeConnections, as bare repositories under one folder.
 - ``seed_executor``: the bridge to the pipeline executor that ships in the model-build seed repo.

@@ -26,7 +26,7 @@ from pathlib import Path
 from products.local_aws import iam as emulated_iam
 from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, codepipeline_triggers,
                                 eventbridge_delivery,
-                                lambda_runtime, sagemaker_endpoints, sagemaker_projects, service_events,
+                                lambda_runtime, sagemaker_endpoints, sagemaker_projects, sagemaker_registry, service_events,
                                 servicecatalog_api)
 from products.local_aws.cloudformation import response_urls
 from products.local_aws.cloudformation import stacks as emulated_stacks
@@ -190,6 +190,7 @@ def main(argv=None) -> int:
     sagemaker_endpoints.install()
     servicecatalog_api.install()
     sagemaker_projects.install()
+    sagemaker_registry.install()
     lambda_runtime.install(lambda_runtime.Settings(
         f"http://127.0.0.1:{args.port}", trusted_certificates=str(response_urls.endpoint().certificate)))
     import moto.server
