@@ -16,6 +16,23 @@ DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"
 STAGING_ACCOUNT, PROD_ACCOUNT = "222222222222", "333333333333"
 
 
+@dataclass(frozen=True)
+class Waits:
+    """How a run polls and how long it waits: seconds between polls, for a pipeline a push or an approval starts,
+    before a run is taken for hung, between progress lines. None of them decides a result."""
+
+    poll: float
+    start: float
+    hang: float
+    progress: float
+
+
+# The local AWS answers at once and runs a pipeline in seconds; AWS takes minutes (a model build runs four
+# SageMaker jobs, an endpoint takes minutes to come InService) and throttles fast polling.
+LOCAL_WAITS = Waits(poll=0.2, start=15, hang=900, progress=60)
+AWS_WAITS = Waits(poll=15, start=300, hang=4 * 3600, progress=300)
+
+
 class DemoFailed(RuntimeError):
     def __init__(self, step: int, title: str, reason: str):
         self.step, self.title, self.reason = step, title, reason
@@ -29,7 +46,7 @@ class DemoResult:
     durations: dict = field(default_factory=dict)  # step title -> seconds
     mse: float | None = None
     summary: dict = field(default_factory=dict)
-    iam_checks: dict = field(default_factory=dict)  # role -> {"checked": n, "denied": [actions]}
+    iam_checks: dict = field(default_factory=dict)  # role -> {"checked": n, "denied": [...], "actions": {...}}
 
 
 @dataclass
@@ -45,8 +62,12 @@ class Demo:
     endpoint: str  # the local AWS's URL
     result: DemoResult
     say: object = print
-    clients: dict = field(default_factory=dict)  # service -> a client with the demo's (admin) credentials
+    clients: dict = field(default_factory=dict)  # service -> a client with the run's own (admin) credentials
     found: dict = field(default_factory=dict)  # what a step leaves for later ones, by name
+    region: str = REGION
+    account: str = ACCOUNT
+    person_role: str = STUDIO_ROLE  # the role people act as (people.py)
+    waits: Waits = LOCAL_WAITS
 
     @cached_property
     def props(self) -> dict:
@@ -57,7 +78,7 @@ class Demo:
         """A boto3 session with the credentials STS hands out for ``role_arn`` (asked by ``sts``, default admin)."""
         credentials = (sts or self.clients["sts"]).assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
             "Credentials"]
-        return boto3.Session(region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+        return boto3.Session(region_name=self.region, aws_access_key_id=credentials["AccessKeyId"],
                              aws_secret_access_key=credentials["SecretAccessKey"],
                              aws_session_token=credentials["SessionToken"])
 
@@ -72,4 +93,5 @@ class Demo:
         """The execution followed to its end (or its gate), each action printed, a failed build's log shown."""
         from products.demo.watch import follow
 
-        return follow(self.clients["codepipeline"], pipeline, execution_id, self.say, logs=self.clients["logs"], **options)
+        return follow(self.clients["codepipeline"], pipeline, execution_id, self.say, logs=self.clients["logs"],
+                      waits=self.waits, **options)

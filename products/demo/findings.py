@@ -39,13 +39,25 @@ def prod_endpoint(cfn, props: dict) -> str:
     return {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}["EndpointName"]
 
 
+def test_rows(s3, props: dict) -> list[str]:
+    """The test split the newest model-build run wrote (target first): rows the model never trained on."""
+    bucket = props["ArtifactBucket"]["BucketName"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=props["ModelPackageGroup"]["ModelPackageGroupName"] + "/")
+    splits = [o for o in listed.get("Contents", []) if o["Key"].endswith("/preprocess/test/test.csv")]
+    key = max(splits, key=lambda o: o["LastModified"])["Key"]  # the newest model build's (each run writes one)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+
+
 def iam_checks(log: Path) -> dict:
-    """Per role: calls checked, and the actions denied (a denial the caller did not tolerate failed its step)."""
+    """Per role: calls checked, the actions checked, and the actions denied (a denial the caller did not tolerate
+    failed its step)."""
     counts: dict = {}
     for line in log.read_text().splitlines() if log.exists() else []:
         entry = json.loads(line)
-        role = counts.setdefault(entry["role"].removeprefix("AmazonSageMakerServiceCatalogProducts"), {"checked": 0, "denied": []})
+        role = counts.setdefault(entry["role"].removeprefix("AmazonSageMakerServiceCatalogProducts"),
+                                 {"checked": 0, "denied": [], "actions": set()})
         role["checked"] += 1
+        role["actions"].add(entry["action"])
         if not entry["allowed"] and entry["action"] not in role["denied"]:
             role["denied"].append(entry["action"])
     return counts

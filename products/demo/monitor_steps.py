@@ -19,7 +19,6 @@ from products.demo.watch import started_execution
 
 # Two monitor runs an hour apart, both on drifted requests.
 MONITOR_TIMES = ("2026-11-26T04:00:00Z", "2026-11-26T05:00:00Z")
-START_SECONDS = 30  # EventBridge delivers within seconds; a rule that started nothing by then never will
 
 
 def monitor_build(demo: Demo) -> None:
@@ -27,9 +26,9 @@ def monitor_build(demo: Demo) -> None:
     at the model prod runs."""
     codepipeline, pipeline = demo.clients["codepipeline"], demo.props["DriftMonitorPipeline"]["Name"]
     creation = demo.found["creation_runs"]["DriftMonitorPipeline"]
-    started = started_execution(codepipeline, pipeline, {creation}, START_SECONDS)
+    started = started_execution(codepipeline, pipeline, {creation}, demo.waits.start)
     if started is None:
-        raise RuntimeError(f"deploying prod did not start {pipeline} within {START_SECONDS}s" + demo.delivery_failures())
+        raise RuntimeError(f"deploying prod did not start {pipeline} within {demo.waits.start:.0f}s" + demo.delivery_failures())
     demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']} (the deploy pipeline's success)")
     demo.follow(pipeline, started["pipelineExecutionId"])
 
@@ -47,13 +46,13 @@ def _decisions(demo: Demo) -> list[dict]:
 
 def _next_decision(demo: Demo, count: int) -> dict:
     """The function's ``count``-th decision, once EventBridge has invoked it for the failed run."""
-    give_up = time.monotonic() + START_SECONDS
+    give_up = time.monotonic() + demo.waits.start
     while time.monotonic() < give_up:
         decisions = _decisions(demo)
         if len(decisions) >= count:
             return decisions[count - 1]
         time.sleep(0.2)
-    raise RuntimeError(f"the failed monitor run's event did not invoke the retrain function within {START_SECONDS}s"
+    raise RuntimeError(f"the failed monitor run's event did not invoke the retrain function within {demo.waits.start:.0f}s"
                        + demo.delivery_failures())
 
 

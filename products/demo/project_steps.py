@@ -3,8 +3,10 @@ does the rest (its CloudFormation creates the project, its EventBridge rules sta
 runs them, SageMaker sends its events). A step then watches what AWS does and says what ran, action by action.
 
 What a person does here: the admin publishes; a data scientist creates a project on each of Studio's routes
-(as Studio's execution role) and pushes a commit (CodeCommit's CreateCommit, what ``git push`` amounts to);
-a reviewer approves the model package and the prod gate; the data scientist deletes the projects.
+and pushes a commit (CodeCommit's CreateCommit, what ``git push`` amounts to); a reviewer approves the model
+package and the prod gate; the data scientist asks the endpoints and deletes the projects. Each of those calls is
+made as the person's role (people.py); watching is done with the run's own credentials, as an admin watches.
+The same steps run against a sandbox account (acceptance.py), with AWS's waits.
 """
 
 import json
@@ -15,34 +17,27 @@ import boto3
 from products.analysis.resolve import resolve
 from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
-from products.demo.context import ACCOUNT, REGION, STUDIO_ROLE, Demo
-from products.demo.findings import iam_checks, registered_mse
+from products.demo.context import Demo
+from products.demo.people import create_person_role, session_as_person
+from products.demo.findings import iam_checks, registered_mse, test_rows
 from products.demo.steps import ACCOUNT_PARAMETERS, APPROVAL_STARTS
 from products.demo import watch
 from products.demo.watch import PipelineFailed, execution_ids, follow
 from products.publishing.projects import create_project_request, validated
 
-SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-# The project and Service Catalog end-user actions of AmazonSageMakerFullAccess, which Studio execution roles are
-# given (the managed policy itself is not in the local AWS).
-STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-    "sagemaker:CreateProject", "sagemaker:DescribeProject", "sagemaker:ListProjects", "sagemaker:DeleteProject",
-    "sagemaker:AddTags", "servicecatalog:ProvisionProduct", "servicecatalog:TerminateProvisionedProduct",
-    "servicecatalog:DescribeRecord", "servicecatalog:DescribeProvisionedProduct"]}]}
-START_SECONDS = 30  # EventBridge delivers within seconds; a rule that started nothing by then never will
 S3_ROUTE_SUFFIX, S3_ROUTE_PRODUCT = "-s3", "deploy"
 
 
-def studio_session(demo: Demo) -> boto3.Session:
-    """Studio's execution role, with AmazonSageMakerFullAccess's project actions and the catalog's S3-route policy."""
-    if "studio" not in demo.found:
-        iam, name = boto3.client("iam", region_name=REGION), STUDIO_ROLE.rsplit("/", 1)[1]
-        iam.create_role(RoleName=name, Path="/service-role/", AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))
-        iam.put_role_policy(RoleName=name, PolicyName="projects", PolicyDocument=json.dumps(STUDIO_PROJECT_ACTIONS))
-        iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/service-role/{STUDIO_USER_POLICY}")
-        demo.found["studio"] = demo.session_as(STUDIO_ROLE, "studio")
-    return demo.found["studio"]
+def person(demo: Demo) -> boto3.Session:
+    """The person's session (people.py), their role created on first use."""
+    if "person" not in demo.found:
+        roles = demo.found["config"].roles
+        partition = demo.person_role.split(":")[1]
+        create_person_role(demo.clients["iam"], demo.person_role,
+                           f"arn:{partition}:iam::{demo.account}:policy{roles.path}{STUDIO_USER_POLICY}")
+        demo.found["person"] = session_as_person(demo.clients["sts"], demo.person_role, demo.region,
+                                                 pause=demo.waits.poll)
+    return demo.found["person"]
 
 
 def _product_id(demo: Demo, product: str) -> str:
@@ -53,9 +48,12 @@ def _product_id(demo: Demo, product: str) -> str:
 
 
 def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -> dict:
-    """CreateProject as Studio sends it on ``route``, as Studio's execution role; DescribeProject's answer."""
-    sagemaker = studio_session(demo).client("sagemaker")
+    """CreateProject as Studio sends it on ``route``, as the person; DescribeProject's answer once created."""
+    sagemaker = person(demo).client("sagemaker")
     started = time.perf_counter()
+    # Registered before the request: whatever happens next, the run's clean-up knows what to look for.
+    record = demo.found.setdefault("projects", {})[name] = {"product": product, "parameters": parameters, "id": None,
+                                                            "deleted": False}
     if route == "servicecatalog":
         sagemaker.create_project(ProjectName=name, ServiceCatalogProvisioningDetails={
             "ProductId": _product_id(demo, product),
@@ -64,8 +62,9 @@ def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -
         template = demo.template if product == demo.product else json.loads(demo.catalog.product_templates[product].data)
         sagemaker.create_project(**validated(demo.clients["sagemaker"], create_project_request(
             demo.found["config"], product=product, template=template, project_name=name,
-            parameters=parameters, bucket=demo.found["bucket"], region=REGION, account=ACCOUNT, partition="aws")))
-    project = sagemaker.describe_project(ProjectName=name)
+            parameters=parameters, bucket=demo.found["bucket"], region=demo.region, account=demo.account,
+            partition=demo.person_role.split(":")[1])))
+    project = _created(sagemaker, name, demo.waits, on_id=lambda project_id: record.update(id=project_id))
     if project["ProjectStatus"] != "CreateCompleted":
         raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}: {_failure(demo, project)}")
     stack = _project_stack(demo, project)
@@ -75,6 +74,37 @@ def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -
              f"{len({r['ResourceType'] for r in resources})} types, created by CloudFormation as "
              + ("the launch constraint's role" if route == "servicecatalog" else "the request's RoleARN"))
     return project
+
+
+def _created(sagemaker, name: str, waits, on_id) -> dict:
+    """DescribeProject's answer once the creation has ended (AWS creates a project's stack in minutes); ``on_id``
+    is told the project's id as soon as it is known."""
+    give_up = time.monotonic() + waits.hang
+    while True:
+        project = sagemaker.describe_project(ProjectName=name)
+        on_id(project["ProjectId"])
+        if project["ProjectStatus"] not in ("Pending", "CreateInProgress") or time.monotonic() >= give_up:
+            return project
+        time.sleep(waits.poll)
+
+
+def _deleted(sagemaker, name: str, waits) -> None:
+    """Once DescribeProject no longer finds the project (AWS deletes a project's stack in minutes); raises if the
+    deletion failed."""
+    give_up = time.monotonic() + waits.hang
+    while time.monotonic() < give_up:
+        try:
+            status = sagemaker.describe_project(ProjectName=name)["ProjectStatus"]
+        except sagemaker.exceptions.ClientError as error:
+            if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+                return
+            raise
+        if status == "DeleteCompleted":
+            return
+        if status == "DeleteFailed":
+            raise RuntimeError(f"deleting project {name}: DeleteFailed")
+        time.sleep(waits.poll)
+    raise RuntimeError(f"project {name} still not deleted after {waits.hang:.0f}s")
 
 
 def _record(demo: Demo, project: dict) -> dict | None:
@@ -150,8 +180,9 @@ def creation_runs(demo: Demo) -> None:
 
 
 def push(demo: Demo) -> None:
-    """A data scientist's commit to main of the model-build repository; its push rule starts the model build."""
-    codecommit, codepipeline = demo.clients["codecommit"], demo.clients["codepipeline"]
+    """A data scientist's commit to main of the model-build repository; its push rule starts the model build.
+    Whether the rule matched the push (its MatchedEvents metric) only explains a start that did not come."""
+    codecommit, codepipeline = person(demo).client("codecommit"), demo.clients["codepipeline"]
     repository, pipeline = (demo.props["ModelBuildRepository"]["RepositoryName"],
                             demo.props["ModelBuildPipeline"]["Name"])
     before = execution_ids(codepipeline, pipeline)
@@ -159,15 +190,14 @@ def push(demo: Demo) -> None:
     commit = codecommit.create_commit(
         repositoryName=repository, branchName="main", parentCommitId=head, authorName="data scientist",
         commitMessage="Note the retraining", putFiles=[{"filePath": "RETRAINED.md", "fileContent": b"Retrained.\n"}])
-    demo.say(f"    pushed {commit['commitId'][:12]} to main of {repository} (stand-in: git push is CodeCommit's "
-             "CreateCommit; the credentials are the demo's own, not checked)")
-    rule = demo.props["ModelBuildPushRule"]["Name"]
-    if not watch.matched_events(demo.clients["cloudwatch"], rule):
-        raise RuntimeError(f"a push to main of {repository} did not start {pipeline}: its rule {rule} matched nothing")
-    started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
+    demo.say(f"    pushed {commit['commitId'][:12]} to main of {repository} (git push is CodeCommit's CreateCommit "
+             "here, as the person)")
+    started = watch.started_execution(codepipeline, pipeline, before, demo.waits.start, demo.waits.poll)
     if started is None:
-        raise RuntimeError(f"a push to main of {repository} did not start {pipeline} within {START_SECONDS}s"
-                           + demo.delivery_failures())
+        rule = demo.props["ModelBuildPushRule"]["Name"]
+        matched = watch.matched_events(demo.clients["cloudwatch"], rule)
+        raise RuntimeError(f"a push to main of {repository} did not start {pipeline} within {demo.waits.start:.0f}s; "
+                           f"its rule {rule} matched {matched} event(s)" + demo.delivery_failures())
     demo.found["build_execution"] = started["pipelineExecutionId"]
     demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']} "
              f"({started['trigger'].get('triggerDetail', '').rsplit('/', 1)[-1]})")
@@ -197,11 +227,12 @@ def approve_model(demo: Demo) -> None:
     codepipeline, pipeline = demo.clients["codepipeline"], demo.props[APPROVAL_STARTS[demo.scenario]]["Name"]
     before = execution_ids(codepipeline, pipeline)
     arn = demo.found["package"]["ModelPackageArn"]
-    demo.clients["sagemaker"].update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
-    demo.say(f"    approved {arn} (the demo approves in place of a reviewer)")
-    started = watch.started_execution(codepipeline, pipeline, before, START_SECONDS)
+    person(demo).client("sagemaker").update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    demo.say(f"    approved {arn} (the person approves, in place of a reviewer)")
+    started = watch.started_execution(codepipeline, pipeline, before, demo.waits.start, demo.waits.poll)
     if started is None:
-        raise RuntimeError(f"approving {arn} did not start {pipeline} within {START_SECONDS}s" + demo.delivery_failures())
+        raise RuntimeError(f"approving {arn} did not start {pipeline} within {demo.waits.start:.0f}s"
+                           + demo.delivery_failures())
     demo.found["approved_execution"] = started["pipelineExecutionId"]
     demo.say(f"    {pipeline}: started by {started['trigger']['triggerType']}")
 
@@ -216,6 +247,21 @@ def staging(demo: Demo) -> None:
                                      shown=demo.found["deploy_shown"])
 
 
+def endpoints_answer(demo: Demo) -> None:
+    """The person asks each stage's endpoint for predictions of rows of the model's test split."""
+    runtime = person(demo).client("sagemaker-runtime")
+    rows = [line.split(",", 1)[1] for line in test_rows(demo.clients["s3"], demo.props)[:3]]  # the target first
+    for stage in demo.result.summary["stacks"]:
+        answer = runtime.invoke_endpoint(EndpointName=stage["endpoint"], ContentType="text/csv",
+                                         Body="\n".join(rows).encode())["Body"].read().decode()
+        predictions = [float(value) for value in answer.replace("\n", ",").split(",") if value.strip()]
+        if len(predictions) != len(rows):
+            raise RuntimeError(f"{stage['endpoint']} answered {len(predictions)} predictions for {len(rows)} rows: "
+                               f"{answer[:200]!r}")
+        demo.say(f"    {stage['stage']} endpoint {stage['endpoint']} answers: rings "
+                 + ", ".join(f"{p:.1f}" for p in predictions) + f" for {len(rows)} test rows")
+
+
 def approve_prod_then_summarize(demo: Demo) -> None:
     """Prod deployed (``approve_prod``), then what the project has."""
     from products.demo.steps import finish
@@ -226,24 +272,20 @@ def approve_prod_then_summarize(demo: Demo) -> None:
 
 def approve_prod(demo: Demo) -> None:
     """A reviewer approves the gate; prod is deployed."""
-    codepipeline, pipeline, gate = demo.clients["codepipeline"], demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
+    codepipeline, pipeline, gate = person(demo).client("codepipeline"), demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
     (stage,) = [s for s in codepipeline.get_pipeline_state(name=pipeline)["stageStates"] if s["stageName"] == gate]
     (action,) = [a for a in stage["actionStates"] if a.get("latestExecution", {}).get("token")]
     codepipeline.put_approval_result(pipelineName=pipeline, stageName=gate, actionName=action["actionName"],
                                      token=action["latestExecution"]["token"],
                                      result={"status": "Approved", "summary": "staging tested"})
-    demo.say(f"    {gate}: approved (the demo approves in place of a reviewer)")
+    demo.say(f"    {gate}: approved (the person approves, in place of a reviewer)")
     demo.follow(pipeline, demo.found["approved_execution"], shown=demo.found["deploy_shown"])
 
 
 def delete_projects(demo: Demo) -> None:
     """Both projects deleted as Studio deletes them; their stacks go, the stage stacks with them (the cleanup
     function), and nothing that bills by the hour is left."""
-    sagemaker = studio_session(demo).client("sagemaker")
-    for name in (demo.result.project_name, demo.result.project_name + S3_ROUTE_SUFFIX):
-        started = time.perf_counter()
-        sagemaker.delete_project(ProjectName=name)
-        demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
+    delete_created_projects(demo)
     demo.result.iam_checks = iam_checks(demo.work / "iam-checks.jsonl")  # the deletion's calls too
     left = billing_left(demo)
     if any(left.values()):
@@ -253,15 +295,35 @@ def delete_projects(demo: Demo) -> None:
     demo.say("    kept, as the templates say (DeletionPolicy Retain): the projects' buckets and the model package group")
 
 
+def delete_created_projects(demo: Demo) -> None:
+    """Each project the run asked for and has not deleted, deleted as Studio deletes it (one never created, or
+    already gone, is passed over)."""
+    projects = {name: p for name, p in demo.found.get("projects", {}).items() if not p["deleted"]}
+    if not projects:
+        return
+    sagemaker = person(demo).client("sagemaker")
+    for name, project in projects.items():
+        started = time.perf_counter()
+        try:
+            sagemaker.delete_project(ProjectName=name)
+        except sagemaker.exceptions.ClientError as error:
+            if error.response["Error"]["Code"] not in ("ValidationException", "ResourceNotFound"):
+                raise
+        _deleted(sagemaker, name, demo.waits)
+        project["deleted"] = True
+        demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
+
+
 def billing_left(demo: Demo) -> dict[str, list[str]]:
     """What either project still has that bills or runs: endpoints, stacks, pipelines, builds, functions, schedules."""
     ids = (demo.result.project_id, demo.found["s3_project"]["ProjectId"])
     clients = demo.clients
     named = lambda names: [n for n in names if any(i in n for i in ids)]  # noqa: E731
     return {
-        # Every endpoint of the account: the stage endpoints are named PROJECT-STAGE, without the id, and the
-        # demo's account has no others.
-        "endpoints": [e["EndpointName"] for e in clients["sagemaker"].list_endpoints()["Endpoints"]],
+        # The stage endpoints are named PROJECT-STAGE, without the id.
+        "endpoints": [e["EndpointName"] for e in clients["sagemaker"].list_endpoints(
+            NameContains=demo.result.project_name)["Endpoints"]
+            if e["EndpointName"].startswith(demo.result.project_name + "-")],
         "stacks": [s["StackName"] for s in clients["cloudformation"].describe_stacks()["Stacks"]
                    if any(t["Key"] == "sagemaker:project-id" and t["Value"] in ids for t in s.get("Tags", []))
                    and s["StackStatus"] != "DELETE_COMPLETE"],

@@ -30,7 +30,7 @@ from products.publishing.aws import PublishError
 from products.render.synth import SEEDCODE_DIR, RenderedCatalog, synthesize
 
 CLIENTS = ("s3", "sagemaker", "events", "sqs", "cloudformation", "sts", "codepipeline", "codecommit", "servicecatalog",
-           "codebuild", "lambda", "scheduler", "cloudwatch", "logs")
+           "codebuild", "lambda", "scheduler", "cloudwatch", "logs", "iam")
 
 
 
@@ -59,7 +59,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
         say(f"local demo: scenario {scenario} ({chosen.product}), project {project_name}, AWS emulator at {endpoint}")
         try:
             for number, step in enumerate(chosen.steps, start=1):
-                _run_step(demo, number, len(chosen.steps), step)
+                run_step(demo, number, len(chosen.steps), step)
         finally:
             _restore(saved_env)
     return result
@@ -83,7 +83,7 @@ def _with_template(catalog: RenderedCatalog, product: str, template: dict) -> Re
                    studio_templates={**catalog.studio_templates, product: studio})
 
 
-def _run_step(demo: Demo, number: int, total: int, step: Step) -> None:
+def run_step(demo: Demo, number: int, total: int, step: Step) -> None:
     """One numbered step with its duration; whatever breaks, DemoFailed names the step."""
     demo.say(f"\n[{number}/{total}] {step.title}")
     started = time.perf_counter()

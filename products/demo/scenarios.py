@@ -30,6 +30,7 @@ SCENARIOS = {
     "endpoints": Scenario("build-train-deploy", PEOPLE_TO_APPROVAL + (
         Step("model deploy: staging deployed and tested", project_steps.staging),
         Step("approve prod, summarize", project_steps.approve_prod_then_summarize),
+        Step("the endpoints answer", project_steps.endpoints_answer),
         Step("delete the projects", project_steps.delete_projects),
     )),
     "batch": Scenario("build-train-batch", PEOPLE_TO_APPROVAL + (

@@ -5,17 +5,8 @@
 
 from datetime import datetime, timedelta
 
-from products.demo.findings import capture_prefix
+from products.demo.findings import capture_prefix, test_rows
 from products.local_aws.seed_executor import seed_module
-
-
-def test_rows(s3, props: dict) -> list[str]:
-    """The test split the newest model-build run wrote (target first): rows the model never trained on."""
-    bucket = props["ArtifactBucket"]["BucketName"]
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=props["ModelPackageGroup"]["ModelPackageGroupName"] + "/")
-    splits = [o for o in listed.get("Contents", []) if o["Key"].endswith("/preprocess/test/test.csv")]
-    key = max(splits, key=lambda o: o["LastModified"])["Key"]  # the newest model build's (each run writes one)
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
 
 
 def write_drifted_capture(s3, props: dict, endpoint: str, monitor_time: str) -> int:

@@ -7,7 +7,7 @@ names the step. Every name comes from the resolved template, never typed here.
 from dataclasses import replace
 
 from products.catalog.config import TargetAccount
-from products.demo.context import PROD_ACCOUNT, REGION, STAGING_ACCOUNT, STUDIO_ROLE, Demo
+from products.demo.context import PROD_ACCOUNT, STAGING_ACCOUNT, STUDIO_ROLE, Demo
 from products.demo.findings import describe, iam_checks, summarize
 from products.publishing.aws import Aws
 from products.publishing.publication import Publication
@@ -20,27 +20,35 @@ ACCOUNT_PARAMETERS = {"accounts": {"StagingAccountId": STAGING_ACCOUNT, "ProdAcc
 
 
 def publish_catalog(demo: Demo) -> None:
-    """The real publisher, both routes, into the local AWS (the demo answers its question yes)."""
+    """A Studio domain (the demo's account has none), then the catalog published on both routes for it."""
     domain = demo.clients["sagemaker"].create_domain(
         DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
         DefaultUserSettings={"ExecutionRole": STUDIO_ROLE},
     )
     targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
                     for a in (STAGING_ACCOUNT, PROD_ACCOUNT)) if demo.scenario == "accounts" else ()
+    publish(demo, Aws(demo.region), domain["DomainArn"].rsplit("/", 1)[1], targets)
+
+
+def publish(demo: Demo, aws: Aws, domain_id: str, target_accounts: tuple = ()) -> Publication:
+    """The real publisher, both routes, for the Studio domain ``domain_id`` (the run answers its question yes)."""
     config = demo.found["config"]
     config = replace(config, publish=replace(
-        config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain["DomainArn"].rsplit("/", 1)[1],
-        target_accounts=targets))
+        config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain_id,
+        target_accounts=target_accounts or config.publish.target_accounts))
     indented = lambda line: demo.say("    " + line.strip())  # noqa: E731
-    publication = Publication(config, [Aws(REGION)], demo.catalog, config.publish.targets, say=indented, poll_seconds=0.2)
-    publication.run(apply=True, ask=lambda question: indented(f"{question} yes (the demo answers)") or True)
+    publication = Publication(config, [aws], demo.catalog, config.publish.targets, say=indented,
+                              poll_seconds=demo.waits.poll)
+    demo.found.update(config=config, publication=publication)
+    publication.run(apply=True, ask=lambda question: indented(f"{question} yes (the run answers)") or True)
     published = publication.plans[0]
-    demo.found.update(config=config, bucket=published.bucket)
+    demo.found.update(bucket=published.bucket)
     for stack in published.stacks:
         demo.say(f"    stack {stack['stack']}: {stack['action']}")
     demo.say(f"    {len(published.uploaded)} artifacts in s3://{published.bucket}; "
              f"S3 route: {len(published.s3_route)} change(s)")
     demo.say("    the portfolio stack created the portfolio and its products, which Service Catalog's API lists")
+    return publication
 
 
 def finish(demo: Demo) -> None:
@@ -48,8 +56,9 @@ def finish(demo: Demo) -> None:
     result = demo.result
     result.summary = summarize(demo.clients, result.project_name, result.project_id, demo.props)
     result.iam_checks = iam_checks(demo.work / "iam-checks.jsonl")
-    demo.say("    calls checked against their role's policies: " + ", ".join(
-        f"{role} {checks['checked']}" for role, checks in sorted(result.iam_checks.items())))
+    if result.iam_checks:  # the local AWS's log of its checks (AWS checks them all the same, and keeps no such log)
+        demo.say("    calls checked against their role's policies: " + ", ".join(
+            f"{role} {checks['checked']}" for role, checks in sorted(result.iam_checks.items())))
     for role, checks in sorted(result.iam_checks.items()):
         if checks["denied"]:
             demo.say(f"    denied to {role}, and handled by the caller: {', '.join(checks['denied'])}")

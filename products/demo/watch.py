@@ -1,17 +1,17 @@
 """Watching a project's CodePipeline executions through CodePipeline's API, as a person watches the console:
-each action printed once it has ended, with its duration and summary. The deadlines only stop a run that hangs;
-they decide no result."""
+each action printed once it has ended, with its duration and summary, and, while a long one runs, which are still
+running. The deadlines (``Waits``, context.py) only stop a run that hangs; they decide no result."""
 
 import time
 
-HANG_SECONDS = 900  # longer than any local run; a run still going then is a fault of the local AWS
+from products.demo.context import LOCAL_WAITS, Waits
 
 
 class PipelineFailed(RuntimeError):
     """The execution failed; the message is CodePipeline's status summary."""
 
 
-def started_execution(codepipeline, pipeline: str, before: set[str], seconds: float) -> dict | None:
+def started_execution(codepipeline, pipeline: str, before: set[str], seconds: float, poll: float = 0.2) -> dict | None:
     """The first execution of ``pipeline`` not in ``before`` (ids), once one starts; None after ``seconds``."""
     give_up = time.monotonic() + seconds
     while True:
@@ -21,11 +21,12 @@ def started_execution(codepipeline, pipeline: str, before: set[str], seconds: fl
             return new[-1]
         if time.monotonic() >= give_up:
             return None
-        time.sleep(0.2)
+        time.sleep(poll)
 
 
 def matched_events(cloudwatch, rule: str) -> int:
-    """How many events the rule matched (its MatchedEvents metric; the local AWS counts them at once)."""
+    """How many events the rule matched (its MatchedEvents metric: counted at once by the local AWS, within
+    minutes by AWS, so it explains a start that did not come rather than deciding it)."""
     now = time.time()
     datapoints = cloudwatch.get_metric_statistics(
         Namespace="AWS/Events", MetricName="MatchedEvents", Dimensions=[{"Name": "RuleName", "Value": rule}],
@@ -38,11 +39,15 @@ def execution_ids(codepipeline, pipeline: str) -> set[str]:
             codepipeline.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]}
 
 
-def _report(codepipeline, pipeline: str, execution_id: str, shown: set, say) -> None:
+def _report(codepipeline, pipeline: str, execution_id: str, shown: set, say) -> list[str]:
+    """Print the actions that ended since the last report; the ones still running (stage/action)."""
     details = codepipeline.list_action_executions(pipelineName=pipeline, filter={
         "pipelineExecutionId": execution_id})["actionExecutionDetails"]
+    running = []
     for detail in sorted(details, key=lambda d: d["startTime"]):
         key = (detail["stageName"], detail["actionName"], detail["status"])
+        if detail["status"] == "InProgress":
+            running.append(f"{detail['stageName']}/{detail['actionName']}")
         if detail["status"] == "InProgress" or key in shown:
             continue
         shown.add(key)
@@ -50,6 +55,7 @@ def _report(codepipeline, pipeline: str, execution_id: str, shown: set, say) -> 
         summary = detail.get("output", {}).get("executionResult", {}).get("externalExecutionSummary", "")
         say(f"    {detail['stageName']}/{detail['actionName']}: {detail['status']} in {seconds:.1f}s"
             + (f" ({summary.splitlines()[0][:120]})" if summary and detail["status"] == "Succeeded" else ""))
+    return running
 
 
 def _waiting_gate(codepipeline, pipeline: str) -> str | None:
@@ -61,17 +67,24 @@ def _waiting_gate(codepipeline, pipeline: str) -> str | None:
 
 
 def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool = False, shown: set | None = None,
-           logs=None) -> str:
+           logs=None, waits: Waits = LOCAL_WAITS) -> str:
     """Print the execution's actions as they end until it ends (or, ``until_gate``, waits at a manual approval);
     its final status, or the gate's stage name. PipelineFailed with CodePipeline's summary if it failed, after the
     failed build's log (read from CloudWatch Logs with ``logs``, a client, when given).
     ``shown``: the actions already printed, when the execution is followed again after its gate."""
     shown = set() if shown is None else shown
-    give_up = time.monotonic() + HANG_SECONDS
-    while time.monotonic() < give_up:
+    started = time.monotonic()
+    quiet_since = started
+    while time.monotonic() < started + waits.hang:
         execution = codepipeline.get_pipeline_execution(pipelineName=pipeline, pipelineExecutionId=execution_id)[
             "pipelineExecution"]
-        _report(codepipeline, pipeline, execution_id, shown, say)
+        printed = len(shown)
+        running = _report(codepipeline, pipeline, execution_id, shown, say)
+        if len(shown) > printed:
+            quiet_since = time.monotonic()
+        elif running and time.monotonic() - quiet_since >= waits.progress:
+            say(f"    still running after {(time.monotonic() - started) / 60:.0f} min: {', '.join(running)}")
+            quiet_since = time.monotonic()
         if execution["status"] == "Failed":
             if logs is not None:
                 _failed_build_log(codepipeline, logs, pipeline, execution_id, say)
@@ -82,8 +95,8 @@ def follow(codepipeline, pipeline: str, execution_id: str, say, until_gate: bool
         if gate:
             say(f"    {gate}: waiting for a person's approval")
             return gate
-        time.sleep(0.2)
-    raise RuntimeError(f"{pipeline}: execution {execution_id} still running after {HANG_SECONDS}s (the local AWS hung)")
+        time.sleep(waits.poll)
+    raise RuntimeError(f"{pipeline}: execution {execution_id} still running after {waits.hang:.0f}s (taken for hung)")
 
 
 def _failed_build_log(codepipeline, logs, pipeline: str, execution_id: str, say, lines: int = 15) -> None:

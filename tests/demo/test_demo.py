@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 TITLES = [
     "publish the catalog", "create a project on each route", "push to the model-build repo",
     "model build: the pipeline runs", "approve the model package", "model deploy: staging deployed and tested",
-    "approve prod, summarize", "delete the projects",
+    "approve prod, summarize", "the endpoints answer", "delete the projects",
 ]
 def quiet(*_):
     pass
@@ -46,6 +46,10 @@ def test_the_demo_walks_the_whole_flow():
     assert {"AmazonSageMaker-ExecutionRole-demo", "LaunchRole", "EventsRole", "CodePipelineRole", "CloudformationRole",
             "CodeBuildRole", "UseRole", "ExecutionRole", "LambdaRole"} <= set(checks)
     assert all(role["checked"] > 0 for role in checks.values())
+    # What people do is checked too: as the Studio user's role.
+    assert {"sagemaker:CreateProject", "codecommit:CreateCommit", "sagemaker:UpdateModelPackage",
+            "codepipeline:PutApprovalResult", "sagemaker:InvokeEndpoint", "sagemaker:DeleteProject"} <= checks[
+        "AmazonSageMaker-ExecutionRole-demo"]["actions"]
     assert {role: c["denied"] for role, c in checks.items() if c["denied"]} == {"CodeBuildRole": ["s3:ListAllMyBuckets"]}
 
 

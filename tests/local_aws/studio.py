@@ -12,7 +12,7 @@ import boto3
 
 from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
-from products.demo.project_steps import SAGEMAKER_TRUST, STUDIO_PROJECT_ACTIONS
+from products.demo.people import SAGEMAKER_TRUST, STUDIO_PROJECT_ACTIONS
 from products.publishing.aws import Aws
 from products.publishing.publication import Publication
 
