@@ -19,18 +19,22 @@ STAGING_ACCOUNT, PROD_ACCOUNT = "222222222222", "333333333333"
 @dataclass(frozen=True)
 class Waits:
     """How a run polls and how long it waits: seconds between polls, for a pipeline a push or an approval starts,
-    before a run is taken for hung, between progress lines. None of them decides a result."""
+    before a run is taken for hung, between progress lines, and for IAM to spread a new role's policies. None of
+    them decides a result."""
 
     poll: float
     start: float
     hang: float
     progress: float
+    settle: float
 
 
 # The local AWS answers at once and runs a pipeline in seconds; AWS takes minutes (a model build runs four
 # SageMaker jobs, an endpoint takes minutes to come InService) and throttles fast polling.
-LOCAL_WAITS = Waits(poll=0.2, start=15, hang=900, progress=60)
-AWS_WAITS = Waits(poll=15, start=300, hang=4 * 3600, progress=300)
+# IAM is eventually consistent: a role's new policies may take seconds to apply everywhere (IAM User Guide,
+# "Changes that I make are not always immediately visible"); the local AWS applies them at once.
+LOCAL_WAITS = Waits(poll=0.2, start=15, hang=900, progress=60, settle=0)
+AWS_WAITS = Waits(poll=15, start=300, hang=4 * 3600, progress=300, settle=15)
 
 
 class DemoFailed(RuntimeError):

@@ -22,8 +22,11 @@ STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "All
     "sagemaker:AddTags", "servicecatalog:ProvisionProduct", "servicecatalog:TerminateProvisionedProduct",
     "servicecatalog:DescribeRecord", "servicecatalog:DescribeProvisionedProduct"]}]}
 # What the person does besides creating and deleting projects: push a commit (what `git push` amounts to),
-# approve the model package and the prod gate, ask an endpoint.
-PERSON_ACTIONS = ["codecommit:GetBranch", "codecommit:CreateCommit", "sagemaker:ListModelPackages",
+# approve the model package and the prod gate, ask an endpoint. The Service Catalog reads are what an end user of a
+# portfolio is given (AWS's AWSServiceCatalogEndUserFullAccess has them), in case SageMaker reads the product as
+# the caller before launching it; the local AWS does not need them.
+PERSON_ACTIONS = ["servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
+                  "servicecatalog:ListLaunchPaths", "servicecatalog:SearchProducts", "codecommit:GetBranch", "codecommit:CreateCommit", "sagemaker:ListModelPackages",
                   "sagemaker:UpdateModelPackage", "codepipeline:GetPipelineState", "codepipeline:PutApprovalResult",
                   "sagemaker:InvokeEndpoint"]
 # IAM is eventually consistent: AWS may refuse to let a new role be assumed for some seconds.

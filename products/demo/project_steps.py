@@ -35,6 +35,9 @@ def person(demo: Demo) -> boto3.Session:
         partition = demo.person_role.split(":")[1]
         create_person_role(demo.clients["iam"], demo.person_role,
                            f"arn:{partition}:iam::{demo.account}:policy{roles.path}{STUDIO_USER_POLICY}")
+        if demo.waits.settle:
+            demo.say(f"    created {demo.person_role}; waiting {demo.waits.settle:.0f}s for IAM to apply its policies")
+            time.sleep(demo.waits.settle)
         demo.found["person"] = session_as_person(demo.clients["sts"], demo.person_role, demo.region,
                                                  pause=demo.waits.poll)
     return demo.found["person"]
@@ -153,7 +156,9 @@ def create_projects(demo: Demo) -> None:
     codepipeline = demo.clients["codepipeline"]
     for logical_id in _pipelines(demo):
         name = demo.props[logical_id]["Name"]
-        (first,) = codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+        first = watch.started_execution(codepipeline, name, set(), demo.waits.start, demo.waits.poll)
+        if first is None:
+            raise RuntimeError(f"creating {name} did not start it within {demo.waits.start:.0f}s, as AWS does")
         demo.found.setdefault("creation_runs", {})[logical_id] = first["pipelineExecutionId"]
         demo.say(f"    {name}: started by its creation ({first['trigger']['triggerType']}), as in AWS")
 
@@ -171,7 +176,7 @@ def creation_runs(demo: Demo) -> None:
     for logical_id, execution_id in demo.found["creation_runs"].items():
         name = demo.props[logical_id]["Name"]
         try:
-            status = follow(codepipeline, name, execution_id, lambda line: None)
+            status = follow(codepipeline, name, execution_id, lambda line: None, waits=demo.waits)
         except PipelineFailed as failed:
             if logical_id == "ModelBuildPipeline":
                 raise
