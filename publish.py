@@ -379,14 +379,66 @@ def cmd_demo(args) -> int:
         return EXIT_INTERRUPTED
 
 
+def cmd_accept(args) -> int:
+    """The acceptance run: say what it creates and costs, ask once, run the flow, clean up, report."""
+    from dataclasses import replace
+
+    from products.demo.acceptance import Refused, preflight, run_acceptance
+    from products.demo.acceptance_plan import statement
+    from products.demo.context import AWS_WAITS
+
+    config = load_config(args.config, PRODUCTS)
+    if args.region and len(args.region) > 1:
+        raise BadInput("--region: the acceptance run acts in one region; give --region once")
+    aws = _sessions(args, config)[0]
+    console = _progress(args)
+    try:
+        plan = preflight(aws, config, _domain_id(args, config, ()))
+    except Refused as refused:
+        err.print(f"accept: {refused}; nothing changed")
+        return EXIT_FAILED
+    catalog = synthesize(config)
+    for line in statement(plan, catalog, config):
+        console.print(line)
+    if not _ask(args, console, f"Run the acceptance test in account {plan.account} ({plan.region}), creating "
+                               "and then deleting all of the above?"):
+        console.print("accept: not confirmed; nothing created")
+        return EXIT_DECLINED
+    started = time.perf_counter()
+    outcome = run_acceptance(aws, config, plan, catalog, say=console.print,
+                             waits=replace(AWS_WAITS, poll=args.poll_seconds))
+    return _acceptance_report(args, plan, outcome, time.perf_counter() - started, console)
+
+
+def _acceptance_report(args, plan, outcome, seconds: float, console: Console) -> int:
+    """What ran and how long, how it ended, and what (if anything) is left; the exit code."""
+    console.print(f"\naccept: {len(outcome.result.durations)} steps in {seconds / 60:.1f} min, account {plan.account}")
+    for title, step_seconds in outcome.result.durations.items():
+        console.print(f"  {step_seconds:8.1f}s  {title}")
+    ended = ("interrupted" if outcome.interrupted else f"failed at step {outcome.failure.step} ({outcome.failure.title})"
+             if outcome.failure else "passed")
+    console.print(f"accept: {ended}; " + ("not deleted, delete by hand: " + "; ".join(outcome.left) if outcome.left
+                                          else "everything it created is deleted"))
+    if args.output == "json":
+        _emit_json({"account": plan.account, "region": plan.region, "result": ended, "seconds": round(seconds, 1),
+                    "steps": [{"title": title, "seconds": round(step_seconds, 2)}
+                              for title, step_seconds in outcome.result.durations.items()],
+                    "failure": outcome.failure and outcome.failure.reason,
+                    "left": outcome.left, "mse": outcome.result.mse})
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if outcome.failure or outcome.left else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="publish.py",
         description=(
             "Build the catalog of SageMaker project templates (synth, lint, products) and publish it "
             "to Service Catalog and S3 (plan, publish, verify, destroy), create a project on the S3 route as "
-            "Studio does (create-project), and report the projects made from it (projects). AWS verbs use the usual "
-            "boto3 credentials and honour AWS_ENDPOINT_URL."
+            "Studio does (create-project), report the projects made from it (projects), and run the whole flow in a "
+            "sandbox account as an acceptance test (accept). AWS verbs use the usual boto3 credentials and honour "
+            "AWS_ENDPOINT_URL."
         ),
         epilog="Exit codes: 0 success, 1 failed (lint findings, deployment, checks, AWS errors), "
         "2 bad input, 3 changes not confirmed (nothing changed), 4 changes pending (plan --detailed-exitcode), "
@@ -397,6 +449,7 @@ def parser() -> argparse.ArgumentParser:
     _demo_verb(verbs)
     _publish_verbs(verbs)
     _other_aws_verbs(verbs)
+    _accept_verb(verbs)
     return main
 
 
@@ -526,6 +579,25 @@ def _other_aws_verbs(verbs) -> None:
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
     sub.add_argument("--yes", action="store_true", help="delete without asking")
+
+
+def _accept_verb(verbs) -> None:
+    sub = _aws_verb(
+        verbs, "accept",
+        "Acceptance test in a sandbox account (the one the credentials name): publish the catalog there, create a "
+        "project on each route, push to the model-build repository, follow each pipeline with progress, approve "
+        "the model and the prod gate, check both endpoints answer, delete the projects and everything publishing "
+        "created, and report each step's duration. It says what it will create and a rough cost, then asks once "
+        "(--yes, or y on standard input); it refuses where the catalog is already published. On a failure or "
+        "Ctrl-C it still deletes what it created, and names anything it could not. About an hour in AWS.",
+        cmd_accept,
+    )
+    sub.add_argument("--domain-id", help="Studio domain id (d-...) the S3 route tags (default: "
+                                         "publish.studio_domain_id, else the account's only domain)")
+    sub.add_argument("--yes", action="store_true", help="run without asking")
+    for action in sub._actions:
+        if action.dest == "poll_seconds":
+            action.help = "how often to poll AWS (CloudFormation, CodePipeline, SageMaker) while waiting"
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,88 @@
+"""What an acceptance run will create in the account, and a rough cost: said before the run asks.
+
+The cost is an estimate for a person deciding whether to go ahead, not a quote: approximate on-demand list prices
+(USD, us-east-1, as the AWS pricing pages gave them in 2026; the run does not look them up) times what a run
+uses. What bills while it runs: the SageMaker jobs of two model builds (the one the model-build pipeline's
+creation starts, and the push's), the CodeBuild minutes (the model build waits for its SageMaker pipeline), the
+CodePipeline V2 action minutes, and the two endpoints from staging's deployment to the projects' deletion.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from products.render.synth import SEEDCODE_DIR, RenderedCatalog
+
+# Approximate on-demand prices, USD: SageMaker instances per hour; CodeBuild per build minute (general1.small,
+# Linux); CodePipeline V2 per action-execution minute.
+HOURLY = {"ml.m5.large": 0.115, "ml.m5.xlarge": 0.23}
+CODEBUILD_MINUTE, PIPELINE_ACTION_MINUTE = 0.005, 0.002
+# What one run uses, roughly (minutes): a SageMaker job with its start-up; a model build's CodeBuild (it waits for
+# the SageMaker pipeline); the deploy pipeline's builds; staging's and prod's endpoints up until the deletion.
+JOB_MINUTES, MODEL_BUILD_MINUTES, DEPLOY_BUILD_MINUTES = 6, 25, 4
+STAGING_MINUTES, PROD_MINUTES = 30, 20
+MODEL_BUILDS, JOBS_PER_BUILD, JOB_INSTANCE = 2, 4, "ml.m5.xlarge"  # the seed pipeline's defaults
+RUN_MINUTES = (60, 90)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    lines: tuple[str, ...]
+    dollars: float
+
+
+def resource_counts(catalog: RenderedCatalog, product: str) -> str:
+    """The resources a project of ``product`` gets from its stack, by type: "17 resources (3 CodeBuild::Project,...)"."""
+    types = Counter(r["Type"].removeprefix("AWS::") for r in
+                    json.loads(catalog.product_templates[product].data)["Resources"].values())
+    return f"{sum(types.values())} resources (" + ", ".join(f"{n} {t}" for t, n in sorted(types.items())) + ")"
+
+
+def endpoint_instance_types() -> dict[str, str]:
+    """Staging's and prod's endpoint instance types, from the model-deploy seed's stage configurations."""
+    return {stage: json.loads((SEEDCODE_DIR / "model-deploy" / f"{stage}-config.json").read_text())["Parameters"][
+        "EndpointInstanceType"] for stage in ("staging", "prod")}
+
+
+def estimate() -> Estimate:
+    """The rough cost of one run, item by item."""
+    endpoints = endpoint_instance_types()
+    jobs = MODEL_BUILDS * JOBS_PER_BUILD * JOB_MINUTES / 60 * HOURLY[JOB_INSTANCE]
+    endpoint_cost = (STAGING_MINUTES * HOURLY[endpoints["staging"]] + PROD_MINUTES * HOURLY[endpoints["prod"]]) / 60
+    build_minutes = MODEL_BUILDS * MODEL_BUILD_MINUTES + 2 * DEPLOY_BUILD_MINUTES
+    builds = build_minutes * CODEBUILD_MINUTE
+    pipelines = (build_minutes + STAGING_MINUTES) * PIPELINE_ACTION_MINUTE
+    items = {
+        f"SageMaker jobs: {MODEL_BUILDS} model builds x {JOBS_PER_BUILD} jobs on {JOB_INSTANCE}, ~{JOB_MINUTES} min each": jobs,
+        f"endpoints: staging on {endpoints['staging']} ~{STAGING_MINUTES} min, prod on {endpoints['prod']} "
+        f"~{PROD_MINUTES} min": endpoint_cost,
+        f"CodeBuild: ~{build_minutes} build minutes": builds,
+        "CodePipeline V2 action minutes": pipelines,
+    }
+    lines = tuple(f"~${cost:.2f}  {item}" for item, cost in items.items())
+    lines += ("~$0.05  the rest: S3 requests and storage, CloudWatch Logs, KMS keys (prorated), EventBridge",)
+    return Estimate(lines, sum(items.values()) + 0.05)
+
+
+def statement(plan, catalog: RenderedCatalog, config) -> list[str]:
+    """Everything the run will create, and its rough cost and duration (``plan``: the run's Preflight)."""
+    publish = config.publish
+    found = estimate()
+    return [
+        f"accept: account {plan.account} as {plan.caller}, region {plan.region}, Studio domain {plan.domain_id}",
+        "It creates, then deletes (also on failure and on Ctrl-C):",
+        f"  publishing: stacks {publish.roles_stack} (the catalog's roles and the S3-route user policy) and "
+        f"{publish.portfolio_stack} (a portfolio and {len(catalog.product_templates)} products); the asset bucket "
+        "with the products' templates (both routes') and seed code; the Studio domain's S3-templates tag",
+        f"  a role {plan.person_role.rsplit('/', 1)[1]}, which the run acts as: a Studio user who creates, pushes, "
+        "approves and deletes",
+        f"  project {plan.project_name} (build-train-deploy, Service Catalog route): "
+        + resource_counts(catalog, "build-train-deploy"),
+        f"  project {plan.project_name}-s3 (deploy, S3 route): " + resource_counts(catalog, "deploy"),
+        f"  while it runs: SageMaker jobs, a SageMaker pipeline, model packages, endpoints {plan.project_name}-staging "
+        f"and {plan.project_name}-prod with their models and configurations; the projects' buckets and model "
+        "package groups (kept by their templates) are deleted at the end too",
+        f"Rough cost: ${found.dollars:.2f} (approximate on-demand list prices; your prices and free tier may differ):",
+        *(f"  {line}" for line in found.lines),
+        f"It takes about {RUN_MINUTES[0]}-{RUN_MINUTES[1]} minutes in AWS.",
+    ]
