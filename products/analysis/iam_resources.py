@@ -72,6 +72,7 @@ RESOURCES = {
     ("sagemaker", "StartPipelineExecution"): _pipeline,
     ("sagemaker", "DescribePipelineExecution"): _given("PipelineExecutionArn"),
     ("sagemaker", "ListPipelineExecutionSteps"): _given("PipelineExecutionArn"),
+    ("sagemaker", "StopPipelineExecution"): _given("PipelineExecutionArn"),
     ("sagemaker", "AddTags"): _given("ResourceArn"),
     ("sagemaker", "ListTags"): _given("ResourceArn"),
     ("sagemaker", "ListModelPackages"): ANY,

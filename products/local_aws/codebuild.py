@@ -9,9 +9,12 @@ the buildspec fails here, with its name, instead of expanding to nothing. Used b
 local demo and the tests.
 """
 
+import atexit
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -38,6 +41,23 @@ class BuildspecError(RuntimeError):
     def __init__(self, message: str, phase: str | None = None):
         super().__init__(message)
         self.phase = phase
+
+
+class BuildStopped(BuildspecError):
+    """StopBuild stopped the build: its running command was killed, and no later one ran."""
+
+
+STOP_POLL_SECONDS = 0.2  # how soon a running command sees that its build was stopped
+# Each command runs in a process group of its own (so that a stopped build's children go with it); the ones
+# still running when the emulator exits are killed then, as CodeBuild's containers go with the service.
+_RUNNING: set[int] = set()
+
+
+@atexit.register
+def _kill_running() -> None:
+    for group in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
 
 
 @dataclass
@@ -69,19 +89,38 @@ def _read_captured(capture_file: Path) -> dict[str, str]:
     return dict(zip(fields[::2], fields[1::2]))
 
 
-def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say) -> None:
-    """Run one command; its output is shown, except the install phase's, which is shown only if it fails."""
+def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say, stop=None) -> None:
+    """Run one command; its output is shown, except the install phase's, which is shown only if it fails. Once
+    ``stop`` (a threading.Event) is set, the command and its children are killed and BuildStopped raised."""
     lines = command.strip().splitlines()
     first_line = lines[0]
     say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
     script = _with_variable_capture(command, exported_names, capture_file) if exported_names else command
-    result = subprocess.run(["bash", "-c", script], cwd=source_dir, env=env, capture_output=True, text=True)
-    if phase != "install" or result.returncode != 0:
-        for line in (result.stdout + result.stderr).strip().splitlines():
+    process = subprocess.Popen(["bash", "-c", script], cwd=source_dir, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, process_group=0)
+    _RUNNING.add(process.pid)
+    try:
+        while True:
+            try:
+                stdout, stderr = process.communicate(timeout=STOP_POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if stop is not None and stop.is_set():
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.communicate()
+                    raise BuildStopped(f"{buildspec.name}: {phase} phase: `{first_line}` stopped", phase) from None
+    except BaseException:  # stopped, or Ctrl-C here: the command's whole group goes
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        raise
+    finally:
+        _RUNNING.discard(process.pid)
+    if phase != "install" or process.returncode != 0:
+        for line in (stdout + stderr).strip().splitlines():
             say(f"      {line}")
-    if result.returncode != 0:
-        last = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()[-1].strip()
-        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {result.returncode}: {last}", phase)
+    if process.returncode != 0:
+        last = (stderr.strip() or stdout.strip() or "(no output)").splitlines()[-1].strip()
+        raise BuildspecError(f"{buildspec.name}: {phase} phase: `{first_line}` exited {process.returncode}: {last}", phase)
 
 
 def project_environment(project: dict) -> dict[str, str]:
@@ -112,10 +151,12 @@ def run_buildspec(
     phases=PHASES,
     output_dir: Path | None = None,
     say=print,
+    stop=None,
 ) -> BuildRun:
     """Run ``phases`` of ``buildspec`` in ``source_dir``; copy its exported artifacts to ``output_dir``.
 
-    ``overrides`` replace the project's variables, as StartBuild's environmentVariablesOverride does.
+    ``overrides`` replace the project's variables, as StartBuild's environmentVariablesOverride does; ``stop``
+    (a threading.Event), once set, stops the build (BuildStopped).
     """
     started = time.perf_counter()
     buildspec = Path(buildspec)
@@ -141,12 +182,13 @@ def run_buildspec(
             f"{buildspec.name}: uses {', '.join('$' + m for m in missing)}, which the CodeBuild project "
             f"{project.get('Name', '')} does not set"
         )
-    env, variables, install_seconds, built = _run_phases(buildspec, spec, Path(source_dir), env, python, phases, say)
+    env, variables, install_seconds, built = _run_phases(buildspec, spec, Path(source_dir), env, python, phases, say,
+                                                         stop)
     exported = _export_artifacts(buildspec, spec, env, Path(source_dir), output_dir)
     return BuildRun(exported, time.perf_counter() - started, variables, install_seconds, built)
 
 
-def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python, phases, say):
+def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python, phases, say, stop=None):
     """Each phase's commands in order; with ``python``, the install phase builds the environment the rest run in.
     Returns the environment the build ended in, its exported variables, the install time and whether it built."""
     exported_names = list(spec.get("env", {}).get("exported-variables", []))
@@ -156,7 +198,7 @@ def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python
 
         def run_phase(phase, phase_env):
             for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
-                _run_command(buildspec, phase, command, source_dir, phase_env, exported_names, capture_file, say)
+                _run_command(buildspec, phase, command, source_dir, phase_env, exported_names, capture_file, say, stop)
 
         if python:
             install_started = time.perf_counter()

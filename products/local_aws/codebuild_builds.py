@@ -16,13 +16,17 @@ image's stand-in, codebuild_image.py), with:
 
 The build runs to its end before StartBuild answers (AWS answers at once, IN_PROGRESS); StartBuild and
 BatchGetBuilds then give its status, the phase that failed with the reason, and its
-``exportedEnvironmentVariables``. Not emulated: queueing, ``timeoutInMinutes``, VPC, caches, CloudWatch logs
+``exportedEnvironmentVariables``. A pipeline's build (``run_in``) is recorded as it starts (``record_build``), so
+ListBuildsForProject and BatchGetBuilds show it IN_PROGRESS; StopBuild kills its running command (and that
+command's children) before it answers, marks it STOPPED, and its action fails as stopped. Not emulated: queueing, ``timeoutInMinutes``, VPC, caches, CloudWatch logs
 (the output is kept on the build as ``localOutput``), artifacts of builds outside a pipeline.
 """
 
 import datetime
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -83,8 +87,9 @@ def pipeline_buildspec(metadata: dict, source_dir: Path, scratch: Path) -> Path:
 
 
 def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict], buildspec: Path, source_dir: Path,
-           secondary_sources: dict[str, Path] | None = None, output_dir: Path | None = None) -> dict:
-    """The build of ``buildspec`` in ``source_dir`` as the project's service role; BatchGetBuilds' view of it."""
+           secondary_sources: dict[str, Path] | None = None, output_dir: Path | None = None, stop=None) -> dict:
+    """The build of ``buildspec`` in ``source_dir`` as the project's service role; BatchGetBuilds' view of it.
+    ``stop`` (a threading.Event), once set, stops it: its running command is killed."""
     project = project_shape(metadata)
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="codebuild-home-") as home:
@@ -93,7 +98,7 @@ def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]
         try:
             ran = run_buildspec(buildspec, source_dir, project, region, extra_env=env, secondary_sources=secondary_sources,
                                 overrides={o["name"]: o["value"] for o in overrides}, output_dir=output_dir,
-                                say=lines.append)
+                                say=lines.append, stop=stop)
         except yaml.YAMLError as error:  # CodeBuild reads the buildspec after downloading the source
             return {"buildStatus": "FAILED", "localOutput": "\n".join(lines),
                     "phases": [{"phaseType": "DOWNLOAD_SOURCE", "phaseStatus": "FAILED", "contexts": [
@@ -105,6 +110,45 @@ def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]
     return {"buildStatus": "SUCCEEDED", "localOutput": "\n".join(lines),
             "phases": [{"phaseType": "BUILD", "phaseStatus": "SUCCEEDED"}],
             "exportedEnvironmentVariables": [{"name": k, "value": v} for k, v in sorted(ran.variables.items())]}
+
+
+@dataclass
+class _Running:
+    stop: threading.Event = field(default_factory=threading.Event)  # StopBuild asked
+    done: threading.Event = field(default_factory=threading.Event)  # the build's commands have ended
+
+
+_RUNNING: dict[str, _Running] = {}  # build id -> a pipeline build still running
+STOP_WAIT_SECONDS = 10  # StopBuild answers once the build's command is killed (a poll of codebuild.py's later)
+
+
+def record_build(account: str, region: str, project: str) -> dict:
+    """A build of ``project`` on moto's backend, IN_PROGRESS: what ListBuildsForProject and BatchGetBuilds show of
+    a pipeline's build while it runs; StopBuild stops it (``stop_signal``)."""
+    from moto.codebuild.models import codebuild_backends
+
+    record = codebuild_backends[account][region].start_build(project)
+    record.update(local_run=True, currentPhase="BUILD", buildStatus="IN_PROGRESS")
+    _RUNNING[record["id"]] = _Running()
+    return record
+
+
+def stop_signal(build_id: str) -> threading.Event:
+    """Set when StopBuild asks the recorded build to stop (run_in's ``stop``)."""
+    return _RUNNING[build_id].stop
+
+
+def finish_build(record: dict, build: dict) -> str:
+    """The recorded build ended as ``build`` says, unless StopBuild stopped it meanwhile; its final status."""
+    running = _RUNNING.pop(record["id"], None)
+    if running is not None and running.stop.is_set():
+        record.update(buildStatus="STOPPED")
+    if record["buildStatus"] != "STOPPED":
+        record.update({k: v for k, v in build.items() if k != "localOutput"})
+    record.update(currentPhase="COMPLETED", endTime=datetime.datetime.now(datetime.timezone.utc).isoformat())
+    if running is not None:
+        running.done.set()
+    return record["buildStatus"]
 
 
 def save_log(account: str, region: str, build_id: str, output: str) -> None:
@@ -150,8 +194,18 @@ def install(endpoint_url: str) -> None:
         ran_ids = {b["id"] for b in ran}
         return [_public(b) for b in ran] + original_batch(self, [i for i in ids if i not in ran_ids])
 
+    original_stop = CodeBuildBackend.stop_build
+
+    def stop_build(self, build_id):
+        running = _RUNNING.get(build_id)
+        if running is not None:  # a pipeline's build: its command killed before StopBuild answers
+            running.stop.set()
+            running.done.wait(STOP_WAIT_SECONDS)
+        return original_stop(self, build_id)
+
     CodeBuildResponse.start_build = start_build
     CodeBuildBackend.batch_get_builds = batch_get_builds
+    CodeBuildBackend.stop_build = stop_build
 
 
 def _public(build: dict) -> dict:

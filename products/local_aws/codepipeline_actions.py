@@ -200,16 +200,22 @@ def codebuild(run: ActionRun) -> Outcome:
     primary = run.config.get("PrimarySource") or next(iter(inputs), None)
     if primary not in inputs:
         raise ActionFailed(f"PrimarySource {primary} is not an input artifact of the action")
-    build_id = f"{name}:{uuid.uuid4()}"
-    _check_build_logs(run, service_role, name, build_id)
+    record = codebuild_builds.record_build(run.account, run.region, name)  # listed, and stoppable, as it runs
+    build_id, build = record["id"], {"buildStatus": "FAILED"}
     try:
+        _check_build_logs(run, service_role, name, build_id)
         buildspec = codebuild_builds.pipeline_buildspec(metadata, inputs[primary], run.work)
         build = codebuild_builds.run_in(
             run.endpoint_url, run.region, metadata, json.loads(run.config.get("EnvironmentVariables", "[]")),
-            buildspec, inputs[primary], {k: v for k, v in inputs.items() if k != primary}, run.work / "out")
+            buildspec, inputs[primary], {k: v for k, v in inputs.items() if k != primary}, run.work / "out",
+            stop=codebuild_builds.stop_signal(build_id))
     except codebuild_builds.BuildRefused as refused:
         raise ActionFailed(f"Build {build_id}: {refused}") from None
+    finally:
+        status = codebuild_builds.finish_build(record, build)
     codebuild_builds.save_log(run.account, run.region, build_id, build["localOutput"])
+    if status == "STOPPED":
+        raise ActionFailed(f"Build {build_id} was stopped")
     if build["buildStatus"] != "SUCCEEDED":
         failed = next((p for p in build["phases"] if p["phaseStatus"] == "FAILED"),
                       {"phaseType": "BUILD", "contexts": [{"message": "no phase reported its failure"}]})

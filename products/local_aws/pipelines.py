@@ -14,6 +14,10 @@ data in and out of a job as the job's RoleArn, model registration and the proper
 as the pipeline's RoleArn, and CreateProcessingJob/CreateTrainingJob with the PassRole of
 the job's role checked against the pipeline role (iam.py).
 
+DeletePipeline of a pipeline that does not exist answers ResourceNotFound, its documented error (moto answers
+ValidationException). StopPipelineExecution (moto has none) marks an execution Stopping; it ends Stopped when the step running then
+ends (AWS stops the running steps; here the step finishes, and no later step runs).
+
 Each execution's log is written to <work folder>/<execution id>/log.txt; the work folder
 is $EMULATOR_PIPELINE_WORK_DIR or a temporary folder removed when the emulator stops.
 """
@@ -87,17 +91,27 @@ def _run(endpoint_url: str, execution, pipeline_name: str, pipeline_role_arn: st
 
     def record(records):
         _RUNS[arn]["steps"] = [r.as_api() for r in records]
+        if _RUNS[arn].get("stopping"):
+            raise _Stopped()
 
     try:
         result = executor.execute(execution.pipeline_definition_for_execution, parameters, context, pipeline_name, record)
         status, reason = result.status, result.failure_reason
+    except _Stopped:
+        status, reason = "Stopped", None
     except Exception as error:  # an executor fault must show as a failed execution, not hang a waiter
         status, reason = "Failed", f"emulator: the executor failed: {type(error).__name__}: {error}"
+    if _RUNS[arn].get("stopping"):
+        status, reason = "Stopped", None
     print(f"execution {status}" + (f": {reason}" if reason else ""), file=log)
     log.close()
     _RUNS[arn]["failure_reason"] = reason
     execution.pipeline_execution_status = status
-    _announce(pipeline_name, arn, status, "Executing")
+    _announce(pipeline_name, arn, status, "Stopping" if status == "Stopped" else "Executing")
+
+
+class _Stopped(Exception):
+    """StopPipelineExecution asked for this execution: no further step runs."""
 
 
 def _announce(pipeline_name: str, execution_arn: str, status: str, previous: str) -> None:
@@ -110,7 +124,7 @@ def _announce(pipeline_name: str, execution_arn: str, status: str, previous: str
 def install(endpoint_url: str) -> None:
     """Patch moto (in this process) so pipeline executions run; ``endpoint_url`` is this server."""
     from moto.core.responses import ActionResult
-    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
     from moto.sagemaker.models import SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
 
@@ -145,6 +159,26 @@ def install(endpoint_url: str) -> None:
             steps.reverse()
         return ActionResult({"PipelineExecutionSteps": steps})
 
+    def stop_pipeline_execution(self):
+        arn = self._get_param("PipelineExecutionArn")
+        execution = next((p.pipeline_executions[arn] for p in self.sagemaker_backend.pipelines.values()
+                          if arn in p.pipeline_executions), None)
+        if execution is None or arn not in _RUNS:
+            raise ValidationError(message=f"Pipeline execution {arn} does not exist")
+        if execution.pipeline_execution_status == "Executing":
+            _RUNS[arn]["stopping"] = True
+            execution.pipeline_execution_status = "Stopping"
+        return ActionResult({"PipelineExecutionArn": arn})
+
+    SageMakerResponse.stop_pipeline_execution = stop_pipeline_execution
+    delete_pipeline = SageMakerModelBackend.delete_pipeline
+
+    def delete_existing_pipeline(self, pipeline_name):
+        if pipeline_name not in self.pipelines and not any(p.arn == pipeline_name for p in self.pipelines.values()):
+            raise ResourceNotFound(message=f"Pipeline {pipeline_name} does not exist")
+        return delete_pipeline(self, pipeline_name)
+
+    SageMakerModelBackend.delete_pipeline = delete_existing_pipeline
     SageMakerModelBackend.start_pipeline_execution = start_pipeline_execution
     SageMakerModelBackend.describe_pipeline_execution = describe_pipeline_execution
     SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps

@@ -293,3 +293,31 @@ def test_superseded_mode_one_execution_per_stage_and_a_newer_one_supersedes_an_o
                                      token=approval_token(codepipeline, name, "Approve"))
     assert settled(codepipeline, name, first)["status"] == "Succeeded"
     assert settled(codepipeline, name, third)["status"] == "InProgress"  # now at the gate the first left
+
+
+def test_a_build_stopped_while_it_runs_is_killed_and_fails_its_action_as_stopped(local_aws):
+    """What the acceptance run's clean-up relies on: a pipeline's build is listed while it runs, and StopBuild
+    kills its command (the command after it never runs) and fails the action."""
+    template = pipeline_template()
+    template["Resources"]["Build"]["Properties"]["Source"]["BuildSpec"] = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 600\n      - aws s3 cp source.txt s3://" + BUCKET
+        + "/after-the-sleep.txt\n")
+    _create(local_aws, template)
+    codepipeline, codebuild, name = local_aws("codepipeline"), local_aws("codebuild"), "sagemaker-pipeline-tests"
+    execution_id = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    give_up = time.monotonic() + 60  # only stops a build that never starts
+    while True:
+        builds = codebuild.batch_get_builds(ids=codebuild.list_builds_for_project(
+            projectName="sagemaker-pipeline-tests-build")["ids"])["builds"]
+        running = [b for b in builds if b["buildStatus"] == "IN_PROGRESS"]
+        if running or time.monotonic() > give_up:
+            break
+        time.sleep(0.2)
+    (build,) = running
+    codebuild.stop_build(id=build["id"])
+    execution = settled(codepipeline, name, execution_id)
+    assert execution["status"] == "Failed" and f"Build {build['id']} was stopped" in execution["statusSummary"]
+    (stopped,) = codebuild.batch_get_builds(ids=[build["id"]])["builds"]
+    assert stopped["buildStatus"] == "STOPPED"
+    listed = local_aws("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    assert "after-the-sleep.txt" not in {o["Key"] for o in listed}
