@@ -393,26 +393,26 @@ def cmd_accept(args) -> int:
     aws = _sessions(args, config)[0]
     console = _progress(args)
     try:
-        plan = preflight(aws, config, _domain_id(args, config, ()))
+        sandbox = preflight(aws, config, _domain_id(args, config, ()))
     except Refused as refused:
         err.print(f"accept: {refused}; nothing changed")
         return EXIT_FAILED
     catalog = synthesize(config)
-    for line in statement(plan, catalog, config):
+    for line in statement(sandbox, catalog, config):
         console.print(line)
-    if not _ask(args, console, f"Run the acceptance test in account {plan.account} ({plan.region}), creating "
+    if not _ask(args, console, f"Run the acceptance test in account {sandbox.account} ({sandbox.region}), creating "
                                "and then deleting all of the above?"):
         console.print("accept: not confirmed; nothing created")
         return EXIT_DECLINED
     started = time.perf_counter()
-    outcome = run_acceptance(aws, config, plan, catalog, say=console.print,
+    outcome = run_acceptance(aws, config, sandbox, catalog, say=console.print,
                              waits=replace(AWS_WAITS, poll=args.poll_seconds))
-    return _acceptance_report(args, plan, outcome, time.perf_counter() - started, console)
+    return _acceptance_report(args, sandbox, outcome, time.perf_counter() - started, console)
 
 
-def _acceptance_report(args, plan, outcome, seconds: float, console: Console) -> int:
+def _acceptance_report(args, sandbox, outcome, seconds: float, console: Console) -> int:
     """What ran and how long, how it ended, and what (if anything) is left; the exit code."""
-    console.print(f"\naccept: {len(outcome.result.durations)} steps in {seconds / 60:.1f} min, account {plan.account}")
+    console.print(f"\naccept: {len(outcome.result.durations)} steps in {seconds / 60:.1f} min, account {sandbox.account}")
     for title, step_seconds in outcome.result.durations.items():
         console.print(f"  {step_seconds:8.1f}s  {title}")
     ended = ("interrupted" if outcome.interrupted else f"failed at step {outcome.failure.step} ({outcome.failure.title})"
@@ -420,7 +420,7 @@ def _acceptance_report(args, plan, outcome, seconds: float, console: Console) ->
     console.print(f"accept: {ended}; " + ("not deleted, delete by hand: " + "; ".join(outcome.left) if outcome.left
                                           else "everything it created is deleted"))
     if args.output == "json":
-        _emit_json({"account": plan.account, "region": plan.region, "result": ended, "seconds": round(seconds, 1),
+        _emit_json({"account": sandbox.account, "region": sandbox.region, "result": ended, "seconds": round(seconds, 1),
                     "steps": [{"title": title, "seconds": round(step_seconds, 2)}
                               for title, step_seconds in outcome.result.durations.items()],
                     "failure": outcome.failure and outcome.failure.reason,
@@ -581,6 +581,9 @@ def _other_aws_verbs(verbs) -> None:
     sub.add_argument("--yes", action="store_true", help="delete without asking")
 
 
+AWS_POLL_SECONDS = 15.0  # CodePipeline, SageMaker and CloudFormation polled for an hour: no faster
+
+
 def _accept_verb(verbs) -> None:
     sub = _aws_verb(
         verbs, "accept",
@@ -597,7 +600,10 @@ def _accept_verb(verbs) -> None:
     sub.add_argument("--yes", action="store_true", help="run without asking")
     for action in sub._actions:
         if action.dest == "poll_seconds":
-            action.help = "how often to poll AWS (CloudFormation, CodePipeline, SageMaker) while waiting"
+            action.default = AWS_POLL_SECONDS
+            action.help = f"how often to poll AWS while waiting (default: {AWS_POLL_SECONDS:g})"
+        if action.dest == "region":
+            action.help = "the region to run in (default: the configuration's first region)"
 
 
 def main(argv=None) -> int:

@@ -14,13 +14,16 @@ Pointed at the local AWS (AWS_ENDPOINT_URL), the same code runs against the emul
 import json
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from products.analysis.portfolio_access import principal_matches
 from products.analysis.resolve import resolve
+from products.blocks.iam import ROLE_FIELDS
 from products.demo import project_steps
 from products.demo.context import AWS_WAITS, Demo, DemoFailed, DemoResult, Waits
+from products.demo.findings import every
 from products.demo.people import delete_person_role
 from products.demo.run import CLIENTS, run_step
 from products.demo.scenarios import SCENARIOS, Step
@@ -51,7 +54,8 @@ def preflight(aws, config, domain_id: str = "", run_id: str | None = None) -> Pr
     caller = aws.client("sts").get_caller_identity()["Arn"]
     run_id = run_id or secrets.token_hex(3)
     _refuse_if_published(aws, config, account)
-    return Preflight(account, caller, aws.region, domain_id or _only_domain(aws, account),
+    _refuse_if_roles_exist(aws, config, account)
+    return Preflight(account, caller, aws.region, _domain(aws, account, domain_id),
                      person_role_arn(config, caller.split(":")[1], account, run_id), f"accept-{run_id}")
 
 
@@ -61,7 +65,8 @@ def _refuse_if_published(aws, config, account: str) -> None:
         try:
             cloudformation.describe_stacks(StackName=stack)
         except cloudformation.exceptions.ClientError as error:
-            if "does not exist" in error.response["Error"]["Message"]:
+            # CloudFormation's only answer for a missing stack: ValidationError "Stack with id NAME does not exist".
+            if error.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(error):
                 continue
             raise
         raise Refused(f"stack {stack} already exists in {account} {aws.region}: the acceptance run publishes the "
@@ -73,9 +78,31 @@ def _refuse_if_published(aws, config, account: str) -> None:
                       "deletes it after, so it runs only where the catalog is not published (a sandbox account)")
 
 
-def _only_domain(aws, account: str) -> str:
-    """The account's Studio domain, when it has exactly one (the S3 route tags it)."""
-    domains = aws.client("sagemaker").list_domains()["Domains"]
+def _refuse_if_roles_exist(aws, config, account: str) -> None:
+    """The roles stack creates roles of fixed names (SageMaker's standard ones by default), which Studio's set-up
+    may already have created in the account; CloudFormation would refuse them after the question."""
+    iam = aws.client("iam")
+    for field in ROLE_FIELDS:
+        name = getattr(config.roles, field)
+        try:
+            iam.get_role(RoleName=name)
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        raise Refused(f"role {name} already exists in {account}: the roles stack creates it, so the acceptance run "
+                      "needs an account without the catalog's roles (a sandbox account; Studio's set-up may have "
+                      "created SageMaker's standard project roles)")
+
+
+def _domain(aws, account: str, domain_id: str) -> str:
+    """The Studio domain the S3 route tags: the one given, which must exist, or the account's only one."""
+    sagemaker = aws.client("sagemaker")
+    if domain_id:
+        try:
+            sagemaker.describe_domain(DomainId=domain_id)
+        except sagemaker.exceptions.ResourceNotFound:
+            raise Refused(f"--domain-id: no Studio domain {domain_id} in {account} {aws.region}") from None
+        return domain_id
+    domains = sagemaker.list_domains()["Domains"]
     if len(domains) != 1:
         raise Refused(f"{len(domains)} Studio domains in {account} {aws.region}: the S3 route publishes for one; "
                       + ("create one first (SageMaker Studio's quick setup)" if not domains else "pass --domain-id"))
@@ -125,18 +152,18 @@ class Outcome:
     left: list[str] = field(default_factory=list)
 
 
-def run_acceptance(aws, config, plan: Preflight, catalog, say=print, waits: Waits = AWS_WAITS) -> Outcome:
+def run_acceptance(aws, config, sandbox: Preflight, catalog, say=print, waits: Waits = AWS_WAITS) -> Outcome:
     """The steps until one fails or Ctrl-C, then the clean-up whatever happened."""
-    config = this_account_only(config, plan.domain_id)
+    config = this_account_only(config, sandbox.domain_id)
     template = json.loads(catalog.product_templates[PRODUCT].data)
-    outcome = Outcome(DemoResult(plan.project_name, ""))
-    resources = resolve(template, {"SageMakerProjectName": plan.project_name,
+    outcome = Outcome(DemoResult(sandbox.project_name, ""))
+    resources = resolve(template, {"SageMakerProjectName": sandbox.project_name,
                                    "SageMakerProjectId": "p-notcreatedyet"}).resources()
     with tempfile.TemporaryDirectory(prefix="catalog-accept-") as work:
         demo = Demo("endpoints", PRODUCT, catalog, template, resources, Path(work),
                     aws.client("sts").meta.endpoint_url, outcome.result, say,
                     clients={name: aws.client(name) for name in CLIENTS}, found={"config": config, "aws": aws},
-                    region=plan.region, account=plan.account, person_role=plan.person_role, waits=waits)
+                    region=sandbox.region, account=sandbox.account, person_role=sandbox.person_role, waits=waits)
         steps = acceptance_steps()
         try:
             for number, step in enumerate(steps, start=1):
@@ -152,20 +179,26 @@ def run_acceptance(aws, config, plan: Preflight, catalog, say=print, waits: Wait
 
 
 def clean_up(demo: Demo) -> list[str]:
-    """Everything the run created, deleted newest first; what could not be, named (empty: nothing is left).
-    A second Ctrl-C stops it, naming what was not yet deleted."""
+    """Everything the run created, deleted newest first; what could not be, named (empty: nothing is left). Each
+    item is tried whatever the one before did, except that the catalog stays while a project does (its roles are
+    what deletes a project). A second Ctrl-C stops it, naming what was not yet deleted."""
     demo.say("\n[clean-up] deleting what the run created")
-    actions = [("the projects", project_steps.delete_created_projects),
-               ("what the projects keep after deletion (bucket, model package group, SageMaker pipeline)",
-                _delete_kept),
-               ("the person's role", lambda d: delete_person_role(d.clients["iam"], d.person_role)),
-               ("what publishing created", _unpublish)]
-    left = []
-    for index, (what, action) in enumerate(actions):
+    left: list[str] = []
+    items = [("what still runs (builds, SageMaker pipeline executions)", _stop_running),
+             ("the projects", project_steps.delete_created_projects),
+             ("what the projects keep after deletion", lambda d: left.extend(_delete_kept(d))),
+             ("the person's role", lambda d: delete_person_role(d.clients["iam"], d.person_role))]
+    items += [(f"the catalog's {part}", lambda d, part=part: _unpublish(d, part)) for part in UNPUBLISHED]
+    after_the_projects = {items[2][0]} | {what for what, _ in items[4:]}
+    for index, (what, action) in enumerate(items):
+        if what in after_the_projects and any(item.startswith("the projects") for item in left):
+            left.append(f"{what} (kept while a project exists: delete the projects, then what they keep, then "
+                        "`publish.py destroy --roles --buckets`)")
+            continue
         try:
             action(demo)
         except KeyboardInterrupt:
-            left += [f"{w} (interrupted)" for w, _ in actions[index:]]
+            left += [f"{w} (interrupted)" for w, _ in items[index:]]
             break
         except Exception as error:  # the clean-up goes on: each item is tried whatever the one before did
             left.append(f"{what} ({type(error).__name__}: {' '.join(str(error).split())[:300]})")
@@ -173,65 +206,179 @@ def clean_up(demo: Demo) -> list[str]:
     return left
 
 
-def _delete_kept(demo: Demo) -> None:
-    """Each project's resources its template keeps (DeletionPolicy Retain: the bucket, the model package group)
-    and the SageMaker pipeline its model build made, which no stack owns."""
+def _project_resources(demo: Demo):
+    """Each project the run asked for, with its resolved resources and template: (name, resources, template);
+    a project whose id never came back is named instead (nothing named after it can be looked for)."""
     for name, project in demo.found.get("projects", {}).items():
         if project["id"] is None:
-            continue  # never created: nothing is named after it
+            yield name, None, None
+            continue
         template = json.loads(demo.catalog.product_templates[project["product"]].data)
-        resources = resolve(template, {"SageMakerProjectName": name, "SageMakerProjectId": project["id"],
-                                       **project["parameters"]}).resources()
-        for logical_id, resource in resources.items():
-            if template["Resources"][logical_id].get("DeletionPolicy") == "Retain":
-                _delete_kept_resource(demo, resource["Type"], resource["Properties"])
+        yield name, resolve(template, {"SageMakerProjectName": name, "SageMakerProjectId": project["id"],
+                                       **project["parameters"]}).resources(), template
+
+
+def _stop_running(demo: Demo) -> None:
+    """The projects' builds in progress and SageMaker pipeline executions still executing, stopped, and waited
+    for until they have: deleting a project stops neither, both bill until they end, and a build still running
+    could make again what the clean-up deletes (the SageMaker pipeline, objects in the bucket)."""
+    codebuild, sagemaker = demo.clients["codebuild"], demo.clients["sagemaker"]
+    builds, executions = [], []
+    for _, resources, _ in _project_resources(demo):
+        for resource in (resources or {}).values():
             if resource["Type"] == "AWS::CodeBuild::Project":
-                _delete_sagemaker_pipeline(demo, resource["Properties"])
+                builds += _stop_builds(demo, codebuild, resource["Properties"]["Name"])
+    for _, resources, _ in _project_resources(demo):  # after the builds: a build may have started one
+        for resource in (resources or {}).values():
+            name = _variables(resource["Properties"]).get("SAGEMAKER_PIPELINE_NAME") \
+                if resource["Type"] == "AWS::CodeBuild::Project" else None
+            for execution in _executions(sagemaker, name) if name else []:
+                if execution["PipelineExecutionStatus"] in ("Executing", "Stopping"):
+                    arn = execution["PipelineExecutionArn"]
+                    if execution["PipelineExecutionStatus"] == "Executing":
+                        sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn,
+                                                          ClientRequestToken=secrets.token_hex(16))
+                        demo.say(f"    stopping SageMaker pipeline execution {arn}")
+                    executions.append(arn)
+    _until(demo, lambda: all(b["buildStatus"] != "IN_PROGRESS" for b in
+                             (codebuild.batch_get_builds(ids=builds)["builds"] if builds else [])), "builds to stop")
+    _until(demo, lambda: all(sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)[
+        "PipelineExecutionStatus"] not in ("Executing", "Stopping") for arn in executions), "executions to stop")
+
+
+def _stop_builds(demo: Demo, codebuild, project: str) -> list[str]:
+    """The project's builds in progress, stopped; their ids."""
+    try:
+        ids = every(codebuild, "list_builds_for_project", "ids", projectName=project)
+    except codebuild.exceptions.ResourceNotFoundException:
+        return []
+    stopped = []
+    for build in codebuild.batch_get_builds(ids=ids[:100])["builds"] if ids else []:  # newest first
+        if build["buildStatus"] == "IN_PROGRESS":
+            codebuild.stop_build(id=build["id"])
+            demo.say(f"    stopping build {build['id']}")
+            stopped.append(build["id"])
+    return stopped
+
+
+def _until(demo: Demo, done, what: str) -> None:
+    give_up = time.monotonic() + demo.waits.hang
+    while not done():
+        if time.monotonic() >= give_up:
+            raise RuntimeError(f"still waiting for {what} after {demo.waits.hang:.0f}s")
+        time.sleep(demo.waits.poll)
+
+
+def _variables(build_project: dict) -> dict:
+    return {v["Name"]: v["Value"] for v in build_project.get("Environment", {}).get("EnvironmentVariables", [])}
+
+
+def _executions(sagemaker, pipeline: str) -> list:
+    try:
+        return every(sagemaker, "list_pipeline_executions", "PipelineExecutionSummaries", PipelineName=pipeline)
+    except sagemaker.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] in ("ResourceNotFound", "ValidationException"):
+            return []  # no such pipeline: the model build never made it
+        raise
+
+
+def _delete_kept(demo: Demo) -> list[str]:
+    """Each project's resources its template keeps (DeletionPolicy Retain), the SageMaker pipeline its model build
+    made and the log groups its builds and functions wrote, which no stack owns; what could not be deleted."""
+    left = []
+    for name, resources, template in _project_resources(demo):
+        if resources is None:
+            left.append(f"project {name}: its id never came back; look for what is named after it")
+            continue
+        for logical_id, resource in resources.items():
+            kept = template["Resources"][logical_id].get("DeletionPolicy") == "Retain"
+            for what, action in _kept_deletions(demo, resource, kept):
+                try:
+                    action()
+                except Exception as error:  # each is tried: one failure names itself and the others go on
+                    left.append(f"{what} of project {name} ({type(error).__name__}: {error})")
         demo.say(f"    deleted what project {name} kept")
+    return left
 
 
-def _delete_kept_resource(demo: Demo, resource_type: str, props: dict) -> None:
-    if resource_type == "AWS::S3::Bucket":
-        s3 = demo.clients["s3"]
-        try:
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=props["BucketName"]):
-                doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                          for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-                if doomed:
-                    s3.delete_objects(Bucket=props["BucketName"], Delete={"Objects": doomed, "Quiet": True})
-            s3.delete_bucket(Bucket=props["BucketName"], ExpectedBucketOwner=demo.account)
-        except s3.exceptions.NoSuchBucket:
-            pass
-    elif resource_type == "AWS::SageMaker::ModelPackageGroup":
-        sagemaker, group = demo.clients["sagemaker"], props["ModelPackageGroupName"]
-        try:
-            for package in sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]:
-                sagemaker.delete_model_package(ModelPackageName=package["ModelPackageArn"])
-            sagemaker.delete_model_package_group(ModelPackageGroupName=group)
-        except sagemaker.exceptions.ClientError as error:
-            if "does not exist" not in error.response["Error"]["Message"]:
-                raise
+def _kept_deletions(demo: Demo, resource: dict, kept: bool) -> list:
+    """(what, action) for what outlives this resource of a deleted project."""
+    kind, props, clients = resource["Type"], resource["Properties"], demo.clients
+    deletions = []
+    if kind == "AWS::CodeBuild::Project":
+        name = _variables(props).get("SAGEMAKER_PIPELINE_NAME")
+        if name:
+            deletions.append((f"SageMaker pipeline {name}", lambda: _delete_sagemaker_pipeline(clients["sagemaker"], name)))
+        deletions.append((f"log group of {props['Name']}",
+                          lambda: _delete_log_group(clients["logs"], f"/aws/codebuild/{props['Name']}")))
+    if kind == "AWS::Lambda::Function":
+        deletions.append((f"log group of {props['FunctionName']}",
+                          lambda: _delete_log_group(clients["logs"], f"/aws/lambda/{props['FunctionName']}")))
+    if kept and kind == "AWS::S3::Bucket":
+        deletions.append((f"bucket {props['BucketName']}", lambda: _delete_bucket(demo, props["BucketName"])))
+    elif kept and kind == "AWS::SageMaker::ModelPackageGroup":
+        group = props["ModelPackageGroupName"]
+        deletions.append((f"model package group {group}", lambda: _delete_group(clients["sagemaker"], group)))
+    elif kept and kind != "AWS::S3::BucketPolicy":  # a bucket policy goes with its bucket
+        deletions.append((f"{kind} (kept by its template)", lambda: _unhandled(kind)))
+    return deletions
 
 
-def _delete_sagemaker_pipeline(demo: Demo, build_project: dict) -> None:
-    variables = {v["Name"]: v["Value"] for v in build_project.get("Environment", {}).get("EnvironmentVariables", [])}
-    name = variables.get("SAGEMAKER_PIPELINE_NAME")
-    if not name:
-        return
-    sagemaker = demo.clients["sagemaker"]
+def _unhandled(kind: str) -> None:
+    raise RuntimeError(f"the acceptance run does not know how to delete a kept {kind}")
+
+
+def _delete_sagemaker_pipeline(sagemaker, name: str) -> None:
     try:
         sagemaker.delete_pipeline(PipelineName=name, ClientRequestToken=secrets.token_hex(16))
+    except sagemaker.exceptions.ResourceNotFound:
+        pass
+
+
+def _delete_log_group(logs, name: str) -> None:
+    try:
+        logs.delete_log_group(logGroupName=name)
+    except logs.exceptions.ResourceNotFoundException:
+        pass
+
+
+def _delete_bucket(demo: Demo, bucket: str) -> None:
+    """Every object version and delete marker, then the bucket."""
+    s3 = demo.clients["s3"]
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if doomed:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+        s3.delete_bucket(Bucket=bucket, ExpectedBucketOwner=demo.account)
+    except s3.exceptions.NoSuchBucket:
+        pass
+
+
+def _delete_group(sagemaker, group: str) -> None:
+    """The group's packages, then the group (SageMaker refuses a group that still holds packages)."""
+    try:
+        sagemaker.describe_model_package_group(ModelPackageGroupName=group)
     except sagemaker.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] not in ("ResourceNotFound", "ValidationException"):
-            raise
+        if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+            return  # no such group
+        raise
+    for package in every(sagemaker, "list_model_packages", "ModelPackageSummaryList", ModelPackageGroupName=group):
+        sagemaker.delete_model_package(ModelPackageName=package["ModelPackageArn"])
+    sagemaker.delete_model_package_group(ModelPackageGroupName=group)
 
 
-def _unpublish(demo: Demo) -> None:
-    """The roles and portfolio stacks, the asset bucket and the domain's tag (as ``destroy --roles --buckets``)."""
+# What publishing created, deleted in this order (each its own clean-up item): as `destroy --roles --buckets`.
+UNPUBLISHED = ("portfolio stack", "roles stack", "asset bucket and the domain's tag")
+
+
+def _unpublish(demo: Demo, part: str) -> None:
     if "publication" not in demo.found:
         return  # publishing never started
     config = demo.found["config"]
-    removed = destroy_region(demo.found["aws"], config, roles=True, buckets=True,
+    removed = destroy_region(demo.found["aws"], config, roles=part == UNPUBLISHED[1], buckets=part == UNPUBLISHED[2],
                              say=lambda line: demo.say("    " + line.strip()), poll_seconds=demo.waits.poll,
                              domain_id=config.publish.studio_domain_id)
-    demo.say("    removed " + (", ".join(removed) or "nothing (nothing was there)"))
+    if removed:
+        demo.say("    removed " + ", ".join(removed))

@@ -64,25 +64,27 @@ def estimate() -> Estimate:
     return Estimate(lines, sum(items.values()) + 0.05)
 
 
-def statement(plan, catalog: RenderedCatalog, config) -> list[str]:
-    """Everything the run will create, and its rough cost and duration (``plan``: the run's Preflight)."""
+def statement(sandbox, catalog: RenderedCatalog, config) -> list[str]:
+    """Everything the run will create, and its rough cost and duration (``sandbox``: the run's Preflight)."""
     publish = config.publish
-    found = estimate()
+    cost = estimate()
     return [
-        f"accept: account {plan.account} as {plan.caller}, region {plan.region}, Studio domain {plan.domain_id}",
+        f"accept: account {sandbox.account} as {sandbox.caller}, region {sandbox.region}, Studio domain {sandbox.domain_id}",
         "It creates, then deletes (also on failure and on Ctrl-C):",
         f"  publishing: stacks {publish.roles_stack} (the catalog's roles and the S3-route user policy) and "
         f"{publish.portfolio_stack} (a portfolio and {len(catalog.product_templates)} products); the asset bucket "
         "with the products' templates (both routes') and seed code; the Studio domain's S3-templates tag",
-        f"  a role {plan.person_role.rsplit('/', 1)[1]}, which the run acts as: a Studio user who creates, pushes, "
+        f"  a role {sandbox.person_role.rsplit('/', 1)[1]}, which the run acts as: a Studio user who creates, pushes, "
         "approves and deletes",
-        f"  project {plan.project_name} (build-train-deploy, Service Catalog route): "
+        f"  project {sandbox.project_name} (build-train-deploy, Service Catalog route): "
         + resource_counts(catalog, "build-train-deploy"),
-        f"  project {plan.project_name}-s3 (deploy, S3 route): " + resource_counts(catalog, "deploy"),
-        f"  while it runs: SageMaker jobs, a SageMaker pipeline, model packages, endpoints {plan.project_name}-staging "
-        f"and {plan.project_name}-prod with their models and configurations; the projects' buckets and model "
-        "package groups (kept by their templates) are deleted at the end too",
-        f"Rough cost: ${found.dollars:.2f} (approximate on-demand list prices; your prices and free tier may differ):",
-        *(f"  {line}" for line in found.lines),
+        f"  project {sandbox.project_name}-s3 (deploy, S3 route): " + resource_counts(catalog, "deploy"),
+        f"  while it runs: SageMaker jobs, a SageMaker pipeline, model packages, endpoints {sandbox.project_name}-staging "
+        f"and {sandbox.project_name}-prod with their models and configurations; the projects' buckets and model "
+        "package groups (kept by their templates), the SageMaker pipeline and the log groups are deleted at the end too",
+        "  left after it: the SageMaker jobs' records and their streams in SageMaker's shared log groups, and the "
+        "projects' KMS keys, which their stacks' deletion schedules for deletion after KMS's waiting period (30 days)",
+        f"Rough cost: ${cost.dollars:.2f} (approximate on-demand list prices; your prices and free tier may differ):",
+        *(f"  {line}" for line in cost.lines),
         f"It takes about {RUN_MINUTES[0]}-{RUN_MINUTES[1]} minutes in AWS.",
     ]

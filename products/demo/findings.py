@@ -5,6 +5,11 @@ import time
 from pathlib import Path
 
 
+def every(client, operation: str, key: str, **parameters) -> list:
+    """Every item of a listing, page after page (AWS pages what the local AWS answers in one)."""
+    return [item for page in client.get_paginator(operation).paginate(**parameters) for item in page.get(key, [])]
+
+
 def wait_for_execution(sagemaker, arn: str, timeout_seconds: float = 300) -> str:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:

@@ -26,9 +26,10 @@ STUDIO_PROJECT_ACTIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "All
 # portfolio is given (AWS's AWSServiceCatalogEndUserFullAccess has them), in case SageMaker reads the product as
 # the caller before launching it; the local AWS does not need them.
 PERSON_ACTIONS = ["servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
-                  "servicecatalog:ListLaunchPaths", "servicecatalog:SearchProducts", "codecommit:GetBranch", "codecommit:CreateCommit", "sagemaker:ListModelPackages",
-                  "sagemaker:UpdateModelPackage", "codepipeline:GetPipelineState", "codepipeline:PutApprovalResult",
-                  "sagemaker:InvokeEndpoint"]
+                  "servicecatalog:ListLaunchPaths", "servicecatalog:SearchProducts",
+                  "codecommit:GetBranch", "codecommit:CreateCommit",
+                  "sagemaker:ListModelPackages", "sagemaker:UpdateModelPackage",
+                  "codepipeline:GetPipelineState", "codepipeline:PutApprovalResult", "sagemaker:InvokeEndpoint"]
 # IAM is eventually consistent: AWS may refuse to let a new role be assumed for some seconds.
 ASSUME_ATTEMPTS, ASSUME_PAUSE_SECONDS = 12, 5.0
 
@@ -67,18 +68,28 @@ def delete_person_role(iam, role_arn: str) -> bool:
 
 
 def session_as_person(sts, role_arn: str, region: str, pause: float = ASSUME_PAUSE_SECONDS) -> boto3.Session:
-    """A session with the role's credentials, asked by ``sts``; retried while IAM has not yet spread a new role."""
+    """A session with the role's credentials, asked by ``sts``, renewed before they expire (an assumed role's last
+    an hour; an acceptance run takes longer); the first ask retried while IAM has not yet spread a new role."""
+    from botocore.credentials import RefreshableCredentials
+    from botocore.session import get_session
+
+    def fetch() -> dict:
+        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="person")["Credentials"]
+        return {"access_key": credentials["AccessKeyId"], "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"], "expiry_time": credentials["Expiration"].isoformat()}
+
     for attempt in range(ASSUME_ATTEMPTS):
         try:
-            credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="person")["Credentials"]
+            first = fetch()
             break
         except sts.exceptions.ClientError as error:
             if error.response["Error"]["Code"] != "AccessDenied" or attempt == ASSUME_ATTEMPTS - 1:
                 raise
             time.sleep(pause)
-    return boto3.Session(region_name=region, aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"])
+    botocore_session = get_session()
+    botocore_session._credentials = RefreshableCredentials.create_from_metadata(  # botocore's own renewal
+        metadata=first, refresh_using=fetch, method="sts-assume-role")
+    return boto3.Session(botocore_session=botocore_session, region_name=region)
 
 
 def _path_and_name(role_arn: str) -> tuple[str, str]:

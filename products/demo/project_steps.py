@@ -19,7 +19,7 @@ from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.context import Demo
 from products.demo.people import create_person_role, session_as_person
-from products.demo.findings import iam_checks, registered_mse, test_rows
+from products.demo.findings import every, iam_checks, registered_mse, test_rows
 from products.demo.steps import ACCOUNT_PARAMETERS, APPROVAL_STARTS
 from products.demo import watch
 from products.demo.watch import PipelineFailed, execution_ids, follow
@@ -28,7 +28,7 @@ from products.publishing.projects import create_project_request, validated
 S3_ROUTE_SUFFIX, S3_ROUTE_PRODUCT = "-s3", "deploy"
 
 
-def person(demo: Demo) -> boto3.Session:
+def person_session(demo: Demo) -> boto3.Session:
     """The person's session (people.py), their role created on first use."""
     if "person" not in demo.found:
         roles = demo.found["config"].roles
@@ -52,22 +52,23 @@ def _product_id(demo: Demo, product: str) -> str:
 
 def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -> dict:
     """CreateProject as Studio sends it on ``route``, as the person; DescribeProject's answer once created."""
-    sagemaker = person(demo).client("sagemaker")
+    sagemaker = person_session(demo).client("sagemaker")
     started = time.perf_counter()
     # Registered before the request: whatever happens next, the run's clean-up knows what to look for.
     record = demo.found.setdefault("projects", {})[name] = {"product": product, "parameters": parameters, "id": None,
                                                             "deleted": False}
     if route == "servicecatalog":
-        sagemaker.create_project(ProjectName=name, ServiceCatalogProvisioningDetails={
+        created = sagemaker.create_project(ProjectName=name, ServiceCatalogProvisioningDetails={
             "ProductId": _product_id(demo, product),
             "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()]})
     else:
         template = demo.template if product == demo.product else json.loads(demo.catalog.product_templates[product].data)
-        sagemaker.create_project(**validated(demo.clients["sagemaker"], create_project_request(
+        created = sagemaker.create_project(**validated(demo.clients["sagemaker"], create_project_request(
             demo.found["config"], product=product, template=template, project_name=name,
             parameters=parameters, bucket=demo.found["bucket"], region=demo.region, account=demo.account,
             partition=demo.person_role.split(":")[1])))
-    project = _created(sagemaker, name, demo.waits, on_id=lambda project_id: record.update(id=project_id))
+    record["id"] = created["ProjectId"]
+    project = _created(sagemaker, name, demo.waits)
     if project["ProjectStatus"] != "CreateCompleted":
         raise RuntimeError(f"project {name} ({route}): {project['ProjectStatus']}: {_failure(demo, project)}")
     stack = _project_stack(demo, project)
@@ -79,31 +80,38 @@ def _create(demo: Demo, name: str, route: str, product: str, parameters: dict) -
     return project
 
 
-def _created(sagemaker, name: str, waits, on_id) -> dict:
-    """DescribeProject's answer once the creation has ended (AWS creates a project's stack in minutes); ``on_id``
-    is told the project's id as soon as it is known."""
+def _created(sagemaker, name: str, waits) -> dict:
+    """DescribeProject's answer once the creation has ended (AWS creates a project's stack in minutes)."""
     give_up = time.monotonic() + waits.hang
     while True:
         project = sagemaker.describe_project(ProjectName=name)
-        on_id(project["ProjectId"])
         if project["ProjectStatus"] not in ("Pending", "CreateInProgress") or time.monotonic() >= give_up:
             return project
         time.sleep(waits.poll)
 
 
-def _deleted(sagemaker, name: str, waits) -> None:
-    """Once DescribeProject no longer finds the project (AWS deletes a project's stack in minutes); raises if the
-    deletion failed."""
+def _status(sagemaker, name: str) -> str | None:
+    """The project's status; None once DescribeProject no longer finds it."""
+    try:
+        return sagemaker.describe_project(ProjectName=name)["ProjectStatus"]
+    except sagemaker.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+            return None
+        raise
+
+
+def _delete(sagemaker, name: str, waits) -> bool:
+    """The project deleted as Studio deletes it, once its creation has ended (AWS refuses to delete a project still
+    being created); waits until it is gone, raising if the deletion failed. False if there was no such project."""
+    if _status(sagemaker, name) is None:
+        return False
+    _created(sagemaker, name, waits)
+    sagemaker.delete_project(ProjectName=name)
     give_up = time.monotonic() + waits.hang
     while time.monotonic() < give_up:
-        try:
-            status = sagemaker.describe_project(ProjectName=name)["ProjectStatus"]
-        except sagemaker.exceptions.ClientError as error:
-            if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
-                return
-            raise
-        if status == "DeleteCompleted":
-            return
+        status = _status(sagemaker, name)
+        if status in (None, "DeleteCompleted"):
+            return True
         if status == "DeleteFailed":
             raise RuntimeError(f"deleting project {name}: DeleteFailed")
         time.sleep(waits.poll)
@@ -134,9 +142,11 @@ def _project_stack(demo: Demo, project: dict) -> str:
     record = _record(demo, project)
     if record is not None:
         return {o["OutputKey"]: o["OutputValue"] for o in record["RecordOutputs"]}["CloudformationStackARN"]
-    stacks = demo.clients["cloudformation"].describe_stacks()["Stacks"]
-    return next(s["StackId"] for s in stacks if {"Key": "sagemaker:project-id", "Value": project["ProjectId"]}
-                in s.get("Tags", []) and s["StackStatus"] != "DELETE_COMPLETE")
+    tag = {"Key": "sagemaker:project-id", "Value": project["ProjectId"]}
+    for stack in every(demo.clients["cloudformation"], "describe_stacks", "Stacks"):
+        if tag in stack.get("Tags", []) and stack["StackStatus"] != "DELETE_COMPLETE":
+            return stack["StackId"]
+    raise RuntimeError(f"project {project['ProjectName']}: no stack tagged with its id {project['ProjectId']}")
 
 
 def create_projects(demo: Demo) -> None:
@@ -187,7 +197,7 @@ def creation_runs(demo: Demo) -> None:
 def push(demo: Demo) -> None:
     """A data scientist's commit to main of the model-build repository; its push rule starts the model build.
     Whether the rule matched the push (its MatchedEvents metric) only explains a start that did not come."""
-    codecommit, codepipeline = person(demo).client("codecommit"), demo.clients["codepipeline"]
+    codecommit, codepipeline = person_session(demo).client("codecommit"), demo.clients["codepipeline"]
     repository, pipeline = (demo.props["ModelBuildRepository"]["RepositoryName"],
                             demo.props["ModelBuildPipeline"]["Name"])
     before = execution_ids(codepipeline, pipeline)
@@ -232,7 +242,7 @@ def approve_model(demo: Demo) -> None:
     codepipeline, pipeline = demo.clients["codepipeline"], demo.props[APPROVAL_STARTS[demo.scenario]]["Name"]
     before = execution_ids(codepipeline, pipeline)
     arn = demo.found["package"]["ModelPackageArn"]
-    person(demo).client("sagemaker").update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    person_session(demo).client("sagemaker").update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
     demo.say(f"    approved {arn} (the person approves, in place of a reviewer)")
     started = watch.started_execution(codepipeline, pipeline, before, demo.waits.start, demo.waits.poll)
     if started is None:
@@ -254,7 +264,7 @@ def staging(demo: Demo) -> None:
 
 def endpoints_answer(demo: Demo) -> None:
     """The person asks each stage's endpoint for predictions of rows of the model's test split."""
-    runtime = person(demo).client("sagemaker-runtime")
+    runtime = person_session(demo).client("sagemaker-runtime")
     rows = [line.split(",", 1)[1] for line in test_rows(demo.clients["s3"], demo.props)[:3]]  # the target first
     for stage in demo.result.summary["stacks"]:
         answer = runtime.invoke_endpoint(EndpointName=stage["endpoint"], ContentType="text/csv",
@@ -277,7 +287,7 @@ def approve_prod_then_summarize(demo: Demo) -> None:
 
 def approve_prod(demo: Demo) -> None:
     """A reviewer approves the gate; prod is deployed."""
-    codepipeline, pipeline, gate = person(demo).client("codepipeline"), demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
+    codepipeline, pipeline, gate = person_session(demo).client("codepipeline"), demo.props["ModelDeployPipeline"]["Name"], demo.found["gate"]
     (stage,) = [s for s in codepipeline.get_pipeline_state(name=pipeline)["stageStates"] if s["stageName"] == gate]
     (action,) = [a for a in stage["actionStates"] if a.get("latestExecution", {}).get("token")]
     codepipeline.put_approval_result(pipelineName=pipeline, stageName=gate, actionName=action["actionName"],
@@ -306,34 +316,28 @@ def delete_created_projects(demo: Demo) -> None:
     projects = {name: p for name, p in demo.found.get("projects", {}).items() if not p["deleted"]}
     if not projects:
         return
-    sagemaker = person(demo).client("sagemaker")
+    sagemaker = person_session(demo).client("sagemaker")
     for name, project in projects.items():
         started = time.perf_counter()
-        try:
-            sagemaker.delete_project(ProjectName=name)
-        except sagemaker.exceptions.ClientError as error:
-            if error.response["Error"]["Code"] not in ("ValidationException", "ResourceNotFound"):
-                raise
-        _deleted(sagemaker, name, demo.waits)
+        if _delete(sagemaker, name, demo.waits):
+            demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
         project["deleted"] = True
-        demo.say(f"    deleted project {name} in {time.perf_counter() - started:.1f}s")
 
 
 def billing_left(demo: Demo) -> dict[str, list[str]]:
     """What either project still has that bills or runs: endpoints, stacks, pipelines, builds, functions, schedules."""
     ids = (demo.result.project_id, demo.found["s3_project"]["ProjectId"])
-    clients = demo.clients
+    clients, name = demo.clients, demo.result.project_name
     named = lambda names: [n for n in names if any(i in n for i in ids)]  # noqa: E731
     return {
         # The stage endpoints are named PROJECT-STAGE, without the id.
-        "endpoints": [e["EndpointName"] for e in clients["sagemaker"].list_endpoints(
-            NameContains=demo.result.project_name)["Endpoints"]
-            if e["EndpointName"].startswith(demo.result.project_name + "-")],
-        "stacks": [s["StackName"] for s in clients["cloudformation"].describe_stacks()["Stacks"]
+        "endpoints": [e["EndpointName"] for e in every(clients["sagemaker"], "list_endpoints", "Endpoints",
+                                                       NameContains=name) if e["EndpointName"].startswith(name + "-")],
+        "stacks": [s["StackName"] for s in every(clients["cloudformation"], "describe_stacks", "Stacks")
                    if any(t["Key"] == "sagemaker:project-id" and t["Value"] in ids for t in s.get("Tags", []))
                    and s["StackStatus"] != "DELETE_COMPLETE"],
-        "pipelines": named(p["name"] for p in clients["codepipeline"].list_pipelines()["pipelines"]),
-        "build projects": named(clients["codebuild"].list_projects()["projects"]),
-        "functions": named(f["FunctionName"] for f in clients["lambda"].list_functions()["Functions"]),
-        "schedules": named(s["Name"] for s in clients["scheduler"].list_schedules()["Schedules"]),
+        "pipelines": named(p["name"] for p in every(clients["codepipeline"], "list_pipelines", "pipelines")),
+        "build projects": named(every(clients["codebuild"], "list_projects", "projects")),
+        "functions": named(f["FunctionName"] for f in every(clients["lambda"], "list_functions", "Functions")),
+        "schedules": named(s["Name"] for s in every(clients["scheduler"], "list_schedules", "Schedules")),
     }

@@ -31,11 +31,12 @@ def publish_catalog(demo: Demo) -> None:
 
 
 def publish(demo: Demo, aws: Aws, domain_id: str, target_accounts: tuple = ()) -> Publication:
-    """The real publisher, both routes, for the Studio domain ``domain_id`` (the run answers its question yes)."""
+    """The real publisher, both routes, for the Studio domain ``domain_id`` and only the ``target_accounts`` given
+    (the run answers its question yes)."""
     config = demo.found["config"]
     config = replace(config, publish=replace(
         config.publish, targets=("servicecatalog", "s3"), studio_domain_id=domain_id,
-        target_accounts=target_accounts or config.publish.target_accounts))
+        target_accounts=target_accounts))
     indented = lambda line: demo.say("    " + line.strip())  # noqa: E731
     publication = Publication(config, [aws], demo.catalog, config.publish.targets, say=indented,
                               poll_seconds=demo.waits.poll)

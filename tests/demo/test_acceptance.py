@@ -138,3 +138,19 @@ def test_it_publishes_into_this_account_only(config):
     assert (published.publish.member_accounts, published.publish.target_accounts, published.portfolio.share_with,
             published.publish.target_stack_set) == ((), (), None, None)
     assert published.publish.targets == ("servicecatalog", "s3") and published.publish.studio_domain_id == "d-sandbox"
+
+
+@pytest.mark.slow
+def test_a_project_that_will_not_go_keeps_the_catalog_that_deletes_it_and_says_so(sandbox, monkeypatch, capsys):
+    """Deleting the roles stack under a project would leave nothing able to delete the project."""
+    monkeypatch.setattr(acceptance, "acceptance_steps", _stopped_by(RuntimeError("the pipeline broke")))
+
+    def refuse(demo):
+        raise RuntimeError("DeleteProject refused")
+    monkeypatch.setattr(acceptance.project_steps, "delete_created_projects", refuse)
+    assert accept("--yes") == publish.EXIT_FAILED
+    out = capsys.readouterr().out
+    assert "the projects (RuntimeError: DeleteProject refused)" in out
+    assert "the catalog's roles stack (kept while a project exists" in out
+    stacks = {s["StackName"] for s in sandbox.client("cloudformation").describe_stacks()["Stacks"]}
+    assert {"sagemaker-catalog-roles", "sagemaker-catalog-portfolio"} <= stacks
