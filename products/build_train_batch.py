@@ -4,10 +4,10 @@ The build half of ``build-train``; instead of endpoints, every approved model is
 a batch pipeline that the project's schedule runs (``products.blocks.batch_inference``).
 """
 
-from troposphere import Output, Ref, Sub, Template
+from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
-from products.blocks.batch_inference import add_batch_schedule_parameter, batch_inference, batch_pipeline_name
+from products.blocks.batch_inference import add_batch_schedule_parameter, batch_inference, batch_outputs
 from products.blocks.codecommit_source import BUILD_REPO_DESCRIPTION, codecommit_repository
 from products.blocks.model_build import model_build
 from products.blocks.naming import model_package_group_name
@@ -42,10 +42,7 @@ def build(settings: ProductSettings) -> Template:
         model_package_group_output(model_package_group_name()),
         Output("ModelBuildRepositoryName", Value=repo.repository.RepositoryName),
         Output("ModelBuildPipelineName", Value=Ref(build_half.pipeline)),
-        Output("BatchInferencePipelineName", Value=batch_pipeline_name(),
-               Description="The SageMaker pipeline that scores data (created at the first approval)"),
-        Output("BatchOutputLocation", Value=Sub("s3://${ArtifactBucket}/${SageMakerProjectName}-${SageMakerProjectId}/batch-transform/"),
-               Description="Where batch predictions land, by scheduled time and execution"),
+        *batch_outputs(),
     ])
     return template
 

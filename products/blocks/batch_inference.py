@@ -8,7 +8,7 @@ pipeline on the project's schedule, dating its output with the scheduled time.
 
 from dataclasses import dataclass
 
-from troposphere import Sub, Template, codebuild, codepipeline as cp, events, s3, scheduler
+from troposphere import Output, Sub, Template, codebuild, codepipeline as cp, events, s3, scheduler
 
 from products.blocks import build_contract as contract
 from products.blocks.events import model_approval_rule
@@ -38,6 +38,16 @@ class BatchInference:
 def batch_pipeline_name() -> Sub:
     """``sagemaker-<name>-<id>-batch``: the SageMaker pipeline the build upserts and the schedule starts."""
     return project_resource_name("batch")
+
+
+def batch_outputs() -> list[Output]:
+    """Where a project's batch flow is found: its SageMaker pipeline, and where its predictions land."""
+    return [
+        Output("BatchInferencePipelineName", Value=batch_pipeline_name(),
+               Description="The SageMaker pipeline that scores data (created at the first approval)"),
+        Output("BatchOutputLocation", Value=Sub("s3://${ArtifactBucket}/${SageMakerProjectName}-${SageMakerProjectId}/batch-transform/"),
+               Description="Where batch predictions land, by scheduled time and execution"),
+    ]
 
 
 def add_batch_schedule_parameter(template: Template):
