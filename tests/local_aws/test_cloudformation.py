@@ -26,7 +26,7 @@ REGION, ACCOUNT = "us-east-1", "123456789012"
 LAUNCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
 ASSET_BUCKET = f"sagemaker-catalog-{ACCOUNT}-{REGION}"
 WHOLE = ["build-train", "build-train-batch", "build-train-deploy", "deploy", "build-train-deploy-monitor", "build-train-git",
-         "build-train-deploy-git", "deploy-git", "build-train-deploy-monitor-git"]
+         "build-train-deploy-git", "deploy-git", "build-train-deploy-monitor-git", "build-train-batch-git"]
 
 
 @pytest.fixture(scope="module")

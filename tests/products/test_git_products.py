@@ -1,4 +1,5 @@
-"""build-train-git and deploy-git: the single-repository Git flavours, wired as build-train-deploy-git is.
+"""build-train-git, deploy-git and build-train-batch-git: the single-repository Git flavours, wired as
+build-train-deploy-git is.
 
 Each takes a connection, one repository and its branch; its pipeline checks out through the
 connection, starts only on pushes to that branch, and waits for the seed check-in of that
@@ -14,6 +15,7 @@ from tests.conftest import CONNECTION, sample_parameters
 FLAVOURS = {
     "build-train-git": ("build-train", "ModelBuildPipeline", "ModelBuild"),
     "deploy-git": ("deploy", "ModelDeployPipeline", "ModelDeploy"),
+    "build-train-batch-git": ("build-train-batch", "ModelBuildPipeline", "ModelBuild"),
 }
 
 
@@ -69,3 +71,17 @@ def test_studio_asks_only_for_what_has_no_default(rendered, product):
     assert set(rules) == {name for name, p in template["Parameters"].items() if "Default" in p}
     _, _, prefix = FLAVOURS[product]
     assert f"{prefix}CodeRepositoryBranch" in rules and "CodeConnectionArn" not in rules
+
+
+def test_the_batch_pipeline_reads_the_repository_but_only_approvals_and_its_schedule_start_it(rendered):
+    """A push starts the model build; the batch pipeline has no trigger of its own (a V2 pipeline without one and
+    with DetectChanges off is not started by pushes), and its first run waits for the seed check-in too."""
+    template = rendered["templates/build-train-batch-git.json"]
+    resources = _resources(rendered, "build-train-batch-git", ModelBuildCodeRepositoryFullname="acme/ml/repo")
+    batch = resources["BatchInferencePipeline"]["Properties"]
+    assert batch["Stages"][0]["Actions"][0]["Configuration"]["FullRepositoryId"] == "acme/ml/repo"
+    assert batch["Stages"][0]["Actions"][0]["Configuration"]["DetectChanges"] is False
+    assert "Triggers" not in batch
+    assert "ModelBuildSeedCheckin" in template["Resources"]["BatchInferencePipeline"]["DependsOn"]
+    rules = {k: r for k, r in resources.items() if r["Type"] == "AWS::Events::Rule"}
+    assert set(rules) == {"BatchApprovalRule"}
