@@ -20,7 +20,6 @@ from pathlib import Path
 
 from products.analysis.portfolio_access import principal_matches
 from products.analysis.resolve import resolve
-from products.blocks.iam import ROLE_FIELDS
 from products.demo import project_steps
 from products.demo.context import AWS_WAITS, Demo, DemoFailed, DemoResult, Waits
 from products.demo.findings import every
@@ -29,7 +28,9 @@ from products.demo.run import CLIENTS, run_step
 from products.demo.scenarios import SCENARIOS, Step
 from products.demo.steps import publish
 from products.publishing.assets import AssetBucket, bucket_name
-from products.publishing.publisher import destroy_region
+from products.publishing.aws import PublishError
+from products.publishing.publisher import destroy_region, refuse_roles_made_elsewhere
+from products.publishing.stacks import Stacks
 
 PRODUCT = "build-train-deploy"  # the endpoints scenario's, on the Service Catalog route
 
@@ -79,18 +80,12 @@ def _refuse_if_published(aws, config, account: str) -> None:
 
 
 def _refuse_if_roles_exist(aws, config, account: str) -> None:
-    """The roles stack creates roles of fixed names (SageMaker's standard ones by default), which Studio's set-up
-    may already have created in the account; CloudFormation would refuse them after the question."""
-    iam = aws.client("iam")
-    for field in ROLE_FIELDS:
-        name = getattr(config.roles, field)
-        try:
-            iam.get_role(RoleName=name)
-        except iam.exceptions.NoSuchEntityException:
-            continue
-        raise Refused(f"role {name} already exists in {account}: the roles stack creates it, so the acceptance run "
-                      "needs an account without the catalog's roles (a sandbox account; Studio's set-up may have "
-                      "created SageMaker's standard project roles)")
+    """The roles stack creates roles of fixed names, which Studio's set-up may already have made (the publisher's
+    own check, said before the question)."""
+    try:
+        refuse_roles_made_elsewhere(aws, config, account, Stacks(aws, say=lambda line: None))
+    except PublishError as error:
+        raise Refused(f"{error} (the acceptance run needs an account without them: a sandbox account)") from None
 
 
 def _domain(aws, account: str, domain_id: str) -> str:

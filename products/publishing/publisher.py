@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from botocore.exceptions import ClientError
 
 from products import PRODUCTS
+from products.blocks.iam import ROLE_FIELDS
 from products.catalog.config import CatalogConfig
 from products.publishing.assets import AssetBucket, bucket_name
 from products.publishing.aws import Aws, BadInput, PublishError, assumed, error_code, fill_pseudo_parameters
@@ -185,6 +186,26 @@ def preflight(aws: Aws, config: CatalogConfig, account: str, launch_roles: list[
             raise
 
 
+def refuse_roles_made_elsewhere(aws: Aws, config: CatalogConfig, account: str, stacker: Stacks) -> None:
+    """Before the roles stack's first creation: a role of its names that already exists would fail the stack after
+    the question. SageMaker's console makes roles of the standard names when project templates are enabled there."""
+    if stacker.status(config.publish.roles_stack) not in (None, "DELETE_COMPLETE"):
+        return  # the stack exists: its roles are its own
+    iam = aws.client("iam")
+    for field_name in ROLE_FIELDS:
+        name = getattr(config.roles, field_name)
+        try:
+            iam.get_role(RoleName=name)
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                continue
+            raise
+        raise PublishError(
+            f"role {name} already exists in account {account}, outside the roles stack {config.publish.roles_stack} "
+            f"that would create it: use the existing roles (publish.deploy_roles: false) or give the catalog's roles "
+            f"other names (roles.{field_name} in {config.path})")
+
+
 @dataclass
 class TargetPlan:
     """The target-account stack in one account projects deploy into, planned through the role publish assumes there."""
@@ -240,6 +261,8 @@ def plan_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, optio
             plan.unchanged.append(artifact.key)
         else:
             plan.uploads.append(Upload(artifact.key, artifact))
+    if roles_here:
+        refuse_roles_made_elsewhere(aws, config, account, plan.stacker)
     try:
         if roles_here:
             plan.stack_plans.append(plan.stacker.plan(

@@ -136,8 +136,11 @@ def test_plan_shows_property_and_policy_statement_changes_and_a_detailed_exit_co
 
 
 def test_a_failed_roles_stack_stops_the_portfolio_and_says_what_was_applied(endpoint):
-    client(endpoint, "iam").create_role(RoleName="AmazonSageMakerServiceCatalogProductsUseRole", Path="/service-role/",
-                                        AssumeRolePolicyDocument="{}")
+    # A managed policy of the roles stack's name, made outside it: the stack fails creating it. (A role made outside
+    # is refused before any write: tests/publishing/test_publish.py.)
+    client(endpoint, "iam").create_policy(PolicyName="AmazonSageMakerProjectsS3TemplatesUserPolicy", Path="/service-role/",
+                                          PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                              {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
     result = run(endpoint, "publish", "--yes", "--poll-seconds", "0")
     assert result.returncode == 1
     assert_one_error_line(result)

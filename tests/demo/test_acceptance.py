@@ -76,6 +76,16 @@ def test_where_the_catalog_is_published_it_refuses(sandbox, capsys):
     assert everything(sandbox) == before
 
 
+def test_where_studio_made_the_standard_project_roles_it_refuses(sandbox, capsys):
+    sandbox.client("iam").create_role(RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole",
+                                      Path="/service-role/", AssumeRolePolicyDocument="{}")
+    before = everything(sandbox)
+    assert accept("--yes") == publish.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "role AmazonSageMakerServiceCatalogProductsLaunchRole already exists" in err and "nothing changed" in err
+    assert everything(sandbox) == before
+
+
 def test_without_a_single_studio_domain_it_asks_for_one(sandbox, capsys):
     sandbox.client("sagemaker").create_domain(
         DomainName="second", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1", Tags=[],

@@ -192,6 +192,17 @@ def test_missing_principal_fails_before_any_write(aws, config, artifacts):
     assert log.writes == [] and state()["buckets"] == []
 
 
+def test_a_role_made_outside_the_roles_stack_fails_its_first_publish_before_any_write(aws, config, artifacts):
+    """SageMaker's console makes roles of the standard names when project templates are enabled there; the roles
+    stack would fail on the first of them after the question. Once the stack exists, its roles are its own."""
+    boto3.client("iam").create_role(RoleName=config.roles.use, AssumeRolePolicyDocument="{}", Path="/service-role/")
+    log = CallLog()
+    with pytest.raises(PublishError, match="role AmazonSageMakerServiceCatalogProductsUseRole already exists in "
+                                           "account 123456789012, outside the roles stack sagemaker-catalog-roles"):
+        publish(config, artifacts, log=log)
+    assert log.writes == [] and state()["buckets"] == []
+
+
 def test_missing_launch_role_fails_before_any_write(aws, config, artifacts):
     import dataclasses
 
