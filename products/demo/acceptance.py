@@ -22,15 +22,16 @@ from products.analysis.portfolio_access import principal_matches
 from products.analysis.resolve import resolve
 from products.demo import project_steps
 from products.demo.context import AWS_WAITS, Demo, DemoFailed, DemoResult, Waits
-from products.demo.findings import every
+from products.demo.findings import every, sagemaker_missing
 from products.demo.people import delete_person_role
 from products.demo.run import CLIENTS, run_step
 from products.demo.scenarios import SCENARIOS, Step
 from products.demo.steps import publish
-from products.publishing.assets import AssetBucket, bucket_name
+from products.local_aws.codebuild import project_environment
+from products.publishing.assets import AssetBucket, bucket_name, delete_bucket
 from products.publishing.aws import PublishError
 from products.publishing.publisher import destroy_region, refuse_roles_made_elsewhere
-from products.publishing.stacks import Stacks
+from products.publishing.stacks import describe_stack
 
 PRODUCT = "build-train-deploy"  # the endpoints scenario's, on the Service Catalog route
 
@@ -63,16 +64,10 @@ def preflight(aws, config, domain_id: str = "", run_id: str | None = None) -> Pr
 def _refuse_if_published(aws, config, account: str) -> None:
     cloudformation = aws.client("cloudformation")
     for stack in (config.publish.roles_stack, config.publish.portfolio_stack):
-        try:
-            cloudformation.describe_stacks(StackName=stack)
-        except cloudformation.exceptions.ClientError as error:
-            # CloudFormation's only answer for a missing stack: ValidationError "Stack with id NAME does not exist".
-            if error.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(error):
-                continue
-            raise
-        raise Refused(f"stack {stack} already exists in {account} {aws.region}: the acceptance run publishes the "
-                      "catalog and deletes it after, so it runs only where the catalog is not published "
-                      "(a sandbox account)")
+        if describe_stack(cloudformation, stack) is not None:
+            raise Refused(f"stack {stack} already exists in {account} {aws.region}: the acceptance run publishes the "
+                          "catalog and deletes it after, so it runs only where the catalog is not published "
+                          "(a sandbox account)")
     bucket = bucket_name(config.asset_bucket, account, aws.region)
     if AssetBucket(aws, bucket, account).exists():
         raise Refused(f"bucket {bucket} already exists in {account}: the acceptance run publishes into it and "
@@ -83,7 +78,7 @@ def _refuse_if_roles_exist(aws, config, account: str) -> None:
     """The roles stack creates roles of fixed names, which Studio's set-up may already have made (the publisher's
     own check, said before the question)."""
     try:
-        refuse_roles_made_elsewhere(aws, config, account, Stacks(aws, say=lambda line: None))
+        refuse_roles_made_elsewhere(aws, config, account)
     except PublishError as error:
         raise Refused(f"{error} (the acceptance run needs an account without them: a sandbox account)") from None
 
@@ -213,28 +208,28 @@ def _project_resources(demo: Demo):
                                        **project["parameters"]}).resources(), template
 
 
+def _build_projects(demo: Demo) -> list[dict]:
+    """The properties of every CodeBuild project of the run's projects."""
+    return [resource["Properties"] for _, resources, _ in _project_resources(demo)
+            for resource in (resources or {}).values() if resource["Type"] == "AWS::CodeBuild::Project"]
+
+
 def _stop_running(demo: Demo) -> None:
     """The projects' builds in progress and SageMaker pipeline executions still executing, stopped, and waited
     for until they have: deleting a project stops neither, both bill until they end, and a build still running
     could make again what the clean-up deletes (the SageMaker pipeline, objects in the bucket)."""
     codebuild, sagemaker = demo.clients["codebuild"], demo.clients["sagemaker"]
-    builds, executions = [], []
-    for _, resources, _ in _project_resources(demo):
-        for resource in (resources or {}).values():
-            if resource["Type"] == "AWS::CodeBuild::Project":
-                builds += _stop_builds(demo, codebuild, resource["Properties"]["Name"])
-    for _, resources, _ in _project_resources(demo):  # after the builds: a build may have started one
-        for resource in (resources or {}).values():
-            name = _variables(resource["Properties"]).get("SAGEMAKER_PIPELINE_NAME") \
-                if resource["Type"] == "AWS::CodeBuild::Project" else None
-            for execution in _executions(sagemaker, name) if name else []:
-                if execution["PipelineExecutionStatus"] in ("Executing", "Stopping"):
-                    arn = execution["PipelineExecutionArn"]
-                    if execution["PipelineExecutionStatus"] == "Executing":
-                        sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn,
-                                                          ClientRequestToken=secrets.token_hex(16))
-                        demo.say(f"    stopping SageMaker pipeline execution {arn}")
-                    executions.append(arn)
+    projects = _build_projects(demo)
+    builds = [build for project in projects for build in _stop_builds(demo, codebuild, project["Name"])]
+    executions = []  # after the builds: a build may have started one
+    for name in filter(None, (project_environment(project).get("SAGEMAKER_PIPELINE_NAME") for project in projects)):
+        for execution in _executions(sagemaker, name):
+            arn, status = execution["PipelineExecutionArn"], execution["PipelineExecutionStatus"]
+            if status == "Executing":
+                sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=secrets.token_hex(16))
+                demo.say(f"    stopping SageMaker pipeline execution {arn}")
+            if status in ("Executing", "Stopping"):
+                executions.append(arn)
     _until(demo, lambda: all(b["buildStatus"] != "IN_PROGRESS" for b in
                              (codebuild.batch_get_builds(ids=builds)["builds"] if builds else [])), "builds to stop")
     _until(demo, lambda: all(sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)[
@@ -264,15 +259,11 @@ def _until(demo: Demo, done, what: str) -> None:
         time.sleep(demo.waits.poll)
 
 
-def _variables(build_project: dict) -> dict:
-    return {v["Name"]: v["Value"] for v in build_project.get("Environment", {}).get("EnvironmentVariables", [])}
-
-
 def _executions(sagemaker, pipeline: str) -> list:
     try:
         return every(sagemaker, "list_pipeline_executions", "PipelineExecutionSummaries", PipelineName=pipeline)
     except sagemaker.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] in ("ResourceNotFound", "ValidationException"):
+        if sagemaker_missing(error):
             return []  # no such pipeline: the model build never made it
         raise
 
@@ -301,7 +292,7 @@ def _kept_deletions(demo: Demo, resource: dict, kept: bool) -> list:
     kind, props, clients = resource["Type"], resource["Properties"], demo.clients
     deletions = []
     if kind == "AWS::CodeBuild::Project":
-        name = _variables(props).get("SAGEMAKER_PIPELINE_NAME")
+        name = project_environment(props).get("SAGEMAKER_PIPELINE_NAME")
         if name:
             deletions.append((f"SageMaker pipeline {name}", lambda: _delete_sagemaker_pipeline(clients["sagemaker"], name)))
         deletions.append((f"log group of {props['Name']}",
@@ -310,7 +301,7 @@ def _kept_deletions(demo: Demo, resource: dict, kept: bool) -> list:
         deletions.append((f"log group of {props['FunctionName']}",
                           lambda: _delete_log_group(clients["logs"], f"/aws/lambda/{props['FunctionName']}")))
     if kept and kind == "AWS::S3::Bucket":
-        deletions.append((f"bucket {props['BucketName']}", lambda: _delete_bucket(demo, props["BucketName"])))
+        deletions.append((f"bucket {props['BucketName']}", lambda: delete_bucket(clients["s3"], props["BucketName"], demo.account)))
     elif kept and kind == "AWS::SageMaker::ModelPackageGroup":
         group = props["ModelPackageGroupName"]
         deletions.append((f"model package group {group}", lambda: _delete_group(clients["sagemaker"], group)))
@@ -337,26 +328,12 @@ def _delete_log_group(logs, name: str) -> None:
         pass
 
 
-def _delete_bucket(demo: Demo, bucket: str) -> None:
-    """Every object version and delete marker, then the bucket."""
-    s3 = demo.clients["s3"]
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if doomed:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
-        s3.delete_bucket(Bucket=bucket, ExpectedBucketOwner=demo.account)
-    except s3.exceptions.NoSuchBucket:
-        pass
-
-
 def _delete_group(sagemaker, group: str) -> None:
     """The group's packages, then the group (SageMaker refuses a group that still holds packages)."""
     try:
         sagemaker.describe_model_package_group(ModelPackageGroupName=group)
     except sagemaker.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+        if sagemaker_missing(error):
             return  # no such group
         raise
     for package in every(sagemaker, "list_model_packages", "ModelPackageSummaryList", ModelPackageGroupName=group):

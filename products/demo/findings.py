@@ -4,10 +4,18 @@ import json
 import time
 from pathlib import Path
 
+from products.local_aws.codebuild import project_environment
+
 
 def every(client, operation: str, key: str, **parameters) -> list:
     """Every item of a listing, page after page (AWS pages what the local AWS answers in one)."""
     return [item for page in client.get_paginator(operation).paginate(**parameters) for item in page.get(key, [])]
+
+
+def sagemaker_missing(error) -> bool:
+    """Whether a SageMaker ClientError says the thing asked for does not exist (SageMaker answers
+    ValidationException for most missing resources, ResourceNotFound for some)."""
+    return error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound")
 
 
 def wait_for_execution(sagemaker, arn: str, timeout_seconds: float = 300) -> str:
@@ -32,7 +40,7 @@ def batch_outputs(clients, props: dict) -> list[str]:
 
 def monitor_variables(props: dict) -> dict:
     """The monitor build's variables: the monitor pipeline's name, prod's stack and capture folder."""
-    return {v["Name"]: v["Value"] for v in props["DriftMonitorProject"]["Environment"]["EnvironmentVariables"]}
+    return project_environment(props["DriftMonitorProject"])
 
 
 def capture_prefix(props: dict) -> str:

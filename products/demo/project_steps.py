@@ -19,7 +19,7 @@ from products.catalog.portfolio import product_id_output
 from products.catalog.roles import STUDIO_USER_POLICY
 from products.demo.context import Demo
 from products.demo.people import create_person_role, session_as_person
-from products.demo.findings import every, iam_checks, registered_mse, test_rows
+from products.demo.findings import every, iam_checks, registered_mse, sagemaker_missing, test_rows
 from products.demo.steps import ACCOUNT_PARAMETERS, APPROVAL_STARTS
 from products.demo import watch
 from products.demo.watch import PipelineFailed, execution_ids, follow
@@ -95,7 +95,7 @@ def _status(sagemaker, name: str) -> str | None:
     try:
         return sagemaker.describe_project(ProjectName=name)["ProjectStatus"]
     except sagemaker.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+        if sagemaker_missing(error):
             return None
         raise
 

@@ -163,3 +163,17 @@ class AssetBucket:
         if tags:
             arguments["Tagging"] = "&".join(f"{k}={v}" for k, v in tags.items())
         self.s3.put_object(**arguments)
+
+
+def delete_bucket(s3, bucket: str, account: str) -> bool:
+    """Every object version and delete marker, then the bucket; False if there was no such bucket."""
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if doomed:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+        s3.delete_bucket(Bucket=bucket, ExpectedBucketOwner=account)
+    except s3.exceptions.NoSuchBucket:
+        return False
+    return True

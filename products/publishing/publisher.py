@@ -19,11 +19,11 @@ from botocore.exceptions import ClientError
 from products import PRODUCTS
 from products.blocks.iam import ROLE_FIELDS
 from products.catalog.config import CatalogConfig
-from products.publishing.assets import AssetBucket, bucket_name
+from products.publishing.assets import AssetBucket, bucket_name, delete_bucket
 from products.publishing.aws import Aws, BadInput, PublishError, assumed, error_code, fill_pseudo_parameters
 from products.publishing import shares
 from products.publishing.stack_sets import StackSetPlan, StackSets
-from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, stack_outputs
+from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, describe_stack, stack_outputs
 from products.publishing.versions import with_retained_versions
 from products.render.synth import Artifact, RenderedCatalog
 
@@ -186,10 +186,11 @@ def preflight(aws: Aws, config: CatalogConfig, account: str, launch_roles: list[
             raise
 
 
-def refuse_roles_made_elsewhere(aws: Aws, config: CatalogConfig, account: str, stacker: Stacks) -> None:
+def refuse_roles_made_elsewhere(aws: Aws, config: CatalogConfig, account: str) -> None:
     """Before the roles stack's first creation: a role of its names that already exists would fail the stack after
     the question. SageMaker's console makes roles of the standard names when project templates are enabled there."""
-    if stacker.status(config.publish.roles_stack) not in (None, "DELETE_COMPLETE"):
+    stack = describe_stack(aws.client("cloudformation"), config.publish.roles_stack)
+    if stack is not None and stack["StackStatus"] != "DELETE_COMPLETE":
         return  # the stack exists: its roles are its own
     iam = aws.client("iam")
     for field_name in ROLE_FIELDS:
@@ -262,7 +263,7 @@ def plan_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, optio
         else:
             plan.uploads.append(Upload(artifact.key, artifact))
     if roles_here:
-        refuse_roles_made_elsewhere(aws, config, account, plan.stacker)
+        refuse_roles_made_elsewhere(aws, config, account)
     try:
         if roles_here:
             plan.stack_plans.append(plan.stacker.plan(
@@ -504,15 +505,6 @@ def destroy_region(aws: Aws, config: CatalogConfig, roles: bool, buckets: bool, 
     if buckets:
         bucket = AssetBucket(aws, bucket_name(config.asset_bucket, account, aws.region), account)
         removed += _untag_domain(aws, config, bucket.name, domain_id)
-        if bucket.exists():
-            s3 = aws.client("s3")
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket.name):
-                doomed = [
-                    {"Key": v["Key"], "VersionId": v["VersionId"]}
-                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-                ]
-                if doomed:
-                    s3.delete_objects(Bucket=bucket.name, Delete={"Objects": doomed, "Quiet": True})
-            s3.delete_bucket(Bucket=bucket.name, ExpectedBucketOwner=account)
+        if bucket.exists() and delete_bucket(aws.client("s3"), bucket.name, account):
             removed.append(f"bucket {bucket.name}")
     return removed
