@@ -89,6 +89,22 @@ def _run(endpoint_url: str, execution, pipeline_name: str, pipeline_role_arn: st
     if context.authorize is None:
         print(f"not authorized: role {pipeline_role_arn} does not exist in the emulator; steps run unchecked", file=log)
 
+    status, reason = _execute(executor, execution, parameters, context, pipeline_name)
+    print(f"execution {status}" + (f": {reason}" if reason else ""), file=log)
+    log.close()
+    _RUNS[arn]["failure_reason"] = reason
+    execution.pipeline_execution_status = status
+    _announce(pipeline_name, arn, status, "Stopping" if status == "Stopped" else "Executing")
+
+
+class _Stopped(Exception):
+    """StopPipelineExecution asked for this execution: no further step runs."""
+
+
+def _execute(executor, execution, parameters: dict, context, pipeline_name: str) -> tuple[str, str | None]:
+    """The execution's steps run by the executor, each recorded as it ends; its status and failure reason."""
+    arn = execution.arn
+
     def record(records):
         _RUNS[arn]["steps"] = [r.as_api() for r in records]
         if _RUNS[arn].get("stopping"):
@@ -103,15 +119,7 @@ def _run(endpoint_url: str, execution, pipeline_name: str, pipeline_role_arn: st
         status, reason = "Failed", f"emulator: the executor failed: {type(error).__name__}: {error}"
     if _RUNS[arn].get("stopping"):
         status, reason = "Stopped", None
-    print(f"execution {status}" + (f": {reason}" if reason else ""), file=log)
-    log.close()
-    _RUNS[arn]["failure_reason"] = reason
-    execution.pipeline_execution_status = status
-    _announce(pipeline_name, arn, status, "Stopping" if status == "Stopped" else "Executing")
-
-
-class _Stopped(Exception):
-    """StopPipelineExecution asked for this execution: no further step runs."""
+    return status, reason
 
 
 def _announce(pipeline_name: str, execution_arn: str, status: str, previous: str) -> None:
@@ -124,7 +132,7 @@ def _announce(pipeline_name: str, execution_arn: str, status: str, previous: str
 def install(endpoint_url: str) -> None:
     """Patch moto (in this process) so pipeline executions run; ``endpoint_url`` is this server."""
     from moto.core.responses import ActionResult
-    from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
+    from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
 
@@ -159,6 +167,19 @@ def install(endpoint_url: str) -> None:
             steps.reverse()
         return ActionResult({"PipelineExecutionSteps": steps})
 
+    _install_stop_and_delete()
+    SageMakerModelBackend.start_pipeline_execution = start_pipeline_execution
+    SageMakerModelBackend.describe_pipeline_execution = describe_pipeline_execution
+    SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps
+
+
+def _install_stop_and_delete() -> None:
+    """StopPipelineExecution (moto has none), and DeletePipeline's documented ResourceNotFound (see the module doc)."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
     def stop_pipeline_execution(self):
         arn = self._get_param("PipelineExecutionArn")
         execution = next((p.pipeline_executions[arn] for p in self.sagemaker_backend.pipelines.values()
@@ -179,6 +200,3 @@ def install(endpoint_url: str) -> None:
         return delete_pipeline(self, pipeline_name)
 
     SageMakerModelBackend.delete_pipeline = delete_existing_pipeline
-    SageMakerModelBackend.start_pipeline_execution = start_pipeline_execution
-    SageMakerModelBackend.describe_pipeline_execution = describe_pipeline_execution
-    SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps
