@@ -10,7 +10,8 @@ troposphere blocks of ``products.blocks``. The rest of the house, each package s
 - ``publishing``: plan, ask once, apply, into AWS accounts; ``local_aws``: moto, extended;
 - ``demo``: the whole flow on this machine.
 
-Product modules may import ``products.blocks`` only.
+Product modules may import ``products.blocks`` only, and the product module whose flow they extend
+(the monitor products, build-train-batch-git).
 """
 
 from products.blocks.product import Product

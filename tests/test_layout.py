@@ -26,8 +26,10 @@ ALLOWED = {
     "local_aws": {"analysis"},
     "demo": {"registry", "product", "blocks", "functions", "catalog", "render", "analysis", "publishing", "local_aws"},
 }
-# The one deliberate reuse between products: the monitor products extend the two flows they are named for.
-PRODUCT_REUSE = {("build_train_deploy_monitor", "build_train_deploy"), ("build_train_deploy_monitor", "build_train_deploy_git")}
+# The deliberate reuse between products: a product extending the flow it is named for (the monitor products extend
+# build-train-deploy and its Git flavour; build-train-batch-git extends build-train-git).
+PRODUCT_REUSE = {("build_train_deploy_monitor", "build_train_deploy"), ("build_train_deploy_monitor", "build_train_deploy_git"),
+                 ("build_train_batch_git", "build_train_git")}
 
 
 def part(module: str) -> str:
