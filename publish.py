@@ -405,8 +405,8 @@ def cmd_accept(args) -> int:
         console.print("accept: not confirmed; nothing created")
         return EXIT_DECLINED
     started = time.perf_counter()
-    outcome = run_acceptance(aws, config, sandbox, catalog, say=console.print,
-                             waits=replace(AWS_WAITS, poll=args.poll_seconds))
+    waits = AWS_WAITS if args.poll_seconds is None else replace(AWS_WAITS, poll=args.poll_seconds)
+    outcome = run_acceptance(aws, config, sandbox, catalog, say=console.print, waits=waits)
     return _acceptance_report(args, sandbox, outcome, time.perf_counter() - started, console)
 
 
@@ -466,15 +466,17 @@ def _verb(verbs, name, help_text, handler, needs_out=True):
     return sub
 
 
-def _aws_verb(verbs, name, help_text, handler):
+def _aws_verb(verbs, name, help_text, handler,
+              region_help="region to act in (repeatable; default: the configuration's regions)",
+              poll_default: float | None = 5.0, poll_help="how often to poll CloudFormation while waiting"):
     """A verb that calls AWS: regions, profile, output format and polling."""
     sub = verbs.add_parser(name, help=help_text, description=help_text, prog=f"publish.py {name}")
     sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="catalog configuration file")
-    sub.add_argument("--region", action="append", help="region to act in (repeatable; default: the configuration's regions)")
+    sub.add_argument("--region", action="append", help=region_help)
     sub.add_argument("--profile", help="AWS profile (default: the usual boto3 lookup; AWS_ENDPOINT_URL is honoured)")
     sub.add_argument("--output", choices=["text", "json"], default="text",
                      help="json: a machine-readable result on stdout (progress and questions go to stderr)")
-    sub.add_argument("--poll-seconds", type=float, default=5.0, help="how often to poll CloudFormation while waiting")
+    sub.add_argument("--poll-seconds", type=float, default=poll_default, help=poll_help)
     sub.set_defaults(handler=handler, verb_parser=sub)
     return sub
 
@@ -581,9 +583,6 @@ def _other_aws_verbs(verbs) -> None:
     sub.add_argument("--yes", action="store_true", help="delete without asking")
 
 
-AWS_POLL_SECONDS = 15.0  # CodePipeline, SageMaker and CloudFormation polled for an hour: no faster
-
-
 def _accept_verb(verbs) -> None:
     sub = _aws_verb(
         verbs, "accept",
@@ -593,17 +592,13 @@ def _accept_verb(verbs) -> None:
         "created, and report each step's duration. It says what it will create and a rough cost, then asks once "
         "(--yes, or y on standard input); it refuses where the catalog is already published. On a failure or "
         "Ctrl-C it still deletes what it created, and names anything it could not. About an hour in AWS.",
-        cmd_accept,
+        cmd_accept, region_help="the region to run in (default: the configuration's first region)",
+        poll_default=None, poll_help="how often to poll AWS while waiting (default: 15, the acceptance run's own "
+                                     "pace for an hour of CodePipeline, SageMaker and CloudFormation)",
     )
     sub.add_argument("--domain-id", help="Studio domain id (d-...) the S3 route tags (default: "
                                          "publish.studio_domain_id, else the account's only domain)")
     sub.add_argument("--yes", action="store_true", help="run without asking")
-    for action in sub._actions:
-        if action.dest == "poll_seconds":
-            action.default = AWS_POLL_SECONDS
-            action.help = f"how often to poll AWS while waiting (default: {AWS_POLL_SECONDS:g})"
-        if action.dest == "region":
-            action.help = "the region to run in (default: the configuration's first region)"
 
 
 def main(argv=None) -> int:
