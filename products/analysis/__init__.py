@@ -1,6 +1,7 @@
 """Reading rendered templates as AWS would, without deploying them.
 
 - ``resolve``: a template's values for one sample project, as CloudFormation would compute them.
+- ``parameter_constraints``: whether a parameter value is one its declaration allows, in CloudFormation's words.
 - ``iam_evaluator``: whether policies allow a request, by IAM's documented evaluation rules.
 - ``iam_resources``: the action, resource ARN and condition context of each API request.
 - ``handler_permissions``: what CloudFormation calls to manage each resource type (registry schemas).

@@ -8,6 +8,8 @@ our templates use; anything else raises ``UnresolvableError`` rather than guessi
 import re
 from dataclasses import dataclass
 
+from products.analysis.parameter_constraints import violation
+
 _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
@@ -108,11 +110,9 @@ class Resolver:
                 values[name] = spec["Default"]
             else:
                 raise UnresolvableError(f"parameter {name} has no value and no default")
-            pattern = spec.get("AllowedPattern")
-            if pattern and not re.fullmatch(pattern, str(values[name])):
-                raise UnresolvableError(f"parameter {name}={values[name]!r} does not match {pattern}")
-            if "MaxLength" in spec and len(str(values[name])) > int(spec["MaxLength"]):
-                raise UnresolvableError(f"parameter {name} is longer than {spec['MaxLength']}")
+            problem = violation(name, spec, values[name])
+            if problem:
+                raise UnresolvableError(f"{problem} (got {values[name]!r})")
         return values
 
     def _pseudo(self, name: str):

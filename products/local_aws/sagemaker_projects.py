@@ -24,6 +24,8 @@ import datetime
 import secrets
 import uuid
 
+from moto.cloudformation.exceptions import ValidationError
+
 from products.analysis.iam_resources import Authorization
 from products.local_aws import api_model
 from products.local_aws import iam as emulated_iam
@@ -130,10 +132,13 @@ def _create_stack(account, region, caller, project, provider: dict, given: dict,
         raise ProjectRefused("ValidationException", f"CloudFormation: Role {role} is invalid or cannot be assumed") from None
     except provisioning.LaunchFailed as failed:
         raise ProjectRefused("ValidationException", f"CloudFormation: {failed}") from None
-    with stacks.created_as(None if role else caller):
-        stack = stacks.backend(account, region).create_stack(
-            name=stack_name, template=body, parameters=parameters, tags={t["Key"]: t["Value"] for t in tags},
-            role_arn=role)
+    try:
+        with stacks.created_as(None if role else caller):
+            stack = stacks.backend(account, region).create_stack(
+                name=stack_name, template=body, parameters=parameters, tags={t["Key"]: t["Value"] for t in tags},
+                role_arn=role)
+    except ValidationError as refused:  # CreateStack's synchronous refusal, which SageMaker passes on
+        raise ProjectRefused("ValidationException", f"CloudFormation: {refused.message}") from None
     failed = stack.status != "CREATE_COMPLETE"
     project["TemplateProviderDetails"] = [{"CfnTemplateProviderDetail": {
         **provider, "StackDetail": {"Name": stack_name, "Id": stack.stack_id,

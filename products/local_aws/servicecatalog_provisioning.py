@@ -27,6 +27,7 @@ import secrets
 from urllib.parse import unquote, urlparse
 
 import yaml
+from moto.cloudformation.exceptions import ValidationError
 
 from products.analysis import portfolio_access
 from products.analysis.iam_resources import Authorization
@@ -221,8 +222,8 @@ def _launch(account, region, acting_role, template_url, request, provisioned, re
             stack = stacks.backend(account, region).create_stack(
                 name=stack_name, template=body, parameters=parameters, tags=tags,
                 notification_arns=request.get("NotificationArns"))
-    except (emulated_iam.RoleDenied, LaunchFailed) as error:
-        _finish(record, provisioned, f"{error}")
+    except (emulated_iam.RoleDenied, LaunchFailed, ValidationError) as error:  # CreateStack's refusal fails the record
+        _finish(record, provisioned, getattr(error, "message", None) or f"{error}")
         return
     provisioned["local_stack_id"] = stack.stack_id
     if stack.status == "CREATE_COMPLETE":

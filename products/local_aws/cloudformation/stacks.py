@@ -30,6 +30,7 @@ import copy
 import json
 
 from products.analysis import handler_permissions
+from products.analysis.parameter_constraints import violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names, moto_tags
@@ -274,8 +275,9 @@ def install() -> None:
 
 
 def _validated(call, position: int):
-    """CreateStack, UpdateStack and CreateChangeSet refuse a template that refers to what it does not declare, as
-    CloudFormation's validation does (moto answered such a CreateStack with an HTTP 500)."""
+    """CreateStack, UpdateStack and CreateChangeSet refuse a template that refers to what it does not declare, and
+    a parameter value its declaration does not allow (AllowedValues, AllowedPattern, lengths), as CloudFormation's
+    validation does; moto answered the first with an HTTP 500 and let the second through."""
     def wrapper(backend, *args, **kwargs):
         from cfn_tools import load_yaml
         from moto.cloudformation.exceptions import ValidationError
@@ -286,10 +288,20 @@ def _validated(call, position: int):
         except ValueError:
             template = load_yaml(body)
         problem = unresolved(template) if isinstance(template, dict) else None
+        if not problem and isinstance(template, dict):
+            problem = next(iter(violations(template.get("Parameters", {}), _given(kwargs.get("parameters")))), None)
         if problem:
             raise ValidationError(message=problem)
         return call(backend, *args, **kwargs)
     return wrapper
+
+
+def _given(parameters) -> dict:
+    """The parameter values a call gives: moto passes a mapping, or UpdateStack's list of ParameterKey and
+    ParameterValue (a UsePreviousValue entry keeps a value already checked)."""
+    if isinstance(parameters, dict):
+        return parameters
+    return {p["ParameterKey"]: p["ParameterValue"] for p in parameters or [] if "ParameterValue" in p}
 
 
 def _failing_as_aws(execute_change_set):
