@@ -77,10 +77,15 @@ def cmd_products(args) -> int:
 
 def cmd_grants(args) -> int:
     """The grant matrix of a deploying product, rendered in memory (nothing is read from AWS)."""
-    from products.analysis.grant_matrix import as_json, grants, resolve_accounts, table
+    from dataclasses import replace
+
+    from products.analysis.grant_matrix import PROD, STAGING, as_json, grants, resolve_accounts, table
+    from products.catalog.config import TargetAccount
 
     config = load_config(args.config, PRODUCTS)
-    catalog = synthesize(config)
+    samples = tuple(TargetAccount(account, f"arn:aws:iam::{account}:role/sample") for account in (STAGING, PROD))
+    # rendered for the sample accounts as publish renders a catalog whose target accounts they are
+    catalog = synthesize(replace(config, publish=replace(config.publish, target_accounts=samples, target_stack_set=None)))
     templates = {name: json.loads(a.data) for name, a in catalog.product_templates.items()}
     deploying = sorted(name for name, t in templates.items() if "StagingAccountId" in t["Parameters"])
     if args.product not in deploying:
@@ -185,8 +190,10 @@ def cmd_publish(args, apply: bool = True) -> int:
     config = load_config(args.config, PRODUCTS)
     targets = _targets(args, config)
     console = _progress(args)
-    publication = Publication(config, _sessions(args, config, log := CallLog()), synthesize(config), targets,
-                              _domain_id(args, config, targets), console.print, args.poll_seconds)
+    sessions = _sessions(args, config, log := CallLog())
+    config, catalog = _published_catalog(sessions[0], config, console)
+    publication = Publication(config, sessions, catalog, targets, _domain_id(args, config, targets), console.print,
+                              args.poll_seconds)
     try:
         publication.run(apply, ask=lambda question: _ask(args, console, question),
                         show=lambda plans: _show(plans, console))
@@ -198,6 +205,15 @@ def cmd_publish(args, apply: bool = True) -> int:
         text = f"AWS: {error}" if isinstance(error, ClientError) else str(error)
         raise PublishError(f"{text} (already applied: {'; '.join(publication.applied)}; nothing after the failure)") from None
     return _publish_summary(args, publication, log, apply, time.perf_counter() - started, console)
+
+
+def _published_catalog(aws, config, console: Console):
+    """The configuration with the stack set's units' accounts listed (Organizations, read-only) and the catalog it
+    renders: what publish publishes, and what projects are compared with."""
+    from products.publishing.organization import with_organization_accounts
+
+    config = with_organization_accounts(aws, config, console.print)
+    return config, synthesize(config)
 
 
 def _show(plans, console: Console) -> None:
@@ -301,7 +317,7 @@ def cmd_create_project(args) -> int:
     parameters = _key_values(args.parameter)
     aws = _sessions(args, config)[0]  # one project, in the first region given (or configured)
     console = _progress(args)
-    catalog = synthesize(config)
+    config, catalog = _published_catalog(aws, config, console)
     rendered = catalog.product_templates.get(args.product)
     # the same template as its YAML copy (tests/catalog/test_s3_route.py)
     template = json.loads(rendered.data) if rendered else {}
@@ -342,8 +358,8 @@ def cmd_projects(args) -> int:
 
     config = load_config(args.config, PRODUCTS)
     sessions = _sessions(args, config)
-    catalog = synthesize(config)
     console = _progress(args)
+    config, catalog = _published_catalog(sessions[0], config, console)
     reports = {aws.region: Fleet(aws, config, catalog).projects() for aws in sessions}
     table = Table("region", "project", "route", "product", "version", "status", "last updated", box=None, pad_edge=False)
     for region, projects in reports.items():
@@ -383,7 +399,7 @@ def cmd_accept(args) -> int:
     """The acceptance run: say what it creates and costs, ask once, run the flow, clean up, report."""
     from dataclasses import replace
 
-    from products.demo.acceptance import Refused, preflight, run_acceptance
+    from products.demo.acceptance import Refused, preflight, run_acceptance, this_account_only
     from products.demo.acceptance_plan import statement
     from products.demo.context import AWS_WAITS
 
@@ -397,6 +413,7 @@ def cmd_accept(args) -> int:
     except Refused as refused:
         err.print(f"accept: {refused}; nothing changed")
         return EXIT_FAILED
+    config = this_account_only(config, sandbox.domain_id)  # rendered as published: no other account allowed
     catalog = synthesize(config)
     for line in statement(sandbox, catalog, config):
         console.print(line)

@@ -90,6 +90,32 @@ def artifacts(config):
     return synthesize(config)
 
 
+# Two target accounts, as an admin configures them (publish.target_accounts): what the catalog renders then is
+# what a project deploying into other accounts is made from (without them the products have no account parameters).
+SAMPLE_TARGET_ACCOUNTS = ("222222222222", "333333333333")
+
+
+def with_target_accounts(config, accounts=SAMPLE_TARGET_ACCOUNTS):
+    from dataclasses import replace
+
+    from products.catalog.config import TargetAccount
+
+    targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole") for a in accounts)
+    return replace(config, publish=replace(config.publish, target_accounts=targets))
+
+
+@pytest.fixture(scope="session")
+def artifacts_with_accounts(config):
+    """The catalog as publish renders it for a configuration with ``SAMPLE_TARGET_ACCOUNTS``."""
+    return synthesize(with_target_accounts(config))
+
+
+@pytest.fixture(scope="session")
+def rendered_with_accounts(artifacts_with_accounts):
+    """``rendered`` for the catalog with ``SAMPLE_TARGET_ACCOUNTS``."""
+    return {a.path: json.loads(a.data) for a in artifacts_with_accounts if a.path.endswith(".json")}
+
+
 @pytest.fixture(scope="session")
 def rendered(artifacts):
     """Parsed templates by artifact path (templates/<product>.json, portfolio.json, roles.json)."""

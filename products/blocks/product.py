@@ -21,6 +21,7 @@ class ProductSettings:
     roles: RoleNames = field(default_factory=RoleNames)
     asset_bucket: str = "sagemaker-catalog-${AWS::AccountId}-${AWS::Region}"
     seed_code_keys: Mapping[str, str] = field(default_factory=dict)
+    deploy_accounts: tuple[str, ...] = ()  # the accounts StagingAccountId and ProdAccountId may name
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ def project_base(description: str, settings: ProductSettings, seed_key_parameter
     """A template with the project parameters, the artifact bucket and its policy added.
 
     ``seed_key_parameters`` maps each seed repo the product uses to its key parameter's name.
-    ``deploys_to_accounts``: the staging and prod account parameters, and what the bucket grants
-    those accounts (a customer-managed key and policy statements, made only when one is set).
+    ``deploys_to_accounts``: the staging and prod account parameters, limited to the catalog's target accounts
+    (``settings.deploy_accounts``; none configured, no parameters), and what the bucket grants those accounts (a
+    customer-managed key and policy statements, made only when one is set).
     """
     template = new_template(description)
     add_project_parameters(template)
@@ -52,11 +53,11 @@ def project_base(description: str, settings: ProductSettings, seed_key_parameter
             settings.asset_bucket,
             {repo: (parameter, settings.seed_code_keys[repo]) for repo, parameter in seed_key_parameters.items()},
         )
-    if not deploys_to_accounts:
+    if not deploys_to_accounts or not settings.deploy_accounts:  # a catalog without target accounts offers none
         bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name())
         template.add_resource([bucket, policy])
         return ProjectBase(template, bucket, seed)
-    accounts = add_target_account_parameters(template, settings.roles)
+    accounts = add_target_account_parameters(template, settings.roles, settings.deploy_accounts)
     key, alias = artifact_key(accounts)
     bucket, policy = artifact_bucket("ArtifactBucket", artifact_bucket_name(), key_arn_if_elsewhere(key),
                                      lambda bucket: bucket_statements(accounts, bucket))

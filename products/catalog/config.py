@@ -114,6 +114,15 @@ class PublishConfig:
     target_accounts: tuple[TargetAccount, ...] = ()
     target_stack_set: TargetStackSet | None = None  # None: no stack set is managed
     member_accounts: tuple[MemberAccount, ...] = ()  # the catalog published into these too
+    # The accounts of target_stack_set's organizational units, listed by publish when it runs (never read from
+    # the file: an account joining a unit later is allowed from the next publish on).
+    organization_accounts: tuple[str, ...] = ()
+
+    @property
+    def deploy_accounts(self) -> tuple[str, ...]:
+        """The accounts a project may deploy staging or prod into besides its own: the product templates allow
+        only these, and the roles may assume only their deploy roles."""
+        return tuple(sorted({target.account for target in self.target_accounts} | set(self.organization_accounts)))
 
     @property
     def target_account_stack(self) -> str:

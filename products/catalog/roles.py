@@ -222,7 +222,7 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
     """Run the buildspecs: SageMaker Pipelines upsert/start, stage configs, staging test (in a staging
     account of its own through its deploy role)."""
     return [
-        *_cross_account_statements(names),
+        *_cross_account_statements(),
         allow(
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             [_service_arn("logs", "log-group:/aws/codebuild/sagemaker-*")],
@@ -292,17 +292,27 @@ def _pass_connection_to_codepipeline() -> list:
     ]
 
 
-def _assume_deploy_roles(names: RoleNames) -> Statement:
-    """A stage in another account: its deploy role (made by the target-account stack)."""
-    return allow(["sts:AssumeRole"], [arn(f"arn:${{AWS::Partition}}:iam::*:role{names.path}{TARGET_DEPLOY_ROLE}")])
+# The roles that reach a stage in another account through its deploy role (made by the target-account stack):
+# CodePipeline (deploy actions), CodeBuild (the staging test) and the function (a deleted project's stage stacks).
+ASSUMES_DEPLOY_ROLES = ("codebuild", "codepipeline", "function")
 
 
-def _cross_account_statements(names: RoleNames) -> list:
-    """A stage in another account: assume that account's deploy role (made by the target-account
-    stack), and use the project's artifact key (the key's policy delegates this account's use to IAM;
-    only keys aliased ``alias/sagemaker-*``, the projects' own)."""
+def assume_deploy_roles(names: RoleNames, deploy_accounts: tuple[str, ...]) -> list:
+    """sts:AssumeRole on the deploy role of exactly the accounts the catalog deploys into: none, no statement.
+
+    Accounts are named at publish time, not matched by an organization condition: the product templates' account
+    parameters must list the same accounts (so a launch naming another fails), which no condition key can do,
+    and an account joining a stack set's unit is added by the next publish, whose plan shows it."""
+    if not deploy_accounts:
+        return []
+    return [allow(["sts:AssumeRole"], [arn(f"arn:${{AWS::Partition}}:iam::{account}:role{names.path}{TARGET_DEPLOY_ROLE}")
+                                       for account in deploy_accounts])]
+
+
+def _cross_account_statements() -> list:
+    """A stage in another account: use the project's artifact key (the key's policy delegates this account's use
+    to IAM; only keys aliased ``alias/sagemaker-*``, the projects' own). Its deploy role: ``assume_deploy_roles``."""
     return [
-        _assume_deploy_roles(names),
         allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
               [arn("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")],
               Condition(ForAnyValueStringLike({"kms:ResourceAliases": "alias/sagemaker-*"}))),
@@ -312,7 +322,7 @@ def _cross_account_statements(names: RoleNames) -> list:
 def _codepipeline_statements(names: RoleNames, asset_bucket: str) -> list:
     """Check out CodeCommit, run CodeBuild, deploy the endpoint stacks (here, or in a stage's account)."""
     return [
-        *_cross_account_statements(names),
+        *_cross_account_statements(),
         *_read_write_project_buckets(),
         allow(
             [
@@ -482,8 +492,7 @@ def _function_statements(names: RoleNames, asset_bucket: str) -> list:
         ),
         # The stage stacks (sagemaker-<project>-deploy-<stage>); CloudFormation deletes them with
         # the service role they were created with, so no PassRole is needed. A stage in another
-        # account is deleted through its deploy role.
-        _assume_deploy_roles(names),
+        # account is deleted through its deploy role (ASSUMES_DEPLOY_ROLES).
         allow(
             ["cloudformation:DeleteStack", "cloudformation:DescribeStacks"],
             [_service_arn("cloudformation", "stack/sagemaker-*-deploy-*/*")],
@@ -571,8 +580,10 @@ def studio_user_statements(names: RoleNames, asset_bucket: str, templates_prefix
     ]
 
 
-def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: str = "studio-templates"):
-    """The roles stack for the given role names, asset bucket pattern and Studio principals.
+def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: str = "studio-templates",
+          deploy_accounts: tuple[str, ...] = ()):
+    """The roles stack for the given role names, asset bucket pattern, Studio principals and the accounts
+    projects deploy into.
 
     IAM is global and the stack is deployed in one region, so ``${AWS::Region}`` in the
     bucket pattern becomes ``*``: the roles serve the asset buckets of every region.
@@ -591,7 +602,10 @@ def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: 
             Policies=[
                 iam.Policy(
                     PolicyName=f"{role}-permissions",
-                    PolicyDocument=PolicyDocument(Version=POLICY_VERSION, Statement=statements(names, asset_bucket)),
+                    PolicyDocument=PolicyDocument(Version=POLICY_VERSION, Statement=[
+                        *statements(names, asset_bucket),
+                        *(assume_deploy_roles(names, deploy_accounts) if role in ASSUMES_DEPLOY_ROLES else []),
+                    ]),
                 )
             ],
         )

@@ -23,7 +23,7 @@ from products.analysis.resolve import resolve
 from products.catalog.config import DEFAULT_CONFIG, load_config
 from products.demo.context import DEMO_CREDENTIALS, REGION, Demo, DemoFailed, DemoResult
 from products.demo.scenarios import SCENARIOS, Step
-from products.demo.steps import ACCOUNT_PARAMETERS
+from products.demo.steps import ACCOUNT_PARAMETERS, scenario_config
 from products.local_aws.codebuild import BuildspecError
 from products.local_aws.emulator import moto_server
 from products.publishing.aws import PublishError
@@ -40,7 +40,7 @@ def run_demo(seedcode_dir: Path = SEEDCODE_DIR, template_mutator=None, project_n
     The mutators are the tests' way to publish a changed roles stack or resolve a changed product template."""
     chosen = SCENARIOS[scenario]
     result = DemoResult(project_name, "p-" + secrets.token_hex(6))
-    config = load_config(DEFAULT_CONFIG, PRODUCTS)
+    config = scenario_config(load_config(DEFAULT_CONFIG, PRODUCTS), scenario)
     catalog = _with_roles(synthesize(config, seedcode_dir=seedcode_dir), roles_mutator)
     template = json.loads(catalog.product_templates[chosen.product].data)
     if template_mutator:

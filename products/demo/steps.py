@@ -25,9 +25,16 @@ def publish_catalog(demo: Demo) -> None:
         DomainName="demo-studio", AuthMode="IAM", SubnetIds=["subnet-demo"], VpcId="vpc-demo", Tags=[],
         DefaultUserSettings={"ExecutionRole": STUDIO_ROLE},
     )
+    publish(demo, Aws(demo.region), domain["DomainArn"].rsplit("/", 1)[1], demo.found["config"].publish.target_accounts)
+
+
+def scenario_config(config, scenario: str):
+    """The configuration a scenario renders and publishes: the accounts scenario's names the two stage accounts as
+    target accounts (so its templates allow them and its roles may assume their deploy roles); the others none."""
     targets = tuple(TargetAccount(a, f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole")
-                    for a in (STAGING_ACCOUNT, PROD_ACCOUNT)) if demo.scenario == "accounts" else ()
-    publish(demo, Aws(demo.region), domain["DomainArn"].rsplit("/", 1)[1], targets)
+                    for a in (STAGING_ACCOUNT, PROD_ACCOUNT)) if scenario == "accounts" else ()
+    return replace(config, publish=replace(config.publish, target_accounts=targets, target_stack_set=None,
+                                           organization_accounts=()))
 
 
 def publish(demo: Demo, aws: Aws, domain_id: str, target_accounts: tuple = ()) -> Publication:

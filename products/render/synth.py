@@ -200,7 +200,8 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
         seed_keys[name] = seed_code_key(name, GOLDEN_SEED_DIGEST) if golden else key
         artifacts.append(Artifact(f"seedcode/{name}.zip", "seed-code", build_zip(files), key=key))
 
-    settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket, seed_code_keys=seed_keys)
+    settings = ProductSettings(roles=config.roles, asset_bucket=config.asset_bucket, seed_code_keys=seed_keys,
+                               deploy_accounts=config.publish.deploy_accounts)
     releases = []
     for product in products:
         data = render_json(product.template(settings))
@@ -219,8 +220,9 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
         )
     artifacts += [studio_template(artifact) for artifact in artifacts if artifact.kind == "product-template"]
     artifacts.append(Artifact(PORTFOLIO_TEMPLATE, "portfolio", render_json(portfolio.build(config, releases))))
-    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(config.roles, config.asset_bucket, config.portfolio.principals,
-                                                                        config.publish.s3_templates_prefix))))
+    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(
+        config.roles, config.asset_bucket, config.portfolio.principals, config.publish.s3_templates_prefix,
+        config.publish.deploy_accounts))))
     artifacts.append(Artifact(TARGET_ACCOUNT_TEMPLATE, "target-account",
                               render_json(target_account.build(config.roles, config.asset_bucket))))
     return RenderedCatalog.of(artifacts)

@@ -131,3 +131,15 @@ def test_a_misindented_line_that_yaml_reports_itself_keeps_its_line(tmp_path):
     path.write_text("\n".join(lines))
     with pytest.raises(ConfigError, match=rf": line {wrong + 1}: expected valid YAML"):
         load_config(path, PRODUCTS)
+
+
+def test_the_accounts_projects_may_deploy_into_are_the_target_accounts_and_the_units_accounts_once_each():
+    from dataclasses import replace
+
+    from products.catalog.config import TargetAccount
+
+    config = load_config(DEFAULT_CONFIG, PRODUCTS)
+    assert config.publish.deploy_accounts == ()  # catalog.yaml names none
+    publish = replace(config.publish, target_accounts=(TargetAccount("333333333333", "r"), TargetAccount("222222222222", "r")),
+                      organization_accounts=("444444444444", "222222222222"))
+    assert publish.deploy_accounts == ("222222222222", "333333333333", "444444444444")

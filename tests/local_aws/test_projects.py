@@ -8,6 +8,7 @@ are tested in tests/demo/test_demo.py and test_codepipeline.py.
 """
 
 import json
+import re
 
 import pytest
 from botocore.config import Config
@@ -19,13 +20,16 @@ from products.publishing.doctor import verify_region
 from products.publishing.fleet import Fleet
 from products.publishing.projects import create_project_request
 from products import PRODUCTS
+from tests.conftest import SAMPLE_TARGET_ACCOUNTS
 from tests.local_aws.studio import (ACCOUNT, REGION, STUDIO_ROLE, create_project, inventory, product_id,
                                    publish_for_studio, user_parameters)
 
 
 @pytest.fixture(scope="module")
-def catalog(artifacts, config, tmp_path_factory):
-    """The catalog published on both routes into a local AWS; clients as the admin and as Studio's roles."""
+def catalog(artifacts_with_accounts, config, tmp_path_factory):
+    """The catalog published on both routes into a local AWS; clients as the admin and as Studio's roles. Its
+    templates are rendered for two target accounts (tests/conftest.py), so the products carry account parameters."""
+    artifacts = artifacts_with_accounts
     git_host = tmp_path_factory.mktemp("git-host")
     with moto_server(env={"EMULATOR_GIT_HOST_DIR": str(git_host), NO_CREATION_RUNS: "1"}) as endpoint, pytest.MonkeyPatch.context() as env:
         for key, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "admin", "AWS_SECRET_ACCESS_KEY": "admin",
@@ -129,6 +133,32 @@ def test_a_parameter_the_template_does_not_declare_fails_the_launch_as_cloudform
     assert project["ProjectStatus"] == "CreateFailed", project
     assert message == "Parameters: ['NoSuchParameter'] do not exist in the template", message
     sagemaker.delete_project(ProjectName="bad-parameter")
+
+
+STRANGER = "444444444444"
+NOT_ALLOWED = (f"Parameter StagingAccountId must be empty (this account) or an account this catalog deploys into "
+               f"({', '.join(SAMPLE_TARGET_ACCOUNTS)})")
+
+
+def test_a_project_naming_an_account_the_catalog_does_not_allow_fails_at_launch_on_both_routes(catalog):
+    """CloudFormation refuses the value (AllowedValues), naming the parameter, before anything is created."""
+    sagemaker = catalog.studio.client("sagemaker")
+    sagemaker.create_project(ProjectName="stranger-sc", ServiceCatalogProvisioningDetails={
+        "ProductId": product_id(catalog, "build-train-deploy"),
+        "ProvisioningParameters": [{"Key": "StagingAccountId", "Value": STRANGER}]})
+    project = sagemaker.describe_project(ProjectName="stranger-sc")
+    assert project["ProjectStatus"] == "CreateFailed", project
+    assert project["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"] == NOT_ALLOWED
+    sagemaker.delete_project(ProjectName="stranger-sc")
+
+    template = json.loads(catalog.artifacts.product_templates["build-train-deploy"].data)
+    request = create_project_request(catalog.config, product="build-train-deploy", template=template,
+                                     project_name="stranger-s3", parameters={"StagingAccountId": STRANGER},
+                                     bucket=catalog.bucket, region=REGION, account=ACCOUNT, partition="aws")
+    with pytest.raises(ClientError, match=re.escape(f"CloudFormation: {NOT_ALLOWED}")):
+        sagemaker.create_project(**request)
+    stacks = catalog.admin.client("cloudformation").list_stacks()["StackSummaries"]
+    assert not [s for s in stacks if "stranger" in s["StackName"]]
 
 
 def test_a_request_the_api_model_refuses_names_the_member(catalog):

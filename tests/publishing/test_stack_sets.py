@@ -176,3 +176,36 @@ def test_nothing_is_created_before_the_answer(organization, config, artifacts):
     assert planned.as_dict()["stack_set"]["action"] == "would create"
     assert not any("StackSet" in call or "StackInstances" in call for call in log.writes)
     assert boto3.client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_the_units_accounts_nested_ones_included_are_the_accounts_projects_may_deploy_into(organization, config):
+    """Listed at publish time (products/publishing/organization.py): the product templates then allow exactly them
+    and the roles may assume exactly their deploy roles; an account joining later is allowed from the next publish."""
+    from products.publishing.organization import with_organization_accounts
+    from products.render.synth import synthesize
+
+    org = boto3.client("organizations")
+    nested = org.create_organizational_unit(ParentId=organization["workloads"], Name="team-a")["OrganizationalUnit"]["Id"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    joined = org.create_account(AccountName="team-a", Email="team-a@example.com")["CreateAccountStatus"]["AccountId"]
+    org.move_account(AccountId=joined, SourceParentId=root, DestinationParentId=nested)
+    said = []
+    listed = with_organization_accounts(Aws("us-east-1"), _with_stack_set(config, organization["workloads"]), said.append)
+    expected = tuple(sorted((organization["staging"], organization["prod"], joined)))
+    assert listed.publish.deploy_accounts == expected and organization["playground"] not in expected
+    assert said == [f"publish: the stack set's units hold 3 account(s) projects may deploy into: {', '.join(expected)}"]
+    catalog = synthesize(listed)
+    template = json.loads(catalog.product_templates["build-train-deploy"].data)
+    assert template["Parameters"]["StagingAccountId"]["AllowedValues"] == ["", *expected]
+    roles = json.loads(catalog.roles.data)["Resources"]["CodepipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    (assume,) = [s for s in roles["Statement"] if s["Action"] == ["sts:AssumeRole"]]
+    assert [r["Fn::Sub"].split("iam::")[1][:12] for r in assume["Resource"]] == list(expected)
+    assert with_organization_accounts(Aws("us-east-1"), config) is config  # no stack set: nothing is read
+
+
+def test_a_unit_publish_cannot_list_fails_before_anything_with_one_line(organization, config):
+    from products.publishing.organization import with_organization_accounts
+
+    with pytest.raises(PublishError, match="cannot list the accounts of organizational unit ou-zz99-doesnotexist "
+                                           r"\(publish.target_stack_set\): .*publish from the management account"):
+        with_organization_accounts(Aws("us-east-1"), _with_stack_set(config, "ou-zz99-doesnotexist"))

@@ -4,6 +4,7 @@ exception is recorded beside its resource (Metadata.checkov.skip with a comment)
 """
 
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -44,15 +45,23 @@ def test_checkov_finds_nothing_in_the_endpoint_template(checkov):
     assert report["summary"]["passed"] > 0
 
 
-def test_checkov_finds_nothing_in_the_templates_and_every_skip_says_why(checkov, rendered):
-    """One scan of templates/ (14 s) for both: nothing failed, and the skips checkov applied are exactly the
-    recorded ones, each with its reason. checkov does not report a CloudFormation skip's comment, so the
-    comments are read from the rendered templates."""
-    report = _scan(checkov, TEMPLATES)
+def test_checkov_finds_nothing_in_the_templates_and_every_skip_says_why(checkov, rendered, artifacts_with_accounts,
+                                                                        tmp_path):
+    """One scan (14 s) of templates/ and of the product templates a catalog with target accounts renders (their
+    key and cross-account grants): nothing failed, and the skips checkov applied are exactly the recorded ones,
+    each with its reason. checkov does not report a CloudFormation skip's comment, so the comments are read from
+    the rendered templates."""
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "with-accounts").mkdir()
+    for artifact in artifacts_with_accounts.product_templates.values():
+        (tmp_path / "with-accounts" / f"{artifact.product}.json").write_bytes(artifact.data)
+    report = _scan(checkov, tmp_path)
     assert _failed(report) == []
     assert report["summary"]["passed"] > 0
+    with_accounts = [json.loads(a.data) for a in artifacts_with_accounts.product_templates.values()]
     recorded = {(logical_id, skip["id"]): skip.get("comment", "")
-                for template in rendered.values() for logical_id, resource in template["Resources"].items()
+                for template in [*rendered.values(), *with_accounts]
+                for logical_id, resource in template["Resources"].items()
                 for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])}
     assert recorded and all(len(comment) > 40 for comment in recorded.values())
     skipped = report.get("results", {}).get("skipped_checks", [])

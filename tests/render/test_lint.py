@@ -7,8 +7,11 @@ import pytest
 from products.render.lint import lint_template
 
 
-def test_every_template_is_clean(artifacts, config):
-    templates = artifacts.templates
+@pytest.mark.parametrize("catalog", ["artifacts", "artifacts_with_accounts"])
+def test_every_template_is_clean(catalog, config, request):
+    """As catalog.yaml renders it (no target accounts), and as a catalog with target accounts does (the products'
+    account parameters, key and cross-account grants)."""
+    templates = request.getfixturevalue(catalog).templates
     assert {a.kind for a in templates} == {"product-template", "portfolio", "roles", "target-account"}
     for artifact in templates:
         findings = lint_template(artifact.data.decode(), artifact.path, config.regions)
