@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from products.analysis import registry_schemas
 from products.analysis.iam_resources import Authorization
 
 HANDLERS = ("create", "read", "update", "delete")
@@ -51,21 +52,9 @@ def is_iam_action(permission: str) -> bool:
     return name.lower() in iam_actions().get(prefix, set())
 
 
-@lru_cache(maxsize=None)
-def _schema_index(region: str) -> dict:
-    import cfnlint.data.schemas as schemas
-
-    root = Path(schemas.__file__).parent
-    return {"root": root, "index": json.loads((root / "providers" / f"{region}.json").read_text())}
-
-
 def handler_permissions(resource_type: str, region: str = "us-east-1") -> dict[str, list[str]]:
     """The permissions of each handler of ``resource_type`` ({} for a type with no registry handlers)."""
-    data = _schema_index(region)
-    if resource_type not in data["index"]:
-        return {}
-    schema = json.loads((data["root"] / "resources" / f"{data['index'][resource_type]}.json").read_text())
-    handlers = schema.get("handlers", {})
+    handlers = registry_schemas.schema(resource_type, region).get("handlers", {})
     return {h: handlers[h]["permissions"] for h in HANDLERS if h in handlers}
 
 

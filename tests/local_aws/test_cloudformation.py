@@ -211,6 +211,73 @@ def test_an_output_that_names_an_undeclared_resource_is_refused_as_cloudformatio
         local_aws("cloudformation").create_stack(StackName="outputs-refused", TemplateBody=json.dumps(template))
 
 
+def test_a_parameter_value_its_declaration_does_not_allow_is_refused_in_cloudformations_words(local_aws):
+    template = {"Parameters": {"Stage": {"Type": "String", "AllowedValues": ["", "222222222222"]},
+                               "Named": {"Type": "String", "Default": "ok", "AllowedPattern": "^[a-z]+$",
+                                         "ConstraintDescription": "must be lowercase letters"}},
+                "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "constraints-refused"}}}}
+    cfn = local_aws("cloudformation")
+    with pytest.raises(ClientError, match="Parameter 'Stage' must be one of AllowedValues"):
+        cfn.create_stack(StackName="constraints", TemplateBody=json.dumps(template),
+                         Parameters=[{"ParameterKey": "Stage", "ParameterValue": "444444444444"}])
+    with pytest.raises(ClientError, match="Parameter Named must be lowercase letters"):
+        cfn.create_change_set(StackName="constraints", ChangeSetName="c", ChangeSetType="CREATE",
+                              TemplateBody=json.dumps(template),
+                              Parameters=[{"ParameterKey": "Stage", "ParameterValue": ""},
+                                          {"ParameterKey": "Named", "ParameterValue": "Not-Lower"}])
+    assert "constraints" not in {s["StackName"] for s in cfn.list_stacks()["StackSummaries"]}
+
+
+def _queue_stack(local_aws, name: str) -> dict:
+    return {"Parameters": {"Delay": {"Type": "String", "Default": "1"}},
+            "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-queue",
+                                                                             "DelaySeconds": {"Ref": "Delay"}}}}}
+
+
+@pytest.mark.parametrize("how", ["UpdateStack", "change set"])
+def test_a_failed_update_rolls_the_stack_back_to_its_previous_template_and_parameters(local_aws, how):
+    name = f"rollback-{'direct' if how == 'UpdateStack' else 'changeset'}"
+    cfn = local_aws("cloudformation")
+    template = _queue_stack(local_aws, name)
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template),
+                     Parameters=[{"ParameterKey": "Delay", "ParameterValue": "3"}])
+    failing = json.loads(json.dumps(template))
+    failing["Resources"]["Extra"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-extra"}}
+    failing["Resources"]["Unsupported"] = {"Type": "AWS::CodeStarConnections::Connection", "DependsOn": "Extra",
+                                           "Properties": {"ConnectionName": "c", "ProviderType": "GitHub"}}
+    failing["Resources"]["Queue"]["Properties"]["DelaySeconds"] = 7
+    if how == "UpdateStack":
+        cfn.update_stack(StackName=name, TemplateBody=json.dumps(failing), Parameters=[{"ParameterKey": "Delay", "UsePreviousValue": True}])
+    else:
+        cfn.create_change_set(StackName=name, ChangeSetName="upgrade", ChangeSetType="UPDATE",
+                              TemplateBody=json.dumps(failing), Parameters=[{"ParameterKey": "Delay", "UsePreviousValue": True}])
+        cfn.execute_change_set(StackName=name, ChangeSetName="upgrade")
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack["Parameters"] == [{"ParameterKey": "Delay", "ParameterValue": "3"}]
+    assert list(cfn.get_template(StackName=name)["TemplateBody"]["Resources"]) == ["Queue"]
+    assert ("Unsupported", "CREATE_FAILED") in {(logical_id, status) for logical_id, status, _ in _events(local_aws, stack["StackId"])}
+    queues = local_aws("sqs").list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    assert [url.rsplit("/", 1)[1] for url in queues] == [f"{name}-queue"]  # the added queue is gone again
+    attributes = local_aws("sqs").get_queue_attributes(QueueUrl=queues[0], AttributeNames=["DelaySeconds"])["Attributes"]
+    assert attributes["DelaySeconds"] == "3"
+
+
+def test_a_change_set_says_which_modified_resources_are_replaced(local_aws):
+    """From the types' create-only properties (the registry schemas): a bucket's new name replaces it, a queue's
+    new delay does not."""
+    cfn = local_aws("cloudformation")
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "replaced-or-not"}},
+                              "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 1}}}}
+    cfn.create_stack(StackName="replacement", TemplateBody=json.dumps(template))
+    template["Resources"]["Bucket"]["Properties"]["BucketName"] = "replaced-or-not-2"
+    template["Resources"]["Queue"]["Properties"]["DelaySeconds"] = 2
+    cfn.create_change_set(StackName="replacement", ChangeSetName="c", ChangeSetType="UPDATE", TemplateBody=json.dumps(template))
+    changes = cfn.describe_change_set(StackName="replacement", ChangeSetName="c")["Changes"]
+    assert {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Replacement"] for c in changes} == {
+        "Bucket": "True", "Queue": "False"}
+
+
 def test_managed_policies_and_lambda_permissions_go_with_their_stack(local_aws):
     """moto created both and deleted neither (moto_deletions.py): the policy is detached and deleted, the
     permission's statement removed from a function the stack does not own."""

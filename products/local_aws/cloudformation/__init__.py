@@ -2,8 +2,9 @@
 
 - ``stacks``: what CloudFormation does around each resource and moto does not: a type it cannot create fails the
   stack naming the type; each resource's handler calls are checked against the stack's role; a failed resource
-  rolls the stack back; resources are deleted in the reverse of their creation order; every step is a stack event.
+  rolls the stack back (a failed update, to its previous template and parameters); resources are deleted in the reverse of their creation order; every step is a stack event.
 - ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
+- ``change_sets``: a change set's Modify changes with ``Replacement`` (from the types' create-only properties).
 - ``moto_deletions``: deletion for moto's types that moto creates but never deletes with their stack.
 - ``moto_names``: the physical names moto's SageMaker models ignore (``EndpointName`` and the like).
 - ``moto_tags``: a KMS key's template tags, in the shape moto's KMS takes them.

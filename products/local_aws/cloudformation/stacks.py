@@ -28,12 +28,13 @@ import contextlib
 import contextvars
 import copy
 import json
+import warnings
 
 from products.analysis import handler_permissions
 from products.analysis.parameter_constraints import violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
-from products.local_aws.cloudformation import custom_resources, moto_deletions, moto_names, moto_tags
+from products.local_aws.cloudformation import change_sets, custom_resources, moto_deletions, moto_names, moto_tags
 from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
@@ -252,6 +253,7 @@ def install() -> None:
     from products.local_aws.cloudformation import resource_types
 
     resource_types.register()
+    change_sets.install()
     custom_resources.install()
     moto_deletions.install()
     moto_names.install()
@@ -268,6 +270,7 @@ def install() -> None:
     parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = lambda self: creation_order(self._resource_json_map)
     models.Stack.create_resources = create_resources
     models.Stack.delete = delete
+    models.Stack.update = _updating_as_aws(models.Stack.update)
     models.CloudFormationBackend.delete_stack = _keeping_failed_deletions(models.CloudFormationBackend.delete_stack)
     models.CloudFormationBackend.execute_change_set = _failing_as_aws(models.CloudFormationBackend.execute_change_set)
     for method, position in (("create_stack", 1), ("update_stack", 1), ("create_change_set", 2)):
@@ -307,9 +310,12 @@ def _given(parameters) -> dict:
 def _failing_as_aws(execute_change_set):
     """moto lets a resource's failure escape ExecuteChangeSet (an HTTP 500), and leaves the stack with the outputs
     of the template before the change. In AWS the call succeeds, the outputs are the new template's, and the
-    stack fails: a CREATE change set's stack rolls back to ROLLBACK_COMPLETE. An UPDATE's rollback to the
-    previous resources is not emulated yet: the stack is marked UPDATE_ROLLBACK_COMPLETE with the reason."""
+    stack fails: a CREATE change set's stack rolls back to ROLLBACK_COMPLETE, an UPDATE's to its previous
+    template and parameters (``roll_back_update``)."""
     def wrapper(backend, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = backend.change_sets.get(change_set_name) or next(
+            (c for c in backend.change_sets.values() if c.change_set_name == change_set_name), None)
+        previous_parameters = dict(change_set.stack.resource_map.input_parameters or {}) if change_set else {}
         try:
             execute_change_set(backend, change_set_name, stack_name)
             change_set = backend.change_sets.get(change_set_name) or next(
@@ -328,9 +334,47 @@ def _failing_as_aws(execute_change_set):
             if change_set.change_set_type == "CREATE":
                 roll_back(stack, reason + " Rollback requested by user.")
             else:
-                stack.status = "UPDATE_ROLLBACK_COMPLETE"
-                stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE", resource_status_reason=reason)
+                roll_back_update(stack, reason, stack.template, previous_parameters)
     return wrapper
+
+
+def _updating_as_aws(update):
+    """moto's Stack.update lets a resource's failure escape (an HTTP 500) and leaves the stack half updated; in AWS
+    UpdateStack's stack goes to UPDATE_ROLLBACK_COMPLETE, back on its previous template and parameters."""
+    def wrapper(stack, template: str, role_arn: str | None = None, parameters: dict | None = None, tags=None) -> None:
+        previous_template = stack.template
+        previous_parameters = dict(stack.resource_map.input_parameters or {})
+        try:
+            update(stack, template, role_arn=role_arn, parameters=parameters, tags=tags)
+        except ResourceFailed as failed:
+            verb = "create" if failed.logical_id not in (stack.resource_map._parsed_resources or {}) else "update"
+            _event(stack, failed.logical_id, failed.resource_type, f"{verb.upper()}_FAILED", reason=failed.reason)
+            roll_back_update(stack, f"The following resource(s) failed to {verb}: [{failed.logical_id}].",
+                             previous_template, previous_parameters)
+        except Exception as error:  # noqa: BLE001 - moto's own update errors (a Modify it could not make)
+            roll_back_update(stack, _reason(error), previous_template, previous_parameters)
+    return wrapper
+
+
+def roll_back_update(stack, reason: str, previous_template: str, previous_parameters: dict) -> None:
+    """A failed update, undone: the previous template's resources and parameters restored, UPDATE_ROLLBACK_COMPLETE
+    with the failure's reason (UPDATE_ROLLBACK_FAILED when the previous resources cannot be restored). What AWS keeps
+    and moto cannot (a removed resource's data) is not emulated: moto deletes before it adds, AWS after."""
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack.template = previous_template
+    stack._parse_template()
+    try:
+        with warnings.catch_warnings():  # moto warns of each failed resource it has nothing to remove for
+            warnings.simplefilter("ignore")
+            stack.resource_map.update(stack.template_dict, previous_parameters)
+    except Exception as error:  # noqa: BLE001 - whatever stops the restore fails the rollback, as in AWS
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=_reason(error))
+        return
+    stack.output_map = stack._create_output_map()
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE", resource_status_reason=reason)
 
 
 def _keeping_failed_deletions(delete_stack):
