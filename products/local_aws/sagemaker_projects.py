@@ -1,5 +1,5 @@
-"""SageMaker projects in the local AWS: CreateProject, DescribeProject, ListProjects and DeleteProject, which moto
-lacks, on both of Studio's routes.
+"""SageMaker projects in the local AWS: CreateProject, DescribeProject, ListProjects, UpdateProject and DeleteProject,
+which moto lacks, on both of Studio's routes.
 
 - Service Catalog route (``ServiceCatalogProvisioningDetails``): SageMaker provisions the product for the caller,
   with the caller's credentials (so the caller needs ``servicecatalog:ProvisionProduct`` and a portfolio that lets
@@ -17,7 +17,12 @@ fails leaves the project CreateFailed with the reason, as in AWS. DeleteProject 
 or deletes the stack, as the same caller. Projects are created before CreateProject answers (moto creates stacks
 synchronously), so none is seen CreateInProgress. Kept on moto's SageMaker backend as ``local_projects``.
 
-Not emulated: UpdateProject (issue 25), Studio's user context (CreatedBy), pagination of ListProjects.
+UpdateProject updates the provisioned product (UpdateProvisionedProduct, to the version given or the product's
+latest) or the stack (UpdateStack with the provider's new TemplateURL and Parameters, the project's RoleARN), with
+the caller's credentials; a stack that rolls back leaves the project UpdateFailed with the reason, on its old
+version.
+
+Not emulated: Studio's user context (CreatedBy), pagination of ListProjects.
 """
 
 import datetime
@@ -146,6 +151,76 @@ def _create_stack(account, region, caller, project, provider: dict, given: dict,
     project["ProjectStatus"] = "CreateFailed" if failed else "CreateCompleted"
 
 
+def update_project(account: str, region: str, caller: str | None, request: dict) -> dict:
+    """UpdateProject: the project's product updated to another version (Service Catalog route) or its stack to the
+    template a provider names (S3 route), with the caller's credentials; UpdateCompleted or UpdateFailed."""
+    project = _project(account, region, request["ProjectName"])
+    if project["ProjectStatus"].endswith("InProgress"):
+        raise ProjectRefused("ConflictException", f"Project {project['ProjectName']} is {project['ProjectStatus']}")
+    given = {"SageMakerProjectName": project["ProjectName"], "SageMakerProjectId": project["ProjectId"]}
+    if request.get("ServiceCatalogProvisioningUpdateDetails"):
+        if "ServiceCatalogProvisionedProductDetails" not in project:
+            raise ProjectRefused("ValidationException", "the project was not created from Service Catalog")
+        _update_provisioned(account, region, caller, project, request["ServiceCatalogProvisioningUpdateDetails"], given)
+    elif request.get("TemplateProvidersToUpdate"):
+        if not project.get("TemplateProviderDetails"):
+            raise ProjectRefused("ValidationException", "the project has no template provider")
+        _update_template_stack(account, region, caller, project, request["TemplateProvidersToUpdate"][0]["CfnTemplateProvider"], given)
+    project["LastModifiedTime"] = datetime.datetime.now(datetime.timezone.utc)
+    return {"ProjectArn": project["ProjectArn"]}
+
+
+def _update_provisioned(account, region, caller, project, details: dict, given: dict) -> None:
+    found = servicecatalog_backend(account, region)
+    provisioned_id = project["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    try:
+        product = provisioning.find_product(found, project["ServiceCatalogProvisioningDetails"]["ProductId"], None)
+        # "The provisioning artifact ID will default to the latest ... if you don't provide" it (UpdateProject)
+        artifact_id = details.get("ProvisioningArtifactId") or product.local_artifacts[-1]["Id"]
+        _check_caller(account, caller, [Authorization("servicecatalog:UpdateProvisionedProduct", "*")], "UpdateProject")
+        record = provisioning.update(account, region, caller, {
+            "ProvisionedProductId": provisioned_id, "ProductId": product.id, "ProvisioningArtifactId": artifact_id,
+            "ProvisioningParameters": _with_sagemaker_parameters(details.get("ProvisioningParameters", []), given),
+            "UpdateToken": str(uuid.uuid4())})
+    except provisioning.Refused as refused:
+        raise ProjectRefused("ValidationException", f"Service Catalog: {refused}") from None
+    succeeded = found.local_records[record["RecordId"]]["Status"] == "SUCCEEDED"
+    if succeeded:
+        project["ServiceCatalogProvisioningDetails"] = {**project["ServiceCatalogProvisioningDetails"],
+                                                        "ProvisioningArtifactId": artifact_id}
+    project["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"] = (
+        found.local_provisioned[provisioned_id]["StatusMessage"])
+    project["ProjectStatus"] = "UpdateCompleted" if succeeded else "UpdateFailed"
+
+
+def _update_template_stack(account, region, caller, project, provider: dict, given: dict) -> None:
+    current = project["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]
+    if provider.get("TemplateName") != current.get("TemplateName"):
+        raise ProjectRefused("ValidationException", f"the project has no template named {provider.get('TemplateName')}")
+    role, stack_id = current.get("RoleARN"), current["StackDetail"]["Id"]
+    bucket, key = provisioning.template_location(provider["TemplateURL"])
+    checks = [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"), Authorization("cloudformation:UpdateStack", stack_id)]
+    if role:
+        checks.append(Authorization("iam:PassRole", role, {"iam:PassedToService": "cloudformation.amazonaws.com"}))
+    _check_caller(account, caller, checks, "UpdateProject")
+    try:
+        body = provisioning.read_template(account, provider["TemplateURL"])
+        parameters = provisioning.stack_parameters(body, _with_sagemaker_parameters(provider.get("Parameters", []), given))
+        with stacks.created_as(None if role else caller):
+            stacks.backend(account, region).update_stack(name=stack_id, template=body, role_arn=role, tags=None, parameters=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
+    except provisioning.LaunchFailed as failed:
+        raise ProjectRefused("ValidationException", f"CloudFormation: {failed}") from None
+    except ValidationError as refused:  # UpdateStack's synchronous refusal, which SageMaker passes on
+        raise ProjectRefused("ValidationException", f"CloudFormation: {refused.message}") from None
+    stack = stacks.backend(account, region).stacks[stack_id]
+    failed = stack.status != "UPDATE_COMPLETE"
+    current.update(TemplateURL=provider["TemplateURL"], Parameters=provider.get("Parameters", []),
+                   StackDetail={**current["StackDetail"],
+                                "StatusMessage": stacks.failure_reason(stack) if failed else stack.status})
+    project["ProjectStatus"] = "UpdateFailed" if failed else "UpdateCompleted"
+
+
 def describe_project(account: str, region: str, caller, request: dict) -> dict:
     project = _project(account, region, request["ProjectName"])
     return {k: v for k, v in project.items() if not k.startswith("local_")}
@@ -190,7 +265,7 @@ def delete_project(account: str, region: str, caller, request: dict) -> dict:
 
 
 OPERATIONS = {"CreateProject": create_project, "DescribeProject": describe_project, "ListProjects": list_projects,
-              "DeleteProject": delete_project}
+              "UpdateProject": update_project, "DeleteProject": delete_project}
 
 
 def install() -> None:

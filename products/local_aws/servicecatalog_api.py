@@ -5,10 +5,10 @@ constraints and principals are kept by the local CloudFormation (cloudformation/
 These operations read them and launch products (servicecatalog_provisioning.py): the admin's reads the doctor and
 the fleet make (DescribeProductAsAdmin, ListProvisioningArtifacts, DescribeProvisioningArtifact,
 ListConstraintsForPortfolio, ListPrincipalsForPortfolio) and the end user's ProvisionProduct, DescribeRecord,
-DescribeProvisionedProduct and TerminateProvisionedProduct. Each request is first checked against botocore's
-model of the API (api_model.py); the caller is the role whose credentials signed it (iam.request_role).
+DescribeProvisionedProduct, UpdateProvisionedProduct and TerminateProvisionedProduct. Each request is first checked
+against botocore's model of the API (api_model.py); the caller is the role whose credentials signed it (iam.request_role).
 
-Not emulated: pagination (every answer is one page), TagOptions, budgets, product views, UpdateProvisionedProduct.
+Not emulated: pagination (every answer is one page), TagOptions, budgets, product views.
 """
 
 from products.local_aws import api_model
@@ -62,6 +62,10 @@ def list_principals_for_portfolio(found, request: dict, caller) -> dict:
     return {"Principals": list(found.local_principals.get(_portfolio(found, request["PortfolioId"]), []))}
 
 
+def update_provisioned_product(found, request: dict, caller) -> dict:
+    return {"RecordDetail": provisioning.public(provisioning.update(found.account_id, found.region_name, caller, request))}
+
+
 def provision_product(found, request: dict, caller) -> dict:
     return {"RecordDetail": provisioning.public(provisioning.provision(found.account_id, found.region_name, caller, request))}
 
@@ -89,6 +93,7 @@ OPERATIONS = {
     "DescribeRecord": describe_record,
     "DescribeProvisionedProduct": describe_provisioned_product,
     "TerminateProvisionedProduct": terminate_provisioned_product,
+    "UpdateProvisionedProduct": update_provisioned_product,
 }
 
 

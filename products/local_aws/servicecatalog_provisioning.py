@@ -1,4 +1,4 @@
-"""Service Catalog launching and terminating products in the local AWS, as its API Reference describes it.
+"""Service Catalog launching, updating and terminating products in the local AWS, as its API Reference describes it.
 
 ProvisionProduct (and SageMaker's CreateProject on the Service Catalog route, which calls it for the user):
 - the caller reaches the product through a portfolio whose principals let the caller's role in (else "No launch
@@ -12,6 +12,10 @@ ProvisionProduct (and SageMaker's CreateProject on the Service Catalog route, wh
 - the request returns a record at once (Status CREATED); DescribeRecord gives its end: SUCCEEDED with the stack's
   outputs and ``CloudformationStackARN``, or FAILED with the reason. A failed launch leaves the provisioned
   product in ERROR, to be terminated, as in AWS.
+
+UpdateProvisionedProduct updates the stack to the named version's template as the same role (UpdateStack; a
+parameter with UsePreviousValue keeps the stack's value); a stack that rolls back leaves the record FAILED and the
+product TAINTED on its old version.
 
 TerminateProvisionedProduct deletes the stack as the same role (RetainPhysicalResources keeps it; IgnoreErrors
 forgets the product even when the stack would not go).
@@ -267,6 +271,56 @@ def terminate(account: str, region: str, caller_role: str | None, request: dict)
         _finish(record, provisioned, None)
         del found.local_provisioned[provisioned["Id"]]
     return answer
+
+
+def update(account: str, region: str, caller_role: str | None, request: dict) -> dict:
+    """UpdateProvisionedProduct: the product's stack updated to the artifact's template, as the launch role of the
+    path it was launched by. A stack that rolls back leaves the provisioned product TAINTED on its old version
+    ("a request to update to a new version failed and the stack rolled back": ProvisionedProductDetail, Status)."""
+    found = backend(account, region)
+    provisioned = find_provisioned(found, request.get("ProvisionedProductId"), request.get("ProvisionedProductName"))
+    if provisioned["Status"] == "UNDER_CHANGE":
+        raise Refused("InvalidStateException", f"Provisioned product {provisioned['Id']} is UNDER_CHANGE")
+    product = find_product(found, request.get("ProductId") or provisioned["ProductId"], request.get("ProductName"))
+    artifact = find_artifact(product, request.get("ProvisioningArtifactId") or provisioned["ProvisioningArtifactId"],
+                             request.get("ProvisioningArtifactName"))
+    record = _record(found, "UPDATE_PROVISIONED_PRODUCT", provisioned, request.get("UpdateToken", ""))
+    record["ProvisioningArtifactId"] = artifact["Id"]
+    answer = dict(record)
+    acting_role = provisioned["LaunchRoleArn"] or caller_role
+    error = _update_stack(account, region, acting_role, artifact["TemplateUrl"], request, provisioned)
+    if error is None:
+        provisioned["ProvisioningArtifactId"] = artifact["Id"]
+        provisioned["LastSuccessfulProvisioningRecordId"] = record["RecordId"]
+    _finish(record, provisioned, error, failed_status="TAINTED")
+    provisioned["LastProvisioningRecordId"] = record["RecordId"]
+    return answer
+
+
+def _update_stack(account, region, acting_role, template_url, request, provisioned) -> str | None:
+    """UpdateStack as ``acting_role`` with the request's parameters (UsePreviousValue: the stack's value); the
+    failure's reason, or None."""
+    stack_backend = stacks.backend(account, region)
+    stack = stack_backend.stacks[provisioned["local_stack_id"]]
+    try:
+        if acting_role:
+            bucket, key = template_location(template_url)
+            emulated_iam.check(account, acting_role, [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
+                                                      Authorization("cloudformation:UpdateStack", stack.stack_id)],
+                               caller="servicecatalog:UpdateProvisionedProduct")
+        body = read_template(account, template_url)
+        previous = stack.resource_map.input_parameters or {}
+        given = [{"Key": p["Key"], "Value": previous.get(p["Key"], "") if p.get("UsePreviousValue") else p.get("Value", "")}
+                 for p in request.get("ProvisioningParameters", [])]
+        parameters = stack_parameters(body, given)
+        with stacks.created_as(acting_role):
+            stack_backend.update_stack(name=stack.stack_id, template=body, role_arn=None, tags=None, parameters=[
+                {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()])
+    except (emulated_iam.RoleDenied, LaunchFailed, ValidationError) as error:
+        return getattr(error, "message", None) or f"{error}"
+    if stack.status != "UPDATE_COMPLETE":
+        return f"{provisioned['local_stack_name']} is {stack.status}: {stacks.failure_reason(stack)}"
+    return None
 
 
 def _delete_stack(account: str, region: str, acting_role: str | None, provisioned: dict) -> str | None:

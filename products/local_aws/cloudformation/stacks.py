@@ -271,10 +271,23 @@ def install() -> None:
     models.Stack.create_resources = create_resources
     models.Stack.delete = delete
     models.Stack.update = _updating_as_aws(models.Stack.update)
+    parsing.ResourceMap.load_parameters = _only_declared(parsing.ResourceMap.load_parameters)
     models.CloudFormationBackend.delete_stack = _keeping_failed_deletions(models.CloudFormationBackend.delete_stack)
     models.CloudFormationBackend.execute_change_set = _failing_as_aws(models.CloudFormationBackend.execute_change_set)
     for method, position in (("create_stack", 1), ("update_stack", 1), ("create_change_set", 2)):
         setattr(models.CloudFormationBackend, method, _validated(getattr(models.CloudFormationBackend, method), position))
+    models.CloudFormationBackend.create_change_set = _naming_stacks_by_id(models.CloudFormationBackend.create_change_set)
+
+
+def _naming_stacks_by_id(create_change_set):
+    """CreateChangeSet's StackName is "the name or the unique ID (ARN)" of the stack (API Reference); moto finds an
+    UPDATE change set's stack by name only, and answered a stack's ARN with "does not exist"."""
+    def wrapper(backend, *args, **kwargs):
+        stack = backend.stacks.get(kwargs.get("stack_name", ""))
+        if stack is not None:
+            kwargs["stack_name"] = stack.name
+        return create_change_set(backend, *args, **kwargs)
+    return wrapper
 
 
 def _validated(call, position: int):
@@ -353,6 +366,15 @@ def _updating_as_aws(update):
                              previous_template, previous_parameters)
         except Exception as error:  # noqa: BLE001 - moto's own update errors (a Modify it could not make)
             roll_back_update(stack, _reason(error), previous_template, previous_parameters)
+    return wrapper
+
+
+def _only_declared(load_parameters):
+    """moto adds each template's parameters to the stack's, so a parameter an update drops stayed listed
+    (DescribeStacks); a stack has exactly its template's parameters."""
+    def wrapper(resource_map) -> None:
+        resource_map.resolved_parameters = {}
+        load_parameters(resource_map)
     return wrapper
 
 
