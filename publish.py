@@ -375,6 +375,110 @@ def cmd_projects(args) -> int:
     return EXIT_OK
 
 
+def cmd_upgrade(args) -> int:
+    """Plan every outdated project's update in every region, show it all with totals, ask once, apply one by one."""
+    from products.publishing.upgrade import Selection, check_names, parse_parameters
+
+    started = time.perf_counter()
+    config = load_config(args.config, PRODUCTS)
+    selection = Selection(tuple(args.project or ()), tuple(args.product or ()), parse_parameters(args.parameter),
+                          args.allow_replace)
+    for product in selection.products:
+        if product not in config.products:
+            hint = closest_name(product, config.products)
+            raise BadInput(f"--product {product!r}: not a product of this catalog (one of: {', '.join(config.products)})"
+                           + (f"; {hint}" if hint else ""))
+    sessions = _sessions(args, config, log := CallLog())
+    console = _progress(args)
+    config, catalog = _published_catalog(sessions[0], config, console)
+    plans, answer = {}, None
+    try:
+        upgraders = _upgraders(sessions, config, catalog, console, args.poll_seconds)
+        for label, upgrader in upgraders.items():
+            plans[label] = upgrader.plan(selection)
+        check_names(selection, {name for upgrader in upgraders.values() for name in upgrader.seen})
+        _show_upgrades(plans, console)
+        pending = [u for upgrades in plans.values() for u in upgrades if u.pending]
+        if pending and not args.detailed_exitcode:
+            answer = _ask(args, console, f"Upgrade {len(pending)} project(s) in {', '.join(plans)}?")
+            if answer:
+                for label, upgrader in upgraders.items():
+                    upgrader.apply(plans[label])
+    except KeyboardInterrupt:
+        return _upgrade_interrupted(plans)
+    return _upgrade_summary(args, plans, answer, log, time.perf_counter() - started, console)
+
+
+def _upgraders(sessions, config, catalog, console: Console, poll_seconds: float) -> dict:
+    """An upgrader per region, and per member account in it (through the role publish assumes there)."""
+    from products.publishing.aws import assumed
+    from products.publishing.upgrade import Upgrade
+
+    upgraders = {}
+    for aws in sessions:
+        upgraders[aws.region] = Upgrade(aws, config, catalog, console.print, poll_seconds)
+        for member in config.publish.member_accounts:
+            upgraders[f"{aws.region} (member account {member.account})"] = Upgrade(
+                assumed(aws, member.role, account=member.account), config, catalog, console.print, poll_seconds)
+    return upgraders
+
+
+def _show_upgrades(plans: dict, console: Console) -> None:
+    """Each project's plan: its versions, parameters, resource changes with their property diffs, or why it is
+    skipped; then the totals."""
+    for region, upgrades in plans.items():
+        for u in upgrades:
+            r = u.report
+            console.print(f"\n{region}: project {r.project} ({r.project_id}, {r.route} route): {r.product} {r.version} -> {r.current}")
+            if u.added or u.dropped:
+                console.print("    parameters: " + ", ".join([*(f"+{p} (its default)" for p in u.added),
+                                                             *(f"-{p} (dropped)" for p in u.dropped)]))
+            for change in u.changes:
+                console.print(f"    {change.line()}")
+                for detail in change.details:
+                    console.print(f"        {detail}")
+            if u.skipped:
+                console.print(f"    skipped: {u.skipped}")
+    everything = [u for upgrades in plans.values() for u in upgrades]
+    if not everything:
+        console.print("upgrade: every project made from this catalog runs its product's current version")
+        return
+    changes = [c for u in everything if u.pending for c in u.changes]
+    replaced = sum(c.action == "Modify" and c.replacement == "True" for c in changes)
+    console.print(f"\nupgrade: {sum(u.pending for u in everything)} project(s) to upgrade, "
+                  f"{sum(bool(u.skipped) for u in everything)} skipped; {sum(c.action == 'Add' for c in changes)} to add, "
+                  f"{sum(c.action == 'Modify' for c in changes) - replaced} to change, {replaced} to replace, "
+                  f"{sum(c.action == 'Remove' for c in changes)} to remove")
+
+
+def _upgrade_summary(args, plans: dict, answer, log, seconds: float, console: Console) -> int:
+    everything = [u for upgrades in plans.values() for u in upgrades]
+    failed = [u for u in everything if u.outcome.startswith("failed")]
+    summary = log.summary()
+    console.print(f"upgrade: {sum(u.outcome == 'upgraded' for u in everything)} upgraded, {len(failed)} failed, "
+                  f"{sum(bool(u.skipped) for u in everything)} skipped; {summary['total']} AWS calls "
+                  f"({summary['writes']} writes) in {seconds:.2f}s")
+    if args.output == "json":
+        _emit_json({"projects": [{"region": region, **u.as_dict()} for region, upgrades in plans.items() for u in upgrades],
+                    "calls": summary, "declined": answer is False, "applied": answer is True})
+    if answer is False:
+        console.print("upgrade: not confirmed; nothing changed")
+        return EXIT_DECLINED
+    if args.detailed_exitcode:
+        return EXIT_CHANGES_PENDING if any(u.pending for u in everything) else EXIT_OK
+    return EXIT_FAILED if failed or any(u.skipped for u in everything) else EXIT_OK
+
+
+def _upgrade_interrupted(plans: dict) -> int:
+    everything = [u for upgrades in plans.values() for u in upgrades]
+    done = [u.name for u in everything if u.outcome == "upgraded"]
+    under_way = [u.name for u in everything if u.outcome == "updating"]
+    err.print("interrupted: " + (f"upgraded {', '.join(done)}" if done else "no project upgraded")
+              + (f"; the update of {', '.join(under_way)} continues in AWS: `publish.py projects` shows where it stands"
+                 if under_way else ""))
+    return EXIT_INTERRUPTED
+
+
 def _key_values(pairs) -> dict[str, str]:
     values = {}
     for pair in pairs or []:
@@ -453,7 +557,8 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Build the catalog of SageMaker project templates (synth, lint, products) and publish it "
             "to Service Catalog and S3 (plan, publish, verify, destroy), create a project on the S3 route as "
-            "Studio does (create-project), report the projects made from it (projects), and run the whole flow in a "
+            "Studio does (create-project), report the projects made from it (projects) and move them to the current "
+            "version (upgrade), and run the whole flow in a "
             "sandbox account as an acceptance test (accept). AWS verbs use the usual boto3 credentials and honour "
             "AWS_ENDPOINT_URL."
         ),
@@ -590,6 +695,7 @@ def _other_aws_verbs(verbs) -> None:
         "List the SageMaker projects made from this catalog's products (both routes), with the version each runs, "
         "its status and last update, and which run an older version than the catalog's current one.", cmd_projects,
     )
+    _upgrade_verb(verbs)
     sub = _aws_verb(verbs, "destroy", "Remove what publish created, here and in publish.member_accounts: the portfolio's shares "
                               "and stack, and on request the roles stack, the buckets and the Studio domain's "
                               "S3-templates tag pointing at them. The target accounts' roles are left: projects may "
@@ -598,6 +704,30 @@ def _other_aws_verbs(verbs) -> None:
     sub.add_argument("--roles", action="store_true", help="also delete the roles stack")
     sub.add_argument("--buckets", action="store_true", help="also empty and delete the asset bucket")
     sub.add_argument("--yes", action="store_true", help="delete without asking")
+
+
+def _upgrade_verb(verbs) -> None:
+    sub = _aws_verb(
+        verbs, "upgrade",
+        "Move the projects made from this catalog (both routes) that run an older version of their product to its "
+        "current one. Plans each project from a change set of its stack (resources added, changed, replaced, removed, "
+        "with property diffs), carrying its parameter values over (a new parameter takes its default); skips, with one "
+        "line, a project whose update would replace or remove its bucket, repositories, model package group or an "
+        "endpoint (unless --allow-replace) or that needs a value for a new parameter. Shows everything with totals, "
+        "asks once (--yes, or y on standard input), then updates each project through SageMaker's UpdateProject and "
+        "reports each; a failed update is rolled back by CloudFormation and the others go on (exit 1).",
+        cmd_upgrade,
+    )
+    sub.add_argument("--project", action="append", metavar="NAME", help="only this project (repeatable)")
+    sub.add_argument("--product", action="append", metavar="NAME", help="only projects of this product (repeatable)")
+    sub.add_argument("--parameter", action="append", metavar="PROJECT:NAME=VALUE",
+                     help="a value for a parameter the new version adds without a default (repeatable)")
+    sub.add_argument("--allow-replace", action="store_true",
+                     help="upgrade projects whose update replaces or removes a bucket, repository, model package group "
+                          "or endpoint (their data is lost)")
+    sub.add_argument("--yes", action="store_true", help="apply without asking")
+    sub.add_argument("--detailed-exitcode", action="store_true",
+                     help="plan only: exit 4 when a project would be upgraded, 0 when none (for CI)")
 
 
 def _accept_verb(verbs) -> None:

@@ -30,6 +30,7 @@ class ProjectReport:
     current: str  # what the catalog offers now ("" when not this catalog's product)
     status: str
     last_updated: str
+    source: str = ""  # the Service Catalog product id, or the S3 route's template provider name
 
     @property
     def outdated(self) -> bool:
@@ -70,8 +71,11 @@ class Fleet:
         else:
             route, (product, version, current) = "s3", self._s3_route(project.get("TemplateProviderDetails", []))
         updated = project.get("LastModifiedTime") or project.get("CreationTime")
+        providers = project.get("TemplateProviderDetails") or [{}]
+        source = (project["ServiceCatalogProvisioningDetails"]["ProductId"] if route == "servicecatalog"
+                  else providers[0].get("CfnTemplateProviderDetail", {}).get("TemplateName", ""))
         return ProjectReport(project["ProjectName"], project["ProjectId"], route, product, version, current,
-                             project.get("ProjectStatus", "?"), updated.isoformat() if updated else "")
+                             project.get("ProjectStatus", "?"), updated.isoformat() if updated else "", source)
 
     def _service_catalog(self, details: dict) -> tuple[str, str, str]:
         servicecatalog = self.aws.client("servicecatalog")

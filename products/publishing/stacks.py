@@ -153,7 +153,7 @@ class Stacks:
             if described is None:
                 self.discard(plan)
                 return StackPlan(name, "up to date", template, capabilities)
-            plan.changes, plan.properties_from = _resource_changes(described, deployed, template)
+            plan.changes, plan.properties_from = resource_changes(described, deployed, template)
         except BaseException:
             self.discard(plan)
             raise
@@ -192,6 +192,21 @@ class Stacks:
         self.cfn.delete_stack(StackName=name)
         self._wait(name, started, deleting=True)
         return True
+
+    def preview_update(self, stack_id: str, body: str, parameters: list[dict], deployed: dict, template: dict) -> list[ResourceChange]:
+        """What updating the stack to ``body`` with ``parameters`` would change: an UPDATE change set created,
+        described and deleted, whatever happens (``deployed`` and ``template``: the parsed bodies, for the
+        property diffs where the change set gives none)."""
+        name = f"{CHANGE_SET_PREFIX}upgrade-{hashlib.sha256(body.encode()).hexdigest()[:12]}"
+        self._delete_leftover_change_sets(stack_id, "UPDATE_COMPLETE")
+        change_set = self.cfn.create_change_set(StackName=stack_id, ChangeSetName=name, ChangeSetType="UPDATE",
+                                                TemplateBody=body, Parameters=parameters,
+                                                Description="sagemaker-mlops-catalog upgrade plan")["Id"]
+        try:
+            described = self._wait_for_change_set(stack_id, change_set)
+        finally:
+            self._delete_change_set(stack_id, change_set)
+        return [] if described is None else resource_changes(described, deployed, template)[0]
 
     def _create_change_set(self, name: str, template: dict, capabilities, creating: bool) -> str:
         """Create the change set; returns its ARN, by which it is then described, executed or deleted
@@ -281,7 +296,7 @@ class Stacks:
             time.sleep(self.poll_seconds)
 
 
-def _resource_changes(changes: list[dict], deployed: dict | None, template: dict) -> tuple[list[ResourceChange], str]:
+def resource_changes(changes: list[dict], deployed: dict | None, template: dict) -> tuple[list[ResourceChange], str]:
     """The change set's resource changes with property-level details for each Modify.
 
     AWS returns each resource's properties before and after (BeforeContext/AfterContext, with

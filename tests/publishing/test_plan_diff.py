@@ -65,10 +65,10 @@ def test_aws_property_values_are_used_when_the_change_set_has_them():
         stub.add_response("describe_change_set", {"Status": "CREATE_COMPLETE", "Changes": []},
                           {"StackName": "roles", "ChangeSetName": arn, "IncludePropertyValues": True, "NextToken": "page2"})
         changes = Stacks(aws, lambda *_: None, poll_seconds=0)._wait_for_change_set("roles", arn)
-    from products.publishing.stacks import _resource_changes
+    from products.publishing.stacks import resource_changes
 
     # The deployed template is deliberately different: the change set's values win.
-    (resource,), source = _resource_changes(changes, {"Resources": {}}, {"Resources": {}})
+    (resource,), source = resource_changes(changes, {"Resources": {}}, {"Resources": {}})
     assert source == "change set"
     assert resource.line() == "Modify  UseRole (AWS::IAM::Role)"
     assert resource.details == [f"Policies[0].PolicyDocument: + {one_line(WRITE)}"]
