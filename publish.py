@@ -311,7 +311,7 @@ def cmd_create_project(args) -> int:
     from products.publishing.assets import AssetBucket, bucket_name
     from products.publishing.projects import (create_project_request, creation_outcome, describe, validated,
                                               wait_for_project)
-    from products.publishing.publisher import studio_template_key
+    from products.publishing.assets import studio_template_key
 
     config = load_config(args.config, PRODUCTS)
     parameters = _key_values(args.parameter)

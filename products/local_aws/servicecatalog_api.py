@@ -2,11 +2,14 @@
 
 moto answers CreatePortfolio, CreateProduct and a few reads; the portfolio stack's products, versions,
 constraints and principals are kept by the local CloudFormation (cloudformation/resource_types/servicecatalog.py).
-These operations read them and launch products (servicecatalog_provisioning.py): the admin's reads the doctor and
-the fleet make (DescribeProductAsAdmin, ListProvisioningArtifacts, DescribeProvisioningArtifact,
-ListConstraintsForPortfolio, ListPrincipalsForPortfolio) and the end user's ProvisionProduct, DescribeRecord,
-DescribeProvisionedProduct, UpdateProvisionedProduct and TerminateProvisionedProduct. Each request is first checked
-against botocore's model of the API (api_model.py); the caller is the role whose credentials signed it (iam.request_role).
+These operations read them and launch products (servicecatalog_provisioning.py):
+- the admin's reads the doctor and the fleet make (DescribeProductAsAdmin, ListProvisioningArtifacts,
+  DescribeProvisioningArtifact, ListConstraintsForPortfolio, ListPrincipalsForPortfolio), and its
+  UpdateProvisioningArtifact (publish deprecating a version);
+- the end user's ProvisionProduct, DescribeRecord, DescribeProvisionedProduct, UpdateProvisionedProduct and
+  TerminateProvisionedProduct.
+Each request is first checked against botocore's model of the API (api_model.py); the caller is the role whose
+credentials signed it (iam.request_role).
 
 Not emulated: pagination (every answer is one page), TagOptions, budgets, product views.
 """
@@ -46,6 +49,18 @@ def describe_provisioning_artifact(found, request: dict, caller) -> dict:
     product = provisioning.find_product(found, request.get("ProductId"), request.get("ProductName"))
     artifact = provisioning.find_artifact(product, request.get("ProvisioningArtifactId"),
                                           request.get("ProvisioningArtifactName"))
+    return {"ProvisioningArtifactDetail": _artifact_detail(artifact), "Info": {"TemplateUrl": artifact["TemplateUrl"]},
+            "Status": "AVAILABLE"}
+
+
+def update_provisioning_artifact(found, request: dict, caller) -> dict:
+    """A version's name, description, Active and Guidance (DEPRECATED: no new provisioned product may use it,
+    existing ones keep working: ProvisioningArtifactDetail, Guidance)."""
+    product = provisioning.find_product(found, request["ProductId"], None)
+    artifact = provisioning.find_artifact(product, request["ProvisioningArtifactId"], None)
+    for field in ("Name", "Description", "Active", "Guidance"):
+        if field in request:
+            artifact[field] = request[field]
     return {"ProvisioningArtifactDetail": _artifact_detail(artifact), "Info": {"TemplateUrl": artifact["TemplateUrl"]},
             "Status": "AVAILABLE"}
 
@@ -94,6 +109,7 @@ OPERATIONS = {
     "DescribeProvisionedProduct": describe_provisioned_product,
     "TerminateProvisionedProduct": terminate_provisioned_product,
     "UpdateProvisionedProduct": update_provisioned_product,
+    "UpdateProvisioningArtifact": update_provisioning_artifact,
 }
 
 

@@ -18,6 +18,11 @@ STUDIO_ORIGIN = "https://*.sagemaker.aws"
 CONTENT_TYPES = {".json": "application/json", ".zip": "application/zip", ".yaml": "application/yaml"}
 
 
+def studio_template_key(config, product: str) -> str:
+    """Where the S3 route offers a product's template (one key per product, replaced by each publish)."""
+    return f"{config.publish.s3_templates_prefix}/{product}.yaml"
+
+
 def bucket_name(pattern: str, account: str, region: str) -> str:
     """The asset bucket's name here (the configuration allows only the account and region in it)."""
     return fill_pseudo_parameters(pattern, account, region, partition="")

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from products.catalog.config import CatalogConfig
-from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name
+from products.publishing.assets import STUDIO_ORIGIN, AssetBucket, bucket_name, studio_template_key
 from products.publishing.aws import Aws, error_code, fill_pseudo_parameters, lacks_api
 from products.publishing.publisher import (
-    S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_template_key, studio_templates_location,
+    S3_TEMPLATES_TAG, STUDIO_VISIBILITY, domain_templates_location, studio_templates_location,
 )
 from products.publishing.stacks import stack_outputs
 from products.analysis.portfolio_access import principal_matches

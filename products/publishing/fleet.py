@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from products import PRODUCTS
 from products.catalog.config import CatalogConfig
 from products.publishing.aws import Aws
-from products.publishing.publisher import studio_template_key
+from products.publishing.assets import studio_template_key
 from products.render.synth import RenderedCatalog
 
 NOT_OURS = "(not this catalog's)"

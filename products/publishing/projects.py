@@ -11,7 +11,7 @@ import re
 
 from products.catalog.config import CatalogConfig
 from products.publishing.aws import BadInput
-from products.publishing.publisher import studio_template_key
+from products.publishing.assets import studio_template_key
 
 # SageMaker fills these in itself; the user gives the rest (the same on both routes).
 FILLED_BY_SAGEMAKER = ("SageMakerProjectName", "SageMakerProjectId")

@@ -19,12 +19,13 @@ from botocore.exceptions import ClientError
 from products import PRODUCTS
 from products.blocks.iam import ROLE_FIELDS
 from products.catalog.config import CatalogConfig
-from products.publishing.assets import AssetBucket, bucket_name, delete_bucket
+from products.publishing.assets import AssetBucket, bucket_name, delete_bucket, studio_template_key
 from products.publishing.aws import Aws, BadInput, PublishError, assumed, error_code, fill_pseudo_parameters
 from products.publishing import shares
 from products.publishing.stack_sets import StackSetPlan, StackSets
 from products.publishing.stacks import ACTION_COUNTS, StackPlan, Stacks, describe_stack, stack_outputs
-from products.publishing.versions import with_retained_versions
+from products.publishing.retirement import Retirement, deprecate, kept, plan_retirements
+from products.publishing.versions import retiring, with_retained_versions
 from products.render.synth import Artifact, RenderedCatalog
 
 STUDIO_VISIBILITY = {"sagemaker:studio-visibility": "true"}
@@ -77,6 +78,7 @@ class RegionPlan:
     route_removals: list[str] = field(default_factory=list)  # keys of catalog templates Studio must no longer offer
     domain_tag: DomainTag | None = None
     share_changes: list = field(default_factory=list)  # shares.ShareChange, made after the portfolio stack
+    retirements: list[Retirement] = field(default_factory=list)  # versions beyond keep_versions, and their fate
     target_plans: list["TargetPlan"] = field(default_factory=list)  # the target-account stack in each target account
     stack_set_plan: StackSetPlan | None = None  # the target-account stack over organizational units
     outcomes: dict[str, str] = field(default_factory=dict)  # stack key -> "created"/"updated", as applied
@@ -111,7 +113,8 @@ class RegionPlan:
 
     @property
     def up_to_date(self) -> bool:
-        return not (self.bucket_changes or self.uploads or self.s3_route or self.share_changes) and not any(
+        deprecating = any(r.action == "deprecate" for r in self.retirements)
+        return not (self.bucket_changes or self.uploads or self.s3_route or self.share_changes or deprecating) and not any(
             p.pending for p in [*self.stack_plans, *(t.stack_plan for t in self.target_plans),
                                 *([self.stack_set_plan] if self.stack_set_plan else [])])
 
@@ -123,6 +126,7 @@ class RegionPlan:
                 counts[ACTION_COUNTS.get(change.action, "change")] += 1
         counts.update(bucket_settings=len(self.bucket_changes), uploads=len(self.uploads), s3_route=len(self.s3_route),
                       shares=len(self.share_changes),
+                      deprecations=sum(r.action == "deprecate" for r in self.retirements),
                       stack_set_steps=len(self.stack_set_plan.lines()) if self.stack_set_plan else 0)
         return counts
 
@@ -149,6 +153,7 @@ class RegionPlan:
             "bucket_changes": self.bucket_changes, "uploaded": self.uploaded, "unchanged": self.unchanged,
             "stacks": self.stacks, "s3_route": self.s3_route,
             "stack_set": self.stack_set_plan and {**self.stack_set_plan.as_dict(), "action": self.stack_set_action}, "shares": [c.line() for c in self.share_changes],
+            "versions_retiring": [r.as_dict() for r in self.retirements],
             "totals": self.totals(),
             "up_to_date": self.up_to_date, "applied": self.applied,
         }
@@ -279,12 +284,8 @@ def plan_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, optio
                 config.publish.target_account_stack, target_account_body(target_template, account),
                 stack_set.organizational_units, stack_set.call_as)
         if "servicecatalog" in options.targets:
-            portfolio = with_retained_versions(
-                json.loads(catalog.portfolio.data),
-                plan.stacker.deployed_template(config.publish.portfolio_stack),
-                config.publish.keep_versions,
-            )
-            plan.stack_plans.append(plan.stacker.plan(config.publish.portfolio_stack, portfolio))
+            plan.stack_plans.append(plan.stacker.plan(config.publish.portfolio_stack,
+                                                      _portfolio_template(plan, config, catalog)))
             if config.portfolio.share_with is not None and not options.member:
                 plan.share_changes = _plan_shares(aws, config)
         if with_s3_route:
@@ -293,6 +294,16 @@ def plan_region(aws: Aws, config: CatalogConfig, catalog: RenderedCatalog, optio
         discard_region(plan)
         raise
     return plan
+
+
+def _portfolio_template(plan: "RegionPlan", config: CatalogConfig, catalog: RenderedCatalog) -> dict:
+    """The portfolio as rendered, with the earlier versions it keeps listing: the last ``keep_versions``, and the
+    retiring ones still being deprecated or run by a project (``plan.retirements``)."""
+    fresh = json.loads(catalog.portfolio.data)
+    deployed = plan.stacker.deployed_template(config.publish.portfolio_stack)
+    plan.retirements = plan_retirements(plan.aws, config, catalog, fresh,
+                                        retiring(fresh, deployed, config.publish.keep_versions))
+    return with_retained_versions(fresh, deployed, config.publish.keep_versions, kept(plan.retirements))
 
 
 def plan_member_account(aws: Aws, member, config: CatalogConfig, catalog: RenderedCatalog, options: Options) -> RegionPlan:
@@ -350,10 +361,6 @@ def domain_templates_location(sagemaker, domain_arn: str) -> str | None:
     return {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=domain_arn).get("Tags", [])}.get(S3_TEMPLATES_TAG)
 
 
-def studio_template_key(config: CatalogConfig, product: str) -> str:
-    return f"{config.publish.s3_templates_prefix}/{product}.yaml"
-
-
 def _plan_s3_route(plan: RegionPlan, config, catalog: RenderedCatalog, bucket_exists: bool, domain_id: str,
                    domain_arn: str) -> None:
     """Product templates (YAML) under the Studio prefix, tagged for Studio, and the domain pointed at them.
@@ -398,6 +405,10 @@ def apply_region(plan: RegionPlan, say) -> None:
             continue
         say(f"  {key}: executing change set")
         _record(plan, key, f"{where} {stack_plan.stack}", lambda: stacker.apply(stack_plan))
+    deprecations = [r for r in plan.retirements if r.action == "deprecate"]
+    _each_recorded(plan, deprecations, "version(s) deprecated", lambda retirement: (
+        say(f"  portfolio: deprecating {retirement.product} version {retirement.version}"),
+        deprecate(plan.aws, retirement)))
     if plan.share_changes:
         _apply_shares(plan, plan.config, say, plan.stacker.poll_seconds)
     if plan.domain_tag:

@@ -20,6 +20,8 @@ def show_plan(plan, say) -> None:
         show_stack_plan(target.stack_plan, f"account {target.account}: stack {target.stack_plan.stack}", say)
     if plan.stack_set_plan:
         show_stack_set_plan(plan.stack_set_plan, say)
+    for retirement in plan.retirements:
+        say(f"  portfolio: {retirement.line()}")
     for change in plan.share_changes:
         say(f"  portfolio: {change.line()}")
     for line in plan.s3_route:

@@ -31,7 +31,7 @@ from products.catalog.config import CatalogConfig
 from products.publishing.aws import Aws, BadInput
 from products.publishing.fleet import Fleet, ProjectReport
 from products.publishing.projects import FILLED_BY_SAGEMAKER, template_url
-from products.publishing.publisher import studio_template_key
+from products.publishing.assets import studio_template_key
 from products.publishing.stacks import ResourceChange, Stacks
 from products.render.synth import RenderedCatalog
 
@@ -100,6 +100,8 @@ class Upgrade:
         self.aws, self.config, self.catalog, self.say, self.poll_seconds = aws, config, catalog, say, poll_seconds
         self.stacks = Stacks(aws, say, poll_seconds)
         self.seen: set[str] = set()  # every project the last plan's fleet report listed
+        self.bucket = ""
+        self.artifacts: dict[str, list[dict]] = {}  # product id -> its provisioning artifacts
         self.sagemaker = aws.client("sagemaker")
 
     def plan(self, selection: Selection) -> list[ProjectUpgrade]:
@@ -175,14 +177,19 @@ class Upgrade:
             "Parameters": values}}]}
 
     def _bucket(self) -> str:
+        """The asset bucket of this account and region (its account read once per upgrade)."""
         from products.publishing.assets import bucket_name
 
-        return bucket_name(self.config.asset_bucket, self.aws.account_id(), self.aws.region)
+        if not self.bucket:
+            self.bucket = bucket_name(self.config.asset_bucket, self.aws.account_id(), self.aws.region)
+        return self.bucket
 
     def _artifact_id(self, report: ProjectReport) -> str:
-        """The product's provisioning artifact named as the catalog's current version."""
-        artifacts = self.aws.client("servicecatalog").list_provisioning_artifacts(ProductId=report.source)
-        for artifact in artifacts["ProvisioningArtifactDetails"]:
+        """The product's provisioning artifact named as the catalog's current version (each product listed once)."""
+        if report.source not in self.artifacts:
+            self.artifacts[report.source] = self.aws.client("servicecatalog").list_provisioning_artifacts(
+                ProductId=report.source)["ProvisioningArtifactDetails"]
+        for artifact in self.artifacts[report.source]:
             if artifact.get("Name") == report.current:
                 return artifact["Id"]
         raise BadInput(f"{report.project}: product {report.source} has no version {report.current}: publish first")
