@@ -11,7 +11,13 @@ import re
 
 
 def violation(name: str, declaration: dict, value) -> str | None:
-    """Why ``value`` breaks the declaration of parameter ``name``, in CloudFormation's words; None when it holds."""
+    """Why ``value`` breaks the declaration of parameter ``name``, in CloudFormation's words; None when it holds.
+    A list parameter's constraints hold for each of its comma-separated items."""
+    kind = declaration.get("Type", "String")
+    if kind == "CommaDelimitedList" or kind.startswith("List<"):
+        item_declaration = {k: v for k, v in declaration.items() if k not in ("Type", "MinLength", "MaxLength")}
+        items = value if isinstance(value, list) else str(value).split(",")
+        return next((p for p in (violation(name, item_declaration, item.strip()) for item in items) if p), None)
     text = str(value)
     broken = None
     if "AllowedValues" in declaration and text not in [str(v) for v in declaration["AllowedValues"]]:

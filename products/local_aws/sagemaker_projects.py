@@ -215,9 +215,10 @@ def _update_template_stack(account, region, caller, project, provider: dict, giv
         raise ProjectRefused("ValidationException", f"CloudFormation: {refused.message}") from None
     stack = stacks.backend(account, region).stacks[stack_id]
     failed = stack.status != "UPDATE_COMPLETE"
-    current.update(TemplateURL=provider["TemplateURL"], Parameters=provider.get("Parameters", []),
-                   StackDetail={**current["StackDetail"],
-                                "StatusMessage": stacks.failure_reason(stack) if failed else stack.status})
+    if not failed:  # a rolled-back stack runs the template and parameters it had, and the project says so
+        current.update(TemplateURL=provider["TemplateURL"], Parameters=provider.get("Parameters", []))
+    current["StackDetail"] = {**current["StackDetail"],
+                              "StatusMessage": stacks.failure_reason(stack) if failed else stack.status}
     project["ProjectStatus"] = "UpdateFailed" if failed else "UpdateCompleted"
 
 

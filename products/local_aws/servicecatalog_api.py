@@ -4,8 +4,8 @@ moto answers CreatePortfolio, CreateProduct and a few reads; the portfolio stack
 constraints and principals are kept by the local CloudFormation (cloudformation/resource_types/servicecatalog.py).
 These operations read them and launch products (servicecatalog_provisioning.py):
 - the admin's reads the doctor and the fleet make (DescribeProductAsAdmin, ListProvisioningArtifacts,
-  DescribeProvisioningArtifact, ListConstraintsForPortfolio, ListPrincipalsForPortfolio), and its
-  UpdateProvisioningArtifact (publish deprecating a version);
+  DescribeProvisioningArtifact, ListConstraintsForPortfolio, ListPrincipalsForPortfolio), and publish's when it
+  retires a version (SearchProvisionedProducts, one page; UpdateProvisioningArtifact to deprecate it);
 - the end user's ProvisionProduct, DescribeRecord, DescribeProvisionedProduct, UpdateProvisionedProduct and
   TerminateProvisionedProduct.
 Each request is first checked against botocore's model of the API (api_model.py); the caller is the role whose
@@ -51,6 +51,19 @@ def describe_provisioning_artifact(found, request: dict, caller) -> dict:
                                           request.get("ProvisioningArtifactName"))
     return {"ProvisioningArtifactDetail": _artifact_detail(artifact), "Info": {"TemplateUrl": artifact["TemplateUrl"]},
             "Status": "AVAILABLE"}
+
+
+def search_provisioned_products(found, request: dict, caller) -> dict:
+    """The account's provisioned products, filtered by ``SearchQuery`` terms ``field:value`` (the fields this uses:
+    productId, provisioningArtifactId, name, status), in one page."""
+    terms = [term.split(":", 1) for term in request.get("Filters", {}).get("SearchQuery", []) if ":" in term]
+    fields = {"productId": "ProductId", "provisioningArtifactId": "ProvisioningArtifactId", "name": "Name", "status": "Status"}
+    keys = ("Name", "Arn", "Type", "Id", "Status", "StatusMessage", "CreatedTime", "IdempotencyToken", "LastRecordId",
+            "LastProvisioningRecordId", "LastSuccessfulProvisioningRecordId", "ProductId", "ProvisioningArtifactId")
+    found_products = [p for p in found.local_provisioned.values()
+                      if all(p.get(fields.get(field, ""), None) == value for field, value in terms)]
+    return {"ProvisionedProducts": [{k: p[k] for k in keys if p.get(k) is not None} for p in found_products],
+            "TotalResultsCount": len(found_products)}
 
 
 def update_provisioning_artifact(found, request: dict, caller) -> dict:
@@ -110,6 +123,7 @@ OPERATIONS = {
     "TerminateProvisionedProduct": terminate_provisioned_product,
     "UpdateProvisionedProduct": update_provisioned_product,
     "UpdateProvisioningArtifact": update_provisioning_artifact,
+    "SearchProvisionedProducts": search_provisioned_products,
 }
 
 

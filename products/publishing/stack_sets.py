@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from products.publishing.aws import Aws, PublishError, error_code
-from products.publishing.stacks import ResourceChange, template_changes
+from products.publishing.stacks import ResourceChange, template_body, template_changes
 
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
 AUTO_DEPLOYMENT = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
@@ -104,7 +104,7 @@ class StackSets:
     def apply(self, plan: StackSetPlan) -> str:
         """Create or update the stack set, then add and remove units' instances; each operation is waited for."""
         common = {"StackSetName": plan.name, "CallAs": plan.call_as}
-        body = json.dumps(plan.template, indent=2, sort_keys=True)
+        body = template_body(plan.template)
         if plan.action == "create":
             self.say(f"  {plan.name}: creating the stack set")
             self._call(plan, self.cfn.create_stack_set, **common, TemplateBody=body, Capabilities=list(CAPABILITIES),

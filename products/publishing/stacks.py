@@ -88,6 +88,12 @@ def stack_outputs(cfn, name: str) -> dict | None:
     return None if described is None else {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
+def template_body(template: dict) -> str:
+    """A template as CreateChangeSet's TemplateBody: compact JSON, since the body is limited to 51,200 bytes (the
+    roles stack is 73 KB indented, 35 KB compact). Sorted, so one template is always the same text."""
+    return json.dumps(template, separators=(",", ":"), sort_keys=True)
+
+
 def _change_set_name(template: dict) -> str:
     body = json.dumps(template, indent=2, sort_keys=True)
     return CHANGE_SET_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
@@ -193,14 +199,14 @@ class Stacks:
         self._wait(name, started, deleting=True)
         return True
 
-    def preview_update(self, stack_id: str, body: str, parameters: list[dict], deployed: dict, template: dict) -> list[ResourceChange]:
-        """What updating the stack to ``body`` with ``parameters`` would change: an UPDATE change set created,
-        described and deleted, whatever happens (``deployed`` and ``template``: the parsed bodies, for the
-        property diffs where the change set gives none)."""
-        name = f"{CHANGE_SET_PREFIX}upgrade-{hashlib.sha256(body.encode()).hexdigest()[:12]}"
+    def preview_update(self, stack_id: str, url: str, parameters: list[dict], deployed: dict, template: dict) -> list[ResourceChange]:
+        """What updating the stack to the template at ``url`` with ``parameters`` would change: an UPDATE change set
+        created, described and deleted, whatever happens (``deployed`` and ``template``: the parsed templates, for
+        the property diffs where the change set gives none)."""
+        name = f"{CHANGE_SET_PREFIX}upgrade-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
         self._delete_leftover_change_sets(stack_id, "UPDATE_COMPLETE")
         change_set = self.cfn.create_change_set(StackName=stack_id, ChangeSetName=name, ChangeSetType="UPDATE",
-                                                TemplateBody=body, Parameters=parameters,
+                                                TemplateURL=url, Parameters=parameters,
                                                 Description="sagemaker-mlops-catalog upgrade plan")["Id"]
         try:
             described = self._wait_for_change_set(stack_id, change_set)
@@ -215,7 +221,7 @@ class Stacks:
             StackName=name,
             ChangeSetName=_change_set_name(template),
             ChangeSetType="CREATE" if creating else "UPDATE",
-            TemplateBody=json.dumps(template, indent=2, sort_keys=True),
+            TemplateBody=template_body(template),
             Capabilities=list(capabilities),
             Description="sagemaker-mlops-catalog publish",
         )

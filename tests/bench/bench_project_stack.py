@@ -24,6 +24,7 @@ from products.catalog.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from products.local_aws import git_host  # noqa: E402
 from products.local_aws.codepipeline_runs import NO_CREATION_RUNS  # noqa: E402
 from products.local_aws.emulator import moto_server  # noqa: E402
+from products.publishing.stacks import template_body  # noqa: E402
 from products.render.synth import synthesize  # noqa: E402
 from tests.conftest import sample_parameters  # noqa: E402
 
@@ -51,7 +52,9 @@ def _one_run(cfn, s3, catalog, product: str, run: int, git_hosts: Path) -> tuple
             name = parameters[f"{role}CodeRepositoryFullname"] = f"acme/{product}-{run}-{role.lower()}"
             git_host.create_repository(parameters["CodeConnectionArn"], name, git_hosts)
     started = time.perf_counter()
-    stack_id = cfn.create_stack(StackName=f"SC-{product}-{run}", TemplateBody=json.dumps(template), RoleARN=LAUNCH_ROLE,
+    s3.put_object(Bucket=f"sagemaker-catalog-{ACCOUNT}-{REGION}", Key=f"bench/{product}-{run}.json", Body=json.dumps(template).encode())
+    url = f"https://sagemaker-catalog-{ACCOUNT}-{REGION}.s3.{REGION}.amazonaws.com/bench/{product}-{run}.json"
+    stack_id = cfn.create_stack(StackName=f"SC-{product}-{run}", TemplateURL=url, RoleARN=LAUNCH_ROLE,
                                 Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
                                 Capabilities=["CAPABILITY_IAM"])["StackId"]
     status = _settled(cfn, stack_id)
@@ -75,7 +78,8 @@ def main() -> int:
                                 aws_secret_access_key="bench")
 
         cfn, s3 = client("cloudformation"), client("s3")
-        cfn.create_stack(StackName="roles", TemplateBody=catalog.roles.data.decode(), Capabilities=["CAPABILITY_NAMED_IAM"])
+        cfn.create_stack(StackName="roles", TemplateBody=template_body(json.loads(catalog.roles.data)),
+                         Capabilities=["CAPABILITY_NAMED_IAM"])
         s3.create_bucket(Bucket=f"sagemaker-catalog-{ACCOUNT}-{REGION}")
         for product in sorted(PRODUCTS):
             runs = [_one_run(cfn, s3, catalog, product, run, Path(git_hosts)) for run in range(RUNS)]

@@ -1,9 +1,12 @@
 """A local AWS with the catalog's roles, for the tests of its services (CodePipeline, EventBridge)."""
 
+import json
+
 import boto3
 import pytest
 
 from products.local_aws.emulator import moto_server
+from products.publishing.stacks import template_body
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
@@ -23,6 +26,6 @@ def local_aws(artifacts, git_host_dir):
             return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
                                 aws_access_key_id="admin", aws_secret_access_key="admin")
 
-        client("cloudformation").create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(),
+        client("cloudformation").create_stack(StackName="roles", TemplateBody=template_body(json.loads(artifacts.roles.data)),
                                               Capabilities=["CAPABILITY_NAMED_IAM"])
         yield client

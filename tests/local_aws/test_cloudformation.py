@@ -19,6 +19,7 @@ from products.local_aws.cloudformation.dependencies import CircularDependency, c
 from products.local_aws import git_host
 from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server
+from products.publishing.stacks import template_body
 from tests.conftest import sample_parameters
 from tests.local_git import git
 
@@ -43,7 +44,8 @@ def local_aws(artifacts, git_host_dir):
                                 aws_access_key_id="admin", aws_secret_access_key="admin")
 
         cfn = client("cloudformation")
-        cfn.create_stack(StackName="roles", TemplateBody=artifacts.roles.data.decode(), Capabilities=["CAPABILITY_NAMED_IAM"])
+        cfn.create_stack(StackName="roles", TemplateBody=template_body(json.loads(artifacts.roles.data)),
+                         Capabilities=["CAPABILITY_NAMED_IAM"])
         client("s3").create_bucket(Bucket=ASSET_BUCKET)
         yield client
 
@@ -57,9 +59,13 @@ def _upload_seed_code(local_aws, artifacts, template: dict) -> None:
 
 
 def _create(local_aws, name: str, template: dict, parameters: dict, role: str | None = LAUNCH_ROLE) -> dict:
-    """CreateStack as the launch constraint's role (``role=None``: as the caller, for a role the launch role may not pass)."""
+    """CreateStack as the launch constraint's role (``role=None``: as the caller, for a role the launch role may not pass),
+    from the template's URL in the asset bucket, as Service Catalog gives it (the largest products are over
+    TemplateBody's 51,200 bytes)."""
     cfn = local_aws("cloudformation")
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"],
+    local_aws("s3").put_object(Bucket=ASSET_BUCKET, Key=f"tests/{name}.json", Body=json.dumps(template).encode())
+    cfn.create_stack(StackName=name, TemplateURL=f"https://{ASSET_BUCKET}.s3.{REGION}.amazonaws.com/tests/{name}.json",
+                     Capabilities=["CAPABILITY_IAM"],
                      Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
                      **({"RoleARN": role} if role else {}))
     return cfn.describe_stacks(StackName=name)["Stacks"][0]
@@ -226,6 +232,18 @@ def test_a_parameter_value_its_declaration_does_not_allow_is_refused_in_cloudfor
                               Parameters=[{"ParameterKey": "Stage", "ParameterValue": ""},
                                           {"ParameterKey": "Named", "ParameterValue": "Not-Lower"}])
     assert "constraints" not in {s["StackName"] for s in cfn.list_stacks()["StackSummaries"]}
+
+
+def test_a_template_body_over_51200_bytes_is_refused_and_the_same_template_by_url_is_not(local_aws):
+    template = {"Description": "x" * 100, "Resources": {f"Queue{i}": {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": f"limits-{i}", "Tags": [{"Key": "padding", "Value": "p" * 200}]}} for i in range(200)}}
+    body = json.dumps(template)
+    assert len(body) > 51_200
+    cfn = local_aws("cloudformation")
+    with pytest.raises(ClientError, match="Member must have length less than or equal to 51200"):
+        cfn.create_stack(StackName="limits", TemplateBody=body)
+    local_aws("s3").put_object(Bucket=ASSET_BUCKET, Key="tests/limits.json", Body=body.encode())
+    cfn.validate_template(TemplateURL=f"https://{ASSET_BUCKET}.s3.{REGION}.amazonaws.com/tests/limits.json")
 
 
 def _queue_stack(local_aws, name: str) -> dict:

@@ -34,7 +34,9 @@ from products.analysis import handler_permissions
 from products.analysis.parameter_constraints import violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
-from products.local_aws.cloudformation import change_sets, custom_resources, moto_deletions, moto_names, moto_tags
+from products.local_aws.cloudformation import (
+    change_sets, custom_resources, moto_deletions, moto_names, moto_tags, template_limits,
+)
 from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
@@ -254,6 +256,7 @@ def install() -> None:
 
     resource_types.register()
     change_sets.install()
+    template_limits.install()
     custom_resources.install()
     moto_deletions.install()
     moto_names.install()
@@ -305,19 +308,23 @@ def _validated(call, position: int):
             template = load_yaml(body)
         problem = unresolved(template) if isinstance(template, dict) else None
         if not problem and isinstance(template, dict):
-            problem = next(iter(violations(template.get("Parameters", {}), _given(kwargs.get("parameters")))), None)
+            given = _given(kwargs.get("parameters"), backend.stacks.get(kwargs.get("name", "")) or next(
+                (st for st in backend.stacks.values() if st.name == kwargs.get("name")), None))
+            problem = next(iter(violations(template.get("Parameters", {}), given)), None)
         if problem:
             raise ValidationError(message=problem)
         return call(backend, *args, **kwargs)
     return wrapper
 
 
-def _given(parameters) -> dict:
-    """The parameter values a call gives: moto passes a mapping, or UpdateStack's list of ParameterKey and
-    ParameterValue (a UsePreviousValue entry keeps a value already checked)."""
+def _given(parameters, stack) -> dict:
+    """The parameter values a call gives: moto passes a mapping (CreateChangeSet's with previous values filled in),
+    or UpdateStack's list, whose UsePreviousValue entries take the stack's value, which the new template checks too."""
     if isinstance(parameters, dict):
         return parameters
-    return {p["ParameterKey"]: p["ParameterValue"] for p in parameters or [] if "ParameterValue" in p}
+    previous = stack.stack_parameters if stack is not None else {}
+    return {p["ParameterKey"]: previous.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
+            for p in parameters or [] if p.get("UsePreviousValue") or "ParameterValue" in p}
 
 
 def _failing_as_aws(execute_change_set):
@@ -331,23 +338,20 @@ def _failing_as_aws(execute_change_set):
         previous_parameters = dict(change_set.stack.resource_map.input_parameters or {}) if change_set else {}
         try:
             execute_change_set(backend, change_set_name, stack_name)
-            change_set = backend.change_sets.get(change_set_name) or next(
-                c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
             stack = backend.stacks[change_set.stack_id]
             # moto computes a stack's outputs when the stack is made, before a change set has created anything:
             # a stack created or updated by a change set had no outputs (the portfolio stack no PortfolioId).
             stack._parse_template()  # execute_change_set set stack.template, not the parsed template_dict
             stack.output_map = stack._create_output_map()
-        except ResourceFailed as failed:
-            change_set = backend.change_sets.get(change_set_name) or next(
-                c for c in backend.change_sets.values() if c.change_set_name == change_set_name)
+        except Exception as error:  # noqa: BLE001 - a resource's failure, or moto's own update errors
+            if change_set is None or (change_set.change_set_type == "CREATE" and not isinstance(error, ResourceFailed)):
+                raise
             change_set.execution_status = "EXECUTE_FAILED"
             stack = backend.stacks[change_set.stack_id]
-            reason = _failed_to_create(stack, failed)
             if change_set.change_set_type == "CREATE":
-                roll_back(stack, reason + " Rollback requested by user.")
+                roll_back(stack, _failed_to_create(stack, error) + " Rollback requested by user.")
             else:
-                roll_back_update(stack, reason, stack.template, previous_parameters)
+                _update_failed(stack, error, stack.template, previous_parameters)
     return wrapper
 
 
@@ -359,14 +363,21 @@ def _updating_as_aws(update):
         previous_parameters = dict(stack.resource_map.input_parameters or {})
         try:
             update(stack, template, role_arn=role_arn, parameters=parameters, tags=tags)
-        except ResourceFailed as failed:
-            verb = "create" if failed.logical_id not in (stack.resource_map._parsed_resources or {}) else "update"
-            _event(stack, failed.logical_id, failed.resource_type, f"{verb.upper()}_FAILED", reason=failed.reason)
-            roll_back_update(stack, f"The following resource(s) failed to {verb}: [{failed.logical_id}].",
-                             previous_template, previous_parameters)
-        except Exception as error:  # noqa: BLE001 - moto's own update errors (a Modify it could not make)
-            roll_back_update(stack, _reason(error), previous_template, previous_parameters)
+        except Exception as error:  # noqa: BLE001 - a resource's failure, or moto's own update errors
+            _update_failed(stack, error, previous_template, previous_parameters)
     return wrapper
+
+
+def _update_failed(stack, error: Exception, previous_template: str, previous_parameters: dict) -> None:
+    """The failed resource's event (CREATE_FAILED for one the update added, UPDATE_FAILED for one it changed), then
+    the rollback. An error moto raised itself (a Modify it could not make) names no resource."""
+    if isinstance(error, ResourceFailed):
+        verb = "create" if error.logical_id not in (stack.resource_map._parsed_resources or {}) else "update"
+        _event(stack, error.logical_id, error.resource_type, f"{verb.upper()}_FAILED", reason=error.reason)
+        reason = f"The following resource(s) failed to {verb}: [{error.logical_id}]."
+    else:
+        reason = _reason(error)
+    roll_back_update(stack, reason, previous_template, previous_parameters)
 
 
 def _only_declared(load_parameters):
