@@ -396,7 +396,8 @@ def cmd_upgrade(args) -> int:
         upgraders = _upgraders(sessions, config, catalog, console, args.poll_seconds)
         for label, upgrader in upgraders.items():
             plans[label] = upgrader.plan(selection)
-        check_names(selection, {name for upgrader in upgraders.values() for name in upgrader.seen})
+        check_names(selection, {name for upgrader in upgraders.values() for name in upgrader.seen},
+                    {used for upgrader in upgraders.values() for used in upgrader.used})
         _show_upgrades(plans, console)
         pending = [u for upgrades in plans.values() for u in upgrades if u.pending]
         if pending and not args.detailed_exitcode:

@@ -31,6 +31,7 @@ class ProjectReport:
     status: str
     last_updated: str
     source: str = ""  # the Service Catalog product id, or the S3 route's template provider name
+    stack_ref: str = ""  # its stack: the provisioned product's id (Service Catalog route) or the stack's id (S3 route)
 
     @property
     def outdated(self) -> bool:
@@ -74,8 +75,11 @@ class Fleet:
         providers = project.get("TemplateProviderDetails") or [{}]
         source = (project["ServiceCatalogProvisioningDetails"]["ProductId"] if route == "servicecatalog"
                   else providers[0].get("CfnTemplateProviderDetail", {}).get("TemplateName", ""))
+        stack_ref = (project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductId", "")
+                     if route == "servicecatalog" else
+                     providers[0].get("CfnTemplateProviderDetail", {}).get("StackDetail", {}).get("Id", ""))
         return ProjectReport(project["ProjectName"], project["ProjectId"], route, product, version, current,
-                             project.get("ProjectStatus", "?"), updated.isoformat() if updated else "", source)
+                             project.get("ProjectStatus", "?"), updated.isoformat() if updated else "", source, stack_ref)
 
     def _service_catalog(self, details: dict) -> tuple[str, str, str]:
         servicecatalog = self.aws.client("servicecatalog")

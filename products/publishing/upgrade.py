@@ -17,28 +17,39 @@ version than the catalog's current one. For each:
   URL and the parameters. Each project is waited for; a failed update is rolled back by CloudFormation and named
   with its reason, and the others go on.
 
-Calls, per project planned: the fleet's DescribeProject (and DescribeProvisioningArtifact, or GetTemplate on the S3
-route), then CreateChangeSet, DescribeChangeSet (until complete) and DeleteChangeSet; the stacks are read once for
-all projects (DescribeStacks, paged). Applying adds UpdateProject and DescribeProject until settled.
+Calls, per project planned (7): the fleet's DescribeProject and DescribeProvisioningArtifact (or GetTemplate on the
+S3 route), then GetTemplate (the deployed one, for property diffs), ListChangeSets (leftovers of an interrupted plan),
+CreateChangeSet, DescribeChangeSet (until complete) and DeleteChangeSet; the projects and stacks are listed once for
+all (ListProjects, DescribeStacks, paged). Applying: UpdateProject and DescribeProject until settled per project, and
+ListProvisioningArtifacts once per product.
 """
 
 import json
 import time
 from dataclasses import dataclass, field
 
+from botocore.exceptions import ClientError
+
 from products.analysis.parameter_constraints import violation
 from products.catalog.config import CatalogConfig
-from products.publishing.aws import Aws, BadInput
+from products.publishing.aws import Aws, BadInput, PublishError
 from products.publishing.fleet import Fleet, ProjectReport
 from products.publishing.projects import FILLED_BY_SAGEMAKER, template_url
-from products.publishing.assets import studio_template_key
+from products.publishing.assets import AssetBucket, bucket_name, studio_template_key
 from products.publishing.stacks import ResourceChange, Stacks
 from products.render.synth import RenderedCatalog
 
 # What a project keeps that an update must not replace or remove without --allow-replace: its data, code and models.
+# The endpoints live in the stage stacks, not the project's: what would delete them is removing or replacing the
+# custom resource whose Delete deletes those stacks.
 STATEFUL = {"AWS::S3::Bucket": "bucket", "AWS::CodeCommit::Repository": "repository",
-            "AWS::SageMaker::ModelPackageGroup": "model package group", "AWS::SageMaker::Endpoint": "endpoint"}
+            "AWS::SageMaker::ModelPackageGroup": "model package group", "AWS::KMS::Key": "artifact key",
+            "Custom::EndpointCleanup": "endpoints (their stage stacks are deleted with it)"}
+STALE_READS = 6  # DescribeProject reads that may still show the status from before UpdateProject
 UPDATE_WAITING = ("Pending", "UpdateInProgress")
+# A project upgrade plans: created or updated, or back on its version after a failed update (CloudFormation rolled
+# it back). Anything else (being created, updated or deleted, or failed to create or delete) is skipped, named.
+SETTLED = ("CreateCompleted", "UpdateCompleted", "UpdateFailed")
 
 
 @dataclass
@@ -100,8 +111,10 @@ class Upgrade:
         self.aws, self.config, self.catalog, self.say, self.poll_seconds = aws, config, catalog, say, poll_seconds
         self.stacks = Stacks(aws, say, poll_seconds)
         self.seen: set[str] = set()  # every project the last plan's fleet report listed
-        self.bucket = ""
-        self.artifacts: dict[str, list[dict]] = {}  # product id -> its provisioning artifacts
+        self.used: set[tuple[str, str]] = set()  # the --parameter values a plan used
+        self.bucket: AssetBucket | None = None
+        self.published: dict[tuple[str, str], str] = {}  # (route, product) -> its published template's URL, or ""
+        self.artifact_ids: dict[str, str] = {}  # product -> the id of its current provisioning artifact
         self.sagemaker = aws.client("sagemaker")
 
     def plan(self, selection: Selection) -> list[ProjectUpgrade]:
@@ -111,121 +124,165 @@ class Upgrade:
         outdated = [ProjectUpgrade(r) for r in reports if r.outdated and selection.wants(r)]
         if not outdated:
             return []
-        by_project = self._project_stacks()
+        stacks = self._project_stacks()
         for upgrade in outdated:
             self.say(f"upgrade: planning {upgrade.name} ({upgrade.report.product} {upgrade.report.version} "
                      f"-> {upgrade.report.current})")
-            self._plan_one(upgrade, by_project.get(upgrade.report.project_id), selection)
+            self._plan_one(upgrade, stacks.get(upgrade.report.stack_ref), selection)
         return outdated
 
     def _project_stacks(self) -> dict[str, dict]:
-        """Every stack of the region by the project id it is tagged with (one paged read for all projects)."""
+        """The region's stacks by the reference a project has to its own (one paged read for all projects): an
+        S3-route stack by its id, a Service Catalog one by the provisioned product id its AutoTag ends with. Not by
+        the ``sagemaker:project-id`` tag, which the project's endpoint stacks carry too."""
         found = {}
         for page in self.stacks.cfn.get_paginator("describe_stacks").paginate():
             for stack in page["Stacks"]:
+                if stack["StackStatus"].startswith("DELETE"):
+                    continue
+                found[stack["StackId"]] = stack
                 tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
-                if "sagemaker:project-id" in tags and not stack["StackStatus"].startswith("DELETE"):
-                    found[tags["sagemaker:project-id"]] = stack
+                if "aws:servicecatalog:provisionedProductArn" in tags:
+                    found[tags["aws:servicecatalog:provisionedProductArn"].rsplit("/", 1)[-1]] = stack
         return found
 
     def _plan_one(self, upgrade: ProjectUpgrade, stack: dict | None, selection: Selection) -> None:
+        template = json.loads(self.catalog.product_templates[upgrade.report.product].data)
+        self.used |= {(upgrade.name, name) for name in template["Parameters"] if (upgrade.name, name) in selection.parameters}
+        if upgrade.report.status not in SETTLED:
+            upgrade.skipped = f"the project is {upgrade.report.status}; upgrade it once it has settled"
+            return
         if stack is None:
-            upgrade.skipped = "its stack was not found (no stack is tagged with its project id)"
+            upgrade.skipped = "its stack was not found"
             return
         upgrade.stack_id = stack["StackId"]
-        template = json.loads(self.catalog.product_templates[upgrade.report.product].data)
+        url = self._published_url(upgrade.report)
+        if not url:
+            upgrade.skipped = f"{upgrade.report.product} {upgrade.report.current} is not published here: publish first"
+            return
+        deployed = _parsed(self.stacks.cfn.get_template(StackName=upgrade.stack_id, TemplateStage="Original")["TemplateBody"])
         current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
-        upgrade.skipped = _carry_parameters(upgrade, template, current, selection)
+        upgrade.skipped = _carry_parameters(upgrade, template, deployed, current, selection)
         if upgrade.skipped:
             return
-        body = self._body(upgrade)
         given = [{"ParameterKey": k, "ParameterValue": v} for k, v in upgrade.parameters.items()]
         given += [{"ParameterKey": k, "UsePreviousValue": True} for k in FILLED_BY_SAGEMAKER if k in template["Parameters"]]
-        deployed = _parsed(self.stacks.cfn.get_template(StackName=upgrade.stack_id, TemplateStage="Original")["TemplateBody"])
-        upgrade.changes = self.stacks.preview_update(upgrade.stack_id, body, given, deployed, template)
+        try:
+            upgrade.changes = self.stacks.preview_update(upgrade.stack_id, url, given, deployed, template)
+        except (ClientError, PublishError) as error:  # this project's stack refuses the change set: the others go on
+            upgrade.skipped = f"its stack cannot be planned: {_one_line(error)}"
+            return
         if not selection.allow_replace:
             upgrade.skipped = _replaces_state(upgrade.changes)
 
-    def _body(self, upgrade: ProjectUpgrade) -> str:
-        """The new template as the project's route publishes it: the product template, or its YAML copy."""
-        product = upgrade.report.product
-        artifact = (self.catalog.product_templates if upgrade.report.route == "servicecatalog"
-                    else self.catalog.studio_templates)[product]
-        return artifact.data.decode("utf-8")
+    def _published_url(self, report: ProjectReport) -> str:
+        """The URL of the template UpdateProject will apply, once it is checked to be this catalog's current one:
+        the current provisioning artifact's (Service Catalog route), or the S3 route's object, by its hash. The plan
+        is made from that URL (CreateChangeSet's TemplateBody stops at 51,200 bytes; the largest product is 77 KB)."""
+        key = (report.route, report.product)
+        if key not in self.published:
+            bucket = self._bucket()
+            if report.route == "servicecatalog":
+                artifact = self.catalog.product_templates[report.product]
+                found = self._artifact_id(report)
+            else:
+                artifact = self.catalog.studio_templates[report.product]
+                found = bucket.stored_sha256(studio_template_key(self.config, report.product)) == artifact.sha256
+            object_key = artifact.key or studio_template_key(self.config, report.product)
+            self.published[key] = template_url(bucket.name, self.aws.region, object_key) if found else ""
+        return self.published[key]
 
     def apply(self, upgrades: list[ProjectUpgrade]) -> None:
-        """UpdateProject for each pending upgrade, one after the other, each waited for; a failure is recorded and
-        the next goes on."""
+        """UpdateProject for each pending upgrade, one after the other, each waited for; a refusal or failure is
+        recorded and the next goes on."""
         for upgrade in [u for u in upgrades if u.pending]:
             self.say(f"upgrade: updating {upgrade.name} to {upgrade.report.product} {upgrade.report.current}")
-            upgrade.outcome = "updating"  # an interruption from here on leaves an update under way
-            self.sagemaker.update_project(**self._update_request(upgrade))
-            project = self._wait(upgrade.name)
-            upgrade.outcome = "upgraded" if project["ProjectStatus"] == "UpdateCompleted" else (
-                f"failed ({project['ProjectStatus']}): {_reason(project)}; CloudFormation rolled it back")
+            request = self._update_request(upgrade)
+            try:
+                before = self.sagemaker.describe_project(ProjectName=upgrade.name).get("LastModifiedTime")
+                upgrade.outcome = "updating"  # an interruption from here on leaves an update under way
+                self.sagemaker.update_project(**request)
+                project = self._wait(upgrade.name, before)
+            except ClientError as error:
+                upgrade.outcome = f"failed: {error.operation_name}: {_one_line(error)}"
+            else:
+                upgrade.outcome = "upgraded" if project["ProjectStatus"] == "UpdateCompleted" else (
+                    f"failed ({project['ProjectStatus']}): {_reason(project)}")
             self.say(f"upgrade: {upgrade.name}: {upgrade.outcome}")
 
     def _update_request(self, upgrade: ProjectUpgrade) -> dict:
+        """The project's UpdateProject request: the version the plan checked, with the parameters it carried."""
         values = [{"Key": k, "Value": v} for k, v in upgrade.parameters.items()]
         if upgrade.report.route == "servicecatalog":
             return {"ProjectName": upgrade.name, "ServiceCatalogProvisioningUpdateDetails": {
                 "ProvisioningArtifactId": self._artifact_id(upgrade.report), "ProvisioningParameters": values}}
-        key = studio_template_key(self.config, upgrade.report.product)
-        bucket = self._bucket()
         return {"ProjectName": upgrade.name, "TemplateProvidersToUpdate": [{"CfnTemplateProvider": {
-            "TemplateName": upgrade.report.source, "TemplateURL": template_url(bucket, self.aws.region, key),
+            "TemplateName": upgrade.report.source, "TemplateURL": self._published_url(upgrade.report),
             "Parameters": values}}]}
 
-    def _bucket(self) -> str:
+    def _bucket(self) -> AssetBucket:
         """The asset bucket of this account and region (its account read once per upgrade)."""
-        from products.publishing.assets import bucket_name
-
-        if not self.bucket:
-            self.bucket = bucket_name(self.config.asset_bucket, self.aws.account_id(), self.aws.region)
+        if self.bucket is None:
+            account = self.aws.account_id()
+            self.bucket = AssetBucket(self.aws, bucket_name(self.config.asset_bucket, account, self.aws.region), account)
         return self.bucket
 
     def _artifact_id(self, report: ProjectReport) -> str:
-        """The product's provisioning artifact named as the catalog's current version (each product listed once)."""
-        if report.source not in self.artifacts:
-            self.artifacts[report.source] = self.aws.client("servicecatalog").list_provisioning_artifacts(
-                ProductId=report.source)["ProvisioningArtifactDetails"]
-        for artifact in self.artifacts[report.source]:
-            if artifact.get("Name") == report.current:
-                return artifact["Id"]
-        raise BadInput(f"{report.project}: product {report.source} has no version {report.current}: publish first")
+        """The id of the product's provisioning artifact named as the catalog's current version ("" when the
+        product has none: not published); each product is listed once."""
+        if report.product not in self.artifact_ids:
+            listed = self.aws.client("servicecatalog").list_provisioning_artifacts(ProductId=report.source)
+            self.artifact_ids[report.product] = next((a["Id"] for a in listed["ProvisioningArtifactDetails"]
+                                                      if a.get("Name") == report.current), "")
+        return self.artifact_ids[report.product]
 
-    def _wait(self, name: str) -> dict:
+    def _wait(self, name: str, before) -> dict:
+        """DescribeProject until the update has settled. A status read before SageMaker took the update in (its
+        LastModifiedTime not yet moved) is read again, a few times, rather than taken for the outcome."""
+        unchanged_reads = 0
         while True:
             project = self.sagemaker.describe_project(ProjectName=name)
-            if project["ProjectStatus"] not in UPDATE_WAITING:
+            moved = before is None or project.get("LastModifiedTime") != before
+            if project["ProjectStatus"] not in UPDATE_WAITING and (moved or unchanged_reads >= STALE_READS):
                 return project
+            unchanged_reads += not moved
             self.say(f"upgrade: {name}: {project['ProjectStatus']}")
             time.sleep(self.poll_seconds)
 
 
-def check_names(selection: Selection, seen: set[str]) -> None:
-    """A --project that names no project the plans saw is bad input (a typo must not upgrade nothing quietly)."""
+def check_names(selection: Selection, seen: set[str], used: set[tuple[str, str]]) -> None:
+    """A --project that names no project the plans saw, or a --parameter no plan used, is bad input (a typo must not
+    upgrade nothing, or something else, quietly)."""
     for name in selection.projects:
         if name not in seen:
             raise BadInput(f"--project {name}: no such project (projects: {', '.join(sorted(seen)) or 'none'})")
+    for project, name in sorted(set(selection.parameters) - used):
+        raise BadInput(f"--parameter {project}:{name}=...: no project being upgraded is named {project} and takes "
+                       f"{name} in its new version")
 
 
-def _carry_parameters(upgrade: ProjectUpgrade, template: dict, current: dict, selection: Selection) -> str:
+def _carry_parameters(upgrade: ProjectUpgrade, template: dict, deployed: dict, current: dict, selection: Selection) -> str:
     """Fill ``upgrade.parameters``; why the project must be skipped, or ""."""
     declared = {k: v for k, v in template.get("Parameters", {}).items() if k not in FILLED_BY_SAGEMAKER}
+    before = deployed.get("Parameters", {})
     upgrade.dropped = sorted(k for k in current if k not in declared and k not in FILLED_BY_SAGEMAKER)
+    for name in upgrade.dropped:
+        if current[name] != str(before.get(name, {}).get("Default", "")) and not selection.allow_replace:
+            return (f"version {upgrade.report.current} drops parameter {name}, which this project sets to "
+                    f"{current[name]!r}: what it set up would go; --allow-replace upgrades it anyway")
     for name, declaration in declared.items():
         supplied = selection.parameters.get((upgrade.name, name))
+        hidden = before.get(name, {}).get("NoEcho") and current.get(name) == "****"  # DescribeStacks masks NoEcho values
         if supplied is not None:
             upgrade.parameters[name] = supplied
-        elif name in current:
+        elif name in current and not hidden:
             upgrade.parameters[name] = current[name]
-        elif "Default" in declaration:
+        elif "Default" in declaration and name not in current:
             upgrade.added.append(name)
             continue
         else:
-            return (f"version {upgrade.report.current} adds parameter {name} without a default: "
-                    f"give --parameter {upgrade.name}:{name}=VALUE")
+            why = "its value is hidden (NoEcho)" if hidden else f"version {upgrade.report.current} adds it without a default"
+            return f"parameter {name}: {why}: give --parameter {upgrade.name}:{name}=VALUE"
         problem = violation(name, declaration, upgrade.parameters[name])
         if problem:
             return f"{problem} (its value {upgrade.parameters[name]!r}); give --parameter {upgrade.name}:{name}=VALUE"
@@ -242,6 +299,12 @@ def _replaces_state(changes: list[ResourceChange]) -> str:
             return (f"the update would {verb} its {kind} {change.logical_id} ({change.resource_type}); "
                     "--allow-replace upgrades it anyway")
     return ""
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return " ".join(error.response.get("Error", {}).get("Message", str(error)).split())
+    return str(error)
 
 
 def _parsed(body) -> dict:

@@ -78,13 +78,19 @@ def _publish(catalog, config):
 def _stack_of(catalog, project_id: str) -> dict:
     stacks = catalog.admin.client("cloudformation").describe_stacks()["Stacks"]
     (stack,) = [s for s in stacks if {"Key": "sagemaker:project-id", "Value": project_id} in s.get("Tags", [])
-                and s["StackStatus"] != "DELETE_COMPLETE"]
+                and s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"].startswith(("SC-", "SP-"))]
     return stack
 
 
 def test_upgrade_moves_every_project_to_version_2_keeping_its_values_then_finds_nothing_and_writes_nothing(
         local_aws, config, monkeypatch):
     made = _projects(local_aws)
+    for name, project in made.items():  # what a deploy pipeline makes: stage stacks carrying the project's tags too
+        local_aws.admin.client("cloudformation").create_stack(
+            StackName=f"sagemaker-{name}-deploy-staging", TemplateBody=json.dumps({"Resources": {"Queue": {
+                "Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-staging"}}}}),
+            Tags=[{"Key": "sagemaker:project-id", "Value": project["ProjectId"]},
+                  {"Key": "sagemaker:deployment-stage", "Value": "staging"}])
     _version_2(monkeypatch, _tagged_and_a_new_parameter)
     artifacts = _publish(local_aws, config)
     log = CallLog()
@@ -93,6 +99,7 @@ def test_upgrade_moves_every_project_to_version_2_keeping_its_values_then_finds_
     assert sorted(u.name for u in planned) == sorted(made)
     for u in planned:
         assert not u.skipped, (u.name, u.skipped)
+        assert u.stack_id.split("/")[1].startswith(("SC-", "SP-")), u.stack_id  # the project's stack, not a stage's
         assert u.added == ["RetentionDays"] and u.dropped == []
         assert [(c.action, c.logical_id, c.replacement) for c in u.changes] == [("Modify", "ArtifactBucket", "False")]
         assert [d.split(":")[0] for d in u.changes[0].details] == ["Tags"], u.changes[0].details
@@ -162,12 +169,17 @@ def test_a_project_whose_update_fails_is_rolled_back_and_named_and_the_others_ar
 
 def test_a_new_parameter_without_a_default_skips_the_project_until_given(local_aws, config, monkeypatch):
     create_project(local_aws, "build-train", "servicecatalog", "needs-owner", {})
+    broken = create_project(local_aws, "build-train", "servicecatalog", "broken", {"NoSuchParameter": "x"})
+    assert broken["ProjectStatus"] == "CreateFailed"
     _version_2(monkeypatch, lambda t: t.add_parameter(Parameter("OwnerEmail", Type="String")))
     artifacts = _publish(local_aws, config)
-    (skipped,) = Upgrade(Aws(REGION), local_aws.config, artifacts, say=lambda *_: None).plan(Selection())
-    assert skipped.skipped == ("version " + skipped.report.current + " adds parameter OwnerEmail without a default: "
+    planned = {u.name: u for u in Upgrade(Aws(REGION), local_aws.config, artifacts, say=lambda *_: None).plan(
+        Selection())}
+    assert planned["broken"].skipped == "the project is CreateFailed; upgrade it once it has settled"
+    skipped = planned["needs-owner"]
+    assert skipped.skipped == (f"parameter OwnerEmail: version {skipped.report.current} adds it without a default: "
                                "give --parameter needs-owner:OwnerEmail=VALUE")
-    given = Selection(parameters=parse_parameters(["needs-owner:OwnerEmail=team@example.com"]))
+    given = Selection(projects=("needs-owner",), parameters=parse_parameters(["needs-owner:OwnerEmail=team@example.com"]))
     (planned,) = Upgrade(Aws(REGION), local_aws.config, artifacts, say=lambda *_: None).plan(given)
     assert planned.pending and planned.parameters["OwnerEmail"] == "team@example.com"
     with pytest.raises(BadInput, match="--parameter 'OwnerEmail=x': expected PROJECT:NAME=VALUE"):
@@ -195,3 +207,18 @@ def test_the_cli_plans_asks_once_applies_and_reports(local_aws, config, monkeypa
     assert [(p["project"], p["outcome"]) for p in report["projects"]] == [("cli-project", "upgraded")]
     assert publish.main([*base, "--detailed-exitcode"]) == 0
     assert "every project made from this catalog runs its product's current version" in capsys.readouterr().out
+
+
+def test_a_version_that_drops_a_parameter_the_project_set_skips_it_unless_allowed(local_aws, config, monkeypatch):
+    original = PRODUCTS["build-train"]
+    _version_2(monkeypatch, lambda t: t.add_parameter(Parameter("Team", Type="String", Default="ml")))
+    _publish(local_aws, config)  # a version with a Team parameter ...
+    create_project(local_aws, "build-train", "servicecatalog", "risk-team", {"Team": "risk"})
+    monkeypatch.setitem(PRODUCTS, "build-train", original)  # ... and the next without it
+    artifacts = _publish(local_aws, config)
+    (planned,) = Upgrade(Aws(REGION), local_aws.config, artifacts, say=lambda *_: None).plan(Selection(projects=("risk-team",)))
+    assert planned.skipped == (f"version {planned.report.current} drops parameter Team, which this project sets to "
+                               "'risk': what it set up would go; --allow-replace upgrades it anyway")
+    (allowed,) = Upgrade(Aws(REGION), local_aws.config, artifacts, say=lambda *_: None).plan(
+        Selection(projects=("risk-team",), allow_replace=True))
+    assert allowed.pending and allowed.dropped == ["Team"]
