@@ -301,8 +301,9 @@ def _portfolio_template(plan: "RegionPlan", config: CatalogConfig, catalog: Rend
     retiring ones still being deprecated or run by a project (``plan.retirements``)."""
     fresh = json.loads(catalog.portfolio.data)
     deployed = plan.stacker.deployed_template(config.publish.portfolio_stack)
-    plan.retirements = plan_retirements(plan.aws, config, catalog, fresh,
-                                        retiring(fresh, deployed, config.publish.keep_versions))
+    shared = bool(config.portfolio.share_with) and not plan.member  # only this account's portfolio is shared
+    plan.retirements = plan_retirements(plan.aws, config, fresh, retiring(fresh, deployed, config.publish.keep_versions),
+                                        shared)
     return with_retained_versions(fresh, deployed, config.publish.keep_versions, kept(plan.retirements))
 
 

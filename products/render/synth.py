@@ -220,12 +220,29 @@ def synthesize(config: CatalogConfig, seedcode_dir: Path = SEEDCODE_DIR, buildsp
         )
     artifacts += [studio_template(artifact) for artifact in artifacts if artifact.kind == "product-template"]
     artifacts.append(Artifact(PORTFOLIO_TEMPLATE, "portfolio", render_json(portfolio.build(config, releases))))
-    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles.build(
-        config.roles, config.asset_bucket, config.portfolio.principals, config.publish.s3_templates_prefix,
-        config.publish.deploy_accounts))))
+    roles_template = roles.build(config.roles, config.asset_bucket, config.portfolio.principals,
+                                 config.publish.s3_templates_prefix, config.publish.deploy_accounts)
+    _check_inline_policy_sizes(json.loads(render_json(roles_template)), len(config.publish.deploy_accounts))
+    artifacts.append(Artifact(ROLES_TEMPLATE, "roles", render_json(roles_template)))
     artifacts.append(Artifact(TARGET_ACCOUNT_TEMPLATE, "target-account",
                               render_json(target_account.build(config.roles, config.asset_bucket))))
     return RenderedCatalog.of(artifacts)
+
+
+INLINE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies together, in characters without whitespace
+
+
+def _check_inline_policy_sizes(roles_template: dict, accounts: int) -> None:
+    """Refuse a roles stack IAM would refuse: each target account adds its deploy role's ARN to three roles."""
+    from products.analysis.resolve import resolve
+
+    for logical_id, role in resolve(roles_template, {}).resources().items():
+        if role["Type"] != "AWS::IAM::Role":
+            continue
+        size = sum(len(json.dumps(p["PolicyDocument"], separators=(",", ":"))) for p in role["Properties"]["Policies"])
+        if size > INLINE_POLICY_LIMIT:
+            raise SynthError(f"roles.json: {logical_id}'s inline policy would be {size} characters, over IAM's "
+                             f"{INLINE_POLICY_LIMIT}: {accounts} target accounts are too many for one role to name")
 
 
 def studio_template(product_template: Artifact) -> Artifact:

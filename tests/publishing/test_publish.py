@@ -18,7 +18,6 @@ from products.publishing.publication import Publication
 from products.publishing.publisher import destroy_region
 from products.publishing.versions import versions
 from products.render.synth import SEEDCODE_DIR, synthesize
-from products.local_aws import sagemaker_projects
 from products.local_aws.emulator import install_https_bucket_policies
 
 REGION = "us-east-1"
@@ -30,7 +29,6 @@ PRODUCT = "BuildTrainDeployProduct"
 @pytest.fixture
 def aws(aws_credentials):
     install_https_bucket_policies()
-    sagemaker_projects.install()  # ListProjects, which publish reads when a version retires (the fleet report)
     with mock_aws():
         yield
 

@@ -18,11 +18,12 @@ from tests.publishing.test_upgrade import _tagged_and_a_new_parameter, _version_
 
 
 def _publish(catalog, config) -> tuple[list, object]:
-    """Publish what renders now with keep_versions 0; the retirements the plan made, and the catalog published."""
+    """Publish what renders now with keep_versions 0; the retirements the plan made (the provisioned products holding a
+    version by the project they are named after: NAME-ID), and the catalog published."""
     artifacts = synthesize(config)
     plan = Publication(catalog.config, [catalog.aws], artifacts, catalog.config.publish.targets, say=lambda *_: None,
                        poll_seconds=0.1).run(apply=True, ask=lambda question: True).plans[0]
-    return [(r.product, r.action, r.held_by) for r in plan.retirements], artifacts
+    return [(r.product, r.action, tuple(h.split("-p-")[0] for h in r.held_by)) for r in plan.retirements], artifacts
 
 
 def _versions(catalog, product: str) -> dict[str, str]:

@@ -131,3 +131,16 @@ def test_a_synth_output_missing_a_listed_file_names_it(artifacts, tmp_path):
     (tmp_path / "out" / "roles.json").unlink()
     with pytest.raises(SynthError, match=r"roles.json: missing \(listed in the manifest\)"):
         read_output(tmp_path / "out")
+
+
+def test_more_target_accounts_than_a_roles_inline_policy_can_name_are_refused_before_anything_is_written(config):
+    """IAM caps a role's inline policies at 10,240 characters; each account adds its deploy role's ARN to three roles
+    (about 95 fit beside today's statements)."""
+    from dataclasses import replace
+
+    from products.render.synth import SynthError, synthesize
+
+    many = tuple(f"{100000000000 + i:012d}" for i in range(120))
+    with pytest.raises(SynthError, match="CodebuildRole's inline policy would be 12194 characters, over IAM's 10240"):
+        synthesize(replace(config, publish=replace(config.publish, organization_accounts=many)))
+    synthesize(replace(config, publish=replace(config.publish, organization_accounts=many[:90])))
