@@ -170,3 +170,17 @@ def test_without_target_accounts_a_product_has_no_account_parameters_key_or_gran
     assert not {"StagingAccountId", "ProdAccountId"} & set(template["Parameters"])
     assert not {"ArtifactKey", "ArtifactKeyAlias"} & set(template["Resources"])
     assert "ModelPackageGroupPolicy" not in template["Resources"]["ModelPackageGroup"]["Properties"]
+
+
+def test_the_iam_checks_refuse_assuming_the_deploy_role_of_an_account_not_configured(rendered_with_accounts):
+    """The evaluation the local AWS runs on every call (products/analysis/iam_evaluator.py), on the roles as rendered
+    for two target accounts: their deploy roles may be assumed, a stranger's may not."""
+    from products.analysis.iam_evaluator import evaluate
+
+    resources = resolve(rendered_with_accounts["roles.json"], {}, Environment(account=TOOLING)).resources()
+    for role in ("CodepipelineRole", "CodebuildRole", "FunctionRole"):
+        policies = [p["PolicyDocument"] for p in resources[role]["Properties"]["Policies"]]
+        deploy_role = "arn:aws:iam::{}:role/service-role/AmazonSageMakerProjectsDeployRole"
+        assert evaluate(policies, "sts:AssumeRole", deploy_role.format(STAGING)).allowed
+        assert evaluate(policies, "sts:AssumeRole", deploy_role.format(PROD)).allowed
+        assert not evaluate(policies, "sts:AssumeRole", deploy_role.format(STRANGER)).allowed, role
