@@ -1,5 +1,6 @@
 """Time a fresh clone to the end of `make demo` and of `make test`, as a new machine would run them:
-a clone of the given revision, empty uv, pip and environment caches, CI=true. Target `setup` is the
+a clone of the given revision, empty uv, pip and environment caches, CI=true. A failing target names the
+tests pytest reported as failed. Target `setup` is the
 set-up `make test` does before its first test: the catalog's .venv (each seed repo's environment is built
 inside the suite, by tests/seedcode/test_seed_repos_alone.py).
 
@@ -31,8 +32,9 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
         goals = [".venv/.installed"] if target == "setup" else [target]
         result = subprocess.run(["make", *goals], cwd=clone, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
-        tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
-        return seconds, result.returncode, tail[0]
+        lines = (result.stdout + result.stderr).strip().splitlines()
+        failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]  # pytest's short summary
+        return seconds, result.returncode, "; ".join(failed[:10]) if failed else (lines[-1:] or [""])[0]
 
 
 def main() -> int:
@@ -44,7 +46,8 @@ def main() -> int:
                          check=True, capture_output=True, text=True).stdout.strip()
     for target in args.target or ["demo", "test"]:
         seconds, code, last = fresh_run(rev, target)
-        print(f"{rev} make {target:<5} {seconds:7.1f}s  exit {code}  last line: {last[:100]}", flush=True)
+        print(f"{rev} make {target:<5} {seconds:7.1f}s  exit {code}  {'failed: ' if code else 'last line: '}"
+              f"{last if code else last[:100]}", flush=True)
     return 0
 
 

@@ -296,6 +296,37 @@ def test_a_change_set_says_which_modified_resources_are_replaced(local_aws):
         "Bucket": "True", "Queue": "False"}
 
 
+def test_a_new_parameter_value_is_a_change_and_replaces_what_its_create_only_property_names(local_aws):
+    """moto compared the templates only: the same template with a new value changed nothing."""
+    cfn = local_aws("cloudformation")
+    template = {"Parameters": {"Name": {"Type": "String", "Default": "alpha"}, "Delay": {"Type": "Number", "Default": "1"}},
+                "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Fn::Sub": "by-param-${Name}"}}},
+                              "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": {"Ref": "Delay"}}}}}
+    cfn.create_stack(StackName="by-parameter", TemplateBody=json.dumps(template))
+    for name, given, expected in (("bucket", {"Name": "beta"}, {"Bucket": "True"}), ("queue", {"Delay": "5"}, {"Queue": "False"})):
+        parameters = [{"ParameterKey": key, **({"ParameterValue": given[key]} if key in given else {"UsePreviousValue": True})}
+                      for key in ("Name", "Delay")]
+        cfn.create_change_set(StackName="by-parameter", ChangeSetName=name, ChangeSetType="UPDATE",
+                              TemplateBody=json.dumps(template), Parameters=parameters)
+        changes = cfn.describe_change_set(StackName="by-parameter", ChangeSetName=name)["Changes"]
+        assert {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Replacement"] for c in changes} == expected
+
+
+def test_an_update_under_a_role_that_may_not_change_the_resource_fails_it_and_rolls_back(local_aws):
+    """A changed resource's handler calls are checked against the acting role, as an added one's are."""
+    cfn = local_aws("cloudformation")
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": "sagemaker-project-role-checked", "Tags": [{"Key": "team", "Value": "a"}]}}}}
+    cfn.create_stack(StackName="role-checked", TemplateBody=json.dumps(template))
+    template["Resources"]["Bucket"]["Properties"]["Tags"] = [{"Key": "team", "Value": "b"}]
+    events_role = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProductsEventsRole"
+    cfn.update_stack(StackName="role-checked", TemplateBody=json.dumps(template), RoleARN=events_role)
+    stack = cfn.describe_stacks(StackName="role-checked")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    (reason,) = [r for logical_id, status, r in _events(local_aws, stack["StackId"]) if status == "UPDATE_FAILED"]
+    assert "s3:" in reason and "EventsRole" in reason, reason
+
+
 def test_managed_policies_and_lambda_permissions_go_with_their_stack(local_aws):
     """moto created both and deleted neither (moto_deletions.py): the policy is detached and deleted, the
     permission's statement removed from a function the stack does not own."""

@@ -5,7 +5,8 @@
   rolls the stack back (a failed update, to its previous template and parameters); resources are deleted in the reverse of their creation order; every step is a stack event.
 - ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
 - ``template_limits``: a template given inline (TemplateBody) of at most 51,200 bytes, as CloudFormation allows.
-- ``change_sets``: a change set's Modify changes with ``Replacement`` (from the types' create-only properties).
+- ``change_sets``: a change set's Modify changes, those new parameter values make included, with ``Replacement``
+  (from the types' create-only properties).
 - ``moto_deletions``: deletion for moto's types that moto creates but never deletes with their stack.
 - ``moto_names``: the physical names moto's SageMaker models ignore (``EndpointName`` and the like).
 - ``moto_tags``: a KMS key's template tags, in the shape moto's KMS takes them.

@@ -53,6 +53,9 @@ class ResourceFailed(Exception):
 # role is available, CloudFormation uses a temporary session that is generated from your user credentials",
 # CreateStack, RoleARN). Service Catalog calls CreateStack as the launch constraint's role, with no stack role.
 _calling_role = contextvars.ContextVar("calling_role", default=None)
+# Set while a failed update is undone: moto's restore re-applies every resource of the previous template, those the
+# update never changed included, where CloudFormation touches only what it changed; the restore is not role-checked.
+_restoring = contextvars.ContextVar("restoring", default=False)
 
 
 @contextlib.contextmanager
@@ -135,13 +138,7 @@ def create_resource(original, logical_id, resource_json, resources_map, account_
         raise ResourceFailed(logical_id, resource_type, f"the local AWS cannot create resources of type {resource_type} "
                                                         "(add it in products/local_aws/cloudformation/resource_types)")
     try:
-        acting_role = (stack.role_arn or _calling_role.get()) if stack is not None else None
-        if acting_role:
-            from moto.cloudformation.parsing import clean_json
-
-            raw = resource_json.get("Properties", {})
-            resolved = clean_json(copy.deepcopy({"Properties": raw}), resources_map)["Properties"]
-            check_stack_role(acting_role, resource_type, raw, _json_ready(resolved), account_id, region_name)
+        _check_acting_role(stack, resource_json, resources_map, account_id, region_name)
         resource = original(logical_id, resource_json, resources_map, account_id, region_name)
     except ResourceFailed:
         raise
@@ -153,6 +150,32 @@ def create_resource(original, logical_id, resource_json, resources_map, account_
     if stack is not None:
         _event(stack, logical_id, resource_type, "CREATE_COMPLETE", _physical_id(resource))
     return resource
+
+
+def _checked_update(update_resource):
+    """moto's parse_and_update_resource, with the resource's handler calls checked against the acting role first (as
+    ``create_resource`` does): an update runs as the stack's role, or as its caller's (Service Catalog's launch role)."""
+    def wrapper(logical_id, resource_json, resources_map, account_id, region_name):
+        try:
+            _check_acting_role(_stack(account_id, region_name, resources_map.stack_id), resource_json, resources_map,
+                               account_id, region_name)
+        except emulated_iam.RoleDenied as denied:
+            raise ResourceFailed(logical_id, resource_json["Type"], _reason(denied)) from None
+        return update_resource(logical_id, resource_json, resources_map, account_id, region_name)
+    return wrapper
+
+
+def _check_acting_role(stack, resource_json: dict, resources_map, account_id: str, region_name: str) -> None:
+    """The resource's handler calls against the role CloudFormation acts as: the stack's, else its caller's (none:
+    the harness's own credentials, unchecked). RoleDenied if one is not allowed."""
+    acting_role = (stack.role_arn or _calling_role.get()) if stack is not None else None
+    if not acting_role or _restoring.get():
+        return
+    from moto.cloudformation.parsing import clean_json
+
+    raw = resource_json.get("Properties", {})
+    resolved = clean_json(copy.deepcopy({"Properties": raw}), resources_map)["Properties"]
+    check_stack_role(acting_role, resource_json["Type"], raw, _json_ready(resolved), account_id, region_name)
 
 
 def _json_ready(value):
@@ -270,6 +293,7 @@ def install() -> None:
 
     parse_and_create_resource.local_aws = True
     parsing.parse_and_create_resource = parse_and_create_resource
+    parsing.parse_and_update_resource = _checked_update(parsing.parse_and_update_resource)
     parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = lambda self: creation_order(self._resource_json_map)
     models.Stack.create_resources = create_resources
     models.Stack.delete = delete
@@ -361,8 +385,10 @@ def _updating_as_aws(update):
     def wrapper(stack, template: str, role_arn: str | None = None, parameters: dict | None = None, tags=None) -> None:
         previous_template = stack.template
         previous_parameters = dict(stack.resource_map.input_parameters or {})
+        # The update runs as the role it names (moto associated it only afterwards); without one, as the stack's.
+        stack.role_arn = role_arn or stack.role_arn
         try:
-            update(stack, template, role_arn=role_arn, parameters=parameters, tags=tags)
+            update(stack, template, role_arn=stack.role_arn, parameters=parameters, tags=tags)
         except Exception as error:  # noqa: BLE001 - a resource's failure, or moto's own update errors
             _update_failed(stack, error, previous_template, previous_parameters)
     return wrapper
@@ -397,6 +423,7 @@ def roll_back_update(stack, reason: str, previous_template: str, previous_parame
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     stack.template = previous_template
     stack._parse_template()
+    token = _restoring.set(True)
     try:
         with warnings.catch_warnings():  # moto warns of each failed resource it has nothing to remove for
             warnings.simplefilter("ignore")
@@ -405,6 +432,8 @@ def roll_back_update(stack, reason: str, previous_template: str, previous_parame
         stack.status = "UPDATE_ROLLBACK_FAILED"
         stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=_reason(error))
         return
+    finally:
+        _restoring.reset(token)
     stack.output_map = stack._create_output_map()
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE", resource_status_reason=reason)
