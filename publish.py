@@ -710,11 +710,12 @@ def _other_aws_verbs(verbs) -> None:
 def _upgrade_verb(verbs) -> None:
     sub = _aws_verb(
         verbs, "upgrade",
-        "Move the projects made from this catalog (both routes) that run an older version of their product to its "
-        "current one. Plans each project from a change set of its stack (resources added, changed, replaced, removed, "
+        "Move the projects made from this catalog (both routes, every region given and member account) that run an "
+        "older version of their product to its current one. Plans each project from a change set of its stack (resources added, changed, replaced, removed, "
         "with property diffs), carrying its parameter values over (a new parameter takes its default); skips, with one "
-        "line, a project whose update would replace or remove its bucket, repositories, model package group or an "
-        "endpoint (unless --allow-replace) or that needs a value for a new parameter. Shows everything with totals, "
+        "line, a project whose update would replace or remove its bucket, repositories, model package group, artifact "
+        "key or endpoint cleanup, or drop a parameter it set (unless --allow-replace), or that needs a value for a "
+        "parameter. Shows everything with totals, "
         "asks once (--yes, or y on standard input), then updates each project through SageMaker's UpdateProject and "
         "reports each; a failed update is rolled back by CloudFormation and the others go on (exit 1).",
         cmd_upgrade,
@@ -724,8 +725,8 @@ def _upgrade_verb(verbs) -> None:
     sub.add_argument("--parameter", action="append", metavar="PROJECT:NAME=VALUE",
                      help="a value for a parameter the new version adds without a default (repeatable)")
     sub.add_argument("--allow-replace", action="store_true",
-                     help="upgrade projects whose update replaces or removes a bucket, repository, model package group "
-                          "or endpoint (their data is lost)")
+                     help="upgrade projects whose update replaces or removes a bucket, repository, model package group, "
+                          "artifact key or endpoint cleanup, or drops a parameter they set (what it held is lost)")
     sub.add_argument("--yes", action="store_true", help="apply without asking")
     sub.add_argument("--detailed-exitcode", action="store_true",
                      help="plan only: exit 4 when a project would be upgraded, 0 when none (for CI)")
