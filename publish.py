@@ -309,7 +309,7 @@ def cmd_destroy(args) -> int:
 def cmd_create_project(args) -> int:
     """Create a project on the S3 route as Studio does (CreateProject with a CloudFormation template provider)."""
     from products.publishing.assets import AssetBucket, bucket_name
-    from products.publishing.projects import (create_project_request, creation_outcome, describe, validated,
+    from products.publishing.projects import (create_project_request, describe, project_outcome, validated,
                                               wait_for_project)
     from products.publishing.assets import studio_template_key
 
@@ -339,7 +339,7 @@ def cmd_create_project(args) -> int:
             raise PublishError(f"the endpoint does not support CreateProject: nothing created "
                                f"(the request, valid for SageMaker's API model, was: {json.dumps(request)})") from None
         raise
-    status, reason = creation_outcome(wait_for_project(sagemaker, args.name, console.print, args.poll_seconds, time.sleep))
+    status, reason = project_outcome(wait_for_project(sagemaker, args.name, console.print, args.poll_seconds, time.sleep))
     if status != "CreateCompleted":
         raise PublishError(f"project {args.name} ({created['ProjectId']}) is {status}: {reason or 'no reason given'}; "
                            f"`aws sagemaker delete-project --project-name {args.name}` removes it")

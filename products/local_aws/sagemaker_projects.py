@@ -54,6 +54,16 @@ def _projects(account: str, region: str) -> dict:
     return found.local_projects
 
 
+def _provider_calls(template_url: str, role: str | None, stack_call: Authorization) -> list[Authorization]:
+    """What SageMaker does with the caller's credentials for a template provider: read the template, the stack call,
+    and pass the provider's role to CloudFormation."""
+    bucket, key = provisioning.template_location(template_url)
+    calls = [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"), stack_call]
+    if role:
+        calls.append(Authorization("iam:PassRole", role, {"iam:PassedToService": "cloudformation.amazonaws.com"}))
+    return calls
+
+
 def _check_caller(account: str, caller: str | None, checks: list, operation: str) -> None:
     """The calls SageMaker makes with the caller's credentials must be the caller's to make."""
     if caller is None:
@@ -121,13 +131,9 @@ def _provision(account, region, caller, project, details: dict, given: dict, tag
 
 def _create_stack(account, region, caller, project, provider: dict, given: dict, tags: list) -> None:
     stack_name = f"SP-{project['ProjectName']}-{project['ProjectId']}"
-    bucket, key = provisioning.template_location(provider["TemplateURL"])
     role = provider.get("RoleARN")
-    checks = [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
-              Authorization("cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*")]
-    if role:
-        checks.append(Authorization("iam:PassRole", role, {"iam:PassedToService": "cloudformation.amazonaws.com"}))
-    _check_caller(account, caller, checks, "CreateProject")
+    _check_caller(account, caller, _provider_calls(provider["TemplateURL"], role, Authorization(
+        "cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*")), "CreateProject")
     try:
         if role:
             emulated_iam.check_trust("cloudformation.amazonaws.com", role)
@@ -198,11 +204,8 @@ def _update_template_stack(account, region, caller, project, provider: dict, giv
     if provider.get("TemplateName") != current.get("TemplateName"):
         raise ProjectRefused("ValidationException", f"the project has no template named {provider.get('TemplateName')}")
     role, stack_id = current.get("RoleARN"), current["StackDetail"]["Id"]
-    bucket, key = provisioning.template_location(provider["TemplateURL"])
-    checks = [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"), Authorization("cloudformation:UpdateStack", stack_id)]
-    if role:
-        checks.append(Authorization("iam:PassRole", role, {"iam:PassedToService": "cloudformation.amazonaws.com"}))
-    _check_caller(account, caller, checks, "UpdateProject")
+    _check_caller(account, caller, _provider_calls(provider["TemplateURL"], role,
+                                                   Authorization("cloudformation:UpdateStack", stack_id)), "UpdateProject")
     try:
         body = provisioning.read_template(account, provider["TemplateURL"])
         parameters = provisioning.stack_parameters(body, _with_sagemaker_parameters(provider.get("Parameters", []), given))

@@ -213,14 +213,8 @@ def _launch(account, region, acting_role, template_url, request, provisioned, re
     """Read the template and create the stack as ``acting_role``; the record and the product take the result."""
     stack_name = provisioned["local_stack_name"]
     try:
-        if acting_role:
-            bucket, key = template_location(template_url)
-            emulated_iam.check(account, acting_role, [
-                Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
-                Authorization("cloudformation:CreateStack",
-                              f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*")],
-                caller="servicecatalog:ProvisionProduct")
-        body = read_template(account, template_url)
+        body = _read_as(account, acting_role, template_url, "ProvisionProduct", Authorization(
+            "cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/*"))
         parameters = stack_parameters(body, request.get("ProvisioningParameters", []))
         with stacks.created_as(acting_role):
             stack = stacks.backend(account, region).create_stack(
@@ -238,6 +232,16 @@ def _launch(account, region, acting_role, template_url, request, provisioned, re
         _finish(record, provisioned, None)
     else:
         _finish(record, provisioned, f"{stack_name} is {stack.status}: {stacks.failure_reason(stack)}")
+
+
+def _read_as(account: str, acting_role: str | None, template_url: str, operation: str, stack_call: Authorization) -> str:
+    """The version's template, read as ``acting_role``, which must also be allowed ``stack_call`` (RoleDenied if not;
+    no role: Service Catalog acts with the caller's credentials, checked at the API)."""
+    if acting_role:
+        bucket, key = template_location(template_url)
+        emulated_iam.check(account, acting_role, [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"), stack_call],
+                           caller=f"servicecatalog:{operation}")
+    return read_template(account, template_url)
 
 
 def _finish(record: dict, provisioned: dict, error: str | None, failed_status: str = "ERROR") -> None:
@@ -303,12 +307,8 @@ def _update_stack(account, region, acting_role, template_url, request, provision
     stack_backend = stacks.backend(account, region)
     stack = stack_backend.stacks[provisioned["local_stack_id"]]
     try:
-        if acting_role:
-            bucket, key = template_location(template_url)
-            emulated_iam.check(account, acting_role, [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
-                                                      Authorization("cloudformation:UpdateStack", stack.stack_id)],
-                               caller="servicecatalog:UpdateProvisionedProduct")
-        body = read_template(account, template_url)
+        body = _read_as(account, acting_role, template_url, "UpdateProvisionedProduct",
+                        Authorization("cloudformation:UpdateStack", stack.stack_id))
         previous = stack.resource_map.input_parameters or {}
         given = [{"Key": p["Key"], "Value": previous.get(p["Key"], "") if p.get("UsePreviousValue") else p.get("Value", "")}
                  for p in request.get("ProvisioningParameters", [])]

@@ -72,11 +72,13 @@ def describe(request: dict) -> str:
 
 # CreateProject answers at once; the project's stack is created after it (ProjectStatus, DescribeProject).
 PROJECT_WAITING = ("Pending", "CreateInProgress")
+UPDATE_WAITING = ("Pending", "UpdateInProgress")
+STALE_READS = 6  # DescribeProject reads that may still show the status from before UpdateProject
 
 
-def creation_outcome(project: dict) -> tuple[str, str]:
-    """The project's status and, if it failed, why: the provisioned product's message (Service Catalog
-    route) or the stack's (S3 route)."""
+def project_outcome(project: dict) -> tuple[str, str]:
+    """The project's status and, if its latest creation or update failed, why: the provisioned product's message
+    (Service Catalog route) or the stack's (S3 route)."""
     provisioned = project.get("ServiceCatalogProvisionedProductDetails", {})
     stacks = [p.get("CfnTemplateProviderDetail", {}).get("StackDetail", {}) for p in project.get("TemplateProviderDetails", [])]
     reason = provisioned.get("ProvisionedProductStatusMessage") or next(
@@ -84,11 +86,16 @@ def creation_outcome(project: dict) -> tuple[str, str]:
     return project["ProjectStatus"], reason
 
 
-def wait_for_project(sagemaker, name: str, say, poll_seconds: float, sleep) -> dict:
-    """DescribeProject until the project is no longer being created, saying so at each poll."""
+def wait_for_project(sagemaker, name: str, say, poll_seconds: float, sleep, waiting=PROJECT_WAITING, before=None) -> dict:
+    """DescribeProject until the project's status is no longer one of ``waiting``, saying so at each poll. With
+    ``before`` (its LastModifiedTime before an UpdateProject), a status read before SageMaker took the update in (the
+    time not yet moved) is read again, up to STALE_READS times, rather than taken for the outcome."""
+    unchanged_reads = 0
     while True:
         project = sagemaker.describe_project(ProjectName=name)
-        if project["ProjectStatus"] not in PROJECT_WAITING:
+        moved = before is None or project.get("LastModifiedTime") != before
+        if project["ProjectStatus"] not in waiting and (moved or unchanged_reads >= STALE_READS):
             return project
+        unchanged_reads += not moved
         say(f"project {name}: {project['ProjectStatus']}")
         sleep(poll_seconds)

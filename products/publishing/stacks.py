@@ -88,6 +88,19 @@ def stack_outputs(cfn, name: str) -> dict | None:
     return None if described is None else {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
+def parsed_template(body) -> dict:
+    """A template as GetTemplate gives it: parsed JSON (boto3 parses a JSON body), or text: JSON, or YAML (the S3
+    route's templates), whose short-form functions become their long form."""
+    if not isinstance(body, str):
+        return json.loads(json.dumps(body))
+    try:
+        return json.loads(body)
+    except ValueError:
+        from cfn_tools import load_yaml
+
+        return json.loads(json.dumps(load_yaml(body)))
+
+
 def template_body(template: dict) -> str:
     """A template as CreateChangeSet's TemplateBody: compact JSON, since the body is limited to 51,200 bytes (the
     roles stack is 73 KB indented, 35 KB compact). Sorted, so one template is always the same text."""
@@ -137,7 +150,7 @@ class Stacks:
             self._deployed[name] = None
             if _was_created(status):
                 body = self.cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
-                self._deployed[name] = json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
+                self._deployed[name] = parsed_template(body)
         return self._deployed[name]
 
     def plan(self, name: str, template: dict, capabilities: tuple[str, ...] = ()) -> StackPlan:
@@ -199,12 +212,13 @@ class Stacks:
         self._wait(name, started, deleting=True)
         return True
 
-    def preview_update(self, stack_id: str, url: str, parameters: list[dict], deployed: dict, template: dict) -> list[ResourceChange]:
-        """What updating the stack to the template at ``url`` with ``parameters`` would change: an UPDATE change set
-        created, described and deleted, whatever happens (``deployed`` and ``template``: the parsed templates, for
-        the property diffs where the change set gives none)."""
+    def preview_update(self, stack_id: str, status: str, url: str, parameters: list[dict], deployed: dict,
+                       template: dict) -> list[ResourceChange]:
+        """What updating the stack (in ``status``) to the template at ``url`` with ``parameters`` would change: an
+        UPDATE change set created, described and deleted, whatever happens (``deployed`` and ``template``: the parsed
+        templates, for the property diffs where the change set gives none)."""
         name = f"{CHANGE_SET_PREFIX}upgrade-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
-        self._delete_leftover_change_sets(stack_id, "UPDATE_COMPLETE")
+        self._delete_leftover_change_sets(stack_id, status)
         change_set = self.cfn.create_change_set(StackName=stack_id, ChangeSetName=name, ChangeSetType="UPDATE",
                                                 TemplateURL=url, Parameters=parameters,
                                                 Description="sagemaker-mlops-catalog upgrade plan")["Id"]

@@ -34,7 +34,9 @@ from products.analysis.parameter_constraints import violation
 from products.catalog.config import CatalogConfig
 from products.publishing.aws import Aws, BadInput, PublishError
 from products.publishing.fleet import Fleet, ProjectReport
-from products.publishing.projects import FILLED_BY_SAGEMAKER, template_url
+from products.publishing.projects import (
+    FILLED_BY_SAGEMAKER, UPDATE_WAITING, project_outcome, template_url, wait_for_project,
+)
 from products.publishing.assets import AssetBucket, bucket_name, studio_template_key
 from products.publishing.stacks import ResourceChange, Stacks
 from products.render.synth import RenderedCatalog
@@ -45,8 +47,6 @@ from products.render.synth import RenderedCatalog
 STATEFUL = {"AWS::S3::Bucket": "bucket", "AWS::CodeCommit::Repository": "repository",
             "AWS::SageMaker::ModelPackageGroup": "model package group", "AWS::KMS::Key": "artifact key",
             "Custom::EndpointCleanup": "endpoints (their stage stacks are deleted with it)"}
-STALE_READS = 6  # DescribeProject reads that may still show the status from before UpdateProject
-UPDATE_WAITING = ("Pending", "UpdateInProgress")
 # A project upgrade plans: created or updated, or back on its version after a failed update (CloudFormation rolled
 # it back). Anything else (being created, updated or deleted, or failed to create or delete) is skipped, named.
 SETTLED = ("CreateCompleted", "UpdateCompleted", "UpdateFailed")
@@ -115,6 +115,7 @@ class Upgrade:
         self.bucket: AssetBucket | None = None
         self.published: dict[tuple[str, str], str] = {}  # (route, product) -> its published template's URL, or ""
         self.artifact_ids: dict[str, str] = {}  # product -> the id of its current provisioning artifact
+        self.templates: dict[str, dict] = {}  # product -> its current template
         self.sagemaker = aws.client("sagemaker")
 
     def plan(self, selection: Selection) -> list[ProjectUpgrade]:
@@ -147,7 +148,7 @@ class Upgrade:
         return found
 
     def _plan_one(self, upgrade: ProjectUpgrade, stack: dict | None, selection: Selection) -> None:
-        template = json.loads(self.catalog.product_templates[upgrade.report.product].data)
+        template = self._template(upgrade.report.product)
         self.used |= {(upgrade.name, name) for name in template["Parameters"] if (upgrade.name, name) in selection.parameters}
         if upgrade.report.status not in SETTLED:
             upgrade.skipped = f"the project is {upgrade.report.status}; upgrade it once it has settled"
@@ -160,7 +161,7 @@ class Upgrade:
         if not url:
             upgrade.skipped = f"{upgrade.report.product} {upgrade.report.current} is not published here: publish first"
             return
-        deployed = _parsed(self.stacks.cfn.get_template(StackName=upgrade.stack_id, TemplateStage="Original")["TemplateBody"])
+        deployed = self.stacks.deployed_template(upgrade.stack_id, stack["StackStatus"]) or {}
         current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
         upgrade.skipped = _carry_parameters(upgrade, template, deployed, current, selection)
         if upgrade.skipped:
@@ -168,12 +169,18 @@ class Upgrade:
         given = [{"ParameterKey": k, "ParameterValue": v} for k, v in upgrade.parameters.items()]
         given += [{"ParameterKey": k, "UsePreviousValue": True} for k in FILLED_BY_SAGEMAKER if k in template["Parameters"]]
         try:
-            upgrade.changes = self.stacks.preview_update(upgrade.stack_id, url, given, deployed, template)
+            upgrade.changes = self.stacks.preview_update(upgrade.stack_id, stack["StackStatus"], url, given, deployed, template)
         except (ClientError, PublishError) as error:  # this project's stack refuses the change set: the others go on
             upgrade.skipped = f"its stack cannot be planned: {_one_line(error)}"
             return
         if not selection.allow_replace:
             upgrade.skipped = _replaces_state(upgrade.changes)
+
+    def _template(self, product: str) -> dict:
+        """The product's current template, parsed once per upgrade."""
+        if product not in self.templates:
+            self.templates[product] = json.loads(self.catalog.product_templates[product].data)
+        return self.templates[product]
 
     def _published_url(self, report: ProjectReport) -> str:
         """The URL of the template UpdateProject will apply, once it is checked to be this catalog's current one:
@@ -202,12 +209,13 @@ class Upgrade:
                 before = self.sagemaker.describe_project(ProjectName=upgrade.name).get("LastModifiedTime")
                 upgrade.outcome = "updating"  # an interruption from here on leaves an update under way
                 self.sagemaker.update_project(**request)
-                project = self._wait(upgrade.name, before)
+                status, reason = project_outcome(wait_for_project(
+                    self.sagemaker, upgrade.name, self.say, self.poll_seconds, time.sleep, UPDATE_WAITING, before))
             except ClientError as error:
                 upgrade.outcome = f"failed: {error.operation_name}: {_one_line(error)}"
             else:
-                upgrade.outcome = "upgraded" if project["ProjectStatus"] == "UpdateCompleted" else (
-                    f"failed ({project['ProjectStatus']}): {_reason(project)}")
+                upgrade.outcome = "upgraded" if status == "UpdateCompleted" else (
+                    f"failed ({status}): {reason or 'no reason given'}")
             self.say(f"upgrade: {upgrade.name}: {upgrade.outcome}")
 
     def _update_request(self, upgrade: ProjectUpgrade) -> dict:
@@ -235,19 +243,6 @@ class Upgrade:
             self.artifact_ids[report.product] = next((a["Id"] for a in listed["ProvisioningArtifactDetails"]
                                                       if a.get("Name") == report.current), "")
         return self.artifact_ids[report.product]
-
-    def _wait(self, name: str, before) -> dict:
-        """DescribeProject until the update has settled. A status read before SageMaker took the update in (its
-        LastModifiedTime not yet moved) is read again, a few times, rather than taken for the outcome."""
-        unchanged_reads = 0
-        while True:
-            project = self.sagemaker.describe_project(ProjectName=name)
-            moved = before is None or project.get("LastModifiedTime") != before
-            if project["ProjectStatus"] not in UPDATE_WAITING and (moved or unchanged_reads >= STALE_READS):
-                return project
-            unchanged_reads += not moved
-            self.say(f"upgrade: {name}: {project['ProjectStatus']}")
-            time.sleep(self.poll_seconds)
 
 
 def check_names(selection: Selection, seen: set[str], used: set[tuple[str, str]]) -> None:
@@ -305,19 +300,3 @@ def _one_line(error: Exception) -> str:
     if isinstance(error, ClientError):
         return " ".join(error.response.get("Error", {}).get("Message", str(error)).split())
     return str(error)
-
-
-def _parsed(body) -> dict:
-    """A stack's template as GetTemplate gives it: parsed JSON (boto3 parses it), or YAML text (the S3 route's)."""
-    if isinstance(body, dict):
-        return json.loads(json.dumps(body))
-    from cfn_tools import load_yaml
-
-    return json.loads(json.dumps(load_yaml(body)))
-
-
-def _reason(project: dict) -> str:
-    provisioned = project.get("ServiceCatalogProvisionedProductDetails", {}).get("ProvisionedProductStatusMessage")
-    providers = project.get("TemplateProviderDetails") or [{}]
-    stack = providers[0].get("CfnTemplateProviderDetail", {}).get("StackDetail", {})
-    return provisioned or stack.get("StatusMessage") or "no reason given"
