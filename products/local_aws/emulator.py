@@ -20,14 +20,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from products.local_aws import iam as emulated_iam
 from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, codepipeline_triggers,
-                                eventbridge_delivery,
-                                lambda_runtime, sagemaker_endpoints, sagemaker_projects, sagemaker_registry, service_events,
-                                servicecatalog_api)
+                                eventbridge_delivery, lambda_runtime, sagemaker_endpoints, sagemaker_hosting,
+                                sagemaker_projects, sagemaker_registry, service_events, servicecatalog_api)
 from products.local_aws.cloudformation import response_urls
 from products.local_aws.cloudformation import stacks as emulated_stacks
 from products.local_aws import pipelines as emulated_pipelines
@@ -131,37 +131,41 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def moto_server(timeout: float = 30.0, env: dict | None = None, log: Path | None = None):
+def moto_server(timeout: float = 60.0, env: dict | None = None, log: Path | None = None):
     """Yield the endpoint URL of a fresh moto_server; always stopped on exit, Ctrl-C included.
 
-    ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG); ``log`` is where its output goes (what the
-    local AWS reports there: EventBridge deliveries that failed, a run that broke), else nowhere."""
-    port = free_port()
+    The server binds a port the system chooses and writes it to a file once it serves: a port chosen here and
+    probed would race every other listener on the machine (another test's emulator could take it first, and answer
+    the probe). ``env`` adds to the server's environment (e.g. EMULATOR_IAM_LOG); ``log`` is where its output goes
+    (what the local AWS reports there: EventBridge deliveries that failed, a run that broke), else nowhere."""
     output = open(log, "w") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [sys.executable, "-m", "products.local_aws.emulator", str(port)],
-        stdout=output, stderr=output, env={**os.environ, **(env or {})},
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the AWS emulator did not start on 127.0.0.1:{port}") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
+    with tempfile.TemporaryDirectory(prefix="emulator-") as work:
+        ready = Path(work) / "port"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "products.local_aws.emulator", "--ready-file", str(ready)],
+            stdout=output, stderr=output, env={**os.environ, **(env or {})},
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if log:
-            output.close()
+            yield f"http://127.0.0.1:{_served_port(process, ready, timeout)}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            if log:
+                output.close()
+
+
+def _served_port(process: subprocess.Popen, ready: Path, timeout: float) -> int:
+    """The port the server wrote to ``ready`` once serving; RuntimeError if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the AWS emulator did not start within {timeout:.0f}s") from None
+        time.sleep(0.1)
+    return int(ready.read_text())
 
 
 def main(argv=None) -> int:
@@ -171,37 +175,58 @@ def main(argv=None) -> int:
                     "SageMaker pipeline executions run by the seed executor. Point boto3 at it with "
                     "AWS_ENDPOINT_URL=http://127.0.0.1:PORT.",
     )
-    parser.add_argument("port", type=int, nargs="?", help="the loopback port to listen on (default: a free one)")
+    parser.add_argument("port", type=int, nargs="?", default=0,
+                        help="the loopback port to listen on (default: a free one the system chooses)")
+    parser.add_argument("--ready-file", type=Path, help="write the port here once serving (how moto_server() waits)")
     args = parser.parse_args(argv)
-    if args.port is None:
-        args.port = free_port()
-    print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    server = _bound_server(args.port)  # bound first: the installs below name the port
+    port = server.server_port
+    _install(f"http://127.0.0.1:{port}")
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    if args.ready_file:
+        args.ready_file.with_suffix(".tmp").write_text(str(port))
+        args.ready_file.with_suffix(".tmp").rename(args.ready_file)  # whole, or not there
+    try:
+        server.serve_forever()
+    except _Interrupted:
+        print(f"interrupted: emulator on 127.0.0.1:{port} stopped (its state is gone)", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _bound_server(port: int):
+    """moto_server's application (as ``moto.server.main`` builds it), on a threaded server bound to ``port``."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    application = DomainDispatcherApplication(create_backend_app)
+    application.debug = True
+    server = make_server("127.0.0.1", port, application, threaded=True)
+    os.environ.setdefault("MOTO_PORT", str(server.server_port))  # as moto.server.main sets it
+    return server
+
+
+def _install(endpoint: str) -> None:
+    """Every extension of moto this package makes (each module's install says what it patches)."""
     install_https_bucket_policies()
     install_stack_set_targets()
     emulated_stacks.install()
     emulated_iam.install()
-    emulated_pipelines.install(f"http://127.0.0.1:{args.port}")
-    codebuild_builds.install(f"http://127.0.0.1:{args.port}")
-    codepipeline_runs.install(f"http://127.0.0.1:{args.port}")
+    emulated_pipelines.install(endpoint)
+    codebuild_builds.install(endpoint)
+    codepipeline_runs.install(endpoint)
     codepipeline_triggers.install()
     codecommit_commits.install()
     eventbridge_delivery.install()
     service_events.install()
+    sagemaker_hosting.install()
     sagemaker_endpoints.install()
     servicecatalog_api.install()
     sagemaker_projects.install()
     sagemaker_registry.install()
-    lambda_runtime.install(lambda_runtime.Settings(
-        f"http://127.0.0.1:{args.port}", trusted_certificates=str(response_urls.endpoint().certificate)))
-    import moto.server
-
-    moto.server.signal_handler = _stop  # moto's own exits 0 on Ctrl-C, silently
-    try:
-        moto.server.main(["-H", "127.0.0.1", "-p", str(args.port)])
-    except _Interrupted:
-        print(f"interrupted: emulator on 127.0.0.1:{args.port} stopped (its state is gone)", file=sys.stderr)
-        return 130
-    return 0
+    lambda_runtime.install(lambda_runtime.Settings(endpoint, trusted_certificates=str(response_urls.endpoint().certificate)))
 
 
 class _Interrupted(BaseException):
