@@ -312,6 +312,36 @@ def test_a_new_parameter_value_is_a_change_and_replaces_what_its_create_only_pro
         assert {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Replacement"] for c in changes} == expected
 
 
+def test_an_update_reaches_what_refers_to_a_replaced_resource_and_what_a_condition_turns_on_or_off(local_aws):
+    """A new name replaces the first parameter (Name is create-only); the second, whose value is the first's name
+    (Ref), is updated to the new name, as CloudFormation's update reaches it; a condition's new choice changes an
+    Fn::If and adds a resource. moto updated only what the template's text named, leaving the old name."""
+    cfn, ssm = local_aws("cloudformation"), local_aws("ssm")
+    template = {
+        "Parameters": {"Name": {"Type": "String"}, "ExtraParameter": {"Type": "String", "Default": "no"}},
+        "Conditions": {"WithExtra": {"Fn::Equals": [{"Ref": "ExtraParameter"}, "yes"]}},
+        "Resources": {
+            "Named": {"Type": "AWS::SSM::Parameter", "Properties": {
+                "Name": {"Fn::Sub": "/reach/${Name}"}, "Type": "String", "Value": "v"}},
+            "Pointer": {"Type": "AWS::SSM::Parameter", "Properties": {
+                "Name": "/reach/pointer", "Type": "String",
+                "Value": {"Fn::Join": [" ", [{"Ref": "Named"}, {"Fn::If": ["WithExtra", "extra", "plain"]}]]}}},
+            "Extra": {"Type": "AWS::SSM::Parameter", "Condition": "WithExtra", "Properties": {
+                "Name": "/reach/extra", "Type": "String", "Value": "x"}},
+        },
+    }
+    cfn.create_stack(StackName="reach", TemplateBody=json.dumps(template),
+                     Parameters=[{"ParameterKey": "Name", "ParameterValue": "one"}])
+    assert ssm.get_parameter(Name="/reach/pointer")["Parameter"]["Value"] == "/reach/one plain"
+    cfn.update_stack(StackName="reach", TemplateBody=json.dumps(template),
+                     Parameters=[{"ParameterKey": "Name", "ParameterValue": "two"},
+                                 {"ParameterKey": "ExtraParameter", "ParameterValue": "yes"}])
+    assert cfn.describe_stacks(StackName="reach")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert ssm.get_parameter(Name="/reach/pointer")["Parameter"]["Value"] == "/reach/two extra"
+    names = {p["Name"] for p in ssm.get_parameters_by_path(Path="/reach")["Parameters"]}
+    assert names == {"/reach/two", "/reach/pointer", "/reach/extra"}
+
+
 def test_an_update_under_a_role_that_may_not_change_the_resource_fails_it_and_rolls_back(local_aws):
     """A changed resource's handler calls are checked against the acting role, as an added one's are."""
     cfn = local_aws("cloudformation")

@@ -7,6 +7,9 @@
 - ``template_limits``: a template given inline (TemplateBody) of at most 51,200 bytes, as CloudFormation allows.
 - ``change_sets``: a change set's Modify changes, those new parameter values make included, with ``Replacement``
   (from the types' create-only properties).
+- ``template_values``: a template's properties with parameter values and conditions' choices put in.
+- ``update_reach``: an update reaches what refers to a replaced resource (a new model replaces the model, its
+  endpoint configuration, and updates the endpoint), where moto updated only what changed in the template's text.
 - ``moto_deletions``: deletion for moto's types that moto creates but never deletes with their stack.
 - ``moto_names``: the physical names moto's SageMaker models ignore (``EndpointName`` and the like).
 - ``moto_tags``: a KMS key's template tags, in the shape moto's KMS takes them.

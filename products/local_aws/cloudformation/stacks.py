@@ -35,8 +35,8 @@ from products.analysis.parameter_constraints import violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import (
-    change_sets, custom_resources, moto_deletions, moto_names, moto_tags, template_limits,
-)
+    change_sets, custom_resources, moto_deletions, moto_names, moto_tags, template_limits, template_values,
+    update_reach)
 from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
@@ -279,6 +279,8 @@ def install() -> None:
 
     resource_types.register()
     change_sets.install()
+    template_values.install()
+    update_reach.install()
     template_limits.install()
     custom_resources.install()
     moto_deletions.install()
@@ -297,6 +299,8 @@ def install() -> None:
     parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = lambda self: creation_order(self._resource_json_map)
     models.Stack.create_resources = create_resources
     models.Stack.delete = delete
+    # A resource whose Condition is false is not the stack's (moto listed it as an empty entry).
+    models.Stack.stack_resources = property(lambda stack: [r for r in stack.resource_map.values() if r is not None])
     models.Stack.update = _updating_as_aws(models.Stack.update)
     parsing.ResourceMap.load_parameters = _only_declared(parsing.ResourceMap.load_parameters)
     models.CloudFormationBackend.delete_stack = _keeping_failed_deletions(models.CloudFormationBackend.delete_stack)
