@@ -55,6 +55,21 @@ def stubbed(aws, service: str):
     return stub
 
 
+def seed_script(repo: str, relative: str):
+    """A seed repo's script, loaded by path as ``python <script>`` runs it: its own folder first on sys.path (so
+    build.py finds endpoint_types.py beside it). Seed repos are not installed here."""
+    import importlib.util
+    import sys
+
+    path = REPO_ROOT / "seedcode" / repo / relative
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"seed_{repo}_{path.stem}".replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def sample_parameters(template: dict) -> dict:
     """The parameters a user gives this product template for the sample project (KeyError: a new
     required parameter needs a sample value above)."""

@@ -113,21 +113,41 @@ def grants(accounts: Accounts, staging: str = STAGING, prod: str = PROD) -> list
         row(f"{stage} endpoint stack: read the model package", cloudformation,
             accounts.role_policies(target, "CloudformationRole"), f"target-account.json CloudformationRole ({account})",
             "sagemaker:DescribeModelPackage", package, group_policy, "product ModelPackageGroup policy")
-        execution = _role_arn(target, "ExecutionRole", account)
-        execution_policies = accounts.role_policies(target, "ExecutionRole")
-        where = f"target-account.json ExecutionRole ({account})"
-        row(f"{stage} endpoint: read the model data", execution, execution_policies, where, "s3:GetObject",
-            f"arn:aws:s3:::{bucket}/abalone-p-abc123def456/run/model/job/output/model.tar.gz", bucket_policy,
-            "product ArtifactBucketPolicy")
-        row(f"{stage} endpoint: decrypt the model data", execution, execution_policies, where, "kms:Decrypt", key_arn,
-            key_policy, "product ArtifactKey policy")
-        if stage == "prod":
-            row("prod endpoint: write data capture", execution, execution_policies, where, "s3:PutObject",
-                f"arn:aws:s3:::{bucket}/datacapture/prod/endpoint/AllTraffic/2026/11/26/04/capture.jsonl", bucket_policy,
-                "product ArtifactBucketPolicy")
-            row("prod endpoint: encrypt data capture", execution, execution_policies, where, "kms:GenerateDataKey",
-                key_arn, key_policy, "product ArtifactKey policy")
+        _endpoint_rows(row, stage, account, accounts, bucket, key_arn, bucket_policy, key_policy)
     return rows
+
+
+def _endpoint_rows(row, stage: str, account: str, accounts: Accounts, bucket: str, key_arn: str, bucket_policy: dict,
+                   key_policy: dict) -> None:
+    """The stage's endpoint (its execution role) and the staging test reaching the tooling account's bucket and key."""
+    target = accounts.targets[account]
+    deploy, deploy_policies = _role_arn(target, "DeployRole", account), accounts.role_policies(target, "DeployRole")
+    execution = _role_arn(target, "ExecutionRole", account)
+    execution_policies = accounts.role_policies(target, "ExecutionRole")
+    where = f"target-account.json ExecutionRole ({account})"
+    row(f"{stage} endpoint: read the model data", execution, execution_policies, where, "s3:GetObject",
+        f"arn:aws:s3:::{bucket}/abalone-p-abc123def456/run/model/job/output/model.tar.gz", bucket_policy,
+        "product ArtifactBucketPolicy")
+    row(f"{stage} endpoint: decrypt the model data", execution, execution_policies, where, "kms:Decrypt", key_arn,
+        key_policy, "product ArtifactKey policy")
+    row(f"{stage} endpoint: write data capture", execution, execution_policies, where, "s3:PutObject",
+        f"arn:aws:s3:::{bucket}/datacapture/{stage}/endpoint/AllTraffic/2026/11/26/04/capture.jsonl", bucket_policy,
+        "product ArtifactBucketPolicy")
+    row(f"{stage} endpoint (async): write an answer", execution, execution_policies, where, "s3:PutObject",
+        f"arn:aws:s3:::{bucket}/async-inference/{stage}/output/0b1c.out", bucket_policy, "product ArtifactBucketPolicy")
+    row(f"{stage} endpoint: encrypt capture and answers", execution, execution_policies, where,
+        "kms:GenerateDataKey", key_arn, key_policy, "product ArtifactKey policy")
+    if stage == "staging":
+        row("staging test (async endpoint): submit its request", deploy, deploy_policies,
+            f"target-account.json DeployRole ({account})", "s3:PutObject",
+            f"arn:aws:s3:::{bucket}/async-inference/staging/input/staging-test-1.csv", bucket_policy,
+            "product ArtifactBucketPolicy")
+        row("staging test (async endpoint): encrypt its request", deploy, deploy_policies,
+            f"target-account.json DeployRole ({account})", "kms:GenerateDataKey", key_arn, key_policy,
+            "product ArtifactKey policy")
+        row("staging test (async endpoint): wait for its answer (a missing key is 404 only with ListBucket)", deploy,
+            deploy_policies, f"target-account.json DeployRole ({account})", "s3:ListBucket", f"arn:aws:s3:::{bucket}",
+            bucket_policy, "product ArtifactBucketPolicy")
 
 
 def table(rows: list[Grant]) -> list[str]:

@@ -46,6 +46,9 @@ _REF = {
     "AWS::KMS::Key": lambda props, env: "generated-key-id",
     "AWS::Scheduler::ScheduleGroup": lambda props, env: props["Name"],
     "AWS::Scheduler::Schedule": lambda props, env: props["Name"],
+    # A scaling policy's Ref is its ARN, which Application Auto Scaling generates (an id in the middle).
+    "AWS::ApplicationAutoScaling::ScalingPolicy": _arn(
+        "autoscaling", "scalingPolicy:generated-id:resource/sagemaker/generated:policyName/{PolicyName}"),
 }
 # Resources whose Ref is an id AWS generates: a stable stand-in from the logical id.
 _GENERATED_ID_PREFIX = {

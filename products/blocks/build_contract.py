@@ -78,6 +78,9 @@ ENV_CAPTURE_URI = "CAPTURE_URI"
 # Where the model-deploy seed's build.py points each stage's data capture (DataCaptureUploadPath):
 # s3://<artifact bucket>/<CAPTURE_FOLDER>/<stage>; the drift monitor reads prod's.
 CAPTURE_FOLDER = "datacapture"
+# s3://<artifact bucket>/<ASYNC_FOLDER>/<stage>/{input,output,failure}/: an async endpoint's requests and answers
+# (the model-deploy seed's endpoint_types.py and test/test.py).
+ASYNC_FOLDER = "async-inference"
 
 # The seed check-in build (third-party Git): the custom resource overrides these per repository.
 SEED_CHECKIN_BUILDSPEC = "seed-checkin.yml"

@@ -25,7 +25,11 @@ from awacs.aws import Action, Allow, PolicyDocument, Principal, Statement
 from troposphere import AWSHelperFn, Equals, GetAtt, If, NoValue, Not, Or, Parameter, Ref, Sub, Template, kms
 
 from products.blocks.iam import POLICY_VERSION, RoleNames
+from products.blocks.build_contract import ASYNC_FOLDER, CAPTURE_FOLDER
 from products.blocks.naming import PROJECT, project_tags
+
+# What a stage's endpoint writes back to the project's bucket: its data capture and an async endpoint's answers.
+STAGE_OUTPUTS = (CAPTURE_FOLDER, ASYNC_FOLDER)
 
 STAGES = ("staging", "prod")
 TARGET_DEPLOY_ROLE = "AmazonSageMakerProjectsDeployRole"  # in each target account, under the roles' path
@@ -103,8 +107,8 @@ def artifact_key(accounts: TargetAccounts) -> tuple[kms.Key, kms.Alias]:
     """The project's customer-managed key, for a project that deploys into other accounts.
 
     This account administers it and its roles use it through IAM (the root statement); the target
-    accounts' deploy roles read pipeline artifacts and their execution roles read model data and
-    write prod's data capture.
+    accounts' deploy roles read pipeline artifacts (and staging's writes the staging test's async
+    requests); their execution roles read model data and write their stage's capture and async answers.
     """
     key = kms.Key(
         "ArtifactKey",
@@ -114,7 +118,8 @@ def artifact_key(accounts: TargetAccounts) -> tuple[kms.Key, kms.Alias]:
         KeyPolicy=PolicyDocument(Version=POLICY_VERSION, Statement=[
             _allow("ThisAccountAdministersAndItsRolesUseThroughIam",
                    [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")], ["kms:*"], ["*"]),
-            _allow("TargetDeployRolesReadArtifacts", accounts.principals("deploy"), ["kms:Decrypt", "kms:DescribeKey"], ["*"]),
+            _allow("TargetDeployRolesReadArtifactsAndWriteTestRequests", accounts.principals("deploy"),
+                   ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], ["*"]),
             _allow("TargetExecutionRolesReadModelsAndWriteCapture", accounts.principals("execution"),
                    ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], ["*"]),
         ]),
@@ -136,9 +141,25 @@ def bucket_statements(accounts: TargetAccounts, bucket) -> tuple[str, list]:
         _allow("TargetDeployRolesReadArtifacts", accounts.principals("deploy"), ["s3:GetObject", "s3:GetObjectVersion"],
                [objects]),
         _allow("TargetExecutionRolesReadModels", accounts.principals("execution"), ["s3:GetObject"], [objects]),
-        _allow("ProdExecutionRoleWritesDataCapture", accounts.principals("execution", ("prod",)), ["s3:PutObject"],
-               [Sub("${%s.Arn}/datacapture/prod/*" % bucket.title)]),
+        *[_if_elsewhere(accounts, stage, _allow(
+            f"{stage.capitalize()}ExecutionRoleWritesCaptureAndAnswers", [accounts.target_role(stage, "execution")],
+            ["s3:PutObject"], [Sub("${%s.Arn}/%s/%s/*" % (bucket.title, folder, stage)) for folder in STAGE_OUTPUTS]))
+          for stage in STAGES],
+        # The staging test submits an async endpoint's request and waits for the answer (model-deploy seed,
+        # test/test.py): without ListBucket, S3 answers a read of a key not yet written with 403, not 404.
+        _if_elsewhere(accounts, "staging", _allow(
+            "StagingDeployRoleSubmitsTestRequests", [accounts.target_role("staging", "deploy")], ["s3:PutObject"],
+            [Sub("${%s.Arn}/%s/staging/input/*" % (bucket.title, ASYNC_FOLDER))])),
+        _if_elsewhere(accounts, "staging", _allow(
+            "StagingDeployRoleWaitsForTestAnswers", [accounts.target_role("staging", "deploy")], ["s3:ListBucket"],
+            [GetAtt(bucket, "Arn")])),
     ]
+
+
+def _if_elsewhere(accounts: TargetAccounts, stage: str, statement: Statement) -> If:
+    """A statement for one stage's role, present only while that stage is in another account: a policy may not
+    name an empty principal list."""
+    return If(accounts.elsewhere(stage), statement, NoValue)
 
 
 def group_policy(accounts: TargetAccounts) -> If:

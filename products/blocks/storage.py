@@ -80,7 +80,8 @@ def artifact_bucket(logical_id: str, name: Sub, kms_key_arn=None, grants=None) -
     document = tls_only_policy(bucket)
     if grants is not None:  # (condition, statements): the statements join the policy when the condition holds
         condition, statements = grants(bucket)
-        granting = PolicyDocument(Version=POLICY_VERSION, Statement=[*document.Statement, *statements])
+        # A plain document: a statement may be an Fn::If (present only for a stage in another account).
+        granting = {"Version": POLICY_VERSION, "Statement": [*document.Statement, *statements]}
         document = If(condition, granting, document)
     policy = s3.BucketPolicy(f"{logical_id}Policy", Bucket=Ref(bucket), PolicyDocument=document)
     # Kept when the project is deleted: it holds the trained models and data (a versioned

@@ -252,8 +252,10 @@ def _codebuild_statements(names: RoleNames, asset_bucket: str) -> list:
         ),
         # build.py reads the group's tags (the project's name and id for the stage configs).
         allow(["sagemaker:ListTags"], [_service_arn("sagemaker", "model-package-group/*")]),
+        # The staging test: a realtime or serverless endpoint answers directly; an async one through the project's
+        # bucket (its request under async-inference/staging/input/, in the project bucket grants above).
         allow(
-            ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
+            ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
             [_service_arn("sagemaker", "endpoint/*")],
         ),
         allow(["cloudformation:DescribeStacks"], [_service_arn("cloudformation", "stack/sagemaker-*")]),

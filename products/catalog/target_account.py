@@ -21,6 +21,7 @@ across the accounts against both sides' policies.
 from awacs.aws import Action, Allow, ArnLike, Condition, PolicyDocument, Principal, Statement
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam
 
+from products.blocks.build_contract import ASYNC_FOLDER, CAPTURE_FOLDER
 from products.blocks.cross_account import TARGET_DEPLOY_ROLE
 from products.blocks.iam import POLICY_VERSION, RoleNames, allow, arn, pass_role, trust_policy
 from products.blocks.product import new_template
@@ -67,10 +68,15 @@ def deploy_statements(names: RoleNames) -> list:
         pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
         # The action's input artifacts, in the tooling account's project bucket and key.
         allow(["s3:GetObject", "s3:GetObjectVersion"], [_tooling_objects()]),
-        _tooling_keys_statement(["kms:Decrypt", "kms:DescribeKey"]),
-        # The staging test: the endpoint behind the staging stack.
-        allow(["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
+        _tooling_keys_statement(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]),  # (+ the async request)
+        # The staging test: the endpoint behind the staging stack; an async one takes its request from the
+        # tooling account's project bucket (that bucket's policy and key grant the staging account's deploy role).
+        allow(["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
               [arn("arn:${AWS::Partition}:sagemaker:*:${AWS::AccountId}:endpoint/*")]),
+        allow(["s3:PutObject"], [Sub(f"arn:${{AWS::Partition}}:s3:::sagemaker-project-*/{ASYNC_FOLDER}/staging/input/*")]),
+        # ... and reads the answer once it is there: without ListBucket, S3 answers a read of a key not yet written
+        # with 403 rather than 404 (S3 API Reference, GetObject, "Permissions").
+        allow(["s3:ListBucket"], [Sub("arn:${AWS::Partition}:s3:::sagemaker-project-*")]),
     ]
 
 
@@ -85,11 +91,14 @@ def cloudformation_statements(names: RoleNames, asset_bucket: str) -> list:
 
 
 def execution_statements(names: RoleNames, asset_bucket: str) -> list:
-    """The endpoint's model: its data from the tooling account's bucket and key, prod's data capture back there."""
+    """The endpoint's model: its data from the tooling account's bucket and key, its data capture and async answers
+    back there."""
     _, own, _ = ROLE_SPECS["execution"]
     return [
         *own(names, asset_bucket),
-        allow(["s3:PutObject"], [Sub("arn:${AWS::Partition}:s3:::sagemaker-project-*/datacapture/prod/*")]),
+        # Back to the tooling account's project bucket: the stage's data capture and an async endpoint's answers.
+        allow(["s3:PutObject"], [Sub(f"arn:${{AWS::Partition}}:s3:::sagemaker-project-*/{folder}/*")
+                                 for folder in (CAPTURE_FOLDER, ASYNC_FOLDER)]),
         _tooling_keys_statement(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]),
     ]
 

@@ -38,24 +38,35 @@ def resource_counts(catalog: RenderedCatalog, product: str) -> str:
     return f"{sum(types.values())} resources (" + ", ".join(f"{n} {t}" for t, n in sorted(types.items())) + ")"
 
 
-def endpoint_instance_types() -> dict[str, str]:
-    """Staging's and prod's endpoint instance types, from the model-deploy seed's stage configurations."""
-    return {stage: json.loads((SEEDCODE_DIR / "model-deploy" / f"{stage}-config.json").read_text())["Parameters"][
-        "EndpointInstanceType"] for stage in ("staging", "prod")}
+def stage_parameters() -> dict[str, dict]:
+    """Staging's and prod's stage configurations, as the model-deploy seed ships them."""
+    return {stage: json.loads((SEEDCODE_DIR / "model-deploy" / f"{stage}-config.json").read_text())["Parameters"]
+            for stage in ("staging", "prod")}
+
+
+def endpoint_cost(stage: str, parameters: dict, minutes: int) -> tuple[str, float]:
+    """A stage's endpoint for ``minutes``: its instances' hours; a serverless one bills only the run's few requests
+    (a few seconds of compute, under a cent)."""
+    if parameters.get("EndpointType", "realtime") == "serverless":
+        return f"{stage} serverless, per request", 0.0
+    instances = parameters["MinCapacity"] if parameters["EnableAutoScaling"] else parameters["EndpointInstanceCount"]
+    instance_type = parameters["EndpointInstanceType"]
+    return (f"{stage} on {instances} x {instance_type} ~{minutes} min",
+            instances * minutes / 60 * HOURLY[instance_type])
 
 
 def estimate() -> Estimate:
     """The rough cost of one run, item by item."""
-    endpoints = endpoint_instance_types()
+    stages = stage_parameters()
     jobs = MODEL_BUILDS * JOBS_PER_BUILD * JOB_MINUTES / 60 * HOURLY[JOB_INSTANCE]
-    endpoint_cost = (STAGING_MINUTES * HOURLY[endpoints["staging"]] + PROD_MINUTES * HOURLY[endpoints["prod"]]) / 60
+    staging, prod = (endpoint_cost("staging", stages["staging"], STAGING_MINUTES),
+                     endpoint_cost("prod", stages["prod"], PROD_MINUTES))
     build_minutes = MODEL_BUILDS * MODEL_BUILD_MINUTES + 2 * DEPLOY_BUILD_MINUTES
     builds = build_minutes * CODEBUILD_MINUTE
     pipelines = (build_minutes + STAGING_MINUTES) * PIPELINE_ACTION_MINUTE
     items = {
         f"SageMaker jobs: {MODEL_BUILDS} model builds x {JOBS_PER_BUILD} jobs on {JOB_INSTANCE}, ~{JOB_MINUTES} min each": jobs,
-        f"endpoints: staging on {endpoints['staging']} ~{STAGING_MINUTES} min, prod on {endpoints['prod']} "
-        f"~{PROD_MINUTES} min": endpoint_cost,
+        f"endpoints: {staging[0]}, {prod[0]}": staging[1] + prod[1],
         f"CodeBuild: ~{build_minutes} build minutes": builds,
         "CodePipeline V2 action minutes": pipelines,
     }

@@ -9,7 +9,9 @@
 - ``service_events``: the events services send themselves (model package approval, pipeline runs, pushes).
 - ``eventbridge_delivery``: rules deliver to CodePipeline, SageMaker pipelines and Lambda, as the target's role.
 - ``codecommit_commits``: CreateCommit and GetBranch, a push by CodeCommit's API.
-- ``sagemaker_endpoints``: InvokeEndpoint answers with the deployed model's predictions.
+- ``sagemaker_endpoints``: InvokeEndpoint and InvokeEndpointAsync answer with the deployed model's predictions;
+  ``sagemaker_capture``: the answers captured as the endpoint configuration says;
+  ``sagemaker_hosting``: the endpoint configurations AWS refuses for an endpoint's type (serverless exclusions).
 - ``codebuild`` and ``codebuild_image``: a buildspec run as CodeBuild would, in its image's stand-in.
 - ``codebuild_builds``: StartBuild runs the build that way, as the project's service role.
 - ``codepipeline_runs`` (with ``codepipeline_actions``, ``codepipeline_artifacts``, ``codepipeline_stages``):

@@ -1,21 +1,31 @@
 """A SageMaker endpoint's answers in the local AWS: the deployed model's own predictions.
 
 moto creates endpoints (InService at once) and answers InvokeEndpoint with "body", or with whatever a test queued
-beforehand. Installed in the moto_server process, InvokeEndpoint instead finds the endpoint's configuration, its
+beforehand; InvokeEndpointAsync writes a queued answer to a bucket of its own. Installed in the moto_server process,
+InvokeEndpoint instead finds the endpoint's configuration, its
 first production variant's model, and that model's primary container (``Image`` and ``ModelDataUrl``), reads the
 model archive from S3 (for a model of a model package, the package's container), and computes the predictions for the request's CSV rows in the
 local runtime of the container's image (the seed executor's image stand-ins: xgboost in the version that image
 ships). This is the stand-in for the endpoint's container: no container runs, and only the XGBoost image's
 ``text/csv`` requests are served.
 
-Not emulated: instance types and counts, variants' weights, the container's other content types, latency,
-data capture (no request is written to S3), async and serverless endpoints.
+Each endpoint type answers as AWS's does: realtime and serverless endpoints through InvokeEndpoint; an async endpoint
+(its configuration's AsyncInferenceConfig) through InvokeEndpointAsync only, reading the request from its
+InputLocation and writing the answer under the configuration's S3OutputPath (a model's failure under S3FailurePath)
+before it returns, where AWS queues it and answers later. Each answer is captured as the configuration says
+(``sagemaker_capture``). The refusals for the wrong invocation are ours in wording.
+
+Not emulated: instance types and counts, serverless memory and concurrency, scaling (to zero or otherwise), variants'
+weights, the container's other content types, latency and cold starts, async notifications (SNS).
 """
 
+import json
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
+from products.local_aws import sagemaker_capture
 from products.local_aws.seed_executor import executor_module
 
 PREDICT = (
@@ -45,15 +55,21 @@ def endpoint_predictions(model_archive: bytes, image: str, request_body: str, wo
     return result.stdout.strip()
 
 
-def served_model(account: str, region: str, endpoint_name: str) -> tuple[str, str, str]:
-    """The image and model data URL the endpoint serves, and the variant: its configuration's first."""
+def _endpoint_and_config(account: str, region: str, endpoint_name: str):
     from moto.sagemaker.models import sagemaker_backends
 
     backend = sagemaker_backends[account][region]
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
         raise ModelError(f"Endpoint {endpoint_name} of account {account} not found.")
-    config = backend.endpoint_configs[endpoint.endpoint_config_name]
+    return backend, endpoint, backend.endpoint_configs[endpoint.endpoint_config_name]
+
+
+def served_model(account: str, region: str, endpoint_name: str) -> tuple[str, str, str]:
+    """The image and model data URL the endpoint serves, and the variant: its configuration's first."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    backend, _, config = _endpoint_and_config(account, region, endpoint_name)
     variant = config.production_variants[0]
     model = backend.describe_model(variant["ModelName"])
     container = model.primary_container or (model.containers or [{}])[0]
@@ -65,30 +81,70 @@ def served_model(account: str, region: str, endpoint_name: str) -> tuple[str, st
     return container.get("Image", ""), container.get("ModelDataUrl", ""), variant.get("VariantName", "")
 
 
+def _s3_object(uri: str):
+    """The bucket's backend (in the account that owns it), the bucket and the key of an S3 URI."""
+    from moto.s3.models import s3_backends
+
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if bucket not in s3_backends.bucket_accounts:
+        raise ModelError(f"the bucket of {uri} does not exist")
+    partition, owner = s3_backends.bucket_accounts[bucket]
+    return s3_backends[owner][partition], bucket, key
+
+
 def _model_archive(model_data_url: str) -> bytes:
     """The archive, from the account that owns its bucket (a stage account's endpoint reads the project's
     bucket; that cross-account read is not checked here: `publish.py grants` checks its policies)."""
-    from moto.s3.models import s3_backends
-
-    bucket, _, key = model_data_url.removeprefix("s3://").partition("/")
-    if bucket not in s3_backends.bucket_accounts:
-        raise ModelError(f"the model data {model_data_url} does not exist")
-    partition, owner = s3_backends.bucket_accounts[bucket]
-    stored = s3_backends[owner][partition].get_object(bucket, key)
+    backend, bucket, key = _s3_object(model_data_url)
+    stored = backend.get_object(bucket, key)
     if stored is None:
         raise ModelError(f"the model data {model_data_url} does not exist")
     return stored.value
 
 
 def answer(account: str, region: str, endpoint_name: str, body: str) -> tuple[str, str]:
-    """The predictions for ``body``, and the variant that answered."""
+    """The predictions for ``body``, and the variant that answered; the pair captured as the endpoint's
+    configuration says."""
     image, model_data_url, variant = served_model(account, region, endpoint_name)
     with tempfile.TemporaryDirectory(prefix="endpoint-") as work:
-        return endpoint_predictions(_model_archive(model_data_url), image, body, Path(work)), variant
+        predictions = endpoint_predictions(_model_archive(model_data_url), image, body, Path(work))
+    _, endpoint, config = _endpoint_and_config(account, region, endpoint_name)
+    sagemaker_capture.capture(endpoint.arn, endpoint_name, variant, config, body, predictions)
+    return predictions, variant
+
+
+def async_output(config) -> dict:
+    """The configuration's AsyncInferenceConfig.OutputConfig; ModelError when it is not an async endpoint's."""
+    output = (getattr(config, "async_inference_config", None) or {}).get("OutputConfig")
+    if not output:
+        raise ModelError(f"endpoint configuration {config.endpoint_config_name} is not asynchronous: "
+                         "use InvokeEndpoint")
+    return output
+
+
+def answer_async(account: str, region: str, endpoint_name: str, input_location: str) -> tuple[str, str, str]:
+    """Answer the request at ``input_location``: the inference id, and where the answer and a failure go (the
+    answer already written there, or the failure)."""
+    _, _, config = _endpoint_and_config(account, region, endpoint_name)
+    output = async_output(config)
+    backend, bucket, key = _s3_object(input_location)
+    stored = backend.get_object(bucket, key)
+    if stored is None:
+        raise ModelError(f"the request {input_location} does not exist")
+    inference_id = str(uuid.uuid4())
+    output_location = f"{output['S3OutputPath'].rstrip('/')}/{inference_id}.out"
+    failure_location = f"{output.get('S3FailurePath', output['S3OutputPath']).rstrip('/')}/{inference_id}-error.out"
+    try:
+        text, location = answer(account, region, endpoint_name, stored.value.decode())[0], output_location
+    except ModelError as error:
+        text, location = str(error), failure_location
+    target, target_bucket, target_key = _s3_object(location)
+    target.put_object(target_bucket, target_key, text.encode())
+    return inference_id, output_location, failure_location
 
 
 def install() -> None:
-    """Patch moto's SageMaker runtime (in this process): InvokeEndpoint answers with the model's predictions."""
+    """Patch moto's SageMaker runtime (in this process): both invocations answer with the model's predictions."""
     from urllib.parse import unquote
 
     from moto.sagemaker.exceptions import ValidationError
@@ -98,9 +154,23 @@ def install() -> None:
         endpoint_name = unquote(self.path.split("/")[2])  # /endpoints/NAME/invocations
         body = self.body.decode() if isinstance(self.body, bytes) else (self.body or "")
         try:
+            _, _, config = _endpoint_and_config(self.current_account, self.region, endpoint_name)
+            if getattr(config, "async_inference_config", None):
+                raise ModelError(f"endpoint {endpoint_name} is asynchronous: use InvokeEndpointAsync")
             predictions, variant = answer(self.current_account, self.region, endpoint_name, body)
         except ModelError as error:
             raise ValidationError(message=str(error)) from None
         return 200, {"Content-Type": "text/csv", "x-Amzn-Invoked-Production-Variant": variant}, predictions
 
+    def invoke_endpoint_async(self):
+        endpoint_name = unquote(self.path.split("/")[2])  # /endpoints/NAME/async-invocations
+        try:
+            inference_id, output, failure = answer_async(self.current_account, self.region, endpoint_name,
+                                                         self.headers.get("X-Amzn-SageMaker-InputLocation", ""))
+        except ModelError as error:
+            raise ValidationError(message=str(error)) from None
+        headers = {"X-Amzn-SageMaker-OutputLocation": output, "X-Amzn-SageMaker-FailureLocation": failure}
+        return 202, headers, json.dumps({"InferenceId": inference_id})
+
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint
+    SageMakerRuntimeResponse.invoke_endpoint_async = invoke_endpoint_async

@@ -13,24 +13,14 @@ Usage (CodeBuild passes these from its environment, see buildspec.yml):
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-# What a team may set per stage, with a check and what the check expects.
-STAGE_PARAMETERS = {
-    "EndpointInstanceType": (lambda v: isinstance(v, str) and re.fullmatch(r"ml\.[a-z0-9]+\.[a-z0-9]+", v), "an instance type such as ml.m5.large"),
-    "EndpointInstanceCount": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
-    "SamplingPercentage": (lambda v: _is_int(v) and 0 <= v <= 100, "a whole number from 0 to 100"),
-    "EnableAutoScaling": (lambda v: isinstance(v, bool), "true or false"),
-    "MinCapacity": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
-    "MaxCapacity": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
-    "TargetInvocationsPerInstance": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
-    "EnableDeploymentGuardrail": (lambda v: isinstance(v, bool), "true or false"),
-}
+from endpoint_types import ASYNC_FOLDER, REALTIME, check_stage_parameters, summary
+
 PROJECT_NAME_TAG, PROJECT_ID_TAG, STAGE_TAG = "sagemaker:project-name", "sagemaker:project-id", "sagemaker:deployment-stage"
 
 
@@ -38,12 +28,8 @@ class BuildError(Exception):
     """Something the user must fix; the message is the one line to show."""
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def read_stage_config(path: Path) -> dict:
-    """A stage file's Parameters and Tags, checked field by field."""
+def read_stage_config(path: Path, stage: str) -> dict:
+    """A stage file's Parameters and Tags, checked field by field (endpoint_types.py says what each type takes)."""
     try:
         config = json.loads(path.read_text())
     except FileNotFoundError:
@@ -55,16 +41,10 @@ def read_stage_config(path: Path) -> dict:
     parameters, tags = config.get("Parameters", {}), config.get("Tags", {})
     if not isinstance(parameters, dict):
         raise BuildError(f"{path}: Parameters: expected an object")
-    for name in parameters:
-        if name not in STAGE_PARAMETERS:
-            raise BuildError(f"{path}: Parameters.{name}: unknown; expected one of {', '.join(STAGE_PARAMETERS)}")
-    for name, (check, expected) in STAGE_PARAMETERS.items():
-        if name not in parameters:
-            raise BuildError(f"{path}: Parameters.{name}: missing; expected {expected}")
-        if not check(parameters[name]):
-            raise BuildError(f"{path}: Parameters.{name}: expected {expected}, got {parameters[name]!r}")
-    if parameters["MaxCapacity"] < parameters["MinCapacity"]:
-        raise BuildError(f"{path}: Parameters.MaxCapacity: expected at least MinCapacity ({parameters['MinCapacity']})")
+    problem = check_stage_parameters(parameters)
+    if problem:
+        name, what = problem
+        raise BuildError(f"{path} ({stage} stage): Parameters.{name}: {what}")
     if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
         raise BuildError(f"{path}: Tags: expected an object of string keys and values")
     for key in tags:
@@ -86,8 +66,8 @@ def latest_approved_package(sagemaker, group: str) -> str:
         SortOrder="Descending",
     )
     for page in pages:
-        for summary in page["ModelPackageSummaryList"]:
-            return summary["ModelPackageArn"]
+        for package in page["ModelPackageSummaryList"]:
+            return package["ModelPackageArn"]
     raise BuildError(
         f"model package group {group} has no Approved package; approve one in SageMaker Studio "
         "(Models > Model registry) or with `aws sagemaker update-model-package`"
@@ -115,6 +95,8 @@ def stage_configuration(stage: str, stage_config: dict, package_arn: str, args, 
         "ModelExecutionRoleArn": getattr(args, f"{stage}_execution_role", None) or args.model_execution_role,
         "StageName": stage,
         "DataCaptureUploadPath": f"s3://{args.s3_bucket}/datacapture/{stage}",
+        "AsyncInferencePath": f"s3://{args.s3_bucket}/{ASYNC_FOLDER}/{stage}",
+        "EndpointType": REALTIME,  # a file without EndpointType keeps the stage as it always was
         **stage_config["Parameters"],
     }
     tags = {
@@ -164,8 +146,8 @@ def main(argv=None, sagemaker=None) -> int:
     args = parse_args(argv)
     try:
         stages = {
-            "staging": (read_stage_config(args.import_staging_config), args.export_staging_config),
-            "prod": (read_stage_config(args.import_prod_config), args.export_prod_config),
+            "staging": (read_stage_config(args.import_staging_config, "staging"), args.export_staging_config),
+            "prod": (read_stage_config(args.import_prod_config, "prod"), args.export_prod_config),
         }
         if args.check:
             print(f"{args.import_staging_config} and {args.import_prod_config}: valid")
@@ -185,8 +167,7 @@ def main(argv=None, sagemaker=None) -> int:
     for stage, (stage_config, export_path) in stages.items():
         configuration = stage_configuration(stage, stage_config, package_arn, args, group_tags)
         export_path.write_text(json.dumps(configuration, indent=2, sort_keys=True) + "\n")
-        print(f"wrote {export_path} ({stage}: {configuration['Parameters']['EndpointInstanceCount']} x "
-              f"{configuration['Parameters']['EndpointInstanceType']})")
+        print(f"wrote {export_path} ({stage}: {summary(stage_config['Parameters'])})")
     return 0
 
 

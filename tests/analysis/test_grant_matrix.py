@@ -26,8 +26,10 @@ def _matrix(rendered_with_accounts, product, mutate=None):
 @pytest.mark.parametrize("product", DEPLOYING)
 def test_every_cross_account_call_is_allowed_on_both_sides(rendered_with_accounts, product):
     rows = _matrix(rendered_with_accounts, product)
-    # 15 for deploying, 2 for deleting the project (each stage's stack), 1 for a drift monitor reading the prod stack
-    assert len(rows) == 17 + ("monitor" in product)
+    # 22 for deploying and testing (each stage's endpoint writing its capture and async answers back, the staging test
+    # submitting an async request and waiting for its answer), 2 for deleting the project (each stage's stack), 1 for
+    # a drift monitor
+    assert len(rows) == 24 + ("monitor" in product)
     refused = [f"{g.call}: identity {g.identity_decision.reason}; resource {g.resource_decision.reason}"
                for g in rows if not g.allowed]
     assert refused == []
@@ -35,13 +37,14 @@ def test_every_cross_account_call_is_allowed_on_both_sides(rendered_with_account
 
 def _without_key_grant_to_deploy_roles(template):
     policy = template["Resources"]["ArtifactKey"]["Properties"]["KeyPolicy"]
-    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != "TargetDeployRolesReadArtifacts"]
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != "TargetDeployRolesReadArtifactsAndWriteTestRequests"]
 
 
 def test_removing_the_key_policy_grant_fails_the_matrix(rendered_with_accounts):
     rows = _matrix(rendered_with_accounts, "build-train-deploy", _without_key_grant_to_deploy_roles)
     failing = sorted(g.call for g in rows if not g.allowed)
-    assert failing == ["prod deploy action: decrypt the artifact", "staging deploy action: decrypt the artifact"]
+    assert failing == ["prod deploy action: decrypt the artifact", "staging deploy action: decrypt the artifact",
+                       "staging test (async endpoint): encrypt its request"]
     assert all(g.identity_decision.allowed for g in rows)  # the deploy roles' own policies still allow it
 
 
@@ -127,7 +130,7 @@ def test_publish_py_grants_prints_the_matrix_and_refuses_a_product_that_does_not
     shown = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train-deploy-git"], cwd=REPO_ROOT,
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert "MISSING" not in shown.stdout and shown.stdout.count(": allows |") == 34  # both sides of 17 calls
+    assert "MISSING" not in shown.stdout and shown.stdout.count(": allows |") == 48  # both sides of 24 calls
     refused = subprocess.run([sys.executable, "publish.py", "grants", "--product", "build-train"], cwd=REPO_ROOT,
                              capture_output=True, text=True)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
@@ -184,3 +187,22 @@ def test_the_iam_checks_refuse_assuming_the_deploy_role_of_an_account_not_config
         assert evaluate(policies, "sts:AssumeRole", deploy_role.format(STAGING)).allowed
         assert evaluate(policies, "sts:AssumeRole", deploy_role.format(PROD)).allowed
         assert not evaluate(policies, "sts:AssumeRole", deploy_role.format(STRANGER)).allowed, role
+
+
+@pytest.mark.parametrize("elsewhere", ["StagingAccountId", "ProdAccountId"])
+def test_a_project_with_one_stage_elsewhere_names_no_empty_principal(rendered_with_accounts, elsewhere):
+    """A bucket or key policy statement with no principal is malformed (S3 and KMS refuse the policy): a grant to
+    one stage's role is present only while that stage is in another account."""
+    template = rendered_with_accounts["templates/build-train-deploy.json"]
+    parameters = {**sample_parameters(template), "StagingAccountId": "", "ProdAccountId": "",
+                  elsewhere: STAGING if elsewhere == "StagingAccountId" else PROD}
+    resources = resolve(template, parameters, Environment(account=TOOLING)).resources()
+    documents = [resources["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"],
+                 resources["ArtifactKey"]["Properties"]["KeyPolicy"]]
+    principals = [s["Principal"]["AWS"] for d in documents for s in d["Statement"] if "AWS" in s.get("Principal", {})]
+    assert principals and all(p for p in principals)
+    stage = "Staging" if elsewhere == "StagingAccountId" else "Prod"
+    sids = {s.get("Sid") for s in documents[0]["Statement"]}
+    assert f"{stage}ExecutionRoleWritesCaptureAndAnswers" in sids
+    assert ("StagingDeployRoleSubmitsTestRequests" in sids) == ("StagingDeployRoleWaitsForTestAnswers" in sids) \
+        == (stage == "Staging")

@@ -25,7 +25,15 @@ ENDPOINT_STAGE = {
     "ModelPackageName": "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abc123def456/1",
     "DataCaptureUploadPath": "s3://sagemaker-project-p-abc123def456/datacapture", "EndpointInstanceType": "ml.m5.large",
     "EndpointInstanceCount": "1", "SamplingPercentage": "20", "MinCapacity": "1", "MaxCapacity": "2",
-    "TargetInvocationsPerInstance": "100",
+    "TargetInvocationsPerInstance": "100", "AsyncInferencePath": "s3://sagemaker-project-p-abc123def456/async-inference/prod",
+}
+# Every endpoint type: realtime with every option on, async scaling to zero (its step policy and backlog alarm), and
+# serverless (no instances, scaling or capture).
+ENDPOINT_STAGES = {
+    "realtime": ENDPOINT_STAGE,
+    "async": {**ENDPOINT_STAGE, "EndpointType": "async", "MinCapacity": "0", "TargetBacklogPerInstance": "5"},
+    "serverless": {**ENDPOINT_STAGE, "EndpointType": "serverless", "EnableAutoScaling": "false",
+                   "EnableDeploymentGuardrail": "false", "ServerlessMemorySizeInMB": "2048", "ServerlessMaxConcurrency": "5"},
 }
 
 
@@ -57,10 +65,11 @@ def _endpoint_template() -> dict:
     return template
 
 
-def test_the_cloudformation_role_allows_every_call_for_an_endpoint_stack(role_policies):
-    calls = _calls(_endpoint_template(), ENDPOINT_STAGE)
-    assert {c.action for _, c in calls} >= {"sagemaker:CreateEndpoint", "cloudwatch:PutMetricAlarm",
-                                            "application-autoscaling:RegisterScalableTarget"}
+@pytest.mark.parametrize("kind", ENDPOINT_STAGES)
+def test_the_cloudformation_role_allows_every_call_for_an_endpoint_stack(role_policies, kind):
+    calls = _calls(_endpoint_template(), ENDPOINT_STAGES[kind])
+    instances = {"cloudwatch:PutMetricAlarm", "application-autoscaling:RegisterScalableTarget"}
+    assert {c.action for _, c in calls} >= {"sagemaker:CreateEndpoint"} | (instances if kind != "serverless" else set())
     assert _refused(role_policies["cloudformation"], calls) == []
 
 
@@ -100,7 +109,7 @@ def test_every_decision_names_a_permission_its_type_really_lists():
 def test_every_needed_action_is_an_iam_action(rendered):
     """Schemas sometimes name the API call (s3:DeleteBucketEncryption) instead of the IAM action."""
     calls = [c for path in PRODUCT_TEMPLATES for _, c in _calls(rendered[path], sample_parameters(rendered[path]))]
-    calls += [c for _, c in _calls(_endpoint_template(), ENDPOINT_STAGE)]
+    calls += [c for stage in ENDPOINT_STAGES.values() for _, c in _calls(_endpoint_template(), stage)]
     assert sorted({c.action for c in calls if not cfn_permissions.is_iam_action(c.action)}) == []
 
 

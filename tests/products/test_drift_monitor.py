@@ -6,7 +6,6 @@ ListPipelineExecutionSteps, so that call is stubbed (botocore's Stubber still va
 request and response against SageMaker's API model).
 """
 
-import importlib.util
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -24,7 +23,7 @@ from products.functions import retrain_on_drift
 from products.analysis.iam_evaluator import evaluate
 from products.publishing.projects import validated
 from products.analysis.resolve import resolve
-from tests.conftest import REPO_ROOT, sample_parameters
+from tests.conftest import REPO_ROOT, sample_parameters, seed_script
 
 PATHS = ["templates/build-train-deploy-monitor.json", "templates/build-train-deploy-monitor-git.json"]
 MONITOR_DEFINITION = REPO_ROOT / "seedcode" / "model-build" / "tests" / "golden" / "monitor-pipeline-definition.json"
@@ -160,9 +159,7 @@ def test_the_schedule_sends_a_valid_request_for_the_monitor_the_build_upserts(re
 
 
 def test_the_monitor_reads_where_the_deploy_build_points_prods_data_capture(resources):
-    spec = importlib.util.spec_from_file_location("deploy_build", REPO_ROOT / "seedcode" / "model-deploy" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    build = seed_script("model-deploy", "build.py")
     args = SimpleNamespace(sagemaker_project_name="abalone", sagemaker_project_id="p-abc123def456",
                            model_execution_role="arn:aws:iam::123456789012:role/x",
                            s3_bucket=resources["ArtifactBucket"]["Properties"]["BucketName"])

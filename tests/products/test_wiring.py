@@ -16,7 +16,7 @@ import yaml
 from products.blocks import build_contract as contract
 from products.local_aws.codebuild import project_environment, referenced_variables
 from products.analysis.resolve import resolve
-from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters
+from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters, seed_script
 
 BUILDSPECS = Path(__file__).resolve().parents[2] / "buildspecs"
 CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
@@ -153,13 +153,7 @@ def test_portfolio_points_at_the_uploaded_product_templates(artifacts, rendered)
 
 def _seed_module(repo: str, relative: str):
     """Load a seed repo's script by path (seed repos are not installed here)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[2] / "seedcode" / repo / relative
-    spec = importlib.util.spec_from_file_location(f"seed_{repo}_{path.stem}".replace("-", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return seed_script(repo, relative)
 
 
 @pytest.mark.parametrize(

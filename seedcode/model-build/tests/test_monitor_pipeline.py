@@ -56,14 +56,15 @@ def prod_stack(monkeypatch):
     stub = Stubber(client)
     monkeypatch.setattr(monitor_cli, "cloudformation_client", lambda region, prod_role_arn="": client)
 
-    def answer(package_arn=None):
+    def answer(package_arn=None, endpoint_type="realtime"):
         if package_arn is None:
             stub.add_client_error("describe_stacks", "ValidationError", f"Stack with id {PROD_STACK} does not exist",
                                   expected_params={"StackName": PROD_STACK})
         else:
             stub.add_response("describe_stacks", {"Stacks": [{
                 "StackName": PROD_STACK, "CreationTime": "2026-11-25T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
-                "Parameters": [{"ParameterKey": "ModelPackageName", "ParameterValue": package_arn}]}]},
+                "Parameters": [{"ParameterKey": "ModelPackageName", "ParameterValue": package_arn},
+                               {"ParameterKey": "EndpointType", "ParameterValue": endpoint_type}]}]},
                 {"StackName": PROD_STACK})
     with stub:
         yield answer
@@ -101,6 +102,15 @@ def test_nothing_in_prod_or_no_baseline_fails_in_one_line(aws, prod_stack, capsy
     prod_stack(_package(baselines=False))
     assert _update() == 1
     assert "has no drift baseline" in capsys.readouterr().err
+    assert boto3.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
+
+
+def test_a_serverless_prod_is_refused_in_one_line_saying_why(aws, prod_stack, capsys):
+    """AWS captures no requests of a serverless endpoint: a monitor of one would never see any."""
+    prod_stack(_package(baselines=True), endpoint_type="serverless")
+    assert _update() == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "serves prod serverless" in error and "EndpointType to realtime or async" in error
     assert boto3.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
 
 

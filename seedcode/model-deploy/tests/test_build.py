@@ -67,8 +67,10 @@ def test_configs_carry_project_stage_and_group_tags(sagemaker, group, workdir):
     parameters = staging["Parameters"]
     assert parameters["StageName"] == "staging"
     assert parameters["DataCaptureUploadPath"] == "s3://sagemaker-project-p-abc123def456/datacapture/staging"
+    assert parameters["AsyncInferencePath"] == "s3://sagemaker-project-p-abc123def456/async-inference/staging"
     assert all(isinstance(value, str) for value in parameters.values())
-    assert parameters["EnableAutoScaling"] == "false" and parameters["EndpointInstanceCount"] == "1"
+    assert parameters["EndpointType"] == "serverless" and parameters["ServerlessMemorySizeInMB"] == "2048"
+    assert exported(workdir, "prod")["Parameters"]["EnableAutoScaling"] == "true"
 
 
 def test_prod_differs_from_staging_only_where_the_stage_files_say(sagemaker, group, workdir):
@@ -77,8 +79,10 @@ def test_prod_differs_from_staging_only_where_the_stage_files_say(sagemaker, gro
     staging, prod = exported(workdir, "staging"), exported(workdir, "prod")
     team_staging = json.loads((REPO / "staging-config.json").read_text())["Parameters"]
     team_prod = json.loads((REPO / "prod-config.json").read_text())["Parameters"]
-    expected = {k for k in team_staging if team_staging[k] != team_prod[k]} | {"StageName", "DataCaptureUploadPath"}
-    differing = {k for k in staging["Parameters"] if staging["Parameters"][k] != prod["Parameters"][k]}
+    expected = ({k for k in team_staging.keys() | team_prod.keys() if team_staging.get(k) != team_prod.get(k)}
+                | {"StageName", "DataCaptureUploadPath", "AsyncInferencePath"})
+    names = staging["Parameters"].keys() | prod["Parameters"].keys()
+    differing = {k for k in names if staging["Parameters"].get(k) != prod["Parameters"].get(k)}
     assert differing == expected
     assert {k for k in staging["Tags"] if staging["Tags"][k] != prod["Tags"][k]} == {"sagemaker:deployment-stage"}
 
@@ -175,3 +179,57 @@ def test_without_project_arguments_it_says_which_and_offers_check(workdir, capsy
         build.main([])
     assert exited.value.code == 2
     assert "--model-package-group-name" in capsys.readouterr().err
+
+
+def _stage_file(workdir, stage: str, parameters: dict):
+    (workdir / f"{stage}-config.json").write_text(json.dumps({"Parameters": parameters, "Tags": {}}))
+
+
+SERVERLESS = {"EndpointType": "serverless", "ServerlessMemorySizeInMB": 2048, "ServerlessMaxConcurrency": 5}
+REALTIME = json.loads((REPO / "prod-config.json").read_text())["Parameters"]
+ASYNC = {**{k: v for k, v in REALTIME.items() if k != "TargetInvocationsPerInstance"},
+         "EndpointType": "async", "TargetBacklogPerInstance": 5, "MinCapacity": 0}
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({**SERVERLESS, "SamplingPercentage": 10}, "SamplingPercentage: not for a serverless endpoint: AWS excludes data "
+                                               "capture from serverless endpoints"),
+    ({**SERVERLESS, "EndpointInstanceType": "ml.g5.xlarge"}, "EndpointInstanceType: not for a serverless endpoint: "
+                                                              "serverless endpoints have no instances"),
+    ({**SERVERLESS, "EnableAutoScaling": True}, "EnableAutoScaling: not for a serverless endpoint"),
+    ({**SERVERLESS, "EnableDeploymentGuardrail": False}, "EnableDeploymentGuardrail: not for a serverless endpoint: "
+                                                          "this repo deploys serverless endpoints without the canary"),
+    ({**SERVERLESS, "ServerlessMemorySizeInMB": 1500}, "ServerlessMemorySizeInMB: expected one of 1024, 2048"),
+    ({**SERVERLESS, "ServerlessMaxConcurrency": 201}, "ServerlessMaxConcurrency: expected a whole number from 1 to 200"),
+    ({"EndpointType": "serverless", "ServerlessMemorySizeInMB": 2048}, "ServerlessMaxConcurrency: missing for a "
+                                                                       "serverless endpoint"),
+    ({**REALTIME, "ServerlessMaxConcurrency": 5}, "ServerlessMaxConcurrency: not for a realtime endpoint: it applies "
+                                                   "to serverless endpoints"),
+    ({**REALTIME, "MinCapacity": 0}, "MinCapacity: expected a whole number of at least 1 (0 for an async endpoint)"),
+    ({**ASYNC, "MinCapacity": False}, "MinCapacity: expected a whole number of at least 1 (0 for an async endpoint)"),
+    ({**ASYNC, "MinCapacity": 0.0}, "MinCapacity: expected a whole number of at least 1 (0 for an async endpoint)"),
+    ({**ASYNC, "TargetInvocationsPerInstance": 100}, "TargetInvocationsPerInstance: not for a async endpoint: it "
+                                                      "applies to realtime endpoints"),
+    ({**REALTIME, "EndpointType": "batch"}, "EndpointType: expected one of realtime, serverless, async, got 'batch'"),
+], ids=["capture", "instances", "autoscaling", "guardrail", "memory", "concurrency", "missing", "realtime-serverless",
+        "zero", "zero-false", "zero-float", "async-target", "type"])
+def test_a_stage_asking_for_what_its_endpoint_type_excludes_is_refused_before_any_aws_call(
+        workdir, monkeypatch, capsys, parameters, message):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # any AWS client would fail first, with another message
+    _stage_file(workdir, "staging", parameters)
+    assert build.main(PROJECT_ARGS) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "staging-config.json (staging stage): Parameters." + message.split(":")[0] in error
+    assert message in error, error
+    assert not list(workdir.glob("*-export.json"))
+
+
+def test_each_endpoint_type_is_written_with_what_it_takes(sagemaker, group, workdir):
+    add_package(sagemaker, group, "Approved")
+    _stage_file(workdir, "staging", ASYNC)
+    legacy = {k: v for k, v in REALTIME.items() if k != "EndpointType"}  # a file from before endpoint types
+    _stage_file(workdir, "prod", legacy)
+    assert run_build() == 0
+    staging, prod = exported(workdir, "staging")["Parameters"], exported(workdir, "prod")["Parameters"]
+    assert (staging["EndpointType"], staging["MinCapacity"], staging["TargetBacklogPerInstance"]) == ("async", "0", "5")
+    assert prod["EndpointType"] == "realtime" and "ServerlessMemorySizeInMB" not in prod

@@ -48,7 +48,10 @@ def cloudformation_client(region: str, prod_role_arn: str = "", sts=None):
 
 
 def model_in_prod(cloudformation, sagemaker, stack_name: str) -> dict:
-    """The package the prod endpoint stack deploys (its ModelPackageName parameter), with its baselines."""
+    """The package the prod endpoint stack deploys (its ModelPackageName parameter), with its baselines.
+
+    A serverless prod has nothing to monitor: AWS excludes data capture from serverless endpoints (SageMaker
+    developer guide, Serverless Inference, "Feature exclusions"), so no request would ever reach the monitor."""
     try:
         (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
@@ -56,6 +59,10 @@ def model_in_prod(cloudformation, sagemaker, stack_name: str) -> dict:
             raise NoBaseline(f"stack {stack_name} does not exist: nothing is in prod yet") from None
         raise
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    if parameters.get("EndpointType") == "serverless":
+        raise NoBaseline(f"stack {stack_name} serves prod serverless, and AWS captures no requests of a serverless "
+                         "endpoint: set prod-config.json's EndpointType to realtime or async (model-deploy repo) for "
+                         "the drift monitor to have requests to check")
     return model_of(sagemaker, parameters["ModelPackageName"])
 
 
