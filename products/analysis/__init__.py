@@ -2,6 +2,7 @@
 
 - ``resolve``: a template's values for one sample project, as CloudFormation would compute them.
 - ``parameter_constraints``: whether a parameter value is one its declaration allows, in CloudFormation's words.
+- ``template_rules``: whether the parameter values keep a template's Rules (their assertions' descriptions if not).
 - ``iam_evaluator``: whether policies allow a request, by IAM's documented evaluation rules.
 - ``iam_resources``: the action, resource ARN and condition context of each API request.
 - ``registry_schemas``: the CloudFormation registry schemas cfn-lint bundles, by resource type.

@@ -213,3 +213,18 @@ def test_each_invocation_answers_only_its_own_endpoint_type(emulator, tmp_path, 
         else:
             runtime.invoke_endpoint_async(EndpointName=endpoint, ContentType="text/csv",
                                           InputLocation=f"s3://{BUCKET}/async-inference/staging/input/r.csv")
+
+
+def test_the_templates_rule_refuses_zero_instances_for_anything_but_async(emulator):
+    """build.py refuses it first; the template's Rules refuse it too, for a stack made by hand."""
+    parameters = {"SageMakerProjectName": PROJECT, "ModelPackageName": "arn:aws:sagemaker:us-east-1:123456789012:"
+                  "model-package/g/1", "ModelExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/execution",
+                  "StageName": "staging", "DataCaptureUploadPath": f"s3://{BUCKET}/datacapture/staging",
+                  "AsyncInferencePath": f"s3://{BUCKET}/async-inference/staging", "MinCapacity": "0",
+                  "EnableAutoScaling": "true"}
+    cloudformation = boto3.client("cloudformation")
+    with pytest.raises(ClientError, match="MinCapacity may be 0 only for an async endpoint"):
+        cloudformation.create_stack(StackName="zero-realtime", TemplateBody=(DEPLOY_SEED / "endpoint-config-template.yml")
+                                    .read_text(), Parameters=[{"ParameterKey": k, "ParameterValue": v}
+                                                              for k, v in parameters.items()])
+    assert not any(s["StackName"] == "zero-realtime" for s in cloudformation.list_stacks()["StackSummaries"])

@@ -32,6 +32,7 @@ import warnings
 
 from products.analysis import handler_permissions
 from products.analysis.parameter_constraints import violations
+from products.analysis.template_rules import rule_violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import (
@@ -338,7 +339,7 @@ def _validated(call, position: int):
         if not problem and isinstance(template, dict):
             given = _given(kwargs.get("parameters"), backend.stacks.get(kwargs.get("name", "")) or next(
                 (st for st in backend.stacks.values() if st.name == kwargs.get("name")), None))
-            problem = next(iter(violations(template.get("Parameters", {}), given)), None)
+            problem = next(iter(violations(template.get("Parameters", {}), given) + rule_violations(template, given)), None)
         if problem:
             raise ValidationError(message=problem)
         return call(backend, *args, **kwargs)
