@@ -127,12 +127,15 @@ def evaluate(policies: list[dict], action: str, resource: str, context: dict | N
 
 def _principal_matches(statement: dict, principal_arn: str) -> bool:
     """A resource policy statement names the caller: its ARN, its account's root, or everyone; a service
-    principal (``lambda.amazonaws.com``, no colon) by its name under ``Service``."""
+    principal (``lambda.amazonaws.com``, no colon) by its name under ``Service``; an identity provider (a web
+    identity or SAML caller) by its ARN under ``Federated``."""
     given = statement.get("Principal")
     if given == "*":
         return True
     if ":" not in principal_arn:
         return principal_arn in _listed((given or {}).get("Service", []))
+    if ":oidc-provider/" in principal_arn or ":saml-provider/" in principal_arn:
+        return principal_arn in _listed((given or {}).get("Federated", []))
     account = principal_arn.split(":")[4]
     return any(p in ("*", principal_arn) or re.fullmatch(rf"arn:aws[\w-]*:iam::{account}:root", p) or p == account
                for p in _listed((given or {}).get("AWS", [])))

@@ -20,6 +20,7 @@
 - ``servicecatalog_api`` (with ``servicecatalog_provisioning``): Service Catalog's reads and product launches.
 - ``sagemaker_projects``: CreateProject and DeleteProject on both of Studio's routes.
 - ``sagemaker_registry``: DeleteModelPackage and DeleteModelPackageGroup.
+- ``sts_web_identity``: AssumeRoleWithWebIdentity decided by the role's trust on the token's claims (OIDC federation).
 - ``api_model``: requests to the operations added here, checked against botocore's model of the API.
 - ``git_host``: the Git provider behind CodeConnections, as bare repositories under one folder.
 - ``seed_executor``: the bridge to the pipeline executor that ships in the model-build seed repo.

@@ -27,7 +27,8 @@ from pathlib import Path
 from products.local_aws import iam as emulated_iam
 from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, codepipeline_triggers,
                                 eventbridge_delivery, lambda_runtime, sagemaker_endpoints, sagemaker_hosting,
-                                sagemaker_projects, sagemaker_registry, service_events, servicecatalog_api)
+                                sagemaker_projects, sagemaker_registry, service_events, servicecatalog_api,
+                                sts_web_identity)
 from products.local_aws.cloudformation import response_urls
 from products.local_aws.cloudformation import stacks as emulated_stacks
 from products.local_aws import pipelines as emulated_pipelines
@@ -226,6 +227,7 @@ def _install(endpoint: str) -> None:
     servicecatalog_api.install()
     sagemaker_projects.install()
     sagemaker_registry.install()
+    sts_web_identity.install()
     lambda_runtime.install(lambda_runtime.Settings(endpoint, trusted_certificates=str(response_urls.endpoint().certificate)))
 
 
