@@ -43,8 +43,21 @@ def _holds(expression, values: dict) -> bool:
         return all(results) if function == "Fn::And" else any(results)
     if function == "Fn::Contains":
         members, value = arguments
-        return _text(_value(value, values)) in [_text(_value(m, values)) for m in members]
+        listed = _value(members, values)
+        listed = listed.split(",") if isinstance(listed, str) else listed  # a list parameter's value
+        return _text(_value(value, values)).strip() in [_text(_value(m, values)).strip() for m in listed]
     raise UnsupportedRule(f"the local AWS cannot evaluate the rule function {function}")
+
+
+def _named(expression) -> set[str]:
+    """The names a rule's expressions Ref."""
+    if isinstance(expression, list):
+        return set().union(*map(_named, expression)) if expression else set()
+    if isinstance(expression, dict):
+        if list(expression) == ["Ref"]:
+            return {expression["Ref"]}
+        return set().union(*map(_named, expression.values())) if expression else set()
+    return set()
 
 
 def rule_violations(template: dict, given: dict) -> list[str]:
@@ -53,6 +66,8 @@ def rule_violations(template: dict, given: dict) -> list[str]:
     values = {name: given.get(name, declaration.get("Default")) for name, declaration in declared.items()}
     problems = []
     for name, rule in (template.get("Rules", {}) or {}).items():
+        if any(values.get(parameter) is None for parameter in _named(rule) if parameter in declared):
+            continue  # a parameter without a value: CloudFormation refuses that first, naming it
         try:
             if "RuleCondition" in rule and not _holds(rule["RuleCondition"], values):
                 continue

@@ -8,7 +8,8 @@ AWS OIDC federation"; GitHub's "Configuring OpenID Connect in Amazon Web Service
   else InvalidIdentityToken;
 - its audience (``aud``) must be one of that provider's client ids, else InvalidIdentityToken;
 - the role's trust policy must allow ``sts:AssumeRoleWithWebIdentity`` to that provider (``Principal.Federated``),
-  with the claims as condition keys (``token.actions.githubusercontent.com:sub``, ``:aud``, ...), else AccessDenied.
+  with the token's ``sub``, ``aud`` and ``amr`` as condition keys (``token.actions.githubusercontent.com:sub``, ...),
+  else AccessDenied.
 
 Stand-in: the token is read, not verified. Its signature, expiry and the provider's thumbprints are not checked
 (no issuer is emulated); the tests and the workflow stand-in make unsigned tokens with the claims GitHub's would
@@ -19,6 +20,11 @@ import base64
 import json
 
 from products.analysis import iam_evaluator
+
+
+# The claims STS exposes as condition keys for any OIDC provider (IAM User Guide, "Available keys for AWS OIDC
+# federation"); a trust that tests another claim is refused here rather than passed.
+CONDITION_CLAIMS = ("sub", "aud", "amr")
 
 
 class TokenRefused(Exception):
@@ -55,9 +61,12 @@ def check(role_arn: str, trust: dict, providers: dict, claims: dict) -> None:
         raise TokenRefused("InvalidIdentityToken", f"Incorrect token audience {claims.get('aud')!r} for "
                                                    f"https://{issuer}")
     provider_arn = f"arn:aws:iam::{role_arn.split(':')[4]}:oidc-provider/{issuer}"
-    context = {f"{issuer}:{key}": value for key, value in claims.items() if isinstance(value, (str, list))}
-    decision = iam_evaluator.resource_policy_allows(trust, provider_arn, "sts:AssumeRoleWithWebIdentity", role_arn,
-                                                    context)
+    context = {f"{issuer}:{key}": claims[key] for key in CONDITION_CLAIMS if key in claims}
+    try:
+        decision = iam_evaluator.resource_policy_allows(trust, provider_arn, "sts:AssumeRoleWithWebIdentity", role_arn,
+                                                        context)
+    except iam_evaluator.UnsupportedCondition as unsupported:
+        raise TokenRefused("AccessDenied", f"the local AWS cannot evaluate the trust of {role_arn}: {unsupported}") from None
     if not decision.allowed:
         raise TokenRefused("AccessDenied", f"Not authorized to perform sts:AssumeRoleWithWebIdentity on {role_arn} "
                                            f"with sub {claims.get('sub')!r} ({decision.reason})")

@@ -28,3 +28,12 @@ def test_a_function_this_cannot_evaluate_refuses_the_template_rather_than_passin
     template = {"Parameters": {"Ids": {"Type": "CommaDelimitedList", "Default": "a"}},
                 "Rules": {"Each": {"Assertions": [{"Assert": {"Fn::EachMemberEquals": [{"Fn::ValueOfAll": ["x", "y"]}, "z"]}}]}}}
     assert rule_violations(template, {}) == ["Rule Each: the local AWS cannot evaluate the rule function Fn::EachMemberEquals"]
+
+
+def test_contains_takes_a_list_parameter_and_a_rule_naming_a_missing_value_waits_for_that_refusal():
+    template = {"Parameters": {"Allowed": {"Type": "CommaDelimitedList", "Default": "a, b"}, "Pick": {"Type": "String"}},
+                "Rules": {"Known": {"Assertions": [{"Assert": {"Fn::Contains": [{"Ref": "Allowed"}, {"Ref": "Pick"}]},
+                                                    "AssertDescription": "Pick is not allowed"}]}}}
+    assert rule_violations(template, {"Pick": "b"}) == []
+    assert rule_violations(template, {"Pick": "c"}) == ["Pick is not allowed"]
+    assert rule_violations(template, {}) == []  # no value for Pick: CloudFormation's missing-value refusal comes first

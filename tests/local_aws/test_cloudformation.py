@@ -342,6 +342,32 @@ def test_an_update_reaches_what_refers_to_a_replaced_resource_and_what_a_conditi
     assert names == {"/reach/two", "/reach/pointer", "/reach/extra"}
 
 
+def test_a_resource_a_condition_turns_off_then_on_is_deleted_then_created_and_the_stack_deletes_cleanly(local_aws):
+    cfn, ssm = local_aws("cloudformation"), local_aws("ssm")
+    template = {"Parameters": {"On": {"Type": "String"}},
+                "Conditions": {"Wanted": {"Fn::Equals": [{"Ref": "On"}, "yes"]}},
+                "Resources": {"Kept": {"Type": "AWS::SSM::Parameter", "Properties": {
+                                  "Name": "/flip/kept", "Type": "String", "Value": "k"}},
+                              "Flipped": {"Type": "AWS::SSM::Parameter", "Condition": "Wanted", "Properties": {
+                                  "Name": "/flip/flipped", "Type": "String", "Value": "f"}}}}
+
+    def names():
+        return {p["Name"] for p in ssm.get_parameters_by_path(Path="/flip")["Parameters"]}
+
+    for value, expected in (("yes", {"/flip/kept", "/flip/flipped"}), ("no", {"/flip/kept"}),
+                            ("yes", {"/flip/kept", "/flip/flipped"})):
+        call = cfn.update_stack if value != "yes" or names() else cfn.create_stack
+        call(StackName="flip", TemplateBody=json.dumps(template), Parameters=[{"ParameterKey": "On", "ParameterValue": value}])
+        assert names() == expected, value
+    dropped = {**template, "Resources": {"Kept": template["Resources"]["Kept"]}}  # a resource the template drops
+    cfn.update_stack(StackName="flip", TemplateBody=json.dumps(dropped), Parameters=[{"ParameterKey": "On", "ParameterValue": "yes"}])
+    assert names() == {"/flip/kept"}
+    stack_id = cfn.describe_stacks(StackName="flip")["Stacks"][0]["StackId"]
+    cfn.delete_stack(StackName="flip")
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert names() == set()
+
+
 def test_an_update_under_a_role_that_may_not_change_the_resource_fails_it_and_rolls_back(local_aws):
     """A changed resource's handler calls are checked against the acting role, as an added one's are."""
     cfn = local_aws("cloudformation")

@@ -34,9 +34,9 @@ def emulator():
         yield client, role["Arn"]
 
 
-def _assume(emulator, sub: str, aud: str = "sts.amazonaws.com", iss: str = f"https://{ISSUER}"):
+def _assume(emulator, sub: str, aud: str = "sts.amazonaws.com", iss: str = f"https://{ISSUER}", **claims):
     client, role_arn = emulator
-    token = unsigned_token({"iss": iss, "aud": aud, "sub": sub, "repository": sub.split(":")[1]})
+    token = unsigned_token({"iss": iss, "aud": aud, "sub": sub, "repository": sub.split(":")[1], **claims})
     return client("sts").assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="workflow",
                                                        WebIdentityToken=token)
 
@@ -66,3 +66,13 @@ def test_a_token_for_another_audience_or_from_an_unknown_issuer_is_an_invalid_id
         with pytest.raises(ClientError, match=message) as refused:
             _assume(emulator, "repo:acme/abalone-deploy:ref:refs/heads/main", **kwargs)
         assert refused.value.response["Error"]["Code"] == "InvalidIdentityToken"
+
+
+def test_a_trust_testing_a_claim_sts_does_not_expose_is_refused_not_passed(emulator):
+    client, _ = emulator
+    trust = {"Version": "2012-10-17", "Statement": [{**TRUST["Statement"][0], "Condition": {
+        "StringEquals": {f"{ISSUER}:event_name": "push"}}}]}
+    role_arn = client("iam").create_role(RoleName="github-event", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    with pytest.raises(ClientError) as refused:
+        _assume((client, role_arn), "repo:acme/abalone-deploy:ref:refs/heads/main", event_name="push")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"

@@ -89,3 +89,25 @@ def install() -> None:
 
     build_resource_diff.local_aws = True
     parsing.ResourceMap.build_resource_diff = build_resource_diff
+    original_update = parsing.ResourceMap.update
+
+    def update(resource_map, template, parameters=None):
+        before = set(resource_map._resource_json_map or {})
+        original_update(resource_map, template, parameters)
+        _forget_removed(resource_map, before)
+
+    parsing.ResourceMap.update = update
+
+
+def _forget_removed(resource_map, before: set[str]) -> None:
+    """After an update, the stack holds only what its new template creates: moto deleted a removed resource (dropped
+    from the template, or its Condition turned off) but kept its object, so turning it on again found it "created",
+    and the stack's deletion tried to delete it again."""
+    declared, conditions = resource_map._resource_json_map, resource_map.lazy_condition_map
+    for name in before | set(declared):
+        resource = declared.get(name)
+        if resource is None or (resource.get("Condition") and not conditions[resource["Condition"]]):
+            resource_map._parsed_resources.pop(name, None)
+    order = getattr(resource_map, "creation_order", None)
+    if order is not None:
+        order[:] = [name for name in order if resource_map._parsed_resources.get(name) is not None]
