@@ -79,7 +79,9 @@ def aws_cli_bin(say) -> Path:
         "codebuild-aws-cli", environments.find_python("3.12"), AWS_CLI_REQUIREMENTS.read_bytes(),
         lambda target: environments.uv_install(target, AWS_CLI_REQUIREMENTS), say=say)
     tools = venv / "image-tools"
-    if not (tools / "aws").exists():
-        tools.mkdir(exist_ok=True)
+    tools.mkdir(exist_ok=True)
+    try:
         (tools / "aws").symlink_to(venv / "bin" / "aws")
+    except FileExistsError:  # made already, perhaps this moment by a build running beside this one (same link)
+        pass
     return tools

@@ -32,9 +32,16 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
         goals = [".venv/.installed"] if target == "setup" else [target]
         result = subprocess.run(["make", *goals], cwd=clone, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
-        lines = (result.stdout + result.stderr).strip().splitlines()
+        output = result.stdout + result.stderr
+        lines = output.strip().splitlines()
         failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]  # pytest's short summary
-        return seconds, result.returncode, "; ".join(failed[:10]) if failed else (lines[-1:] or [""])[0]
+        if result.returncode:  # kept whole: the clone and its logs go with the temporary folder
+            log = REPO_ROOT / "build" / f"fresh-clone-{rev}-{target}.log"
+            log.parent.mkdir(exist_ok=True)
+            log.write_text(output)
+            failed.append(f"(whole output: {log})")
+        return seconds, result.returncode, "; ".join(failed[:10]) if len(failed) > 1 or result.returncode == 0 \
+            else f"{(lines[-1:] or [''])[0]} {failed[-1]}"
 
 
 def main() -> int:

@@ -228,3 +228,21 @@ def test_the_templates_rule_refuses_zero_instances_for_anything_but_async(emulat
                                     .read_text(), Parameters=[{"ParameterKey": k, "ParameterValue": v}
                                                               for k, v in parameters.items()])
     assert not any(s["StackName"] == "zero-realtime" for s in cloudformation.list_stacks()["StackSummaries"])
+
+
+def test_a_newly_approved_package_reaches_the_endpoint_through_its_replaced_model_and_configuration(emulator, tmp_path):
+    """The deploy pipeline's next run: the stage stack updated with a new ModelPackageName replaces the Model, so its
+    endpoint configuration (which names the model, create-only) is replaced, and the endpoint is updated to it."""
+    _deploy_staging(tmp_path, STAGING_BY_TYPE["realtime"])
+    sagemaker = boto3.client("sagemaker")
+    newer = sagemaker.create_model_package(ModelPackageGroupName=GROUP, ModelApprovalStatus="Approved", InferenceSpecification={
+        "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    configuration = _deploy_staging(tmp_path, STAGING_BY_TYPE["realtime"], update=True)
+    assert configuration["Parameters"]["ModelPackageName"] == newer
+    stack = boto3.client("cloudformation").describe_stacks(StackName="sagemaker-types-deploy-staging")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    endpoint = sagemaker.describe_endpoint(EndpointName=f"{PROJECT}-staging")
+    (variant,) = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])["ProductionVariants"]
+    assert sagemaker.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"]["ModelPackageName"] == newer
+    assert _staging_test(tmp_path)["passed"]

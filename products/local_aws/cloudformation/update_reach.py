@@ -3,14 +3,15 @@
 moto updates a resource only when its own template text, or a parameter it names, changed. CloudFormation updates
 every resource whose properties change: through a parameter, through a condition's choice (``Fn::If``), or through a
 replaced resource it refers to; and it creates or deletes a resource whose ``Condition`` the new values turn on or
-off. It replaces a
-resource whose create-only property changed; the replacement has a new physical id and attributes, so every resource
-that refers to it (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) is updated with the new values, and one that refers to it in
-a create-only property of its own is replaced in turn (User Guide, "Update behaviors of stack resources").
+off. It replaces a resource whose create-only property changed; the replacement has a new physical id and
+attributes, so every resource that refers to it (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) is updated with the new
+values, and one that refers to it in a create-only property of its own is replaced in turn (User Guide, "Update
+behaviors of stack resources").
 
 The endpoint stack shows why it matters: a new model package replaces the Model; its EndpointConfig names the model
 in ProductionVariants (create-only), so it is replaced too; and the Endpoint is updated to the new configuration
-(SageMaker's UpdateEndpoint). moto left the endpoint on its old configuration, serving the old model.
+(SageMaker's UpdateEndpoint). moto replaced the Model only: the endpoint kept its old configuration, which still
+named the old model, deleted by that replacement.
 """
 
 from products.analysis import registry_schemas
