@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from products.analysis.parameter_constraints import violation
+from products.analysis.template_rules import broken_rules
 
 _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
@@ -93,12 +94,10 @@ class Resolver:
 
     def _check_rules(self) -> None:
         """Template rules, which CloudFormation checks before it creates anything."""
-        for name, rule in self.template.get("Rules", {}).items():
-            if "RuleCondition" in rule and not self.value(rule["RuleCondition"]):
-                continue
-            for assertion in rule["Assertions"]:
-                if not self.value(assertion["Assert"]):
-                    raise UnresolvableError(f"rule {name}: {assertion.get('AssertDescription', 'assertion failed')}")
+        broken = broken_rules(self.template, self.parameters)  # the same check the local CloudFormation makes
+        if broken:
+            name, description = broken[0]
+            raise UnresolvableError(f"rule {name}: {description or 'assertion failed'}")
 
     def _parameters(self, given: dict) -> dict:
         declared = self.template.get("Parameters", {})

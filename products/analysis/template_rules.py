@@ -60,19 +60,24 @@ def _named(expression) -> set[str]:
     return set()
 
 
-def rule_violations(template: dict, given: dict) -> list[str]:
-    """The AssertDescription (or the rule's name) of every assertion the parameter values break."""
+def broken_rules(template: dict, given: dict) -> list[tuple[str, str | None]]:
+    """Each assertion the parameter values break: its rule's name and its AssertDescription (None without one)."""
     declared = template.get("Parameters", {}) or {}
     values = {name: given.get(name, declaration.get("Default")) for name, declaration in declared.items()}
-    problems = []
+    broken = []
     for name, rule in (template.get("Rules", {}) or {}).items():
         if any(values.get(parameter) is None for parameter in _named(rule) if parameter in declared):
             continue  # a parameter without a value: CloudFormation refuses that first, naming it
         try:
             if "RuleCondition" in rule and not _holds(rule["RuleCondition"], values):
                 continue
-            problems += [assertion.get("AssertDescription", f"Rule {name} failed")
-                         for assertion in rule.get("Assertions", []) if not _holds(assertion["Assert"], values)]
+            broken += [(name, assertion.get("AssertDescription"))
+                       for assertion in rule.get("Assertions", []) if not _holds(assertion["Assert"], values)]
         except UnsupportedRule as unsupported:
-            problems.append(f"Rule {name}: {unsupported}")
-    return problems
+            broken.append((name, f"Rule {name}: {unsupported}"))
+    return broken
+
+
+def rule_violations(template: dict, given: dict) -> list[str]:
+    """The AssertDescription (or the rule's name) of every assertion the parameter values break."""
+    return [description or f"Rule {name} failed" for name, description in broken_rules(template, given)]

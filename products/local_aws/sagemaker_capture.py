@@ -11,11 +11,12 @@ the grant matrix (``publish.py grants``), not here. An async endpoint's requests
 documents capture for real-time endpoints, so the async record format is assumed to be theirs.
 """
 
-import json
 import threading
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
+
+from products.local_aws.seed_executor import seed_module
 
 _COUNTS: Counter = Counter()
 _LOCK = threading.Lock()
@@ -27,18 +28,6 @@ def sampled(endpoint_arn: str, percentage: int) -> bool:
         _COUNTS[endpoint_arn] += 1
         count = _COUNTS[endpoint_arn]
     return (count * percentage) // 100 > ((count - 1) * percentage) // 100
-
-
-def capture_record(request: str, answer: str, event_id: str, at: datetime) -> str:
-    return json.dumps({
-        "captureData": {
-            "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": request, "encoding": "CSV"},
-            "endpointOutput": {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT", "data": answer,
-                               "encoding": "CSV"},
-        },
-        "eventMetadata": {"eventId": event_id, "inferenceTime": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"},
-        "eventVersion": "0",
-    })
 
 
 def capture(endpoint_arn: str, endpoint_name: str, variant: str, config, request: str, answer: str) -> str | None:
@@ -54,5 +43,8 @@ def capture(endpoint_arn: str, endpoint_name: str, variant: str, config, request
     if bucket not in s3_backends.bucket_accounts:
         return None  # as in AWS, a capture SageMaker cannot write is lost; the endpoint still answers
     partition, owner = s3_backends.bucket_accounts[bucket]
-    s3_backends[owner][partition].put_object(bucket, key, capture_record(request, answer, str(uuid.uuid4()), at).encode())
+    # The record in the model-build seed's own capture format, the one its drift check reads.
+    record = seed_module("abalone_pipeline.capture").capture_record(
+        request, answer, str(uuid.uuid4()), at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")
+    s3_backends[owner][partition].put_object(bucket, key, record.encode())
     return f"s3://{bucket}/{key}"
