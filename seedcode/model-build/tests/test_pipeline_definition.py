@@ -91,3 +91,18 @@ def test_cli_knows_get_pipeline_arguments():
     from abalone_pipeline.pipeline import get_pipeline
 
     assert PIPELINE_ARGUMENTS == [p for p in inspect.signature(get_pipeline).parameters if p != "sagemaker_session"]
+
+
+def test_the_processing_steps_run_the_image_a_run_names(aws):
+    """An image-build project's image replaces SageMaker's scikit-learn image in Preprocess and DriftBaseline
+    (the ProcessingImageUri parameter, or its default given to get_pipeline); training keeps XGBoost's."""
+    from abalone_pipeline.pipeline import get_pipeline
+
+    image = "111111111111.dkr.ecr.us-east-1.amazonaws.com/sagemaker-project-p-abc123def456:0a1b2c3-7"
+    definition = json.loads(get_pipeline(**KWARGS, processing_image_uri=image).definition())
+    (parameter,) = [p for p in definition["Parameters"] if p["Name"] == "ProcessingImageUri"]
+    assert parameter["DefaultValue"] == image
+    images = {step["Name"]: step["Arguments"]["AppSpecification"]["ImageUri"]
+              for step in definition["Steps"] if step["Type"] == "Processing"}
+    assert images["Preprocess"] == images["DriftBaseline"] == {"Get": "Parameters.ProcessingImageUri"}
+    assert "sagemaker-xgboost" in images["Evaluate"]

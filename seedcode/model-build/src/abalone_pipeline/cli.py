@@ -26,9 +26,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # SageMaker SDK is imported only when a pipeline is built, as it needs a region to import.
 PIPELINE_ARGUMENTS = [
     "region", "role", "default_bucket", "pipeline_name", "model_package_group_name", "base_job_prefix",
-    "input_data_url",
+    "input_data_url", "processing_image_uri",
 ]
-REQUIRED_FOR_CLOUD = PIPELINE_ARGUMENTS[:-1]
+REQUIRED_FOR_CLOUD = PIPELINE_ARGUMENTS[:-2]
 FINISHED = {"Succeeded", "Failed", "Stopped"}
 
 

@@ -62,20 +62,24 @@ def get_pipeline(
     base_job_prefix: str,
     input_data_url: str | None = None,
     sagemaker_session: PipelineSession | None = None,
+    processing_image_uri: str | None = None,
 ) -> Pipeline:
     """The pipeline, ready to upsert.
 
     ``role`` is the execution role of the jobs and the registered model;
-    ``input_data_url`` defaults to the copy of the data set `run-pipeline` uploads.
+    ``input_data_url`` defaults to the copy of the data set `run-pipeline` uploads;
+    ``processing_image_uri`` (the ``ProcessingImageUri`` parameter's default) to SageMaker's scikit-learn
+    image: an image-build project's image, derived from it, can take its place.
     """
     session = pipeline_session(region, default_bucket, sagemaker_session)
     jobs = JobSettings(role=role, bucket=default_bucket, prefix=base_job_prefix, session=session)
-    parameters = declare_parameters(input_data_url or f"s3://{default_bucket}/{base_job_prefix}/input/abalone.data")
     sklearn_image = image_uris.retrieve("sklearn", region=region, version=SKLEARN_VERSION, instance_type="ml.m5.xlarge")
+    parameters = declare_parameters(input_data_url or f"s3://{default_bucket}/{base_job_prefix}/input/abalone.data",
+                                    processing_image_uri or sklearn_image)
     xgboost_image = image_uris.retrieve("xgboost", region=region, version=XGBOOST_VERSION)
 
     # Preprocess and DriftBaseline both run scikit-learn scripts, on the same processor.
-    sklearn_processor = jobs.script_processor(sklearn_image, parameters["ProcessingInstanceType"],
+    sklearn_processor = jobs.script_processor(parameters["ProcessingImageUri"], parameters["ProcessingInstanceType"],
                                               parameters["ProcessingInstanceCount"], "preprocess")
     preprocess = preprocess_step(sklearn_processor, parameters["InputDataUrl"], jobs)
     drift_baseline = drift_baseline_step(sklearn_processor, preprocess, parameters["DriftThreshold"], jobs)
@@ -97,7 +101,7 @@ def get_pipeline(
     )
 
 
-def declare_parameters(input_data_default: str) -> dict[str, Parameter]:
+def declare_parameters(input_data_default: str, processing_image_default: str) -> dict[str, Parameter]:
     """The pipeline's parameters by name, in the order the definition lists them.
 
     They are what a run can change without a new definition (Studio, `start-pipeline-execution`,
@@ -112,6 +116,7 @@ def declare_parameters(input_data_default: str) -> dict[str, Parameter]:
         ParameterString("ModelApprovalStatus", default_value="PendingManualApproval"),
         ParameterFloat("MseThreshold", default_value=DEFAULT_MSE_THRESHOLD),
         ParameterFloat("DriftThreshold", default_value=DEFAULT_DRIFT_THRESHOLD),
+        ParameterString("ProcessingImageUri", default_value=processing_image_default),
     )}
 
 
@@ -130,7 +135,7 @@ class JobSettings:
         """s3://<bucket>/<prefix>/<execution id>/<parts>: a folder of this run only."""
         return run_path(self.bucket, self.prefix, *parts)
 
-    def script_processor(self, image_uri: str, instance_type, instance_count, job: str) -> ScriptProcessor:
+    def script_processor(self, image_uri, instance_type, instance_count, job: str) -> ScriptProcessor:
         """A processor running ``python3 <script>`` in ``image_uri``, its jobs named <prefix>-<job>."""
         return ScriptProcessor(
             image_uri=image_uri,
