@@ -26,7 +26,7 @@ $(INSTALLED): setup.cfg pyproject.toml constraints.txt Makefile
 		$(BIN)/python -m compileall -q -j 0 $(VENV)/lib; fi
 	touch $@
 
-SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build
+SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build seedcode/image-build
 
 ## Each seed repo's own pinned environment, for working on a seed repo in place (`make -C seedcode/NAME check`).
 ## Neither the demo nor `make test` needs them: the test suite builds each repo's environment from its zip.

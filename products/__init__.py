@@ -11,7 +11,7 @@ troposphere blocks of ``products.blocks``. The rest of the house, each package s
 - ``demo``: the whole flow on this machine.
 
 Product modules may import ``products.blocks`` only, and the product module whose flow they extend
-(the monitor products, build-train-batch-git).
+(the monitor products, build-train-batch-git, image-build-git).
 """
 
 from products.blocks.product import Product
@@ -25,10 +25,13 @@ from products.build_train_deploy_monitor import PRODUCT as BUILD_TRAIN_DEPLOY_MO
 from products.build_train_git import PRODUCT as BUILD_TRAIN_GIT
 from products.deploy import PRODUCT as DEPLOY
 from products.deploy_git import PRODUCT as DEPLOY_GIT
+from products.image_build import PRODUCT as IMAGE_BUILD
+from products.image_build_git import PRODUCT as IMAGE_BUILD_GIT
 
 # Every flow comes in two flavours: CodeCommit, and third-party Git through CodeConnections.
 PRODUCTS: dict[str, Product] = {
     product.name: product
     for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN, BUILD_TRAIN_GIT, DEPLOY, DEPLOY_GIT,
-                    BUILD_TRAIN_DEPLOY_MONITOR, BUILD_TRAIN_DEPLOY_MONITOR_GIT, BUILD_TRAIN_BATCH, BUILD_TRAIN_BATCH_GIT)
+                    BUILD_TRAIN_DEPLOY_MONITOR, BUILD_TRAIN_DEPLOY_MONITOR_GIT, BUILD_TRAIN_BATCH, BUILD_TRAIN_BATCH_GIT,
+                    IMAGE_BUILD, IMAGE_BUILD_GIT)
 }

@@ -21,6 +21,7 @@ SAMPLE_VALUES = {
     "CodeConnectionArn": CONNECTION,
     "ModelBuildCodeRepositoryFullname": "acme/build",
     "ModelDeployCodeRepositoryFullname": "acme/deploy",
+    "ImageBuildCodeRepositoryFullname": "acme/image",
 }
 PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
 

@@ -27,9 +27,9 @@ ALLOWED = {
     "demo": {"registry", "product", "blocks", "functions", "catalog", "render", "analysis", "publishing", "local_aws"},
 }
 # The deliberate reuse between products: a product extending the flow it is named for (the monitor products extend
-# build-train-deploy and its Git flavour; build-train-batch-git extends build-train-git).
+# build-train-deploy and its Git flavour; build-train-batch-git extends build-train-git; image-build-git image-build).
 PRODUCT_REUSE = {("build_train_deploy_monitor", "build_train_deploy"), ("build_train_deploy_monitor", "build_train_deploy_git"),
-                 ("build_train_batch_git", "build_train_git")}
+                 ("build_train_batch_git", "build_train_git"), ("image_build_git", "image_build")}
 
 
 def part(module: str) -> str:

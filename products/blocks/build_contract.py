@@ -33,7 +33,8 @@ MODEL_DEPLOY = SeedRepo(
     {"model-deploy.yml": "buildspec.yml", "staging-test.yml": "test/buildspec.yml"},
     "ModelDeploySeedCodeKey",
 )
-SEED_REPOS = {repo.name: repo for repo in (MODEL_BUILD, MODEL_DEPLOY)}
+IMAGE_BUILD = SeedRepo("image-build", {"image-build.yml": "buildspec.yml"}, "ImageBuildSeedCodeKey")
+SEED_REPOS = {repo.name: repo for repo in (MODEL_BUILD, MODEL_DEPLOY, IMAGE_BUILD)}
 
 
 def seed_key_parameters(*repos: SeedRepo) -> dict[str, str]:
@@ -74,6 +75,9 @@ ENV_STAGING_ROLE_ARN = "STAGING_ROLE_ARN"
 # Each stage's model role for the stage configurations: the stage account's execution role (or this account's).
 ENV_STAGE_EXECUTION_ROLE_ARN = {"staging": "STAGING_EXECUTION_ROLE_ARN", "prod": "PROD_EXECUTION_ROLE_ARN"}
 ENV_CAPTURE_URI = "CAPTURE_URI"
+# The image build (image-build repo): where it pushes, and the SageMaker image it adds versions to.
+ENV_IMAGE_REPOSITORY_URI = "IMAGE_REPOSITORY_URI"
+ENV_SAGEMAKER_IMAGE_NAME = "SAGEMAKER_IMAGE_NAME"
 
 # Where the model-deploy seed's build.py points each stage's data capture (DataCaptureUploadPath):
 # s3://<artifact bucket>/<CAPTURE_FOLDER>/<stage>; the drift monitor reads prod's.

@@ -8,8 +8,12 @@ from products.blocks.naming import project_tags
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
 
 
-def _environment(environment: dict) -> codebuild.Environment:
-    """``environment`` maps names to values (strings or intrinsics); sorted so templates diff cleanly."""
+def _environment(environment: dict, privileged: bool = False) -> codebuild.Environment:
+    """``environment`` maps names to values (strings or intrinsics); sorted so templates diff cleanly.
+
+    ``privileged``: the build runs docker (image builds); CodeBuild requires privileged mode for that.
+    """
+    extra = {"PrivilegedMode": True} if privileged else {}
     return codebuild.Environment(
         ComputeType="BUILD_GENERAL1_SMALL",
         Image=BUILD_IMAGE,
@@ -18,10 +22,12 @@ def _environment(environment: dict) -> codebuild.Environment:
             codebuild.EnvironmentVariable(Name=key, Type="PLAINTEXT", Value=environment[key])
             for key in sorted(environment)
         ],
+        **extra,
     )
 
 
-def _project(logical_id, name, description, service_role_arn, source, artifacts, environment, timeout_minutes, **extra):
+def _project(logical_id, name, description, service_role_arn, source, artifacts, environment, timeout_minutes,
+             privileged=False, **extra):
     return codebuild.Project(
         logical_id,
         Name=name,
@@ -29,7 +35,7 @@ def _project(logical_id, name, description, service_role_arn, source, artifacts,
         ServiceRole=service_role_arn,
         Source=source,
         Artifacts=artifacts,
-        Environment=_environment(environment),
+        Environment=_environment(environment, privileged),
         TimeoutInMinutes=timeout_minutes,
         Tags=project_tags(),
         **extra,
@@ -44,12 +50,13 @@ def pipeline_build_project(
     buildspec_path: str,
     environment: dict,
     timeout_minutes: int = 60,
+    privileged: bool = False,
 ) -> codebuild.Project:
     """A project fed by CodePipeline, reading ``buildspec_path`` from its source."""
     return _project(
         logical_id, name, description, service_role_arn,
         codebuild.Source(Type="CODEPIPELINE", BuildSpec=buildspec_path), codebuild.Artifacts(Type="CODEPIPELINE"),
-        environment, timeout_minutes,
+        environment, timeout_minutes, privileged,
     )
 
 

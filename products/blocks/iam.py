@@ -1,7 +1,9 @@
 """IAM vocabulary shared by the products and the roles stack.
 
-Products never create roles: they use the standard roles SageMaker projects expect
-(names configurable in the catalog configuration), which the ``roles`` stack creates.
+Products use the standard roles SageMaker projects expect (names configurable in the catalog
+configuration), which the ``roles`` stack creates. One exception: the image-build products create
+their build's role, so that it can push to its own ECR repository only; the launch roles may create
+such a role only with the roles stack's permissions boundary (``image_build_boundary``) attached.
 ARNs with ``${AWS::...}`` always go through ``Sub``; cfn-lint rejects them otherwise.
 """
 
@@ -29,6 +31,11 @@ class RoleNames:
     # samples name theirs AmazonSageMakerProjectsLaunchRole).
     s3_launch: str = "AmazonSageMakerProjectsLaunchRole"
     path: str = "/service-role/"
+    # The managed policy bounding the roles the image-build products create (the roles stack makes it).
+    image_build_boundary: str = "AmazonSageMakerProjectsImageBuildBoundary"
+
+    def boundary_arn(self) -> Sub:
+        return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{self.path}{self.image_build_boundary}")
 
     def arn(self, role: str) -> Sub:
         """ARN of the role called ``role`` (a field name such as ``"codebuild"``)."""

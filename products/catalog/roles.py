@@ -28,6 +28,10 @@ from products.blocks.iam import (
     trust_policy,
 )
 from products.blocks.cross_account import TARGET_DEPLOY_ROLE
+from products.blocks.image_build import (
+    BASE_IMAGE_REPOSITORY, ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, IMAGE_BUILD_ROLE_PREFIX, IMAGE_REPOSITORY_PREFIX,
+    IMAGE_VERSION_ACTIONS,
+)
 from products.blocks.product import new_template
 
 # IAM is global and the roles stack is deployed in one region, while projects live in every
@@ -68,6 +72,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
         *_launch_source_and_build_statements(names),
         *_launch_rule_and_function_statements(),
         *_launch_key_and_schedule_statements(names, passed),
+        *_launch_image_build_statements(names),
     ]
 
 
@@ -215,6 +220,60 @@ def _launch_key_and_schedule_statements(names: RoleNames, passed: dict) -> list:
         ),
         pass_role(names.arn("events"), "scheduler.amazonaws.com"),
         *[pass_role(names.arn(role), service) for role, service in passed.items()],
+    ]
+
+
+IMAGE_BUILD_ROLES = "role{path}" + IMAGE_BUILD_ROLE_PREFIX + "*"
+IMAGE_REPOSITORIES = "repository/" + IMAGE_REPOSITORY_PREFIX + "*"
+SAGEMAKER_IMAGES = ("image/" + IMAGE_REPOSITORY_PREFIX + "*", "image-version/" + IMAGE_REPOSITORY_PREFIX + "*/*")
+
+
+def _image_build_roles(names: RoleNames) -> list:
+    return [arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:" + IMAGE_BUILD_ROLES.format(path=names.path))]
+
+
+def _launch_image_build_statements(names: RoleNames) -> list:
+    """The image-build products: the project's ECR repository and SageMaker image, and the build's own role.
+
+    The role may be created, and given inline policies, only with the image-build boundary attached
+    (condition iam:PermissionsBoundary; IAM User Guide, "Permissions boundaries for IAM entities"), so a
+    project's stack cannot make a role that does more than the boundary allows. The boundary itself is
+    not the launch role's to change, nor to remove from a role (no DeleteRolePermissionsBoundary).
+    """
+    bounded = Condition(StringEquals({"iam:PermissionsBoundary": names.boundary_arn()}))
+    return [
+        allow(["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:PutLifecyclePolicy",
+               "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:GetRepositoryPolicy",
+               "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource",
+               "ecr:UntagResource", "ecr:ListTagsForResource"],
+              [_service_arn("ecr", IMAGE_REPOSITORIES)]),
+        allow(["sagemaker:CreateImage", "sagemaker:DescribeImage", "sagemaker:UpdateImage", "sagemaker:DeleteImage",
+               "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"],
+              [_service_arn("sagemaker", SAGEMAKER_IMAGES[0])]),
+        allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
+              _image_build_roles(names), bounded),
+        allow(["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+               "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+               "iam:UpdateAssumeRolePolicy"],
+              _image_build_roles(names)),
+        allow(["iam:PassRole"], _image_build_roles(names),
+              Condition(StringEquals({"iam:PassedToService": "codebuild.amazonaws.com"}))),
+        pass_role(names.arn("execution"), "sagemaker.amazonaws.com"),  # the SageMaker image's ImageRoleArn
+    ]
+
+
+def image_build_boundary_statements(names: RoleNames, asset_bucket: str) -> list:
+    """The most any image-build role may do, whatever its own policy says: build logs, the pipeline's source
+    artifact, push to a project repository, pull SageMaker's scikit-learn image, register image versions."""
+    return [
+        allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+              [_service_arn("logs", "log-group:/aws/codebuild/sagemaker-*")]),
+        allow(["s3:GetObject", "s3:GetObjectVersion"], PROJECT_OBJECTS),
+        allow(["s3:GetBucketAcl", "s3:GetBucketLocation"], PROJECT_BUCKETS),
+        allow(["ecr:GetAuthorizationToken"], ["*"]),
+        allow(list(ECR_PUSH_ACTIONS), [_service_arn("ecr", IMAGE_REPOSITORIES)]),
+        allow(list(ECR_PULL_ACTIONS), [arn(f"arn:${{AWS::Partition}}:ecr:*:*:repository/{BASE_IMAGE_REPOSITORY}")]),
+        allow(list(IMAGE_VERSION_ACTIONS), [_service_arn("sagemaker", resource) for resource in SAGEMAKER_IMAGES]),
     ]
 
 
@@ -622,4 +681,13 @@ def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: 
                                       Statement=studio_user_statements(names, asset_bucket, templates_prefix)),
     ))
     template.add_output(Output("StudioS3RouteUserPolicyArn", Value=user_policy.ref()))
+    boundary = template.add_resource(iam.ManagedPolicy(
+        "ImageBuildBoundary",
+        ManagedPolicyName=names.image_build_boundary,
+        Path=names.path,
+        Description="Permissions boundary of the roles the image-build products create (their image builds)",
+        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
+                                      Statement=image_build_boundary_statements(names, asset_bucket)),
+    ))
+    template.add_output(Output("ImageBuildBoundaryArn", Value=boundary.ref()))
     return template

@@ -128,10 +128,15 @@ def project_environment(project: dict) -> dict[str, str]:
     return {v["Name"]: str(v["Value"]) for v in project["Environment"].get("EnvironmentVariables", [])}
 
 
+_ASSIGNED = re.compile(r"^\s*([A-Z_][A-Z0-9_]*)=", re.M)
+
+
 def referenced_variables(spec: dict, phases=PHASES) -> set[str]:
+    """The variables the buildspec reads and does not set itself (``NAME=...`` in a command)."""
     texts = [c for phase in phases for c in spec.get("phases", {}).get(phase, {}).get("commands", [])]
     texts += spec.get("artifacts", {}).get("files", [])
-    return set(_VARIABLE.findall("\n".join(texts)))
+    text = "\n".join(texts)
+    return set(_VARIABLE.findall(text)) - set(_ASSIGNED.findall(text))
 
 
 def _expand(text: str, env: dict) -> str:

@@ -19,7 +19,8 @@ BatchGetBuilds then give its status, the phase that failed with the reason, and 
 ``exportedEnvironmentVariables``. A pipeline's build (``run_in``) is recorded as it starts (``record_build``), so
 ListBuildsForProject and BatchGetBuilds show it IN_PROGRESS; StopBuild kills its running command (and that
 command's children) before it answers, marks it STOPPED, and its action fails as stopped. Not emulated: queueing, ``timeoutInMinutes``, VPC, caches, CloudWatch logs
-(the output is kept on the build as ``localOutput``), artifacts of builds outside a pipeline.
+(the output is kept on the build as ``localOutput``), artifacts of builds outside a pipeline, and privileged
+builds (docker): such a build fails, naming what is not emulated.
 """
 
 import datetime
@@ -36,6 +37,10 @@ from products.local_aws import iam as emulated_iam
 from products.local_aws.codebuild import BuildspecError, run_buildspec
 
 CODEBUILD_PRINCIPAL = "codebuild.amazonaws.com"
+# A privileged project runs docker (the image-build products); this machine runs no Docker daemon. Its build fails
+# saying so, never passes: its calls are checked without running it (products/analysis/buildspec_calls.py).
+NO_DOCKER = ("not emulated: a privileged build (docker build and push) does not run in the local AWS; "
+             "its buildspec's calls are checked against its role statically (products/analysis/buildspec_calls.py)")
 
 
 class BuildRefused(Exception):
@@ -90,6 +95,8 @@ def run_in(endpoint_url: str, region: str, metadata: dict, overrides: list[dict]
            secondary_sources: dict[str, Path] | None = None, output_dir: Path | None = None, stop=None) -> dict:
     """The build of ``buildspec`` in ``source_dir`` as the project's service role; BatchGetBuilds' view of it.
     ``stop`` (a threading.Event), once set, stops it: its running command is killed."""
+    if metadata.get("environment", {}).get("privilegedMode"):
+        raise BuildRefused(NO_DOCKER)
     project = project_shape(metadata)
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="codebuild-home-") as home:

@@ -10,7 +10,7 @@ PUBLISHER_PARAMETERS = {"SeedCodeBucket", "AccessLogBucket", *(repo.key_paramete
 
 
 def products_markdown() -> str:
-    settings = ProductSettings(seed_code_keys={"model-build": "", "model-deploy": ""})
+    settings = ProductSettings(seed_code_keys={name: "" for name in SEED_REPOS})
     lines = ["| product | version | what it creates | parameters a user fills in |", "| --- | --- | --- | --- |"]
     for name, product in PRODUCTS.items():
         template = product.template(settings).to_dict()

@@ -92,7 +92,8 @@ def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, name):
 def test_default_config_is_valid_and_enables_the_product():
     config = load_config(DEFAULT_CONFIG, PRODUCTS)
     assert config.products == (
-        "build-train-deploy", "build-train-deploy-git", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch", "build-train-batch-git")
+        "build-train-deploy", "build-train-deploy-git", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch", "build-train-batch-git",
+        "image-build", "image-build-git")
     assert config.portfolio.principals[0].type == "IAM_PATTERN"
 
 

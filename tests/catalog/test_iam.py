@@ -60,7 +60,12 @@ def test_resource_arns_are_scoped(rendered):
         for resource in _as_list(statement["Resource"]):
             if resource == "*":
                 continue
+            if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+                continue  # the template's own resource
             pattern = resource["Fn::Sub"] if isinstance(resource, dict) else resource
+            pattern = pattern[0] if isinstance(pattern, list) else pattern  # Fn::Sub [text, variables]
+            # AWS publishes its images from an account of its own per region: pulled by repository name, any account.
+            pattern = pattern.replace(":*:*:repository/", ":*:aws-image-accounts:repository/")
             tail = re.split(r"\$\{AWS::AccountId\}:|:::|\*:", pattern, maxsplit=1)[-1]
             assert tail not in ("*", "/*", "") and not tail.startswith("*"), f"{path} {logical_id}: {pattern}"
 
@@ -101,14 +106,23 @@ def test_each_role_trusts_exactly_its_services_and_only_the_s3_launch_role_the_s
 
 
 def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rendered, config):
-    """...or, for a stage in another account, the roles the target-account stack creates there."""
+    """...or, for a stage in another account, the roles the target-account stack creates there. The one
+    exception: an image-build product's build role, bounded by the roles stack's image-build boundary."""
     role_names = {r["Properties"]["RoleName"] for name in ("roles.json", "target-account.json")
                   for r in rendered[name]["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+    boundary = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy"
+                           f"{config.roles.path}{config.roles.image_build_boundary}"}
     for path, template in rendered.items():
         if not path.startswith("templates/"):
             continue
-        assert not [r for r in template["Resources"].values() if r["Type"].startswith("AWS::IAM::")], path
-        text = str(template)
+        created = {k: r for k, r in template["Resources"].items() if r["Type"].startswith("AWS::IAM::")}
+        if path.startswith("templates/image-build"):
+            (role,) = created.values()
+            assert role["Type"] == "AWS::IAM::Role" and role["Properties"]["PermissionsBoundary"] == boundary
+            assert role["Properties"]["RoleName"] == {"Fn::Sub": "sagemaker-image-build-${SageMakerProjectId}"}
+        else:
+            assert not created, path
+        text = str(template).replace("sagemaker-image-build-${SageMakerProjectId}", "")
         referenced = set(re.findall(r"role" + re.escape(config.roles.path) + r"([\w+=,.@-]+)", text))
         assert referenced and referenced <= role_names, referenced - role_names
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from products.blocks.build_contract import SEED_REPOS
 from products import PRODUCTS
 from products.local_aws.emulator import moto_server
 
@@ -47,7 +48,7 @@ def test_publish_as_a_process_then_inspect_and_republish(endpoint):
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=region["bucket"])["Contents"]]
-    assert len(keys) == 2 + len(PRODUCTS)  # two seed zips, the product templates
+    assert len(keys) == len(SEED_REPOS) + len(PRODUCTS)  # the seed zips, the product templates
 
     again = run(endpoint, "publish", "--yes")
     assert again.returncode == 0 and "us-east-1: up to date" in again.stdout and "(0 writes)" in again.stdout

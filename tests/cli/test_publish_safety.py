@@ -21,13 +21,14 @@ from pathlib import Path
 import boto3
 import pytest
 
+from products.blocks.build_contract import SEED_REPOS
 from products import PRODUCTS
 from products.local_aws.emulator import free_port, moto_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLES, PORTFOLIO = "sagemaker-catalog-roles", "sagemaker-catalog-portfolio"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-UPLOADS = 2 + len(PRODUCTS)  # the two seed zips and each product template
+UPLOADS = len(SEED_REPOS) + len(PRODUCTS)  # the seed zips and each product template
 PLAN_WRITES = {"cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack"}
 
 

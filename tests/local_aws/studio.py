@@ -68,7 +68,7 @@ def user_parameters(catalog: SimpleNamespace, product: str, project: str, git_ho
 
     template = json.loads(catalog.artifacts.product_templates[product].data)
     parameters = {k: v for k, v in sample_parameters(template).items() if k not in SAMPLE_PROJECT}
-    for role in ("ModelBuild", "ModelDeploy"):
+    for role in ("ModelBuild", "ModelDeploy", "ImageBuild"):
         if f"{role}CodeRepositoryFullname" in parameters:
             name = parameters[f"{role}CodeRepositoryFullname"] = f"acme/{project}-{role.lower()}"
             git_host.create_repository(parameters["CodeConnectionArn"], name, git_host_dir)

@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from products import PRODUCTS
 from products.blocks import build_contract as contract
 from products.local_aws.codebuild import project_environment, referenced_variables
 from products.analysis.resolve import resolve
 from tests.conftest import PRODUCT_TEMPLATES, SAMPLE_PROJECT, sample_parameters, seed_script
 
 BUILDSPECS = Path(__file__).resolve().parents[2] / "buildspecs"
-CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID"}
+# CodeBuild User Guide, "Environment variables in build environments".
+CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "CODEBUILD_SRC_DIR", "CODEBUILD_BUILD_ID",
+                      "CODEBUILD_BUILD_NUMBER", "CODEBUILD_RESOLVED_SOURCE_VERSION"}
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +56,11 @@ def test_every_buildspec_is_placed_once_and_every_file_in_buildspecs_is_used():
     assert len(set(sources)) == len(sources)
 
 
-def _product_running(rendered, buildspec: str) -> dict:
-    """The resolved resources of the first product with a CodeBuild project running ``buildspec``."""
+def _product_running(rendered, repo, buildspec: str) -> dict:
+    """The resolved resources of the first product of seed ``repo`` with a CodeBuild project running ``buildspec``."""
     for path in PRODUCT_TEMPLATES:
+        if repo not in PRODUCTS[path.removeprefix("templates/").removesuffix(".json")].seed_repos:
+            continue
         resources = resolve(rendered[path], sample_parameters(rendered[path])).resources()
         if buildspec in _projects_by_buildspec(resources):
             return resources
@@ -67,7 +72,7 @@ def test_buildspec_uses_only_variables_its_project_sets(rendered, repo, source, 
     spec = yaml.safe_load((BUILDSPECS / source).read_text())
     assert spec["version"] == 0.2
     assert str(spec["phases"]["install"]["runtime-versions"]["python"]) == "3.12"
-    resources = _product_running(rendered, target)
+    resources = _product_running(rendered, repo, target)
     logical_id, project = _projects_by_buildspec(resources)[target]
     defined = set(project_environment(project)) | CODEBUILD_PROVIDED
     inputs = [

@@ -23,7 +23,7 @@ def test_two_runs_give_identical_bytes(config, tmp_path):
     assert one == two
     products = {f"templates/{name}.json" for name in config.products} | {f"studio-templates/{name}.yaml" for name in config.products}
     assert {"manifest.json", "portfolio.json", "roles.json", "target-account.json", "seedcode/model-build.zip",
-            "seedcode/model-deploy.zip", *products} == set(one)
+            "seedcode/model-deploy.zip", "seedcode/image-build.zip", *products} == set(one)
 
 
 def test_manifest_lists_every_artifact_with_its_hash(config, tmp_path):
@@ -35,7 +35,7 @@ def test_manifest_lists_every_artifact_with_its_hash(config, tmp_path):
         assert entry["sha256"] == hashlib.sha256(files[entry["path"]]).hexdigest()
         assert entry["bytes"] == len(files[entry["path"]])
     keys = [e["key"] for e in entries if "key" in e]
-    assert len(keys) == len(set(keys)) == 2 + len(config.products)  # two seed zips and the product templates
+    assert len(keys) == len(set(keys)) == 3 + len(config.products)  # three seed zips and the product templates
 
 
 def test_zip_entries_have_fixed_dates_and_modes():
@@ -59,7 +59,7 @@ MARKERS = "<!-- your-project:start -->\n<!-- your-project:end -->\n"
 
 def test_seed_zip_skips_caches_and_changes_key_with_content(config, tmp_path):
     seedcode = tmp_path / "seedcode"
-    for repo in ("model-build", "model-deploy"):
+    for repo in ("model-build", "model-deploy", "image-build"):
         (seedcode / repo).mkdir(parents=True)
         (seedcode / repo / "README.md").write_text(f"{repo}\n{MARKERS}")
     (seedcode / "model-build" / "__pycache__").mkdir()
@@ -76,7 +76,7 @@ def test_seed_zip_skips_caches_and_changes_key_with_content(config, tmp_path):
 
 def test_seed_file_clashing_with_a_buildspec_is_an_error(config, tmp_path):
     seedcode = tmp_path / "seedcode"
-    for repo in ("model-build", "model-deploy"):
+    for repo in ("model-build", "model-deploy", "image-build"):
         (seedcode / repo).mkdir(parents=True)
     (seedcode / "model-build" / "codebuild-buildspec.yml").write_text("version: 0.2\n")
     with pytest.raises(SynthError, match="clashes with buildspecs/model-build.yml"):
@@ -102,7 +102,7 @@ def test_refuses_to_replace_a_directory_that_is_not_synth_output(config, tmp_pat
 
 def test_a_seed_readme_without_the_your_project_markers_is_a_synth_error(config, tmp_path):
     seedcode = tmp_path / "seedcode"
-    for repo in ("model-build", "model-deploy"):
+    for repo in ("model-build", "model-deploy", "image-build"):
         (seedcode / repo).mkdir(parents=True)
         (seedcode / repo / "README.md").write_text(repo)
     with pytest.raises(SynthError, match="model-build/README.md: no <!-- your-project:start -->"):
@@ -111,7 +111,7 @@ def test_a_seed_readme_without_the_your_project_markers_is_a_synth_error(config,
 
 def test_the_render_result_holds_each_artifact_by_what_it_is(artifacts, config):
     assert sorted(artifacts.product_templates) == sorted(artifacts.studio_templates) == sorted(config.products)
-    assert sorted(artifacts.seed_zips) == ["model-build", "model-deploy"]
+    assert sorted(artifacts.seed_zips) == ["image-build", "model-build", "model-deploy"]
     assert {a.kind for a in artifacts.product_templates.values()} == {"product-template"}
     assert (artifacts.portfolio.kind, artifacts.roles.kind, artifacts.target_account.kind) == (
         "portfolio", "roles", "target-account")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 CATALOG = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("repo", ["model-build", "model-deploy"])
+@pytest.mark.parametrize("repo", ["model-build", "model-deploy", "image-build"])
 def test_make_check_passes_in_the_unpacked_seed_zip(artifacts, tmp_path, repo):
     data = next(a.data for a in artifacts if a.path == f"seedcode/{repo}.zip")
     target = tmp_path / repo
