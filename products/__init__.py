@@ -20,6 +20,7 @@ from products.build_train_batch import PRODUCT as BUILD_TRAIN_BATCH
 from products.build_train_batch_git import PRODUCT as BUILD_TRAIN_BATCH_GIT
 from products.build_train_deploy import PRODUCT as BUILD_TRAIN_DEPLOY
 from products.build_train_deploy_git import PRODUCT as BUILD_TRAIN_DEPLOY_GIT
+from products.build_train_deploy_github import PRODUCT as BUILD_TRAIN_DEPLOY_GITHUB
 from products.build_train_deploy_monitor import GIT_PRODUCT as BUILD_TRAIN_DEPLOY_MONITOR_GIT
 from products.build_train_deploy_monitor import PRODUCT as BUILD_TRAIN_DEPLOY_MONITOR
 from products.build_train_git import PRODUCT as BUILD_TRAIN_GIT
@@ -28,10 +29,11 @@ from products.deploy_git import PRODUCT as DEPLOY_GIT
 from products.image_build import PRODUCT as IMAGE_BUILD
 from products.image_build_git import PRODUCT as IMAGE_BUILD_GIT
 
-# Every flow comes in two flavours: CodeCommit, and third-party Git through CodeConnections.
+# Every flow comes in two flavours: CodeCommit, and third-party Git through CodeConnections; build-train-deploy
+# also in a third, run by GitHub Actions.
 PRODUCTS: dict[str, Product] = {
     product.name: product
-    for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN, BUILD_TRAIN_GIT, DEPLOY, DEPLOY_GIT,
+    for product in (BUILD_TRAIN_DEPLOY, BUILD_TRAIN_DEPLOY_GIT, BUILD_TRAIN_DEPLOY_GITHUB, BUILD_TRAIN, BUILD_TRAIN_GIT, DEPLOY, DEPLOY_GIT,
                     BUILD_TRAIN_DEPLOY_MONITOR, BUILD_TRAIN_DEPLOY_MONITOR_GIT, BUILD_TRAIN_BATCH, BUILD_TRAIN_BATCH_GIT,
                     IMAGE_BUILD, IMAGE_BUILD_GIT)
 }

@@ -22,6 +22,9 @@ SAMPLE_VALUES = {
     "ModelBuildCodeRepositoryFullname": "acme/build",
     "ModelDeployCodeRepositoryFullname": "acme/deploy",
     "ImageBuildCodeRepositoryFullname": "acme/image",
+    "ModelBuildGitHubRepository": "acme/abalone-build",
+    "ModelDeployGitHubRepository": "acme/abalone-deploy",
+    "GitHubTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sagemaker-github-token-AbCdEf",
 }
 PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
 

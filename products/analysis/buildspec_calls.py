@@ -10,9 +10,11 @@ privileged mode), its role is checked against what the commands would ask IAM fo
   Docker makes to push to or pull from the repository the URI names (ECR User Guide, "IAM
   permissions for pushing an image", and the pull permissions of private repository policies).
 
-Variables are expanded from ``variables``; a command or substitution this module cannot read
-raises ``UnreadableCommand`` (it is never passed over). Shell syntax handled: one command per
-line, ``|`` pipelines, ``NAME=value`` assignments (values come from ``variables``).
+Variables are expanded from ``variables``; a command this module cannot read raises
+``UnreadableCommand`` (it is never passed over). Shell syntax handled: one command per line, ``|``
+pipelines, ``NAME=value`` assignments whose ``$(command)`` substitutions are read like any command
+(the value itself comes from ``variables``), ``$NAME``, ``${NAME}``, ``${NAME%%/*}`` and ``${NAME##*/}``.
+``silent`` names commands the caller vouches make no AWS call (a seed script its own tests cover).
 """
 
 import re
@@ -24,8 +26,11 @@ from products.analysis.iam_resources import Authorization, authorizations
 _ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
                       r"(?P<repository>[^:@]+)(?:[:@].+)?$")
 _ASSIGNMENT = re.compile(r"^([A-Z_][A-Z0-9_]*)=")
-# $NAME, ${NAME}, and ${NAME%%/*} (a URI's registry: everything before the first /).
-_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)(%%/\*)?\}|\$([A-Za-z_]\w*)")
+# $NAME, ${NAME}, ${NAME%%/*} (a URI's registry: before the first /) and ${NAME##*/} (an ARN's last part).
+_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)(%%/\*|##\*/)?\}|\$([A-Za-z_]\w*)")
+_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
+# CLI options named otherwise than the API member (the CLI keeps --version for itself).
+_CLI_RENAMES = {"version-number": "Version"}
 # Commands that call no AWS API themselves.
 _SILENT = {"echo", "printf", "test", "[", "true", "cat"}
 # The CLI's own commands: the operation each sends.
@@ -50,7 +55,10 @@ def _expand(text: str, variables: dict) -> str:
         name = match.group(1) or match.group(3)
         if name not in variables:
             raise UnreadableCommand(f"{text!r}: ${name} has no value to check with")
-        return variables[name].split("/", 1)[0] if match.group(2) else variables[name]
+        value = variables[name]
+        if match.group(2) == "%%/*":
+            return value.split("/", 1)[0]
+        return value.rsplit("/", 1)[-1] if match.group(2) else value
     return _VARIABLE.sub(value, text)
 
 
@@ -58,7 +66,8 @@ def _repository_arn(uri: str) -> str:
     match = _ECR_URI.match(uri)
     if not match:
         raise UnreadableCommand(f"{uri!r} is not an ECR image URI")
-    return f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+    partition = "aws-cn" if match["region"].startswith("cn-") else "aws"
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
 
 
 def _cli_call(words: list[str], region: str, account: str) -> list[Authorization]:
@@ -79,22 +88,25 @@ def _cli_call(words: list[str], region: str, account: str) -> list[Authorization
         if command not in by_cli_name:
             raise UnreadableCommand(f"aws {service} {command}: no such operation in the {service} API model")
         operation = by_cli_name[command]
-    members = {re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower(): name
-               for name in (model.operation_model(operation).input_shape.members
-                            if model.operation_model(operation).input_shape else {})}
+    shape = model.operation_model(operation).input_shape
+    members = {re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower(): name for name in (shape.members if shape else {})}
+    members.update({option: member for option, member in _CLI_RENAMES.items() if member in members.values()})
     parameters, options = {}, iter(rest)
     for word in options:
         key = word.removeprefix("--")
-        if key in members:
+        if key == "region":
+            region = next(options)  # the call goes to that region
+        elif key in ("query", "output"):
+            next(options)  # how the CLI prints the answer
+        elif key in members:
             parameters[members[key]] = next(options)
-        elif key != "region":
-            raise UnreadableCommand(f"aws {service} {command}: option {word} is not a parameter of {operation}")
         else:
-            next(options)
+            raise UnreadableCommand(f"aws {service} {command}: option {word} is not a parameter of {operation}")
     return authorizations(model.signing_name, operation, parameters, region, account)
 
 
 def _docker_calls(words: list[str]) -> list[Authorization]:
+    """What Docker asks ECR for: login none (the token is the CLI's call), push and the build's base image pull."""
     action = words[1]
     if action == "login":
         return []  # the token came from get-login-password
@@ -108,16 +120,20 @@ def _docker_calls(words: list[str]) -> list[Authorization]:
     raise UnreadableCommand(f"docker {action}: not a docker command this check reads")
 
 
-def _command_calls(command: str, variables: dict, region: str, account: str) -> list[Authorization]:
+def _command_calls(command: str, variables: dict, region: str, account: str, silent=()) -> list[Authorization]:
+    """One buildspec command's calls: an assignment's substitutions, or each command of a pipeline."""
     if _ASSIGNMENT.match(command):
         name = _ASSIGNMENT.match(command).group(1)
         if name not in variables:
             raise UnreadableCommand(f"{command!r}: give {name}'s value to check with")
-        return []
+        return [call for inner in _SUBSTITUTION.findall(command)
+                for call in _command_calls(inner, variables, region, account, silent)]
+    if "$(" in command:
+        raise UnreadableCommand(f"{command!r}: a substitution outside an assignment is not read")
     calls = []
     for part in command.split("|"):
         words = shlex.split(_expand(part, variables))
-        if not words or words[0] in _SILENT:
+        if not words or words[0] in _SILENT or " ".join(words) in silent:
             continue
         if words[0] == "aws":
             calls += _cli_call(words, region, account)
@@ -128,11 +144,11 @@ def _command_calls(command: str, variables: dict, region: str, account: str) -> 
     return calls
 
 
-def buildspec_calls(spec: dict, variables: dict, region: str, account: str) -> list[Call]:
+def buildspec_calls(spec: dict, variables: dict, region: str, account: str, silent=()) -> list[Call]:
     """Every call of every phase's commands, in order."""
     return [
         Call(command, authorization)
         for phase in spec.get("phases", {}).values()
         for command in phase.get("commands", [])
-        for authorization in _command_calls(command, variables, region, account)
+        for authorization in _command_calls(command, variables, region, account, silent)
     ]

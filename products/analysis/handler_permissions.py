@@ -96,6 +96,8 @@ OWN = {
     "AWS::SageMaker::Image": ("sagemaker", lambda p, env:
                               f"arn:aws:sagemaker:{env.region}:{env.account}:image/{p['ImageName'].lower()}"),
     "AWS::IAM::Role": ("iam", lambda p, env: f"arn:aws:iam::{env.account}:role{p.get('Path', '/')}{p['RoleName']}"),
+    "AWS::IAM::OIDCProvider": ("iam", lambda p, env:
+                               f"arn:aws:iam::{env.account}:oidc-provider/{p['Url'].removeprefix('https://')}"),
 }
 
 # Types with no registry handlers: CloudFormation's own (legacy) code manages them, so
@@ -191,6 +193,8 @@ def _image_build_decisions() -> dict:
             resource=lambda p, env: p["ImageRoleArn"], context={"iam:PassedToService": "sagemaker.amazonaws.com"}),
         (role, "iam:AttachRolePolicy"): Decision(when="ManagedPolicyArns"),
         (role, "iam:DetachRolePolicy"): Decision(when="ManagedPolicyArns"),
+        ("AWS::IAM::OIDCProvider", "iam:DeleteOpenIDConnectProvider"): Decision(
+            never="the GitHub provider is retained (DeletionPolicy Retain): other projects' roles trust it"),
         (role, "iam:DeleteRolePermissionsBoundary"): Decision(
             never="every role our templates create keeps its boundary; the launch roles may not remove it"),
     }

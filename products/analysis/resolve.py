@@ -68,6 +68,8 @@ _GETATT = {
     ("AWS::IAM::Role", "Arn"): lambda props, env: f"arn:{env.partition}:iam::{env.account}:role{props.get('Path', '/')}{props['RoleName']}",
     ("AWS::Lambda::Function", "Arn"): _arn("lambda", "function:{FunctionName}"),
     ("AWS::ECR::Repository", "Arn"): _arn("ecr", "repository/{RepositoryName}"),
+    ("AWS::IAM::OIDCProvider", "Arn"):
+        lambda props, env: f"arn:{env.partition}:iam::{env.account}:oidc-provider/{props['Url'].removeprefix('https://')}",
     ("AWS::ECR::Repository", "RepositoryUri"):
         lambda props, env: f"{env.account}.dkr.ecr.{env.region}.amazonaws.com/{props['RepositoryName']}",
     # KMS generates a key's id: a stand-in names the key by its logical id.

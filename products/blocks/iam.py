@@ -1,9 +1,10 @@
 """IAM vocabulary shared by the products and the roles stack.
 
 Products use the standard roles SageMaker projects expect (names configurable in the catalog
-configuration), which the ``roles`` stack creates. One exception: the image-build products create
-their build's role, so that it can push to its own ECR repository only; the launch roles may create
-such a role only with the roles stack's permissions boundary (``image_build_boundary``) attached.
+configuration), which the ``roles`` stack creates. Two exceptions: the image-build products create
+their build's role, so that it can push to its own ECR repository only, and build-train-deploy-github
+its workflows' roles, whose trust names the project's GitHub repositories; the launch roles may create
+such roles only with the roles stack's permissions boundary for them attached.
 ARNs with ``${AWS::...}`` always go through ``Sub``; cfn-lint rejects them otherwise.
 """
 
@@ -33,9 +34,14 @@ class RoleNames:
     path: str = "/service-role/"
     # The managed policy bounding the roles the image-build products create (the roles stack makes it).
     image_build_boundary: str = "AmazonSageMakerProjectsImageBuildBoundary"
+    # The same for the GitHub workflow roles of build-train-deploy-github.
+    github_workflow_boundary: str = "AmazonSageMakerProjectsGitHubWorkflowBoundary"
 
     def boundary_arn(self) -> Sub:
         return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{self.path}{self.image_build_boundary}")
+
+    def github_boundary_arn(self) -> Sub:
+        return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy{self.path}{self.github_workflow_boundary}")
 
     def arn(self, role: str) -> Sub:
         """ARN of the role called ``role`` (a field name such as ``"codebuild"``)."""

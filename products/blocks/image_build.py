@@ -66,6 +66,7 @@ def lifecycle_policy(kept: int = KEPT_IMAGES) -> str:
 
 
 def image_repository() -> ecr.Repository:
+    """The project's repository: every push scanned, no tag ever overwritten (a tag names one build for good)."""
     return ecr.Repository(
         "ImageRepository",
         RepositoryName=image_repository_name(),
@@ -152,6 +153,7 @@ def image_build(roles: RoleNames, boundary_arn, bucket: s3.Bucket) -> ImageBuild
 
 
 def add_rebuild_schedule_parameter(template: Template) -> Ref:
+    """``ImageRebuildSchedule``: the base image is patched by AWS; a weekly rebuild picks that up by default."""
     template.add_parameter(Parameter(
         REBUILD_PARAMETER,
         Type="String",

@@ -28,6 +28,7 @@ from products.blocks.iam import (
     trust_policy,
 )
 from products.blocks.cross_account import TARGET_DEPLOY_ROLE
+from products.blocks.github_actions import GITHUB_ISSUER, WORKFLOW_ROLE_PREFIX
 from products.blocks.image_build import (
     BASE_IMAGE_REPOSITORY, ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, IMAGE_BUILD_ROLE_PREFIX, IMAGE_REPOSITORY_PREFIX,
     IMAGE_VERSION_ACTIONS,
@@ -73,6 +74,7 @@ def _launch_statements(names: RoleNames, asset_bucket: str, stacks: str = SERVIC
         *_launch_rule_and_function_statements(),
         *_launch_key_and_schedule_statements(names, passed),
         *_launch_image_build_statements(names),
+        *_launch_github_statements(names),
     ]
 
 
@@ -223,24 +225,34 @@ def _launch_key_and_schedule_statements(names: RoleNames, passed: dict) -> list:
     ]
 
 
-IMAGE_BUILD_ROLES = "role{path}" + IMAGE_BUILD_ROLE_PREFIX + "*"
 IMAGE_REPOSITORIES = "repository/" + IMAGE_REPOSITORY_PREFIX + "*"
 SAGEMAKER_IMAGES = ("image/" + IMAGE_REPOSITORY_PREFIX + "*", "image-version/" + IMAGE_REPOSITORY_PREFIX + "*/*")
 
 
-def _image_build_roles(names: RoleNames) -> list:
-    return [arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:" + IMAGE_BUILD_ROLES.format(path=names.path))]
+def _roles_named(names: RoleNames, prefix: str) -> list:
+    return [arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role" + names.path + prefix + "*")]
+
+
+def _bounded_roles(names: RoleNames, prefix: str, boundary_arn, passed_to: str | None = None) -> list:
+    """Roles named ``prefix*`` a product's stack creates: created, and given inline policies, only with
+    ``boundary_arn`` as their permissions boundary (condition iam:PermissionsBoundary; IAM User Guide,
+    "Permissions boundaries for IAM entities"), so a project's stack cannot make a role that does more than the
+    boundary allows. The boundary itself is not the launch role's to change, nor to remove from a role (no
+    DeleteRolePermissionsBoundary). ``passed_to``: the service the roles are passed to, if any."""
+    roles = _roles_named(names, prefix)
+    return [
+        allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
+              roles, Condition(StringEquals({"iam:PermissionsBoundary": boundary_arn}))),
+        allow(["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+               "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+               "iam:UpdateAssumeRolePolicy"], roles),
+        *([allow(["iam:PassRole"], roles, Condition(StringEquals({"iam:PassedToService": passed_to})))]
+          if passed_to else []),
+    ]
 
 
 def _launch_image_build_statements(names: RoleNames) -> list:
-    """The image-build products: the project's ECR repository and SageMaker image, and the build's own role.
-
-    The role may be created, and given inline policies, only with the image-build boundary attached
-    (condition iam:PermissionsBoundary; IAM User Guide, "Permissions boundaries for IAM entities"), so a
-    project's stack cannot make a role that does more than the boundary allows. The boundary itself is
-    not the launch role's to change, nor to remove from a role (no DeleteRolePermissionsBoundary).
-    """
-    bounded = Condition(StringEquals({"iam:PermissionsBoundary": names.boundary_arn()}))
+    """The image-build products: the project's ECR repository and SageMaker image, and the build's own role."""
     return [
         allow(["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:PutLifecyclePolicy",
                "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:GetRepositoryPolicy",
@@ -250,19 +262,25 @@ def _launch_image_build_statements(names: RoleNames) -> list:
         allow(["sagemaker:CreateImage", "sagemaker:DescribeImage", "sagemaker:UpdateImage", "sagemaker:DeleteImage",
                "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"],
               [_service_arn("sagemaker", SAGEMAKER_IMAGES[0])]),
-        allow(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
-              _image_build_roles(names), bounded),
-        allow(["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
-               "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-               "iam:UpdateAssumeRolePolicy"],
-              _image_build_roles(names)),
-        allow(["iam:PassRole"], _image_build_roles(names),
-              Condition(StringEquals({"iam:PassedToService": "codebuild.amazonaws.com"}))),
+        *_bounded_roles(names, IMAGE_BUILD_ROLE_PREFIX, names.boundary_arn(), "codebuild.amazonaws.com"),
         pass_role(names.arn("execution"), "sagemaker.amazonaws.com"),  # the SageMaker image's ImageRoleArn
     ]
 
 
-def image_build_boundary_statements(names: RoleNames, asset_bucket: str) -> list:
+def _launch_github_statements(names: RoleNames) -> list:
+    """build-train-deploy-github: its workflows' roles, and the account's GitHub OIDC provider when the project
+    creates it. The provider is kept when a project is deleted (other projects' roles trust it): no delete."""
+    return [
+        *_bounded_roles(names, WORKFLOW_ROLE_PREFIX, names.github_boundary_arn()),
+        allow(["iam:CreateOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
+               "iam:UntagOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+               "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider",
+               "iam:RemoveClientIDFromOpenIDConnectProvider"],
+              [arn(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{GITHUB_ISSUER}")]),
+    ]
+
+
+def image_build_boundary_statements(names: RoleNames) -> list:
     """The most any image-build role may do, whatever its own policy says: build logs, the pipeline's source
     artifact, push to a project repository, pull SageMaker's scikit-learn image, register image versions."""
     return [
@@ -274,6 +292,30 @@ def image_build_boundary_statements(names: RoleNames, asset_bucket: str) -> list
         allow(list(ECR_PUSH_ACTIONS), [_service_arn("ecr", IMAGE_REPOSITORIES)]),
         allow(list(ECR_PULL_ACTIONS), [arn(f"arn:${{AWS::Partition}}:ecr:*:*:repository/{BASE_IMAGE_REPOSITORY}")]),
         allow(list(IMAGE_VERSION_ACTIONS), [_service_arn("sagemaker", resource) for resource in SAGEMAKER_IMAGES]),
+    ]
+
+
+def github_workflow_boundary_statements(names: RoleNames) -> list:
+    """The most any GitHub workflow role may do: run a project's SageMaker pipeline, read its model packages,
+    deploy its stage stacks as the CloudFormation role, test its endpoints, use its bucket."""
+    return [
+        *_read_write_project_buckets(),
+        allow(["sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
+               "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution",
+               "sagemaker:ListPipelineExecutionSteps", "sagemaker:AddTags", "sagemaker:ListTags"],
+              [_service_arn("sagemaker", "pipeline/sagemaker-*"),
+               _service_arn("sagemaker", "pipeline/sagemaker-*/execution/*")]),
+        allow(["sagemaker:ListModelPackages"], ["*"]),
+        allow(["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListTags"],
+              [_service_arn("sagemaker", "model-package/*"), _service_arn("sagemaker", "model-package-group/*")]),
+        allow(["cloudformation:DescribeStacks", "cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
+               "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack",
+               "cloudformation:DescribeStackEvents", "cloudformation:TagResource"],
+              [_service_arn("cloudformation", "stack/sagemaker-*-deploy-*/*")]),
+        allow(["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+              [_service_arn("sagemaker", "endpoint/*")]),
+        pass_role(names.arn("use"), "sagemaker.amazonaws.com"),
+        pass_role(names.arn("cloudformation"), "cloudformation.amazonaws.com"),
     ]
 
 
@@ -519,9 +561,11 @@ def _execution_statements(names: RoleNames, asset_bucket: str) -> list:
     return [
         *_read_write_project_buckets(),
         allow(["ecr:GetAuthorizationToken"], ["*"]),
+        # SageMaker's images (AWS's account of each region) and the projects' own (image-build), in every region
+        # the catalog serves: the roles stack lives in one region only.
         allow(
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            [arn("arn:${AWS::Partition}:ecr:${AWS::Region}:*:repository/*")],
+            [arn("arn:${AWS::Partition}:ecr:*:*:repository/*")],
         ),
         allow(
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -562,6 +606,8 @@ def _function_statements(names: RoleNames, asset_bucket: str) -> list:
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             [_service_arn("logs", "log-group:/aws/lambda/sagemaker-*")],
         ),
+        # The GitHub approval hook reads its token; the product takes only secrets named sagemaker-*.
+        allow(["secretsmanager:GetSecretValue"], [_service_arn("secretsmanager", "secret:sagemaker-*")]),
     ]
 
 
@@ -687,7 +733,16 @@ def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: 
         Path=names.path,
         Description="Permissions boundary of the roles the image-build products create (their image builds)",
         PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
-                                      Statement=image_build_boundary_statements(names, asset_bucket)),
+                                      Statement=image_build_boundary_statements(names)),
     ))
     template.add_output(Output("ImageBuildBoundaryArn", Value=boundary.ref()))
+    github = template.add_resource(iam.ManagedPolicy(
+        "GitHubWorkflowBoundary",
+        ManagedPolicyName=names.github_workflow_boundary,
+        Path=names.path,
+        Description="Permissions boundary of the GitHub workflow roles build-train-deploy-github projects create",
+        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
+                                      Statement=github_workflow_boundary_statements(names)),
+    ))
+    template.add_output(Output("GitHubWorkflowBoundaryArn", Value=github.ref()))
     return template

@@ -31,7 +31,7 @@ CASES = {
         "publish.target_accounts[0].role", "a role of account 222222222222"),
     "target-account-twice": (_targets({"account": "222222222222"}, {"account": "222222222222"}),
                              "publish.target_accounts", "each account once"),
-    "unknown-product": (_with(lambda d: d["products"].update({"churn": {}})), "products.churn", "one of: build-train, build-train-batch, build-train-batch-git, build-train-deploy, build-train-deploy-git, build-train-deploy-monitor, build-train-deploy-monitor-git, build-train-git, deploy, deploy-git"),
+    "unknown-product": (_with(lambda d: d["products"].update({"churn": {}})), "products.churn", "one of: build-train, build-train-batch, build-train-batch-git, build-train-deploy, build-train-deploy-git, build-train-deploy-github, build-train-deploy-monitor, build-train-deploy-monitor-git, build-train-git, deploy, deploy-git, image-build, image-build-git"),
     "invalid-yaml": ("regions: [us-east-1\nportfolio: {}\n", "line 2", "valid YAML"),
     "missing-display-name": (_with(lambda d: d["portfolio"].pop("display_name")), "portfolio.display_name", "non-empty string"),
     "missing-portfolio": (_with(lambda d: d.pop("portfolio")), "portfolio", "a mapping"),
@@ -92,7 +92,7 @@ def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, name):
 def test_default_config_is_valid_and_enables_the_product():
     config = load_config(DEFAULT_CONFIG, PRODUCTS)
     assert config.products == (
-        "build-train-deploy", "build-train-deploy-git", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch", "build-train-batch-git",
+        "build-train-deploy", "build-train-deploy-git", "build-train-deploy-github", "build-train", "build-train-git", "deploy", "deploy-git", "build-train-deploy-monitor", "build-train-deploy-monitor-git", "build-train-batch", "build-train-batch-git",
         "image-build", "image-build-git")
     assert config.portfolio.principals[0].type == "IAM_PATTERN"
 

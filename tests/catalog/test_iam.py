@@ -107,11 +107,14 @@ def test_each_role_trusts_exactly_its_services_and_only_the_s3_launch_role_the_s
 
 def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rendered, config):
     """...or, for a stage in another account, the roles the target-account stack creates there. The one
-    exception: an image-build product's build role, bounded by the roles stack's image-build boundary."""
+    exceptions: an image-build product's build role and build-train-deploy-github's workflow roles (and the account's
+    GitHub OIDC provider), each role bounded by the roles stack's boundary for it."""
     role_names = {r["Properties"]["RoleName"] for name in ("roles.json", "target-account.json")
                   for r in rendered[name]["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
     boundary = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy"
                            f"{config.roles.path}{config.roles.image_build_boundary}"}
+    github_boundary = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy"
+                                  f"{config.roles.path}{config.roles.github_workflow_boundary}"}
     for path, template in rendered.items():
         if not path.startswith("templates/"):
             continue
@@ -120,9 +123,18 @@ def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rende
             (role,) = created.values()
             assert role["Type"] == "AWS::IAM::Role" and role["Properties"]["PermissionsBoundary"] == boundary
             assert role["Properties"]["RoleName"] == {"Fn::Sub": "sagemaker-image-build-${SageMakerProjectId}"}
+        elif path == "templates/build-train-deploy-github.json":
+            roles = [r for r in created.values() if r["Type"] == "AWS::IAM::Role"]
+            assert {r["Properties"]["RoleName"]["Fn::Sub"] for r in roles} == {
+                "sagemaker-github-build-${SageMakerProjectId}", "sagemaker-github-deploy-${SageMakerProjectId}"}
+            assert all(r["Properties"]["PermissionsBoundary"] == github_boundary for r in roles)
+            assert [r["Type"] for r in created.values() if r not in roles] == ["AWS::IAM::OIDCProvider"]
         else:
             assert not created, path
-        text = str(template).replace("sagemaker-image-build-${SageMakerProjectId}", "")
+        text = str(template)
+        for own in ("sagemaker-image-build-${SageMakerProjectId}", "sagemaker-github-build-${SageMakerProjectId}",
+                    "sagemaker-github-deploy-${SageMakerProjectId}"):
+            text = text.replace(own, "")
         referenced = set(re.findall(r"role" + re.escape(config.roles.path) + r"([\w+=,.@-]+)", text))
         assert referenced and referenced <= role_names, referenced - role_names
 

@@ -39,8 +39,14 @@ def _build_variables(resources) -> dict:
     project = resources["ImageBuildProject"]["Properties"]
     variables = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
     base_image = seed_script("image-build", "base_image.py").base_image(REGION)
+    version = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image-version/{variables['SAGEMAKER_IMAGE_NAME']}/3"
     return {**variables, "AWS_REGION": REGION, "CODEBUILD_RESOLVED_SOURCE_VERSION": COMMIT,
-            "CODEBUILD_BUILD_NUMBER": "7", "BASE_IMAGE": base_image, "IMAGE_TAG": f"{COMMIT}-7"}
+            "CODEBUILD_BUILD_NUMBER": "7", "BASE_IMAGE": base_image, "IMAGE_TAG": f"{COMMIT}-7",
+            "VERSION_ARN": version}
+
+
+# base_image.py looks a region up in a table (no AWS call; the seed repo's tests cover it).
+SILENT = {"python3 base_image.py us-east-1"}
 
 
 def _allowed(resources, boundary, authorization) -> bool:
@@ -62,7 +68,9 @@ def test_the_repository_scans_on_push_keeps_tags_and_expires_old_images(resource
 
 
 def test_every_call_of_the_image_build_is_allowed_by_its_role_and_boundary(resources, boundary):
-    calls = buildspec_calls(BUILDSPEC, _build_variables(resources), REGION, ACCOUNT)
+    calls = buildspec_calls(BUILDSPEC, _build_variables(resources), REGION, ACCOUNT, SILENT)
+    versions = {c.authorization.resource for c in calls if c.authorization.action == "sagemaker:DescribeImageVersion"}
+    assert versions == {f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image-version/sagemaker-project-p-abc123def456/3"}
     actions = {call.authorization.action for call in calls}
     assert {"ecr:GetAuthorizationToken", "ecr:PutImage", "ecr:GetDownloadUrlForLayer",
             "sagemaker:CreateImageVersion", "sagemaker:DescribeImageVersion"} <= actions
@@ -120,11 +128,32 @@ def test_a_command_the_check_cannot_read_is_refused_not_passed(resources):
     unset = {"phases": {"build": {"commands": ["docker push $SOMEWHERE"]}}}
     with pytest.raises(UnreadableCommand, match=r"\$SOMEWHERE has no value"):
         buildspec_calls(unset, variables, REGION, ACCOUNT)
+    hidden = {"phases": {"build": {"commands": ['IMAGE_TAG="$(curl https://example.com)"']}}}
+    with pytest.raises(UnreadableCommand, match="curl is not a command this check reads"):
+        buildspec_calls(hidden, variables, REGION, ACCOUNT)  # a substitution is read like any command
+    script = {"phases": {"build": {"commands": ['BASE_IMAGE="$(python3 base_image.py "$AWS_REGION")"']}}}
+    with pytest.raises(UnreadableCommand, match="python3 is not a command this check reads"):
+        buildspec_calls(script, variables, REGION, ACCOUNT)  # silent only where the caller vouches for it
+
+
+def test_a_call_to_another_region_is_checked_there(resources, boundary):
+    other = {"phases": {"build": {"commands": ['aws sagemaker create-image-version --region eu-west-1 '
+                                               '--image-name "$SAGEMAKER_IMAGE_NAME" --base-image x']}}}
+    (call,) = buildspec_calls(other, _build_variables(resources), REGION, ACCOUNT)
+    assert call.authorization.resource.startswith("arn:aws:sagemaker:eu-west-1:")
+
+
+def test_the_ecr_actions_the_role_grants_are_those_the_check_asks_for():
+    from products.analysis import buildspec_calls as check
+    from products.blocks import image_build
+
+    assert set(check.PUSH) == set(image_build.ECR_PUSH_ACTIONS) and set(check.PULL) == set(image_build.ECR_PULL_ACTIONS)
 
 
 def test_the_buildspec_tags_with_the_commit_and_registers_the_pushed_image():
     commands = "\n".join(BUILDSPEC["phases"]["build"]["commands"])
     assert 'IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}-${CODEBUILD_BUILD_NUMBER}"' in commands
+    assert commands.index('test -n "$CODEBUILD_RESOLVED_SOURCE_VERSION"') < commands.index("IMAGE_TAG=")
     assert 'docker push "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"' in commands
     assert '--base-image "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"' in commands
     dockerfile = (ROOT / "seedcode" / "image-build" / "Dockerfile").read_text()

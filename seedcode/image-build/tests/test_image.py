@@ -27,6 +27,7 @@ def test_the_dockerfile_passes_hadolint():
 def test_hadolint_fails_an_unpinned_install(tmp_path):
     """The lint above can fail: an unpinned pip install and an untagged base image are findings."""
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint is installed by requirements-dev.txt"
     bad = tmp_path / "Dockerfile"
     bad.write_text("FROM ubuntu\nRUN pip install pandas\n")
     result = subprocess.run([hadolint, "--config", str(REPO / ".hadolint.yaml"), str(bad)], capture_output=True, text=True)

@@ -11,13 +11,14 @@ from products.local_aws.cloudformation.resource_types import (
     codebuild,
     codecommit,
     codepipeline,
+    iam,
     s3,
     sagemaker,
     scheduler,
     servicecatalog,
 )
 
-SERVICES = (autoscaling, cloudwatch, codebuild, codecommit, codepipeline, s3, sagemaker, scheduler, servicecatalog)
+SERVICES = (autoscaling, cloudwatch, codebuild, codecommit, codepipeline, iam, s3, sagemaker, scheduler, servicecatalog)
 MODELS = {model.cloudformation_type(): model for service in SERVICES for model in service.MODELS}
 
 
