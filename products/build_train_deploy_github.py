@@ -71,6 +71,8 @@ PRODUCT = Product(
         "repositories and set the Actions variables the project's outputs list."
     ),
     version=VERSION,
-    seed_repos=(contract.MODEL_BUILD, contract.MODEL_DEPLOY),
+    # The template pushes no seed code (the repositories are the team's, on GitHub): it names no seed zip, so a seed
+    # change gives it no new version. Teams start from the model-build and model-deploy seed zips.
+    seed_repos=(),
     build=build,
 )

@@ -112,6 +112,13 @@ RESOURCES = {
     # and the deploy role creating the stage's stack with that account's CloudFormation role.
     ("sts", "AssumeRole"): _given("RoleArn"),
     ("cloudformation", "CreateStack"): _stack,
+    # A stage stack deployed through a change set (the model-deploy seed's deploy_stage.py, GitHub flavour): every
+    # change-set call is authorized on the stack (Service Authorization Reference: stack*).
+    ("cloudformation", "CreateChangeSet"): _stack,
+    ("cloudformation", "DescribeChangeSet"): _stack,
+    ("cloudformation", "ExecuteChangeSet"): _stack,
+    ("cloudformation", "DeleteChangeSet"): _stack,
+    ("cloudformation", "DescribeStackEvents"): _stack,
     # A deleted project's stage stack, through the stage's deploy role. No PassRole: CloudFormation uses the
     # stack's role "even if the users don't have permission to pass it" (DeleteStack, RoleARN).
     ("cloudformation", "DeleteStack"): _stack,
@@ -143,6 +150,7 @@ PASSED_ROLES = {
     ("sagemaker", "UpdatePipeline"): ("RoleArn", "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
     ("cloudformation", "CreateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
+    ("cloudformation", "CreateChangeSet"): ("RoleARN", "cloudformation.amazonaws.com"),
 }
 
 

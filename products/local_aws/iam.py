@@ -64,6 +64,21 @@ def role_policies(account: str, role_arn: str) -> list[dict]:
     return [json.loads(d) if isinstance(d, str) else d for d in documents]
 
 
+def role_boundary(account: str, role_arn: str) -> dict | None:
+    """The role's permissions boundary document, None without one. A boundary the emulator does not hold refuses
+    every call (AWS refuses to create a role with a boundary that does not exist; nothing is allowed past it)."""
+    from moto.iam.models import iam_backends
+
+    boundary_arn = getattr(_role(account, role_arn), "permissions_boundary_arn", None)
+    if not boundary_arn:
+        return None
+    policy = iam_backends[account]["aws"].managed_policies.get(boundary_arn)
+    if policy is None:
+        return {"Version": "2012-10-17", "Statement": []}
+    document = next(v.document for v in policy.versions if v.is_default)
+    return json.loads(document) if isinstance(document, str) else document
+
+
 def _log(entry: dict) -> None:
     path = os.environ.get("EMULATOR_IAM_LOG")
     if path:
@@ -72,10 +87,17 @@ def _log(entry: dict) -> None:
 
 
 def check(account: str, role_arn: str, checks: list, caller: str) -> None:
-    """Evaluate each authorization; RoleDenied naming the first one the role's policies refuse."""
+    """Evaluate each authorization; RoleDenied naming the first one the role's policies, or its permissions
+    boundary, refuse (IAM allows a bounded role's call only when both allow it)."""
     policies, role_name = role_policies(account, role_arn), role_arn.rsplit("/", 1)[1]
+    boundary = role_boundary(account, role_arn)
     for authorization in checks:
         decision = iam_evaluator.evaluate(policies, authorization.action, authorization.resource, authorization.context)
+        if decision.allowed and boundary is not None:
+            bounded = iam_evaluator.evaluate([boundary], authorization.action, authorization.resource,
+                                             authorization.context)
+            if not bounded.allowed:
+                decision = iam_evaluator.Decision(False, f"outside its permissions boundary ({bounded.reason})")
         _log({"role": role_name, "action": authorization.action, "resource": authorization.resource,
               "allowed": decision.allowed, "reason": decision.reason, "caller": caller})
         if not decision.allowed:
