@@ -2,17 +2,18 @@
 
 The model-build and model-deploy repositories live on GitHub and carry the seed repos' workflows
 (``.github/workflows/``), which do what the buildspecs do. AWS holds no pipeline and no build: a role per
-workflow, trusted through GitHub's OIDC provider for the configured repository and branch (the deploy role
-also for its ``production`` environment, GitHub's manual gate before prod); the project's bucket and model
-package group; and the approval hook, which starts the deploy workflow with a repository dispatch.
+workflow job, trusted through GitHub's OIDC provider: the build and staging roles for their repository's
+branch, the prod role only for the model-deploy repository's ``production`` environment (GitHub's manual gate
+before prod); the project's bucket and model package group; and the approval hook, which starts the deploy
+workflow with a repository dispatch.
 """
 
 from troposphere import Output, Ref, Template
 
 from products.blocks import build_contract as contract
 from products.blocks.github_actions import (
-    PRODUCTION_ENVIRONMENT, add_github_parameters, approval_hook, build_statements, deploy_statements,
-    variables_output, workflow_role,
+    PRODUCTION_ENVIRONMENT, add_github_parameters, approval_hook, build_statements, prod_statements,
+    staging_statements, variables_output, workflow_role,
 )
 from products.blocks.model_deploy import endpoint_cleanup_resources, stage_stack_name
 from products.blocks.naming import model_package_group_name, project_resource_name
@@ -27,7 +28,7 @@ DESCRIPTION = ("SageMaker project: build, train and register a model on every pu
                "on approval, with GitHub Actions workflows assuming project roles through GitHub's OIDC provider.")
 
 
-def _outputs(roles, base, build_role, deploy_role) -> list[Output]:
+def _outputs(roles, base, build_role, staging_role, prod_role) -> list[Output]:
     shared = {"AWS_REGION": Ref("AWS::Region"), "SAGEMAKER_PROJECT_NAME": Ref("SageMakerProjectName"),
               "SAGEMAKER_PROJECT_ID": Ref("SageMakerProjectId"), "ARTIFACT_BUCKET": Ref(base.bucket),
               "MODEL_PACKAGE_GROUP_NAME": model_package_group_name(),
@@ -39,7 +40,8 @@ def _outputs(roles, base, build_role, deploy_role) -> list[Output]:
             **shared, "AWS_ROLE_ARN": build_role.GetAtt("Arn"), "SAGEMAKER_PIPELINE_NAME": project_resource_name(),
             "SAGEMAKER_PIPELINE_ROLE_ARN": roles.arn("use")}),
         variables_output("ModelDeployGitHubVariables", "model-deploy", {
-            **shared, "AWS_ROLE_ARN": deploy_role.GetAtt("Arn"), "CLOUDFORMATION_ROLE_ARN": roles.arn("cloudformation"),
+            **shared, "AWS_STAGING_ROLE_ARN": staging_role.GetAtt("Arn"), "AWS_PROD_ROLE_ARN": prod_role.GetAtt("Arn"),
+            "CLOUDFORMATION_ROLE_ARN": roles.arn("cloudformation"),
             "STAGING_STACK_NAME": stage_stack_name("staging"), "PROD_STACK_NAME": stage_stack_name("prod")}),
     ]
 
@@ -51,13 +53,15 @@ def build(settings: ProductSettings) -> Template:
     boundary = roles.github_boundary_arn()
     build_role = workflow_role("ModelBuildWorkflowRole", "build", github, github.build_repository,
                                build_statements(roles, base.bucket), roles, boundary)
-    deploy_role = workflow_role("ModelDeployWorkflowRole", "deploy", github, github.deploy_repository,
-                                deploy_statements(roles, base.bucket), roles, boundary, PRODUCTION_ENVIRONMENT)
+    staging_role = workflow_role("StagingWorkflowRole", "staging", github, github.deploy_repository,
+                                 staging_statements(roles, base.bucket), roles, boundary)
+    prod_role = workflow_role("ProdWorkflowRole", "prod", github, github.deploy_repository, prod_statements(roles),
+                              roles, boundary, PRODUCTION_ENVIRONMENT)
     cleanup_function, cleanup = endpoint_cleanup_resources(roles)
-    for resource in (*provider, project_model_package_group(), build_role, deploy_role,
+    for resource in (*provider, project_model_package_group(), build_role, staging_role, prod_role,
                      *approval_hook(github, roles, model_package_group_name()), cleanup_function, cleanup):
         base.template.add_resource(resource)
-    base.template.add_output(_outputs(roles, base, build_role, deploy_role))
+    base.template.add_output(_outputs(roles, base, build_role, staging_role, prod_role))
     return base.template
 
 

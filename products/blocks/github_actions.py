@@ -63,12 +63,16 @@ def add_github_parameters(template: Template) -> tuple[GitHubSettings, list]:
                         "GitHub token that may create repository dispatch events on the model-deploy repository",
                         AllowedPattern=TOKEN_SECRET_PATTERN)
     given = _parameter(template, "GitHubOidcProviderArn", "The account's IAM OIDC provider for "
-                       f"{GITHUB_ISSUER}; empty: this project creates it (kept when the project is deleted)",
+                       f"{GITHUB_ISSUER} (IAM console, Identity providers). Empty: this project creates it, which "
+                       "fails if the account has one: an account has one per issuer, so every later project gives "
+                       "its ARN (arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com)",
                        Default="", AllowedPattern="^(arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+)?$")
     template.add_condition(CREATE_PROVIDER, Equals(given, ""))
     provider = iam.OIDCProvider(
         "GitHubOidcProvider", Condition=CREATE_PROVIDER, Url=f"https://{GITHUB_ISSUER}", ClientIdList=[GITHUB_AUDIENCE],
-        DeletionPolicy="Retain", UpdateReplacePolicy="Retain",  # the account's, not the project's: others use it
+        # The account's, not the project's: other projects' roles trust it. Kept when the project goes, but not when
+        # the launch that created it fails (RetainExceptOnCreate), so a relaunch does not meet its own leftover.
+        DeletionPolicy="RetainExceptOnCreate", UpdateReplacePolicy="Retain",
         Tags=project_tags(),
     )
     arn = If(CREATE_PROVIDER, GetAtt(provider, "Arn"), given)
@@ -79,22 +83,23 @@ def add_github_parameters(template: Template) -> tuple[GitHubSettings, list]:
     return GitHubSettings(build, deploy, branch, secret, arn), [provider]
 
 
-def _subjects(repository: Ref, branch: Ref, environment: str | None) -> list:
-    """The ``sub`` claims GitHub gives a job of ``repository``: on ``branch``, or in ``environment``."""
-    subjects = [Sub("repo:${Repository}:ref:refs/heads/${Branch}", Repository=repository, Branch=branch)]
+def _subject(repository: Ref, branch: Ref, environment: str | None) -> Sub:
+    """The ``sub`` claim GitHub gives a job of ``repository``: in ``environment`` if the job names one, else on
+    ``branch`` (GitHub's OpenID Connect reference, subject claims). A role trusts one of them, never both: the prod
+    role only the protected environment, so no job outside it (staging, any push) can deploy prod."""
     if environment:
-        subjects.append(Sub(f"repo:${{Repository}}:environment:{environment}", Repository=repository))
-    return subjects
+        return Sub(f"repo:${{Repository}}:environment:{environment}", Repository=repository)
+    return Sub("repo:${Repository}:ref:refs/heads/${Branch}", Repository=repository, Branch=branch)
 
 
 def workflow_role(logical_id: str, kind: str, github: GitHubSettings, repository: Ref, statements: list,
                   roles: RoleNames, boundary_arn, environment: str | None = None) -> iam.Role:
-    """``sagemaker-github-<kind>-<id>``: assumable only with a token of ``repository``'s branch (or environment)."""
+    """``sagemaker-github-<kind>-<id>``: assumable only with a token of ``repository``'s branch, or environment."""
     trust = PolicyDocument(Version=POLICY_VERSION, Statement=[Statement(
         Effect=Allow, Principal=Principal("Federated", github.provider_arn),
         Action=[Action("sts", "AssumeRoleWithWebIdentity")],
         Condition=Condition(StringEquals({f"{GITHUB_ISSUER}:aud": GITHUB_AUDIENCE,
-                                          f"{GITHUB_ISSUER}:sub": _subjects(repository, github.branch, environment)})),
+                                          f"{GITHUB_ISSUER}:sub": _subject(repository, github.branch, environment)})),
     )])
     return iam.Role(
         logical_id,
@@ -105,7 +110,7 @@ def workflow_role(logical_id: str, kind: str, github: GitHubSettings, repository
         PermissionsBoundary=boundary_arn,
         Policies=[iam.Policy(PolicyName=f"github-{kind}",
                              PolicyDocument=PolicyDocument(Version=POLICY_VERSION, Statement=statements))],
-        MaxSessionDuration=3600 * 8,  # the model-build workflow waits for the SageMaker pipeline
+        MaxSessionDuration=3600 * 6,  # a GitHub-hosted job runs at most 6 hours (GitHub Actions usage limits)
         Tags=project_tags(),
     )
 
@@ -135,24 +140,36 @@ def build_statements(roles: RoleNames, bucket: s3.Bucket) -> list:
     ]
 
 
-def deploy_statements(roles: RoleNames, bucket: s3.Bucket) -> list:
-    """``build.py``, ``deploy_stage.py`` of the stage stacks (change sets, as the stack's role) and the
-    staging test. Endpoint names carry the project name, which SageMaker lowercases in ARNs: any stage endpoint."""
-    stacks = _project_arn("cloudformation", f"stack/sagemaker-{PROJECT}-deploy-*/*")
+def _stage_stack_statements(roles: RoleNames, stage: str) -> list:
+    """``deploy_stage.py`` (the model-deploy seed) on one stage's stack: change sets, as the CloudFormation role; a
+    stack a failed first deployment left is deleted."""
+    stack = _project_arn("cloudformation", f"stack/sagemaker-{PROJECT}-deploy-{stage}/*")
+    return [
+        allow(["cloudformation:DescribeStacks", "cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
+               "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack",
+               "cloudformation:DescribeStackEvents", "cloudformation:TagResource"], [stack]),
+        pass_role(roles.arn("cloudformation"), "cloudformation.amazonaws.com"),
+    ]
+
+
+def staging_statements(roles: RoleNames, bucket: s3.Bucket) -> list:
+    """The staging job: ``build.py`` (the group's packages), the staging stack, and the staging test. Endpoint names
+    carry the project name, which SageMaker lowercases in ARNs: any staging endpoint (invoke and describe only)."""
     return [
         *_bucket_statements(bucket),
         allow(["sagemaker:ListModelPackages"], ["*"]),
         allow(["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListTags"],
               [_project_arn("sagemaker", "model-package/*-${SageMakerProjectId}/*"),
                _project_arn("sagemaker", "model-package-group/*-${SageMakerProjectId}")]),
-        # deploy_stage.py (the model-deploy seed): change sets; a stack a failed first deployment left is deleted.
-        allow(["cloudformation:DescribeStacks", "cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
-               "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack",
-               "cloudformation:DescribeStackEvents", "cloudformation:TagResource"], [stacks]),
-        pass_role(roles.arn("cloudformation"), "cloudformation.amazonaws.com"),
+        *_stage_stack_statements(roles, "staging"),
         allow(["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
-              [_project_arn("sagemaker", "endpoint/*-staging"), _project_arn("sagemaker", "endpoint/*-prod")]),
+              [_project_arn("sagemaker", "endpoint/*-staging")]),
     ]
+
+
+def prod_statements(roles: RoleNames) -> list:
+    """The prod job: the prod stack from the configuration the staging job tested, nothing else."""
+    return _stage_stack_statements(roles, "prod")
 
 
 def approval_hook(github: GitHubSettings, roles: RoleNames, group_name) -> list:

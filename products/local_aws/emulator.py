@@ -185,11 +185,12 @@ def main(argv=None) -> int:
     _install(f"http://127.0.0.1:{port}")
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    if args.ready_file:
-        args.ready_file.with_suffix(".tmp").write_text(str(port))
-        args.ready_file.with_suffix(".tmp").rename(args.ready_file)  # whole, or not there
-    try:
+    try:  # from the first line on, Ctrl-C may come: a stop that lands while the line is written is a stop too
+        print(f"emulator: export AWS_ENDPOINT_URL=http://127.0.0.1:{port} (Ctrl-C stops it)", file=sys.stderr,
+              flush=True)
+        if args.ready_file:
+            args.ready_file.with_suffix(".tmp").write_text(str(port))
+            args.ready_file.with_suffix(".tmp").rename(args.ready_file)  # whole, or not there
         server.serve_forever()
     except _Interrupted:
         print(f"interrupted: emulator on 127.0.0.1:{port} stopped (its state is gone)", file=sys.stderr)

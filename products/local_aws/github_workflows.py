@@ -16,7 +16,9 @@ The actions read, by name; any other ``uses:`` refuses the job (it is never skip
 - ``actions/upload-artifact`` / ``actions/download-artifact``: files kept by name between the jobs of a run.
 
 Expressions: ``${{ vars.NAME }}`` only (the repository's Actions variables, given by the caller); any other is
-refused. Each ``run:`` step runs as GitHub's default bash does (``set -eo pipefail``). The job's install step is
+refused, and so is ``configure-aws-credentials`` without ``permissions: id-token: write`` (GitHub gives no token
+then). A job's ``if:`` may test ``vars.NAME != ''`` only; a false one skips the job. Each ``run:`` step runs as
+GitHub's default shell does (``bash -e {0}``). The job's install step is
 the ``run:`` step that installs packages (``pip install``); it must come before the others, as in the seed repos.
 """
 
@@ -77,7 +79,7 @@ def expand(text, run: Run):
     return _EXPRESSION.sub(value, text)
 
 
-def web_identity_credentials(run: Run, job: dict, role_arn: str) -> dict:
+def web_identity_credentials(run: Run, job: dict, role_arn: str, duration: int = 3600) -> dict:
     """What configure-aws-credentials exports after AssumeRoleWithWebIdentity; the STS refusal otherwise."""
     import boto3
     from botocore import UNSIGNED
@@ -89,7 +91,7 @@ def web_identity_credentials(run: Run, job: dict, role_arn: str) -> dict:
     sts = boto3.client("sts", region_name=run.region, endpoint_url=run.endpoint_url, config=Config(signature_version=UNSIGNED))
     try:
         credentials = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="GitHubActions",
-                                                         WebIdentityToken=token)["Credentials"]
+                                                         WebIdentityToken=token, DurationSeconds=duration)["Credentials"]
     except ClientError as error:
         raise WorkflowRefused(f"configure-aws-credentials: {error.response['Error']['Code']}: "
                               f"{error.response['Error']['Message']}") from None
@@ -103,6 +105,7 @@ class JobPlan:
 
     python: str = ""
     role_arn: str = ""
+    duration: int = 3600
     region: str = ""
     install: list = field(default_factory=list)
     commands: list = field(default_factory=list)
@@ -118,6 +121,7 @@ def _read_action(step: dict, plan: JobPlan, run: Run) -> None:
         plan.python = str(inputs["python-version"])
     elif action == "aws-actions/configure-aws-credentials":
         plan.role_arn, plan.region = inputs["role-to-assume"], inputs["aws-region"]
+        plan.duration = int(inputs.get("role-duration-seconds", 3600))
     elif action == "actions/download-artifact":
         plan.downloads.append(inputs["name"])
     elif action == "actions/upload-artifact":
@@ -137,7 +141,7 @@ def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
         return
     if plan.uploads:
         raise WorkflowRefused("a run step after upload-artifact: the stand-in uploads at the end of the job")
-    plan.commands.append("set -eo pipefail; " + exports + script)  # GitHub's bash: bash -e {0}, pipefail
+    plan.commands.append("set -e; " + exports + script)  # GitHub's default shell on Linux: bash -e {0}
 
 
 def _quoted(value) -> str:
@@ -147,6 +151,7 @@ def _quoted(value) -> str:
 
 
 def plan_job(job: dict, run: Run) -> JobPlan:
+    """The job's steps read in order; WorkflowRefused for what the stand-in does not run."""
     plan = JobPlan()
     for step in job["steps"]:
         if "uses" in step:
@@ -156,6 +161,20 @@ def plan_job(job: dict, run: Run) -> JobPlan:
     if not plan.python or not plan.role_arn:
         raise WorkflowRefused("the job sets up no Python or no AWS role: the stand-in runs jobs that do both")
     return plan
+
+
+_NOT_EMPTY = re.compile(r"^(?:\$\{\{)?\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*!=\s*''\s*(?:\}\})?$")
+
+
+def job_enabled(job: dict, run: Run) -> bool:
+    """A job's ``if:``: only ``vars.NAME != ''`` is read (the seed workflows skip until the project's variables are
+    set); any other condition refuses the job."""
+    if "if" not in job:
+        return True
+    match = _NOT_EMPTY.match(str(job["if"]).strip())
+    if not match:
+        raise WorkflowRefused(f"if: {job['if']}: the stand-in reads only vars.NAME != ''")
+    return run.variables.get(match.group(1), "") != ""
 
 
 def _environment(workflow: dict, job: dict, run: Run) -> dict:
@@ -168,9 +187,14 @@ def run_job(workflow_path: Path, job_name: str, checkout: Path, run: Run) -> Non
     WorkflowRefused if the stand-in cannot run it, the role refuses the token, or a step fails."""
     workflow = yaml.safe_load(Path(workflow_path).read_text())
     job = workflow["jobs"][job_name]
+    if not job_enabled(job, run):
+        run.say(f"  job {job_name}: skipped ({job['if']})")
+        return
     plan = plan_job(job, run)
+    if {**workflow.get("permissions", {}), **job.get("permissions", {})}.get("id-token") != "write":
+        raise WorkflowRefused(f"job {job_name}: no permissions id-token: write, so GitHub gives it no OIDC token")
     run.say(f"  job {job_name} ({run.repository}, {subject(run, job)}): as {plan.role_arn.rsplit('/', 1)[-1]}")
-    credentials = web_identity_credentials(run, job, plan.role_arn)
+    credentials = web_identity_credentials(run, job, plan.role_arn, plan.duration)
     with tempfile.TemporaryDirectory(prefix="github-job-") as scratch:
         workspace = Path(scratch) / "workspace"
         shutil.copytree(checkout, workspace, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".git"))
@@ -194,5 +218,6 @@ def run_job(workflow_path: Path, job_name: str, checkout: Path, run: Run) -> Non
         for name, paths in plan.uploads:
             target = Path(tempfile.mkdtemp(prefix=f"artifact-{name}-"))
             for path in paths:
+                (target / path).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(workspace / path, target / path)
             run.artifacts[name] = target

@@ -31,6 +31,7 @@ class DeployError(RuntimeError):
 
 
 def stack_status(cloudformation, stack: str) -> str | None:
+    """The stack's status, None when there is none (CloudFormation answers a missing stack with an error)."""
     try:
         return cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
     except ClientError as error:
@@ -40,12 +41,22 @@ def stack_status(cloudformation, stack: str) -> str | None:
 
 
 def change_set_request(stack: str, config: dict, role_arn: str, kind: str) -> dict:
+    """CreateChangeSet for the stage's configuration: CodePipeline's template configuration, as its action reads it."""
     return {
         "StackName": stack, "ChangeSetName": CHANGE_SET, "ChangeSetType": kind, "RoleARN": role_arn,
         "TemplateBody": TEMPLATE.read_text(),
         "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in config["Parameters"].items()],
         "Tags": [{"Key": k, "Value": v} for k, v in config.get("Tags", {}).items()],
     }
+
+
+def _forget_change_set(cloudformation, stack: str) -> None:
+    """A change set an earlier run left (failed, or never executed): its name must be free for this run's."""
+    try:
+        cloudformation.delete_change_set(StackName=stack, ChangeSetName=CHANGE_SET)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
+            raise
 
 
 def deploy(cloudformation, stack: str, config: dict, role_arn: str, wait_seconds: int = 5) -> str:
@@ -55,15 +66,18 @@ def deploy(cloudformation, stack: str, config: dict, role_arn: str, wait_seconds
         cloudformation.delete_stack(StackName=stack)
         cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack, WaiterConfig={"Delay": wait_seconds})
         status = None
-    kind = "CREATE" if status is None else "UPDATE"
+    if status is not None:
+        _forget_change_set(cloudformation, stack)
+    # A stack only a CREATE change set ever touched is REVIEW_IN_PROGRESS: it takes another CREATE change set.
+    kind = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
     cloudformation.create_change_set(**change_set_request(stack, config, role_arn, kind))
     try:
         cloudformation.get_waiter("change_set_create_complete").wait(
             StackName=stack, ChangeSetName=CHANGE_SET, WaiterConfig={"Delay": wait_seconds})
     except WaiterError:
         reason = cloudformation.describe_change_set(StackName=stack, ChangeSetName=CHANGE_SET).get("StatusReason", "")
+        cloudformation.delete_change_set(StackName=stack, ChangeSetName=CHANGE_SET)
         if any(text in reason for text in NO_CHANGES):
-            cloudformation.delete_change_set(StackName=stack, ChangeSetName=CHANGE_SET)
             return "unchanged"
         raise DeployError(f"{stack}: the change set failed: {reason}") from None
     cloudformation.execute_change_set(StackName=stack, ChangeSetName=CHANGE_SET)

@@ -126,14 +126,14 @@ def test_products_create_no_iam_and_use_only_roles_the_roles_stack_creates(rende
         elif path == "templates/build-train-deploy-github.json":
             roles = [r for r in created.values() if r["Type"] == "AWS::IAM::Role"]
             assert {r["Properties"]["RoleName"]["Fn::Sub"] for r in roles} == {
-                "sagemaker-github-build-${SageMakerProjectId}", "sagemaker-github-deploy-${SageMakerProjectId}"}
+                f"sagemaker-github-{kind}-${{SageMakerProjectId}}" for kind in ("build", "staging", "prod")}
             assert all(r["Properties"]["PermissionsBoundary"] == github_boundary for r in roles)
             assert [r["Type"] for r in created.values() if r not in roles] == ["AWS::IAM::OIDCProvider"]
         else:
             assert not created, path
         text = str(template)
         for own in ("sagemaker-image-build-${SageMakerProjectId}", "sagemaker-github-build-${SageMakerProjectId}",
-                    "sagemaker-github-deploy-${SageMakerProjectId}"):
+                    "sagemaker-github-staging-${SageMakerProjectId}", "sagemaker-github-prod-${SageMakerProjectId}"):
             text = text.replace(own, "")
         referenced = set(re.findall(r"role" + re.escape(config.roles.path) + r"([\w+=,.@-]+)", text))
         assert referenced and referenced <= role_names, referenced - role_names

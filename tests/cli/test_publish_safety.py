@@ -316,7 +316,7 @@ def test_the_emulator_says_where_it_listens_and_stops_on_ctrl_c_with_one_line():
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr[-2000:]
     assert stderr.splitlines()[-1] == f"interrupted: emulator on 127.0.0.1:{port} stopped (its state is gone)"
     assert "Traceback" not in stderr
 

@@ -97,7 +97,7 @@ def test_the_deploy_workflow_deploys_staging_tests_it_and_then_prod_as_its_role(
     assert staging["RoleARN"] == project["variables"]["CLOUDFORMATION_ROLE_ARN"]
     results = json.loads((run.artifacts["stage-configurations"] / "test-results.json").read_text())
     assert results["passed"], results
-    assert any("as sagemaker-github-deploy-" in line for line in lines)
+    assert any("as sagemaker-github-staging-" in line for line in lines)
     run_job(_workflow(project), "prod", project["checkout"], run)  # after the production environment's reviewers
     prod = cloudformation.describe_stacks(StackName=project["variables"]["PROD_STACK_NAME"])["Stacks"][0]
     assert prod["StackStatus"] == "CREATE_COMPLETE"
@@ -124,7 +124,7 @@ jobs:
           python-version: "3.12"
       - uses: aws-actions/configure-aws-credentials@v4
         with:
-          role-to-assume: ${{ vars.AWS_ROLE_ARN }}
+          role-to-assume: ${{ vars.AWS_STAGING_ROLE_ARN }}
           aws-region: ${{ vars.AWS_REGION }}
       - name: Install the pinned environment
         run: |
@@ -151,4 +151,4 @@ def test_the_jobs_credentials_are_the_roles_only(project, tmp_path):
                             aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
                             aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
                             aws_session_token=environment["AWS_SESSION_TOKEN"]).get_caller_identity()
-    assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/sagemaker-github-deploy-")
+    assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/sagemaker-github-staging-")

@@ -54,3 +54,19 @@ def test_a_missing_configuration_is_one_line(aws, tmp_path, capsys):
     assert deploy_stage.main(["--stack-name", STACK, "--config", str(tmp_path / "none.json"), "--role-arn", ROLE]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "none.json" in error
+
+
+def test_a_change_set_an_earlier_run_left_is_deleted_before_the_next_is_created(config):
+    """A failed or interrupted run leaves its change set, and CloudFormation refuses a second one of that name
+    (CreateChangeSet: AlreadyExistsException). moto accepts the duplicate, so the calls are checked instead: the
+    leftover goes before the new one is created."""
+    cloudformation = boto3.client("cloudformation")
+    configuration = json.loads(config.read_text())
+    deploy_stage.deploy(cloudformation, STACK, configuration, ROLE, wait_seconds=0)
+    cloudformation.create_change_set(**deploy_stage.change_set_request(STACK, configuration, ROLE, "UPDATE"))
+    calls = []
+    cloudformation.meta.events.register("before-call.cloudformation.*",
+                                        lambda model, **_: calls.append(model.name))
+    configuration["Parameters"]["ServerlessMaxConcurrency"] = "3"
+    assert deploy_stage.deploy(cloudformation, STACK, configuration, ROLE, wait_seconds=0) == "updated"
+    assert calls.index("DeleteChangeSet") < calls.index("CreateChangeSet")
