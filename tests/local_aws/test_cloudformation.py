@@ -532,3 +532,22 @@ def test_a_seed_check_in_into_a_repository_that_does_not_exist_fails_with_the_bu
     assert logical == "ModelBuildSeedCheckin"
     assert re.search(r"Message returned: seed check-in build sagemaker-abalone-p-norepo-seed:[-0-9a-f]+ FAILED in BUILD: "
                      r"buildspec\.yml: build phase: `set -eu -o pipefail` exited 1: and the repository exists\. \(RequestId", reason), reason
+
+
+def test_retain_except_on_create_goes_with_a_failed_creation_and_stays_after_a_deletion(local_aws):
+    """The GitHub product's OIDC provider: kept when its project is deleted, removed when its own launch fails."""
+    def template(fails: bool, name: str) -> str:
+        resources = {"Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate",
+                              "Properties": {"BucketName": name}}}
+        if fails:
+            resources["Fails"] = {"Type": "AWS::CodeStarConnections::Connection", "DependsOn": "Kept",
+                                  "Properties": {"ConnectionName": "c", "ProviderType": "GitHub"}}
+        return json.dumps({"Resources": resources})
+
+    cfn, s3 = local_aws("cloudformation"), local_aws("s3")
+    cfn.create_stack(StackName="retain-failed", TemplateBody=template(True, "retain-except-failed"))
+    assert cfn.describe_stacks(StackName="retain-failed")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    cfn.create_stack(StackName="retain-kept", TemplateBody=template(False, "retain-except-kept"))
+    cfn.delete_stack(StackName="retain-kept")
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert "retain-except-kept" in buckets and "retain-except-failed" not in buckets

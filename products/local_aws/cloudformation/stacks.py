@@ -218,7 +218,7 @@ def roll_back(stack, reason: str) -> None:
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     try:
-        delete_resources(stack)
+        delete_resources(stack, rolling_back_creation=True)
     except ResourceFailed as failed:
         stack.status = "ROLLBACK_FAILED"
         stack._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(failed))
@@ -227,7 +227,13 @@ def roll_back(stack, reason: str) -> None:
     stack._add_stack_event("ROLLBACK_COMPLETE")
 
 
-def delete_resources(stack) -> None:
+def _retained(policy: str | None, rolling_back_creation: bool) -> bool:
+    """DeletionPolicy Retain keeps a resource always; RetainExceptOnCreate except when the stack that created it
+    rolls back its creation (CloudFormation User Guide, DeletionPolicy attribute)."""
+    return policy == "Retain" or (policy == "RetainExceptOnCreate" and not rolling_back_creation)
+
+
+def delete_resources(stack, rolling_back_creation: bool = False) -> None:
     """Every created resource deleted, newest first; ResourceFailed for the first that cannot be."""
     resource_map = stack.resource_map
     order = getattr(resource_map, "creation_order", None)
@@ -238,7 +244,7 @@ def delete_resources(stack) -> None:
         resource = resource_map._parsed_resources.get(logical_id)
         resource_json = resource_map._resource_json_map[logical_id]
         resource_type = resource_json["Type"]
-        if resource_json.get("DeletionPolicy") == "Retain" or resource is None:
+        if _retained(resource_json.get("DeletionPolicy"), rolling_back_creation) or resource is None:
             order.remove(logical_id)
             continue
         _event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", _physical_id(resource))
