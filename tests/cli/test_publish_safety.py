@@ -163,8 +163,10 @@ def test_ctrl_c_at_the_prompt_applies_nothing_and_cleans_up(endpoint):
     os.kill(pid, signal.SIGINT)
     rest = b""
     while True:
-        ready, _, _ = select.select([terminal], [], [], 60)
-        assert ready, f"still running a minute after Ctrl-C: {(shown + rest).decode(errors='replace')[-500:]}"
+        # Only a hang is meant to fail here: a fresh clone's `make test` once saw no output for a minute after the
+        # signal (2 cores, the demo tests beside it; 5 s alone), so the bound is far from any normal run.
+        ready, _, _ = select.select([terminal], [], [], 600)
+        assert ready, f"still running 10 minutes after Ctrl-C: {(shown + rest).decode(errors='replace')[-500:]}"
         try:
             chunk = os.read(terminal, 65536)
         except OSError:  # the child closed the terminal
