@@ -718,31 +718,21 @@ def build(names: RoleNames, asset_bucket: str, principals=(), templates_prefix: 
         )
         template.add_resource(resource)
         template.add_output(Output(f"{_logical_id(role)}Arn", Value=GetAtt(resource, "Arn")))
-    user_policy = template.add_resource(iam.ManagedPolicy(
-        "StudioS3RouteUserPolicy",
-        ManagedPolicyName=STUDIO_USER_POLICY,
-        Path=names.path,
-        Description="Attach to Studio execution roles: create SageMaker projects from the S3 route's templates",
-        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
-                                      Statement=studio_user_statements(names, asset_bucket, templates_prefix)),
-    ))
-    template.add_output(Output("StudioS3RouteUserPolicyArn", Value=user_policy.ref()))
-    boundary = template.add_resource(iam.ManagedPolicy(
-        "ImageBuildBoundary",
-        ManagedPolicyName=names.image_build_boundary,
-        Path=names.path,
-        Description="Permissions boundary of the roles the image-build products create (their image builds)",
-        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
-                                      Statement=image_build_boundary_statements(names)),
-    ))
-    template.add_output(Output("ImageBuildBoundaryArn", Value=boundary.ref()))
-    github = template.add_resource(iam.ManagedPolicy(
-        "GitHubWorkflowBoundary",
-        ManagedPolicyName=names.github_workflow_boundary,
-        Path=names.path,
-        Description="Permissions boundary of the GitHub workflow roles build-train-deploy-github projects create",
-        PolicyDocument=PolicyDocument(Version=POLICY_VERSION,
-                                      Statement=github_workflow_boundary_statements(names)),
-    ))
-    template.add_output(Output("GitHubWorkflowBoundaryArn", Value=github.ref()))
+    managed = (
+        ("StudioS3RouteUserPolicy", STUDIO_USER_POLICY,
+         "Attach to Studio execution roles: create SageMaker projects from the S3 route's templates",
+         studio_user_statements(names, asset_bucket, templates_prefix)),
+        ("ImageBuildBoundary", names.image_build_boundary,
+         "Permissions boundary of the roles the image-build products create (their image builds)",
+         image_build_boundary_statements(names)),
+        ("GitHubWorkflowBoundary", names.github_workflow_boundary,
+         "Permissions boundary of the GitHub workflow roles build-train-deploy-github projects create",
+         github_workflow_boundary_statements(names)),
+    )
+    for logical_id, name, description, statements in managed:
+        policy = template.add_resource(iam.ManagedPolicy(
+            logical_id, ManagedPolicyName=name, Path=names.path, Description=description,
+            PolicyDocument=PolicyDocument(Version=POLICY_VERSION, Statement=statements),
+        ))
+        template.add_output(Output(f"{logical_id}Arn", Value=policy.ref()))
     return template

@@ -23,6 +23,7 @@ the ``run:`` step that installs packages (``pip install``); it must come before 
 """
 
 import re
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ def _read_action(step: dict, plan: JobPlan, run: Run) -> None:
 
 
 def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
-    exports = "".join(f"export {key}={_quoted(expand(value, run))}; " for key, value in step.get("env", {}).items())
+    exports = "".join(f"export {key}={shlex.quote(str(expand(value, run)))}; " for key, value in step.get("env", {}).items())
     script = expand(step["run"], run)
     if "pip install" in script:
         if plan.commands:
@@ -142,12 +143,6 @@ def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
     if plan.uploads:
         raise WorkflowRefused("a run step after upload-artifact: the stand-in uploads at the end of the job")
     plan.commands.append("set -e; " + exports + script)  # GitHub's default shell on Linux: bash -e {0}
-
-
-def _quoted(value) -> str:
-    import shlex
-
-    return shlex.quote(str(value))
 
 
 def plan_job(job: dict, run: Run) -> JobPlan:

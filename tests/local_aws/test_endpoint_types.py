@@ -1,8 +1,9 @@
 """Each endpoint type, end to end in the local AWS: stage config -> build.py -> the endpoint template -> the stage
 stack -> the staging test -> data capture -> the drift check; and what AWS refuses for a serverless endpoint.
 
-The model is a small XGBoost booster trained here (10 features, as the seed's preprocessing writes them) in the
-runtime that stands in for SageMaker's XGBoost image; the endpoint stand-in computes its real predictions. The drift
+The model is a small XGBoost booster trained for the tests (tests/local_aws/conftest.py: 10 features, as the seed's
+preprocessing writes them) in the runtime that stands in for SageMaker's XGBoost image; the endpoint stand-in computes
+its real predictions. The drift
 check is the model-build seed's own script (``scripts/drift.py``), run in that runtime on what was captured.
 """
 
@@ -15,13 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from products.local_aws.emulator import moto_server
-from products.local_aws.seed_executor import executor_module
 from tests.conftest import REPO_ROOT
+from tests.local_aws.conftest import XGBOOST_IMAGE
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 DEPLOY_SEED = REPO_ROOT / "seedcode" / "model-deploy"
 DRIFT_SCRIPT = REPO_ROOT / "seedcode" / "model-build" / "src" / "abalone_pipeline" / "scripts" / "drift.py"
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 BUCKET, GROUP, PROJECT, PROJECT_ID = "sagemaker-project-p-endpointtypes", "types-p-endpointtypes", "types", "p-endpointtypes"
 FEATURES = "length,diameter,height,whole_weight,shucked_weight,viscera_weight,shell_weight,sex_F,sex_I,sex_M"
 PROD = json.loads((DEPLOY_SEED / "prod-config.json").read_text())["Parameters"]
@@ -31,34 +31,11 @@ STAGING_BY_TYPE = {
     "async": {**{k: v for k, v in PROD.items() if k != "TargetInvocationsPerInstance"}, "SamplingPercentage": 100,
               "EndpointType": "async", "TargetBacklogPerInstance": 5, "MinCapacity": 0},
 }
-TRAIN = (
-    "import io, sys, tarfile, numpy, xgboost\n"
-    "rng = numpy.random.default_rng(7)\n"
-    "features = rng.uniform(0.05, 0.8, size=(200, 10))\n"
-    "booster = xgboost.train({'objective': 'reg:squarederror'}, xgboost.DMatrix(features, label=4 + 20 * features[:, 0]), 5)\n"
-    "raw = booster.save_raw(raw_format='json')\n"
-    "with tarfile.open(sys.argv[1], 'w:gz') as archive:\n"
-    "    info = tarfile.TarInfo('xgboost-model'); info.size = len(raw)\n"
-    "    archive.addfile(info, io.BytesIO(bytes(raw)))\n"
-)
 
 
 def _seed_script(script, *arguments: str) -> int:
     """Run one of the model-deploy repo's scripts as CodeBuild does (``python build.py ...``), against the emulator."""
     return subprocess.run([sys.executable, str(script), *arguments], cwd=DEPLOY_SEED, capture_output=True).returncode
-
-
-@pytest.fixture(scope="module")
-def xgboost_python():
-    images, container = executor_module("images"), executor_module("container")
-    return container.runtime_python(images.runtime_for(IMAGE), say=lambda _line: None)
-
-
-@pytest.fixture(scope="module")
-def model_archive(xgboost_python, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "model.tar.gz"
-    subprocess.run([str(xgboost_python), "-c", TRAIN, str(path)], check=True)
-    return path.read_bytes()
 
 
 @pytest.fixture
@@ -77,7 +54,7 @@ def emulator(monkeypatch, model_archive):
         sagemaker.create_model_package_group(ModelPackageGroupName=GROUP, Tags=[{"Key": "sagemaker:project-name",
                                                                                   "Value": PROJECT}])
         sagemaker.create_model_package(ModelPackageGroupName=GROUP, ModelApprovalStatus="Approved", InferenceSpecification={
-            "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
+            "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
             "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})
         yield endpoint
 
@@ -186,7 +163,7 @@ def test_serverless_refusals_are_aws_own(emulator):
     sagemaker = boto3.client("sagemaker")
     role = f"arn:aws:iam::{ACCOUNT}:role/execution"
     sagemaker.create_model(ModelName="isolated", ExecutionRoleArn=role, EnableNetworkIsolation=True,
-                           PrimaryContainer={"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"})
+                           PrimaryContainer={"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"})
     serverless = [{"VariantName": "AllTraffic", "ModelName": "isolated",
                    "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}]
     with pytest.raises(ClientError, match="AWS excludes data capture from serverless endpoints"):
@@ -236,7 +213,7 @@ def test_a_newly_approved_package_reaches_the_endpoint_through_its_replaced_mode
     _deploy_staging(tmp_path, STAGING_BY_TYPE["realtime"])
     sagemaker = boto3.client("sagemaker")
     newer = sagemaker.create_model_package(ModelPackageGroupName=GROUP, ModelApprovalStatus="Approved", InferenceSpecification={
-        "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
+        "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
         "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
     configuration = _deploy_staging(tmp_path, STAGING_BY_TYPE["realtime"], update=True)
     assert configuration["Parameters"]["ModelPackageName"] == newer

@@ -4,13 +4,12 @@ local AWS. No admin credentials reach the jobs: only what AssumeRoleWithWebIdent
 call is checked against the role (and its boundary).
 
 The approved model package stands in for a model-build run (a small XGBoost model trained here, as in
-test_endpoint_types.py). GitHub itself (the dispatch that starts the run, the production environment's reviewers)
+tests/local_aws/conftest.py). GitHub itself (the dispatch that starts the run, the production environment's reviewers)
 is not emulated: the test runs the staging job, then the prod job, as GitHub would after the reviewers approve.
 """
 
 import io
 import json
-import subprocess
 import zipfile
 
 import boto3
@@ -19,21 +18,11 @@ import pytest
 from products.local_aws.codepipeline_runs import NO_CREATION_RUNS
 from products.local_aws.emulator import moto_server
 from products.local_aws.github_workflows import Run, WorkflowRefused, run_job
-from products.local_aws.seed_executor import executor_module
+from tests.local_aws.conftest import XGBOOST_IMAGE
 from tests.local_aws.studio import REGION, create_project, publish_for_studio, user_parameters
-from tests.local_aws.test_endpoint_types import IMAGE, TRAIN
 
 pytestmark = pytest.mark.slow  # about 40 s: publishing, the project, the model, the deploy environment
 PRODUCT, PROJECT = "build-train-deploy-github", "ghdeploy"
-
-
-@pytest.fixture(scope="module")
-def model_archive(tmp_path_factory):
-    images, container = executor_module("images"), executor_module("container")
-    python = container.runtime_python(images.runtime_for(IMAGE), say=lambda _line: None)
-    path = tmp_path_factory.mktemp("model") / "model.tar.gz"
-    subprocess.run([str(python), "-c", TRAIN, str(path)], check=True)
-    return path.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +62,7 @@ def _approved_package(admin, variables: dict, model_archive: bytes) -> None:
     admin.client("s3").put_object(Bucket=bucket, Key="model/model.tar.gz", Body=model_archive)
     admin.client("sagemaker").create_model_package(
         ModelPackageGroupName=variables["MODEL_PACKAGE_GROUP_NAME"], ModelApprovalStatus="Approved",
-        InferenceSpecification={"Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{bucket}/model/model.tar.gz"}],
+        InferenceSpecification={"Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://{bucket}/model/model.tar.gz"}],
                                 "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})
 
 
