@@ -89,14 +89,15 @@ def _read_captured(capture_file: Path) -> dict[str, str]:
     return dict(zip(fields[::2], fields[1::2]))
 
 
-def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say, stop=None) -> None:
-    """Run one command; its output is shown, except the install phase's, which is shown only if it fails. Once
-    ``stop`` (a threading.Event) is set, the command and its children are killed and BuildStopped raised."""
+def _run_command(buildspec, phase, command, source_dir, env, exported_names, capture_file, say, stop, shell) -> None:
+    """Run one command with ``shell`` (the argv prefix); its output is shown, except the install phase's, which is
+    shown only if it fails. Once ``stop`` (a threading.Event) is set, the command and its children are killed and
+    BuildStopped raised."""
     lines = command.strip().splitlines()
     first_line = lines[0]
     say(f"    $ {first_line}" + (" ..." if len(lines) > 1 else ""))
     script = _with_variable_capture(command, exported_names, capture_file) if exported_names else command
-    process = subprocess.Popen(["bash", "-c", script], cwd=source_dir, env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen([*shell, script], cwd=source_dir, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, process_group=0)
     _RUNNING.add(process.pid)
     try:
@@ -176,6 +177,7 @@ def run_buildspec(
     prepended = [str(p) for p in path_prepend]
     try:
         python = codebuild_image.runtime_python(spec, buildspec.name) if "install" in phases else None
+        shell = codebuild_image.shell_command(spec, buildspec.name)
         prepended.append(str(codebuild_image.aws_cli_bin(say)))
     except codebuild_image.ImageError as error:
         raise BuildspecError(str(error)) from None
@@ -188,12 +190,12 @@ def run_buildspec(
             f"{project.get('Name', '')} does not set"
         )
     env, variables, install_seconds, built = _run_phases(buildspec, spec, Path(source_dir), env, python, phases, say,
-                                                         stop)
+                                                         stop, shell)
     exported = _export_artifacts(buildspec, spec, env, Path(source_dir), output_dir)
     return BuildRun(exported, time.perf_counter() - started, variables, install_seconds, built)
 
 
-def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python, phases, say, stop=None):
+def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python, phases, say, stop, shell):
     """Each phase's commands in order; with ``python``, the install phase builds the environment the rest run in.
     Returns the environment the build ended in, its exported variables, the install time and whether it built."""
     exported_names = list(spec.get("env", {}).get("exported-variables", []))
@@ -203,7 +205,8 @@ def _run_phases(buildspec: Path, spec: dict, source_dir: Path, env: dict, python
 
         def run_phase(phase, phase_env):
             for command in spec.get("phases", {}).get(phase, {}).get("commands", []):
-                _run_command(buildspec, phase, command, source_dir, phase_env, exported_names, capture_file, say, stop)
+                _run_command(buildspec, phase, command, source_dir, phase_env, exported_names, capture_file, say, stop,
+                             shell)
 
         if python:
             install_started = time.perf_counter()

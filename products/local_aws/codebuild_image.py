@@ -9,12 +9,17 @@
   the source's own package afresh, and only unchanged dependencies are reused.
 - ``aws``: AWS CLI v1 from PyPI (codebuild_aws_cli.txt) in its own cached environment;
   only the ``aws`` command is put on PATH. The image has AWS CLI v2, not on PyPI.
+- the shell each command runs in: the buildspec's ``env: shell``, ``bash`` or ``/bin/sh``; without one, CodeBuild
+  runs commands with ``/bin/sh`` ("any Shell Command Language (sh) command", CodeBuild guide, "Shells and commands in
+  build environments"), which on standard:7.0 (Ubuntu 22.04) is dash. So a buildspec's bashism fails here as there:
+  ``dash`` must be on this machine's PATH.
 - git, bash, unzip and the rest: this machine's.
 """
 
 import hashlib
 import json
 import shlex
+import shutil
 from pathlib import Path
 
 from products.local_aws.seed_executor import executor_module
@@ -22,6 +27,9 @@ from products.local_aws.seed_executor import executor_module
 AWS_CLI_REQUIREMENTS = Path(__file__).resolve().parent / "codebuild_aws_cli.txt"
 IMAGE_RUNTIMES = {"python": ("3.12",)}  # standard:7.0's Python versions stood in for here
 _DECLARATIONS = ("pyproject.toml", "setup.cfg", "setup.py")
+# The buildspec's ``env: shell`` (CodeBuild's two Linux shells) -> the program that stands in for it.
+SHELLS = {"bash": "bash", "/bin/sh": "dash"}
+DEFAULT_SHELL = "/bin/sh"
 
 
 class ImageError(RuntimeError):
@@ -44,6 +52,18 @@ def runtime_python(spec: dict, buildspec_name: str) -> str | None:
         return executor_module("environments").find_python(version)
     except executor_module("environments").EnvironmentBuildError as error:
         raise ImageError(f"{buildspec_name}: {error}") from None
+
+
+def shell_command(spec: dict, buildspec_name: str) -> list[str]:
+    """The argv prefix a command string is run with: the buildspec's shell, as the image would run it."""
+    declared = spec.get("env", {}).get("shell", DEFAULT_SHELL)
+    if declared not in SHELLS:
+        raise ImageError(f"{buildspec_name}: env: shell: {declared}: CodeBuild's Linux shells are bash and /bin/sh")
+    program = shutil.which(SHELLS[declared])
+    if program is None:
+        raise ImageError(f"{buildspec_name}: this machine has no {SHELLS[declared]}, which stands in for the "
+                         f"image's {declared}")
+    return [program, "-c"]
 
 
 def install_recipe(commands: list[str], source_dir: Path) -> str:

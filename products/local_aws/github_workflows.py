@@ -197,9 +197,9 @@ def run_job(workflow_path: Path, job_name: str, checkout: Path, run: Run) -> Non
             if name not in run.artifacts:
                 raise WorkflowRefused(f"download-artifact {name}: no earlier job of the run uploaded it")
             shutil.copytree(run.artifacts[name], workspace, dirs_exist_ok=True)
-        spec = {"version": 0.2, "phases": {"install": {"runtime-versions": {"python": plan.python},
-                                                       "commands": plan.install},
-                                           "build": {"commands": plan.commands}}}
+        spec = {"version": 0.2, "env": {"shell": "bash"},  # the runner's default shell: bash -e {0}
+                "phases": {"install": {"runtime-versions": {"python": plan.python}, "commands": plan.install},
+                                       "build": {"commands": plan.commands}}}
         buildspec = Path(scratch) / f"{job_name}.yml"
         buildspec.write_text(yaml.safe_dump(spec, sort_keys=False))
         project = {"Name": f"github-{job_name}", "Environment": {"EnvironmentVariables": [

@@ -86,3 +86,27 @@ def test_the_environment_holds_only_what_the_install_phase_installs(artifacts, t
     check = _program_check(source, "codebuild-buildspec.yml", ["python -c 'import xgboost'"], tmp_path)
     with pytest.raises(BuildspecError, match="No module named 'xgboost'"):
         run_buildspec(check, source, PROJECT, "us-east-1", say=lambda _line: None)
+
+
+def test_a_command_runs_in_the_buildspecs_shell_and_sh_is_dash_as_on_the_image():
+    assert codebuild_image.shell_command({}, "b.yml")[0].endswith("/dash")
+    assert codebuild_image.shell_command({"env": {"shell": "/bin/sh"}}, "b.yml")[0].endswith("/dash")
+    assert codebuild_image.shell_command({"env": {"shell": "bash"}}, "b.yml")[0].endswith("/bash")
+    with pytest.raises(codebuild_image.ImageError, match="env: shell: zsh: CodeBuild's Linux shells are bash and"):
+        codebuild_image.shell_command({"env": {"shell": "zsh"}}, "b.yml")
+
+
+@pytest.mark.parametrize("shell, fails", [(None, True), ("/bin/sh", True), ("bash", False)])
+def test_a_bashism_fails_a_build_without_shell_bash_as_in_codebuild(tmp_path, shell, fails):
+    spec = {"version": 0.2, "phases": {"build": {"commands": ["[[ -d . ]] && echo bash-only test passed"]}}}
+    if shell:
+        spec["env"] = {"shell": shell}
+    buildspec = tmp_path / "buildspec.yml"
+    buildspec.write_text(yaml.safe_dump(spec))
+    lines = []
+    if fails:
+        with pytest.raises(BuildspecError, match=r"exited 127: .*\[\[: not found"):
+            run_buildspec(buildspec, tmp_path, PROJECT, "us-east-1", say=lines.append)
+    else:
+        run_buildspec(buildspec, tmp_path, PROJECT, "us-east-1", say=lines.append)
+        assert "      bash-only test passed" in lines
