@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from products import PRODUCTS
+from products.analysis import botocore_data
 from products.catalog.config import DEFAULT_CONFIG, load_config
 from products.functions import cfn_response
 from products.analysis.resolve import resolve
@@ -27,6 +28,7 @@ SAMPLE_VALUES = {
     "GitHubTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sagemaker-github-token-AbCdEf",
 }
 PRODUCT_TEMPLATES = [f"templates/{name}.json" for name in sorted(PRODUCTS)]
+botocore_data.read_once()  # in-process moto and the clients tests make: botocore's models decoded once per worker
 
 
 def client_as(role_arn: str, service: str, region: str = "us-east-1"):

@@ -24,7 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from products.local_aws import iam as emulated_iam
+from products.analysis import botocore_data
+
+botocore_data.read_once()  # before moto loads: it opens a boto3 session per service to list its regions
+
+from products.local_aws import iam as emulated_iam  # noqa: E402
 from products.local_aws import (codebuild_builds, codecommit_commits, codepipeline_runs, codepipeline_triggers,
                                 eventbridge_delivery, lambda_runtime, sagemaker_endpoints, sagemaker_hosting,
                                 sagemaker_projects, sagemaker_registry, service_events, servicecatalog_api,

@@ -68,6 +68,9 @@ class Aws:
     def __init__(self, region: str, profile: str | None = None, log: CallLog | None = None):
         import boto3  # here, not at the top: `publish.py --help` and the offline verbs need no boto3
 
+        from products.analysis import botocore_data
+
+        botocore_data.read_once()  # a session per region and run would each decode botocore's models again
         try:
             self.session = boto3.Session(profile_name=profile, region_name=region)
         except BotoCoreError as error:  # an unknown profile
