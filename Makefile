@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo catalog test test-fast templates seed-envs clean
+.PHONY: demo catalog test test-fast templates seed-envs bytecode clean
 
 UV_VERSION := 0.13.9
 
@@ -33,9 +33,15 @@ SEED_REPOS_WITH_TESTS := seedcode/model-deploy seedcode/model-build seedcode/ima
 seed-envs:
 	for repo in $(SEED_REPOS_WITH_TESTS); do $(MAKE) -C $$repo .venv/.installed || exit 1; done
 
+## Where Python writes no bytecode (PYTHONDONTWRITEBYTECODE), the catalog's own code is compiled once here instead
+## of in each of the hundreds of processes the demo and the tests start (the local AWS, publish.py, the pipeline
+## executor); up-to-date files are skipped. Elsewhere Python caches it on first use.
+bytecode: $(INSTALLED)
+	@if [ -n "$$PYTHONDONTWRITEBYTECODE" ]; then $(BIN)/python -m compileall -q -j 0 products publish.py seedcode/model-build/src tests; fi
+
 ## The whole MLOps flow on this machine against an embedded AWS emulator (no AWS account needed).
 ## The buildspecs build their own environments (cached under ~/.cache/sagemaker-local).
-demo: $(INSTALLED)
+demo: $(INSTALLED) bytecode
 	$(BIN)/python publish.py demo
 
 ## Synthesize and lint the whole catalog offline.
@@ -46,11 +52,11 @@ catalog: $(INSTALLED)
 ## The whole test suite, slow tests included (what CI runs), on every core (pytest-xdist). Each seed
 ## repo's own `make check` (its tests and a local run, in a fresh environment of its pins) runs inside it,
 ## in the repo as a data scientist gets it: unpacked from its zip (tests/seedcode/test_seed_repos_alone.py).
-test: $(INSTALLED)
+test: $(INSTALLED) bytecode
 	$(BIN)/python -m pytest -m "slow or not slow" -n auto
 
 ## The default selection, without slow tests.
-test-fast: $(INSTALLED)
+test-fast: $(INSTALLED) bytecode
 	$(BIN)/python -m pytest -n auto
 
 ## Refresh the committed templates/ (the golden files) and the README's product table from the code.
