@@ -131,7 +131,12 @@ def _read_action(step: dict, plan: JobPlan, run: Run) -> None:
         raise WorkflowRefused(f"uses: {step['uses']}: not an action the stand-in runs")
 
 
+_DEFAULT_SHELL_ONLY = "the stand-in runs GitHub's default shell only (bash -e {0})"
+
+
 def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
+    if "shell" in step:
+        raise WorkflowRefused(f"shell: {step['shell']}: {_DEFAULT_SHELL_ONLY}")
     exports = "".join(f"export {key}={shlex.quote(str(expand(value, run)))}; " for key, value in step.get("env", {}).items())
     script = expand(step["run"], run)
     if "pip install" in script:
@@ -147,6 +152,8 @@ def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
 
 def plan_job(job: dict, run: Run) -> JobPlan:
     """The job's steps read in order; WorkflowRefused for what the stand-in does not run."""
+    if "defaults" in job:
+        raise WorkflowRefused(f"defaults: {_DEFAULT_SHELL_ONLY}")
     plan = JobPlan()
     for step in job["steps"]:
         if "uses" in step:
@@ -182,6 +189,8 @@ def run_job(workflow_path: Path, job_name: str, checkout: Path, run: Run) -> Non
     WorkflowRefused if the stand-in cannot run it, the role refuses the token, or a step fails."""
     workflow = yaml.safe_load(Path(workflow_path).read_text())
     job = workflow["jobs"][job_name]
+    if "defaults" in workflow:
+        raise WorkflowRefused(f"defaults: {_DEFAULT_SHELL_ONLY}")
     if not job_enabled(job, run):
         run.say(f"  job {job_name}: skipped ({job['if']})")
         return

@@ -33,10 +33,20 @@ def test_a_job_is_planned_as_install_then_commands_with_its_variables():
     ([*STEPS[:3], {"run": "echo ${{ github.sha }}"}], "reads only vars.NAME"),
     ([*STEPS[:3], {"run": "echo first"}, {"run": "pip install x"}], "install step must come before"),
     (STEPS[:1], "no Python or no AWS role"),
+    ([*STEPS[:3], {"run": "echo x", "shell": "sh"}], r"shell: sh: the stand-in runs GitHub's default shell only"),
 ])
 def test_what_the_stand_in_does_not_run_is_refused(steps, message):
     with pytest.raises(WorkflowRefused, match=message):
         plan_job({"steps": steps}, _run(ROLE="r"))
+
+
+def test_a_job_or_workflow_with_defaults_is_refused(tmp_path):
+    with pytest.raises(WorkflowRefused, match="defaults: the stand-in runs GitHub's default shell only"):
+        plan_job({"defaults": {"run": {"shell": "bash"}}, "steps": STEPS}, _run(ROLE="r"))
+    workflow = tmp_path / "w.yml"
+    workflow.write_text("on: push\ndefaults:\n  run:\n    shell: sh\njobs:\n  j:\n    steps: []\n")
+    with pytest.raises(WorkflowRefused, match="defaults: the stand-in runs GitHub's default shell only"):
+        run_job(workflow, "j", tmp_path, _run())
 
 
 def test_a_missing_variable_is_refused_not_expanded_to_nothing():
