@@ -19,7 +19,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
+def fresh_run(rev: str, target: str, keep_log: bool = False) -> tuple[float, int, str]:
     with tempfile.TemporaryDirectory(prefix="fresh-clone-") as tmp:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
@@ -35,11 +35,12 @@ def fresh_run(rev: str, target: str) -> tuple[float, int, str]:
         output = result.stdout + result.stderr
         lines = output.strip().splitlines()
         failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]  # pytest's short summary
-        if result.returncode:  # kept whole: the clone and its logs go with the temporary folder
+        if result.returncode or keep_log:  # kept whole: the clone and its logs go with the temporary folder
             log = REPO_ROOT / "build" / f"fresh-clone-{rev}-{target}.log"
             log.parent.mkdir(exist_ok=True)
             log.write_text(output)
-            failed.append(f"(whole output: {log})")
+            if result.returncode:
+                failed.append(f"(whole output: {log})")
         return seconds, result.returncode, "; ".join(failed[:10]) if len(failed) > 1 or result.returncode == 0 \
             else f"{(lines[-1:] or [''])[0]} {failed[-1]}"
 
@@ -48,11 +49,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="HEAD", help="revision to clone (default: HEAD)")
     parser.add_argument("--target", action="append", choices=["demo", "test", "setup"], help="make target(s) (default: both)")
+    parser.add_argument("--keep-log", action="store_true",
+                        help="keep the whole output in build/ even when the target passes (e.g. with "
+                             "PYTEST_ADDOPTS=--durations=50 for the slowest tests of a fresh run)")
     args = parser.parse_args()
     rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", args.rev],
                          check=True, capture_output=True, text=True).stdout.strip()
     for target in args.target or ["demo", "test"]:
-        seconds, code, last = fresh_run(rev, target)
+        seconds, code, last = fresh_run(rev, target, args.keep_log)
         print(f"{rev} make {target:<5} {seconds:7.1f}s  exit {code}  {'failed: ' if code else 'last line: '}"
               f"{last if code else last[:100]}", flush=True)
     return 0
