@@ -5,6 +5,7 @@
   rolls the stack back (a failed update, to its previous template and parameters); resources are deleted in the reverse of their creation order; every step is a stack event.
 - ``resource_types``: the resource types moto's CloudFormation lacks, each backed by moto's own service backend.
 - ``template_limits``: a template given inline (TemplateBody) of at most 51,200 bytes, as CloudFormation allows.
+- ``template_parsing``: a JSON template read as JSON (moto read every template as YAML, slowly).
 - ``change_sets``: a change set's Modify changes, those new parameter values make included, with ``Replacement``
   (from the types' create-only properties).
 - ``template_values``: a template's properties with parameter values and conditions' choices put in.

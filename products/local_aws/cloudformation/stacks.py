@@ -36,8 +36,8 @@ from products.analysis.template_rules import rule_violations
 from products.analysis.resolve import Environment
 from products.local_aws import iam as emulated_iam
 from products.local_aws.cloudformation import (
-    change_sets, custom_resources, moto_deletions, moto_names, moto_tags, template_limits, template_values,
-    update_reach)
+    change_sets, custom_resources, moto_deletions, moto_names, moto_tags, template_limits, template_parsing,
+    template_values, update_reach)
 from products.local_aws.cloudformation.dependencies import creation_order, unresolved
 
 
@@ -289,6 +289,7 @@ def install() -> None:
     template_values.install()
     update_reach.install()
     template_limits.install()
+    template_parsing.install()
     custom_resources.install()
     moto_deletions.install()
     moto_names.install()
