@@ -145,12 +145,43 @@ def _sessions(args, config, log=None) -> list:
     return [Aws(region, args.profile, log) for region in _regions(args, config)]
 
 
+def _read_line() -> str:
+    """One line from stdin, which a Ctrl-C interrupts however close to the read it lands.
+
+    A SIGINT that arrives after Python last checked for signals but before read() blocks sets Python's flag and
+    interrupts nothing: the prompt then waited for Enter (seen under load, twice). With a wakeup fd the signal also
+    writes a byte to a pipe, and waiting on stdin and that pipe together returns at once either way; Python then
+    raises KeyboardInterrupt at its next check."""
+    import select
+    import signal
+
+    try:
+        sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a caller's StringIO): reading it cannot block
+        return sys.stdin.readline()
+    wakeup_read, wakeup_write = os.pipe()
+    os.set_blocking(wakeup_write, False)
+    try:
+        previous = signal.set_wakeup_fd(wakeup_write)
+    except ValueError:  # not the main thread: signals are not delivered here anyway
+        previous = None
+    try:
+        if previous is not None:
+            select.select([sys.stdin, wakeup_read], [], [])
+        return sys.stdin.readline()
+    finally:
+        if previous is not None:
+            signal.set_wakeup_fd(previous)
+        os.close(wakeup_read)
+        os.close(wakeup_write)
+
+
 def _ask(args, console: Console, question: str) -> bool:
     """Ask once. --yes answers yes; otherwise one line from stdin (a terminal, or a pipe such as `echo y |`)."""
     if getattr(args, "yes", False):
         return True
     console.print(f"{question} [y/N] ", end="")
-    answer = sys.stdin.readline()
+    answer = _read_line()
     if not answer:
         console.print("\nno answer (standard input is closed); re-run with --yes to apply without asking")
         return False
