@@ -23,3 +23,17 @@ def test_the_shared_model_is_botocores_own():
     model = _sagemaker_model(botocore.session.get_session())
     assert model["metadata"]["endpointPrefix"] == "api.sagemaker"
     assert "CreateProject" in model["operations"]
+
+
+def test_motos_extras_stay_in_motos_models():
+    """moto's Loader merges operations and errors AWS does not have; a boto3 client must not see them."""
+    import boto3
+    from moto.core.loaders import create_loader
+
+    botocore_data.read_once()
+    moto_model = create_loader().load_service_model("s3", "service-2")
+    assert "PostObject" in moto_model["operations"]  # moto's extra
+    client = boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x").client("s3")
+    assert not hasattr(client, "post_object")
+    assert "PostObject" not in botocore.session.get_session().get_component("data_loader").load_service_model(
+        "s3", "service-2")["operations"]
