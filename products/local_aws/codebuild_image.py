@@ -86,8 +86,7 @@ def python_environment(python: str, commands: list[str], source_dir: Path, run_c
     """
     environments = executor_module("environments")
     venv, built = environments.cached_environment(
-        "codebuild-python", python, install_recipe(commands, source_dir), run_commands, say=say, with_pip=True,
-        writes_own_bytecode=True)  # builds run in a clean environment, without PYTHONDONTWRITEBYTECODE
+        "codebuild-python", python, install_recipe(commands, source_dir), run_commands, say=say, with_pip=True)
     if not built:
         run_commands(venv)
     return venv, built
@@ -98,7 +97,7 @@ def aws_cli_bin(say) -> Path:
     environments = executor_module("environments")
     venv, _built = environments.cached_environment(
         "codebuild-aws-cli", environments.find_python("3.12"), AWS_CLI_REQUIREMENTS.read_bytes(),
-        lambda target: environments.uv_install(target, AWS_CLI_REQUIREMENTS), say=say, writes_own_bytecode=True)
+        lambda target: environments.uv_install(target, AWS_CLI_REQUIREMENTS), say=say)
     tools = venv / "image-tools"
     tools.mkdir(exist_ok=True)
     try:

@@ -23,7 +23,8 @@ def checkov():
     environments = executor_module("environments")
     venv, _built = environments.cached_environment(
         "checkov", environments.find_python("3.11"), REQUIREMENTS.read_bytes(),
-        lambda target: environments.uv_install(target, REQUIREMENTS))
+        lambda target: environments.uv_install(target, REQUIREMENTS),
+        byte_compiled=True)  # checkov runs with this process's environment, PYTHONDONTWRITEBYTECODE included
     return venv / "bin" / "checkov"
 
 

@@ -7,14 +7,11 @@ Python version and the install recipe). A change to any of it is a new folder; a
 environment whose build did not finish is never used (it is built in a temporary folder
 and renamed into place only when complete).
 
-Where Python is told not to write its cache (PYTHONDONTWRITEBYTECODE, as many CI images set), an environment is
-byte-compiled once when built: every process using it would otherwise compile what it imports from source again
-(importing scikit-learn took 2.7 s instead of 1.8 s in every processing step; checkov 6.5 s instead of 3.0 s).
-Not where the processes using it run without that variable and write their own cache: compiling an environment
-holding the SageMaker SDK costs half a minute.
-
-The cache folder is $SAGEMAKER_LOCAL_CACHE, else $XDG_CACHE_HOME/sagemaker-local, else
-~/.cache/sagemaker-local.
+An environment whose processes inherit PYTHONDONTWRITEBYTECODE (set on many CI images) never gets a bytecode cache,
+so each of them compiles from source what it imports; such a caller asks for it to be compiled once when built
+(``byte_compiled``; checkov's import took 6.5 s instead of 3.0 s). The others' processes run in a clean environment
+and write their own cache on first use: compiling an environment holding the SageMaker SDK up front costs half a
+minute.
 """
 
 import fcntl
@@ -28,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 COMPLETE_MARKER = ".complete"
-# Part of every environment's key: environments built before they were byte-compiled are not reused.
+# Part of every environment's key: a change to how environments are built makes new ones.
 LAYOUT = "byte-compiled"
 
 
@@ -110,15 +107,15 @@ def cached_environment(
     populate: Callable[[Path], None],
     say: Callable[[str], None] = lambda _line: None,
     with_pip: bool = False,
-    writes_own_bytecode: bool = False,
+    byte_compiled: bool = False,
 ) -> tuple[Path, bool]:
     """The environment for (``python``, ``recipe``), built by ``populate(venv)`` if absent.
 
     Returns (venv folder, True if it was built now). ``recipe`` must hold everything that
     decides what ``populate`` installs; ``with_pip`` seeds pip into it (for recipes that
-    run pip themselves, as a buildspec's install phase does); ``writes_own_bytecode`` when the processes using it
-    run without PYTHONDONTWRITEBYTECODE (see module doc). Built in place under a lock; the marker that makes it
-    usable is written last, so a build that was interrupted is started again.
+    run pip themselves, as a buildspec's install phase does); ``byte_compiled`` compiles it when built where
+    PYTHONDONTWRITEBYTECODE is set (see module doc). Built in place under a lock; the marker that makes it usable is
+    written last, so a build that was interrupted is started again.
     """
     version = python_version(python)
     root = cache_root() / kind
@@ -137,7 +134,7 @@ def cached_environment(
         if created.returncode != 0:
             raise EnvironmentBuildError(f"{kind}: uv venv failed: {created.stderr.strip()}")
         populate(venv)
-        if os.environ.get("PYTHONDONTWRITEBYTECODE") and not writes_own_bytecode:
+        if byte_compiled and os.environ.get("PYTHONDONTWRITEBYTECODE"):
             byte_compile(venv)
         (venv / COMPLETE_MARKER).write_text(recipe if isinstance(recipe, str) else recipe.decode(errors="replace"))
     return venv, True
