@@ -79,7 +79,9 @@ def _with_variable_capture(command: str, names: list[str], capture_file: Path) -
         f'if [ -n "${{{name}+x}}" ]; then printf "%s\\0%s\\0" {name} "${{{name}}}" >> "{capture_file}"; fi\n'
         for name in names
     )
-    return f"{command}\n{writes}"
+    # The command's own exit status decides the build, not that of the writes after it.
+    status = '__codebuild_status=$?\nif [ "$__codebuild_status" -ne 0 ]; then exit "$__codebuild_status"; fi\n'
+    return f"{command}\n{status}{writes}"
 
 
 def _read_captured(capture_file: Path) -> dict[str, str]:

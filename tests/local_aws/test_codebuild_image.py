@@ -110,3 +110,16 @@ def test_a_bashism_fails_a_build_without_shell_bash_as_in_codebuild(tmp_path, sh
     else:
         run_buildspec(buildspec, tmp_path, PROJECT, "us-east-1", say=lines.append)
         assert "      bash-only test passed" in lines
+
+
+def test_a_failing_command_fails_the_build_when_the_buildspec_exports_variables(tmp_path):
+    """The exported variables are captured after each command; the command's exit status still decides."""
+    spec = {"version": 0.2, "env": {"exported-variables": ["RESULT"]},
+            "phases": {"build": {"commands": ["RESULT=set; false"]}}}
+    buildspec = tmp_path / "buildspec.yml"
+    buildspec.write_text(yaml.safe_dump(spec))
+    with pytest.raises(BuildspecError, match="exited 1"):
+        run_buildspec(buildspec, tmp_path, PROJECT, "us-east-1", say=lambda _line: None)
+    spec["phases"]["build"]["commands"] = ["RESULT=set"]
+    buildspec.write_text(yaml.safe_dump(spec))
+    assert run_buildspec(buildspec, tmp_path, PROJECT, "us-east-1", say=lambda _line: None).variables == {"RESULT": "set"}
