@@ -10,7 +10,7 @@
 - ``replacement``: whether an update replaces a resource (its type's create-only properties).
 - ``portfolio_access``: whether a Service Catalog portfolio's principals let a role in.
 - ``grant_matrix``: every cross-account call and the policies on both sides that allow it.
-- ``botocore_data``: botocore's API models and endpoints decoded once per process, not once per session.
+- ``botocore_data``: botocore's API models and endpoints loaded once per process and kind of loader, not per session.
 
 May import: this package only (plain data in, plain data out), so tests, publishing and the
 local AWS can all use it.
