@@ -7,6 +7,9 @@ Python version and the install recipe). A change to any of it is a new folder; a
 environment whose build did not finish is never used (it is built in a temporary folder
 and renamed into place only when complete).
 
+The cache folder is $SAGEMAKER_LOCAL_CACHE, else $XDG_CACHE_HOME/sagemaker-local, else
+~/.cache/sagemaker-local.
+
 An environment whose processes inherit PYTHONDONTWRITEBYTECODE (set on many CI images) never gets a bytecode cache,
 so each of them compiles from source what it imports; such a caller asks for it to be compiled once when built
 (``byte_compiled``; checkov's import took 6.5 s instead of 3.0 s). The others' processes run in a clean environment
