@@ -89,10 +89,12 @@ def web_identity_credentials(run: Run, job: dict, role_arn: str, duration: int =
 
     token = unsigned_token({"iss": ISSUER, "aud": "sts.amazonaws.com", "sub": subject(run, job),
                             "repository": run.repository, "ref": run.ref})
-    sts = boto3.client("sts", region_name=run.region, endpoint_url=run.endpoint_url, config=Config(signature_version=UNSIGNED))
+    sts = boto3.client("sts", region_name=run.region, endpoint_url=run.endpoint_url,
+                       config=Config(signature_version=UNSIGNED))
     try:
         credentials = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="GitHubActions",
-                                                         WebIdentityToken=token, DurationSeconds=duration)["Credentials"]
+                                                         WebIdentityToken=token,
+                                                         DurationSeconds=duration)["Credentials"]
     except ClientError as error:
         raise WorkflowRefused(f"configure-aws-credentials: {error.response['Error']['Code']}: "
                               f"{error.response['Error']['Message']}") from None
@@ -137,7 +139,8 @@ _DEFAULT_SHELL_ONLY = "the stand-in runs GitHub's default shell only (bash -e {0
 def _read_run(step: dict, plan: JobPlan, run: Run) -> None:
     if "shell" in step:
         raise WorkflowRefused(f"shell: {step['shell']}: {_DEFAULT_SHELL_ONLY}")
-    exports = "".join(f"export {key}={shlex.quote(str(expand(value, run)))}; " for key, value in step.get("env", {}).items())
+    exports = "".join(f"export {key}={shlex.quote(str(expand(value, run)))}; "
+                      for key, value in step.get("env", {}).items())
     script = expand(step["run"], run)
     if "pip install" in script:
         if plan.commands:
@@ -208,7 +211,7 @@ def run_job(workflow_path: Path, job_name: str, checkout: Path, run: Run) -> Non
             shutil.copytree(run.artifacts[name], workspace, dirs_exist_ok=True)
         spec = {"version": 0.2, "env": {"shell": "bash"},  # the runner's default shell: bash -e {0}
                 "phases": {"install": {"runtime-versions": {"python": plan.python}, "commands": plan.install},
-                                       "build": {"commands": plan.commands}}}
+                           "build": {"commands": plan.commands}}}
         buildspec = Path(scratch) / f"{job_name}.yml"
         buildspec.write_text(yaml.safe_dump(spec, sort_keys=False))
         project = {"Name": f"github-{job_name}", "Environment": {"EnvironmentVariables": [

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from products.local_aws.codebuild import PHASES
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILDSPECS = sorted((ROOT / "buildspecs").glob("*.yml"))
 WORKFLOWS = sorted(ROOT.glob("seedcode/*/.github/workflows/*.yml"))
-PHASES = ("install", "pre_build", "build", "post_build")
 EXCLUDED = "SC2154"
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
